@@ -1,0 +1,36 @@
+//! # otai-core
+//!
+//! The heart of otai: one model of tickets and notes that every helpdesk adapter speaks, the
+//! [`TicketSystemService`] contract adapters implement, the [`Error`] type callers branch on, and
+//! the [`Registry`] that turns a YAML `use:` name into a running service.
+//!
+//! ```
+//! use otai_core::{TicketSearchCriteria, UnifiedEntity};
+//!
+//! let criteria = TicketSearchCriteria::new()
+//!     .queue(UnifiedEntity::by_name("Raw"))
+//!     .limit(20);
+//! let kwargs = criteria.to_kwargs();
+//! assert_eq!(kwargs["queue"]["name"], "Raw");
+//! assert_eq!(kwargs["limit"], 20);
+//! ```
+//!
+//! ## Errors
+//! Every fallible call returns [`Result`]; [`Error::is_transient`] tells what may be retried.
+//!
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod kwargs;
+pub mod model;
+pub mod registry;
+pub mod service;
+
+pub use error::{Error, Result};
+pub use kwargs::Kwargs;
+pub use model::{
+    TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket, lenient_id::LenientId,
+};
+pub use registry::Registry;
+pub use service::{TicketSystemService, TicketSystemServiceExt};

@@ -1,0 +1,20 @@
+//! The unified model: what every adapter reads and writes, whatever the helpdesk.
+//!
+//! The serde form of these types is a public contract: the CLI prints it and users script
+//! against it. Field names are snake_case and absent optional fields are omitted.
+
+mod criteria;
+mod entity;
+pub mod lenient_id;
+mod note;
+mod ticket;
+mod timestamp;
+
+pub use criteria::TicketSearchCriteria;
+pub use entity::UnifiedEntity;
+pub use note::UnifiedNote;
+pub use ticket::UnifiedTicket;
+pub use timestamp::parse_timestamp;
+
+/// A timestamp in the unified model: UTC, serialized as RFC 3339.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -1,0 +1,308 @@
+//! The registry: how a YAML `use:` name becomes a running service.
+//!
+//! Each adapter crate exports `register(&mut Registry)`, which registers its service under one or
+//! more names. The pipeline layer adds pipes to the same registry.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::{Error, Result, TicketSystemService};
+
+/// What a factory may need besides its params.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct BuildContext {
+    /// Directory relative paths in params are resolved against (the config file's directory).
+    pub base_dir: PathBuf,
+}
+
+impl BuildContext {
+    /// A context resolving relative paths against `base_dir`.
+    pub fn new(base_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            base_dir: base_dir.into(),
+        }
+    }
+
+    /// Resolves `path` against [`Self::base_dir`] unless it is absolute (or `:memory:`).
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() || path.as_os_str() == ":memory:" {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+}
+
+/// A service's typed configuration: deserialized from the YAML `params`, then built.
+pub trait ServiceConfig: DeserializeOwned + Send + Sync + 'static {
+    /// Checks what serde cannot (combinations, ranges), without side effects: no files written,
+    /// no network. Errors name the param.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Builds the service. Must not contact the helpdesk (that is `healthcheck`'s job).
+    fn build(self, ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>>;
+}
+
+/// Creates services from params; implemented for every [`ServiceConfig`] by the registry.
+pub trait ServiceFactory: Send + Sync {
+    /// Checks `params` without side effects.
+    fn validate(&self, params: &Value) -> Result<()>;
+    /// Builds a service from `params`.
+    fn build(&self, params: &Value, ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>>;
+}
+
+/// The [`ServiceFactory`] of a [`ServiceConfig`] type.
+struct ConfigFactory<C>(std::marker::PhantomData<fn() -> C>);
+
+impl<C: ServiceConfig> ServiceFactory for ConfigFactory<C> {
+    fn validate(&self, params: &Value) -> Result<()> {
+        parse_params::<C>(params)?.check()
+    }
+
+    fn build(&self, params: &Value, ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>> {
+        let config = parse_params::<C>(params)?;
+        config.check()?;
+        config.build(ctx)
+    }
+}
+
+/// Deserializes service params; errors are [`Error::Config`] with the path below `params`.
+pub fn parse_params<C: DeserializeOwned>(params: &Value) -> Result<C> {
+    let params = if params.is_null() {
+        Value::Object(Default::default())
+    } else {
+        params.clone()
+    };
+    serde_path_to_error::deserialize(params).map_err(|err| {
+        let path = err.path().to_string();
+        let path = if path == "." {
+            "params".to_owned()
+        } else {
+            format!("params.{path}")
+        };
+        Error::config(path, err.into_inner().to_string())
+    })
+}
+
+/// One registered service kind.
+#[derive(Clone)]
+struct ServiceEntry {
+    canonical: String,
+    description: String,
+    factory: Arc<dyn ServiceFactory>,
+}
+
+/// Known services (and, through the pipeline layer, pipes) by `use:` name.
+#[derive(Clone, Default)]
+pub struct Registry {
+    services: BTreeMap<String, ServiceEntry>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("services", &self.services.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers the service configured by `C` under `names` (the first is the canonical one).
+    pub fn register_service<C: ServiceConfig>(&mut self, names: &[&str], description: &str) {
+        self.register_service_factory(
+            names,
+            description,
+            Arc::new(ConfigFactory::<C>(std::marker::PhantomData)),
+        );
+    }
+
+    /// Registers a hand-written factory under `names`.
+    pub fn register_service_factory(
+        &mut self,
+        names: &[&str],
+        description: &str,
+        factory: Arc<dyn ServiceFactory>,
+    ) {
+        let Some(canonical) = names.first() else {
+            return;
+        };
+        let entry = ServiceEntry {
+            canonical: (*canonical).to_owned(),
+            description: description.to_owned(),
+            factory,
+        };
+        for name in names {
+            self.services.insert((*name).to_owned(), entry.clone());
+        }
+    }
+
+    /// Whether `name` is a registered service.
+    pub fn has_service(&self, name: &str) -> bool {
+        self.services.contains_key(name)
+    }
+
+    /// Every registered service name with its description, aliases included.
+    pub fn service_names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.services
+            .iter()
+            .map(|(name, e)| (name.as_str(), e.description.as_str()))
+    }
+
+    /// The canonical name of the service registered as `name`.
+    pub fn canonical_service(&self, name: &str) -> Option<&str> {
+        self.services.get(name).map(|e| e.canonical.as_str())
+    }
+
+    /// Checks `params` for the service `name` without side effects.
+    pub fn validate_service(&self, name: &str, params: &Value) -> Result<()> {
+        self.service_entry(name)?.factory.validate(params)
+    }
+
+    /// Builds the service `name` from `params`.
+    pub fn build_service(
+        &self,
+        name: &str,
+        params: &Value,
+        ctx: &BuildContext,
+    ) -> Result<Arc<dyn TicketSystemService>> {
+        self.service_entry(name)?.factory.build(params, ctx)
+    }
+
+    fn service_entry(&self, name: &str) -> Result<&ServiceEntry> {
+        self.services.get(name).ok_or_else(|| {
+            Error::config(
+                "use",
+                unknown_name_message("service", name, self.services.keys()),
+            )
+        })
+    }
+}
+
+/// `unknown service `x`; did you mean `y`? known: a, b, c`: the message for an unknown name.
+pub fn unknown_name_message<'a>(
+    kind: &str,
+    name: &str,
+    known: impl IntoIterator<Item = &'a String>,
+) -> String {
+    let known: Vec<&String> = known.into_iter().collect();
+    let close = closest_names(name, known.iter().map(|s| s.as_str()));
+    let mut message = format!("unknown {kind} `{name}`");
+    if !close.is_empty() {
+        message.push_str(&format!("; did you mean {}?", quote_list(&close)));
+    }
+    if known.is_empty() {
+        message.push_str(&format!(" (no {kind} is registered)"));
+    } else {
+        let all: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
+        message.push_str(&format!(" (known: {})", all.join(", ")));
+    }
+    message
+}
+
+/// Names close to `name`: small edit distance, or one contains the other (case-insensitive).
+pub fn closest_names<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let wanted = name.to_lowercase();
+    let mut scored: Vec<(usize, &str)> = known
+        .filter_map(|k| {
+            let candidate = k.to_lowercase();
+            let distance = edit_distance(&wanted, &candidate);
+            let close = distance <= 2 + wanted.len() / 6
+                || (wanted.len() >= 4 && candidate.contains(&wanted))
+                || (candidate.len() >= 4 && wanted.contains(&candidate));
+            close.then_some((distance, k))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, k)| k).collect()
+}
+
+fn quote_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current[j + 1] = (previous[j] + cost)
+                .min(previous[j + 1] + 1)
+                .min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names() {
+        let known = [
+            "local",
+            "otobo-znuny",
+            "otobo-znuny:OTOBOZnunyTicketSystemService",
+            "rt",
+        ];
+        assert_eq!(
+            closest_names("otobo-znny", known.into_iter()),
+            vec!["otobo-znuny"]
+        );
+        assert_eq!(closest_names("lcoal", known.into_iter()), vec!["local"]);
+        assert!(closest_names("jira", known.into_iter()).is_empty());
+    }
+
+    #[test]
+    fn unknown_names_list_the_known_ones() {
+        let known = ["local".to_owned(), "rt".to_owned()];
+        assert_eq!(
+            unknown_name_message("service", "lokal", known.iter()),
+            "unknown service `lokal`; did you mean `local`? (known: local, rt)"
+        );
+        assert_eq!(
+            unknown_name_message("pipe", "x", std::iter::empty()),
+            "unknown pipe `x` (no pipe is registered)"
+        );
+    }
+
+    #[test]
+    fn params_errors_name_the_param_path() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct P {
+            base_url: String,
+        }
+        let err = parse_params::<P>(&serde_json::json!({"base_url": 5})).err();
+        assert!(
+            matches!(&err, Some(Error::Config { path, .. }) if path == "params.base_url"),
+            "{err:?}"
+        );
+        let err = parse_params::<P>(&serde_json::json!({"base": "x"})).err();
+        assert!(
+            matches!(&err, Some(Error::Config { path, message }) if path == "params.base" && message.contains("expected `base_url`")),
+            "{err:?}"
+        );
+    }
+}
