@@ -1,0 +1,3 @@
+//! Request Tracker 5 (REST 2) adapter for otai
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
