@@ -15,6 +15,9 @@
 //! assert_eq!(kwargs["limit"], 20);
 //! ```
 //!
+//! ## Features
+//! - `testkit`: the [`testkit`] module, a conformance suite every adapter runs against itself.
+//!
 //! ## Errors
 //! Every fallible call returns [`Result`]; [`Error::is_transient`] tells what may be retried.
 //!
@@ -26,6 +29,8 @@ pub mod kwargs;
 pub mod model;
 pub mod registry;
 pub mod service;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use error::{Error, Result};
 pub use kwargs::Kwargs;

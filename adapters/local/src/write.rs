@@ -1,0 +1,171 @@
+//! Creating and changing tickets.
+
+use chrono::Utc;
+use otai_core::model::Timestamp;
+use otai_core::{Error, Result, UnifiedEntity, UnifiedNote, UnifiedTicket};
+use rusqlite::{Connection, Transaction, params};
+
+use crate::read::format_time;
+use crate::store::db_error;
+
+fn label(entity: &Option<UnifiedEntity>) -> Option<String> {
+    entity.as_ref().and_then(|e| e.label()).map(str::to_owned)
+}
+
+/// Inserts a ticket with its notes and custom fields; returns its ID.
+///
+/// `created`/`updated`/`number` are kept when given (seeding), else set now. Without notes, a
+/// non-empty body becomes the first note, visible to the customer.
+pub(crate) fn insert_ticket(tx: &Transaction<'_>, ticket: &UnifiedTicket) -> Result<i64> {
+    let now = Utc::now();
+    let created = ticket.created.unwrap_or(now);
+    let updated = ticket.updated.unwrap_or(created);
+    let state = label(&ticket.state).unwrap_or_else(|| "new".to_owned());
+    tx.execute(
+        "INSERT INTO tickets (subject, body, queue, priority, state, type, owner, customer, created, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            ticket.subject,
+            ticket.body,
+            label(&ticket.queue),
+            label(&ticket.priority),
+            state,
+            label(&ticket.ticket_type),
+            label(&ticket.owner),
+            label(&ticket.customer),
+            format_time(&created),
+            format_time(&updated),
+        ],
+    )
+    .map_err(db_error("create ticket"))?;
+    let id = tx.last_insert_rowid();
+    let number = ticket
+        .number
+        .clone()
+        .unwrap_or_else(|| format!("{}{id:06}", created.format("%Y%m%d")));
+    tx.execute(
+        "UPDATE tickets SET number = ?1 WHERE id = ?2",
+        params![number, id],
+    )
+    .map_err(db_error("number ticket"))?;
+
+    if ticket.notes.is_empty() {
+        if let Some(body) = ticket.body.as_deref().filter(|b| !b.trim().is_empty()) {
+            let mut first = UnifiedNote::new(ticket.subject.clone().unwrap_or_default(), body)
+                .content_type("text/plain")
+                .internal(false)
+                .created(created);
+            first.author = label(&ticket.customer);
+            insert_note(tx, id, &first, created)?;
+        }
+    }
+    for note in &ticket.notes {
+        insert_note(tx, id, note, note.created.unwrap_or(created))?;
+    }
+    set_custom_fields(tx, id, &ticket.custom_fields)?;
+    Ok(id)
+}
+
+/// Applies the fields set in `changes`; `updated` moves only when something changed.
+pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTicket) -> Result<()> {
+    if changes.body.is_some() {
+        return Err(Error::invalid_input(
+            "body",
+            "the body of an existing ticket cannot be changed; add a note instead",
+        ));
+    }
+    let tx = conn.transaction().map_err(db_error("begin update"))?;
+    let columns = [
+        ("subject", changes.subject.clone()),
+        ("queue", label(&changes.queue)),
+        ("priority", label(&changes.priority)),
+        ("state", label(&changes.state)),
+        ("type", label(&changes.ticket_type)),
+        ("owner", label(&changes.owner)),
+        ("customer", label(&changes.customer)),
+    ];
+    let mut changed = false;
+    for (column, value) in columns {
+        if let Some(value) = value {
+            tx.execute(
+                &format!("UPDATE tickets SET {column} = ?1 WHERE id = ?2"),
+                params![value, id],
+            )
+            .map_err(db_error("update ticket"))?;
+            changed = true;
+        }
+    }
+    if !changes.custom_fields.is_empty() {
+        set_custom_fields(&tx, id, &changes.custom_fields)?;
+        changed = true;
+    }
+    if changed {
+        touch(&tx, id, Utc::now())?;
+    }
+    tx.commit().map_err(db_error("commit update"))
+}
+
+/// Adds a note and marks the ticket changed.
+pub(crate) fn add_note(conn: &mut Connection, id: i64, note: &UnifiedNote) -> Result<()> {
+    let tx = conn.transaction().map_err(db_error("begin note"))?;
+    let now = Utc::now();
+    insert_note(&tx, id, note, now)?;
+    touch(&tx, id, now)?;
+    tx.commit().map_err(db_error("commit note"))
+}
+
+fn insert_note(
+    tx: &Transaction<'_>,
+    ticket: i64,
+    note: &UnifiedNote,
+    created: Timestamp,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO notes (ticket_id, subject, body, content_type, internal, author, created)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            ticket,
+            note.subject,
+            note.body.as_deref().unwrap_or_default(),
+            note.content_type.as_deref().unwrap_or("text/plain"),
+            i64::from(note.internal),
+            note.author,
+            format_time(&created),
+        ],
+    )
+    .map_err(db_error("add note"))?;
+    Ok(())
+}
+
+/// Sets custom fields; a `null` value removes the field.
+fn set_custom_fields(
+    tx: &Transaction<'_>,
+    ticket: i64,
+    fields: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> Result<()> {
+    for (name, value) in fields {
+        if value.is_null() {
+            tx.execute(
+                "DELETE FROM custom_fields WHERE ticket_id = ?1 AND name = ?2",
+                params![ticket, name],
+            )
+        } else {
+            tx.execute(
+                "INSERT INTO custom_fields (ticket_id, name, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (ticket_id, name) DO UPDATE SET value = excluded.value",
+                params![ticket, name, value.to_string()],
+            )
+        }
+        .map_err(db_error("set custom field"))?;
+    }
+    Ok(())
+}
+
+fn touch(tx: &Transaction<'_>, id: i64, now: Timestamp) -> Result<()> {
+    tx.execute(
+        "UPDATE tickets SET updated = ?1 WHERE id = ?2",
+        params![format_time(&now), id],
+    )
+    .map_err(db_error("update ticket"))?;
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! The local store against the conformance kit, concurrency, seeding and persistence.
+
+use std::sync::Arc;
+
+use otai_core::registry::BuildContext;
+use otai_core::testkit::{ConformanceProfile, run_conformance};
+use otai_core::{
+    Error, Registry, TicketSystemService, TicketSystemServiceExt, UnifiedEntity, UnifiedTicket,
+};
+use otai_local::LocalStore;
+use serde_json::{Value, json};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn profile() -> ConformanceProfile {
+    ConformanceProfile::new(
+        UnifiedEntity::by_name("Raw"),
+        UnifiedEntity::by_name("Hardware"),
+    )
+    .states(
+        UnifiedEntity::by_name("open"),
+        UnifiedEntity::by_name("closed"),
+    )
+    .priorities(
+        UnifiedEntity::by_name("normal"),
+        UnifiedEntity::by_name("high"),
+    )
+    .customer(UnifiedEntity::by_name("alice@example.com"))
+    .owner(UnifiedEntity::by_name("agent7"))
+    .ticket_type(UnifiedEntity::by_name("Incident"))
+    .custom_field("Building", json!("B2"))
+}
+
+fn kw(value: Value) -> otai_core::Kwargs {
+    match value {
+        Value::Object(map) => map,
+        _ => otai_core::Kwargs::new(),
+    }
+}
+
+#[tokio::test]
+async fn in_memory_store_passes_the_conformance_kit() -> TestResult {
+    let store = LocalStore::in_memory()?;
+    run_conformance(&store, &profile())
+        .await
+        .assert_all_passed();
+    Ok(())
+}
+
+#[tokio::test]
+async fn file_store_passes_the_conformance_kit_twice() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = LocalStore::open(dir.path().join("t.sqlite3"))?;
+    run_conformance(&store, &profile())
+        .await
+        .assert_all_passed();
+    // A second run on the same store must not see the first run's tickets.
+    run_conformance(&store, &profile().tag("secondrun"))
+        .await
+        .assert_all_passed();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_concurrent_writers_never_hit_a_locked_database() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store: Arc<dyn TicketSystemService> =
+        Arc::new(LocalStore::open(dir.path().join("c.sqlite3"))?);
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let t = store
+                    .create(
+                        &UnifiedTicket::new()
+                            .subject(format!("load {i}"))
+                            .queue(UnifiedEntity::by_name("Raw")),
+                    )
+                    .await?;
+                let id = t.id.unwrap_or_default();
+                store
+                    .update_ticket(kw(json!({"ticket_id": id, "priority": "high"})))
+                    .await?;
+                store
+                    .add_note(kw(json!({"ticket_id": id, "body": format!("note {i}")})))
+                    .await?;
+                Ok::<_, Error>(())
+            })
+        })
+        .collect();
+    for task in futures::future::join_all(tasks).await {
+        task??;
+    }
+    let high = store.find_tickets(kw(json!({"priority": "high"}))).await?;
+    assert_eq!(high.len(), 200);
+    assert!(
+        high.iter().all(|t| t.notes.len() == 1),
+        "every ticket has exactly its note"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn tickets_persist_across_reopen() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("p.sqlite3");
+    let id = {
+        let store = LocalStore::open(&path)?;
+        store
+            .create(
+                &UnifiedTicket::new()
+                    .subject("kept")
+                    .custom_field("Tag", json!(["a", 1])),
+            )
+            .await?
+            .id
+    };
+    let store = LocalStore::open(&path)?;
+    let ticket = store
+        .get_ticket_by_id(id.as_deref().unwrap_or_default())
+        .await?;
+    let ticket = ticket.ok_or("ticket vanished")?;
+    assert_eq!(ticket.subject.as_deref(), Some("kept"));
+    assert_eq!(ticket.custom_fields.get("Tag"), Some(&json!(["a", 1])));
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_arguments_are_named_with_the_valid_keys() -> TestResult {
+    let store = LocalStore::in_memory()?;
+    let err = store
+        .find_tickets(kw(json!({"StateType": "open"})))
+        .await
+        .err();
+    assert_eq!(
+        err.map(|e| e.to_string()).as_deref(),
+        Some(
+            "invalid input `StateType`: unknown argument; the local store accepts: queue, state, \
+             priority, type, owner, customer, subject_contains, text_contains, created_after, \
+             created_before, updated_after, updated_before, custom_fields, limit, offset"
+        )
+    );
+    let err = store
+        .create_ticket(kw(json!({"subject": "x", "Title": "y"})))
+        .await
+        .err();
+    assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "Title"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn creating_needs_a_subject_and_the_body_cannot_be_rewritten() -> TestResult {
+    let store = LocalStore::in_memory()?;
+    let err = store
+        .create_ticket(kw(json!({"body": "no subject"})))
+        .await
+        .err();
+    assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "subject"));
+    let t = store
+        .create(&UnifiedTicket::new().subject("s").body("first"))
+        .await?;
+    let err = store
+        .update_ticket(kw(json!({"ticket_id": t.id, "body": "rewritten"})))
+        .await
+        .err();
+    assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "body"));
+    assert_eq!(t.notes.len(), 1, "the body became the first note");
+    assert!(!t.notes[0].internal, "the customer's request is visible");
+    Ok(())
+}
+
+#[tokio::test]
+async fn text_search_is_case_insensitive_beyond_ascii() -> TestResult {
+    let store = LocalStore::in_memory()?;
+    store
+        .create(&UnifiedTicket::new().subject("ÄRGER mit dem Drucker"))
+        .await?;
+    let hits = store
+        .find_tickets(kw(json!({"subject_contains": "ärger"})))
+        .await?;
+    assert_eq!(hits.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn registry_builds_a_seeded_store_once() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("seed.yml"),
+        "- subject: Printer on fire\n  queue: Raw\n  body: It burns.\n  notes:\n    - body: seen\n      internal: true\n\
+         - subject: Mouse broken\n  queue: Raw\n  custom_fields: {Building: B2}\n  created: 2026-01-02 03:04:05\n",
+    )?;
+    let mut registry = Registry::new();
+    otai_local::register(&mut registry);
+    let params = json!({"path": "store.sqlite3", "seed": "seed.yml"});
+    let ctx = BuildContext::new(dir.path());
+    for _ in 0..2 {
+        let store = registry.build_service("local", &params, &ctx)?;
+        let all = store.find_tickets(kw(json!({"queue": "raw"}))).await?;
+        assert_eq!(all.len(), 2, "seeded exactly once");
+        assert_eq!(all[0].notes.len(), 1, "given notes replace the body note");
+        assert_eq!(all[1].custom_fields.get("Building"), Some(&json!("B2")));
+        assert_eq!(all[1].number.as_deref(), Some("20260102000002"));
+    }
+    assert!(registry.has_service("otai:LocalTicketSystemService"));
+    Ok(())
+}
+
+#[test]
+fn bad_params_and_seed_files_are_config_errors() {
+    let mut registry = Registry::new();
+    otai_local::register(&mut registry);
+    let err = registry
+        .validate_service("local", &json!({"pth": "x"}))
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "config error at params.pth: unknown field `pth`, expected one of `path`, `seed`, `seed_if_empty`"
+        )
+    );
+    let ctx = BuildContext::new("/nonexistent-otai-dir");
+    let err = registry
+        .build_service(
+            "local",
+            &json!({"path": ":memory:", "seed": "missing.yml"}),
+            &ctx,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.starts_with(
+            "config error at /nonexistent-otai-dir/missing.yml: cannot read seed file:"
+        ),
+        "{err}"
+    );
+}
