@@ -3,7 +3,7 @@
 //! Enable `otai-core`'s `testkit` feature in your adapter's dev-dependencies, describe what exists on
 //! the system under test in a [`ConformanceProfile`], and run [`run_conformance`]:
 //!
-//! ```ignore
+//! ```text
 //! #[tokio::test]
 //! async fn passes_the_conformance_kit() {
 //!     let service = MyAdapter::connect(/* a test server */);
