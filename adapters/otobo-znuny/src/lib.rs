@@ -1,3 +1,45 @@
-//! OTOBO / Znuny GenericTicketConnector adapter for otai
+//! # otai-otobo-znuny: OTOBO and Znuny through the GenericTicketConnector
+//!
+//! Talks to the Generic Interface web service of OTOBO 10/11 and Znuny 6/7 (REST) and returns
+//! otai's unified model. See `docs/adapters/otobo-znuny.md` for every setting.
+//!
+//! ```no_run
+//! use otai_core::{TicketSystemServiceExt, TicketSearchCriteria, UnifiedEntity};
+//! use otai_otobo_znuny::{OtoboConfig, OtoboService};
+//!
+//! # async fn run() -> otai_core::Result<()> {
+//! let config = OtoboConfig::new("https://helpdesk.example.com").agent("api-agent", "secret");
+//! let otobo = OtoboService::new(&config)?;
+//! let raw = otobo
+//!     .find_tickets_by(&TicketSearchCriteria::new().queue(UnifiedEntity::by_name("Raw")).limit(20))
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Native models ([`wire::Ticket`], [`wire::Article`]) stay reachable: [`OtoboService::call`]
+//! returns raw replies and [`mapping`] converts them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod client;
+pub mod config;
+mod endpoint;
+mod errors;
+pub mod mapping;
+pub mod routes;
+mod service;
+mod transport;
+pub mod wire;
+
+pub use client::OtoboClient;
+pub use config::{AuthMode, OtoboConfig};
+pub use routes::{Operation, Route, RoutePreset};
+pub use service::OtoboService;
+
+/// Registers the adapter as `otobo-znuny` and `otobo-znuny:OTOBOZnunyTicketSystemService`.
+pub fn register(registry: &mut otai_core::Registry) {
+    registry.register_service::<OtoboConfig>(
+        &["otobo-znuny", "otobo-znuny:OTOBOZnunyTicketSystemService"],
+        "OTOBO / Znuny GenericTicketConnector",
+    );
+}

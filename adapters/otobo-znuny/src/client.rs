@@ -1,0 +1,291 @@
+//! The client: credentials or a shared session on every call, safe retries, error mapping.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use otai_core::{Error, Result};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+use tokio::sync::Mutex;
+
+use crate::config::{AuthMode, OtoboConfig};
+use crate::errors::{business_error, map_business_error};
+use crate::routes::Operation;
+use crate::transport::{Failure, RestTransport};
+
+/// Who logs in.
+#[derive(Clone)]
+struct Credentials {
+    /// `UserLogin` (agent) or `CustomerUserLogin`.
+    login_key: &'static str,
+    login: String,
+    password: SecretString,
+}
+
+/// A session and when it was created.
+struct Session {
+    id: SecretString,
+    created: Instant,
+}
+
+/// A GenericTicketConnector client. Cheap to clone; clones share the connection pool and session.
+#[derive(Clone)]
+pub struct OtoboClient {
+    transport: RestTransport,
+    credentials: Credentials,
+    mode: AuthMode,
+    session: Arc<Mutex<Option<Session>>>,
+    session_max_age: Duration,
+    retries: u32,
+}
+
+impl std::fmt::Debug for OtoboClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OtoboClient")
+            .field("webservice", &self.transport.base)
+            .field("login", &self.credentials.login)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OtoboClient {
+    /// Builds a client from a validated configuration. Contacts nobody.
+    pub fn new(config: &OtoboConfig) -> Result<Self> {
+        config.validate()?;
+        let (login_key, login) = match (&config.username, &config.customer_username) {
+            (Some(user), _) => ("UserLogin", user.clone()),
+            (None, Some(customer)) => ("CustomerUserLogin", customer.clone()),
+            (None, None) => return Err(Error::config("params.username", "missing")),
+        };
+        let password = config
+            .password
+            .clone()
+            .ok_or_else(|| Error::config("params.password", "missing"))?;
+        Ok(Self {
+            transport: RestTransport {
+                http: http_client(config)?,
+                base: crate::endpoint::webservice_url(config)?,
+                routes: config.route_table()?,
+                max_response_bytes: config.max_response_bytes,
+                timeout: config.timeout_duration(),
+            },
+            credentials: Credentials {
+                login_key,
+                login,
+                password,
+            },
+            mode: config.auth_mode,
+            session: Arc::new(Mutex::new(None)),
+            session_max_age: Duration::from_secs_f64(config.session_max_age),
+            retries: config.retries,
+        })
+    }
+
+    /// The web service URL requests go to.
+    pub fn webservice_url(&self) -> &str {
+        &self.transport.base
+    }
+
+    /// The configured route of `operation`, for messages: `GET /Ticket/:TicketID`.
+    pub fn describe(&self, operation: Operation) -> String {
+        self.transport.describe(operation)
+    }
+
+    /// Calls `operation` with `payload` (credentials are added) and returns the reply.
+    ///
+    /// Business errors become typed errors. A rejected session is re-created once,
+    /// transparently. Safe operations are retried on transient failures with backoff and
+    /// jitter; TicketCreate and TicketUpdate are repeated only when the request surely never
+    /// reached the server.
+    pub async fn call(&self, operation: Operation, payload: Map<String, Value>) -> Result<Value> {
+        let request = self.transport.describe(operation);
+        let mut renewed_session = false;
+        let mut attempt = 0;
+        loop {
+            let (auth, session_used) = self.auth_fields().await?;
+            let mut full = payload.clone();
+            full.extend(auth);
+            let failure = match self.transport.send(operation, full).await {
+                Ok(reply) => match business_error(&reply) {
+                    None => return Ok(reply),
+                    Some(error)
+                        if error.is_auth_failure()
+                            && session_used.is_some()
+                            && !renewed_session =>
+                    {
+                        tracing::debug!(
+                            operation = operation.name(),
+                            "session rejected, creating a new one"
+                        );
+                        self.forget_session(session_used.as_deref()).await;
+                        renewed_session = true;
+                        continue;
+                    }
+                    Some(error) => return Err(map_business_error(&request, error)),
+                },
+                Err(failure) => failure,
+            };
+            let retryable = failure.error.is_transient()
+                && (operation.is_idempotent() || !failure.may_have_reached_server);
+            if !retryable || attempt >= self.retries {
+                return Err(failure.error);
+            }
+            let delay = backoff(attempt, &failure);
+            tracing::warn!(operation = operation.name(), attempt = attempt + 1, delay_ms = delay.as_millis() as u64, error = %failure.error, "retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// Creates a session now (or checks the credentials in `per_request` mode).
+    pub async fn login(&self) -> Result<()> {
+        match self.mode {
+            AuthMode::Session => self.auth_fields().await.map(|_| ()),
+            AuthMode::PerRequest => self.create_session().await.map(|_| ()),
+        }
+    }
+
+    /// The credential keys for one request, and the session ID used (to forget it if rejected).
+    async fn auth_fields(&self) -> Result<(Map<String, Value>, Option<String>)> {
+        let mut fields = Map::new();
+        match self.mode {
+            AuthMode::PerRequest => {
+                fields.insert(
+                    self.credentials.login_key.into(),
+                    self.credentials.login.clone().into(),
+                );
+                fields.insert(
+                    "Password".into(),
+                    self.credentials.password.expose_secret().into(),
+                );
+                Ok((fields, None))
+            }
+            AuthMode::Session => {
+                let mut slot = self.session.lock().await;
+                let fresh = slot
+                    .as_ref()
+                    .is_some_and(|s| s.created.elapsed() < self.session_max_age);
+                if !fresh {
+                    let id = self.create_session().await?;
+                    *slot = Some(Session {
+                        id,
+                        created: Instant::now(),
+                    });
+                }
+                let id = slot
+                    .as_ref()
+                    .map(|s| s.id.expose_secret().to_owned())
+                    .unwrap_or_default();
+                fields.insert("SessionID".into(), id.clone().into());
+                Ok((fields, Some(id)))
+            }
+        }
+    }
+
+    async fn forget_session(&self, used: Option<&str>) {
+        let mut slot = self.session.lock().await;
+        if slot.as_ref().map(|s| s.id.expose_secret()) == used {
+            *slot = None;
+        }
+    }
+
+    /// SessionCreate, retried on transient failures.
+    async fn create_session(&self) -> Result<SecretString> {
+        let request = self.transport.describe(Operation::SessionCreate);
+        let mut payload = Map::new();
+        payload.insert(
+            self.credentials.login_key.into(),
+            self.credentials.login.clone().into(),
+        );
+        payload.insert(
+            "Password".into(),
+            self.credentials.password.expose_secret().into(),
+        );
+        let mut attempt = 0;
+        loop {
+            match self
+                .transport
+                .send(Operation::SessionCreate, payload.clone())
+                .await
+            {
+                Ok(reply) => {
+                    if let Some(error) = business_error(&reply) {
+                        return Err(map_business_error(&request, error));
+                    }
+                    return match reply.get("SessionID") {
+                        Some(Value::String(id)) if !id.is_empty() => {
+                            Ok(SecretString::from(id.clone()))
+                        }
+                        _ => Err(Error::Remote {
+                            request,
+                            status: Some(200),
+                            code: None,
+                            message: "reply has no SessionID".into(),
+                            retry_after: None,
+                        }),
+                    };
+                }
+                Err(failure) if failure.error.is_transient() && attempt < self.retries => {
+                    tokio::time::sleep(backoff(attempt, &failure)).await;
+                    attempt += 1;
+                }
+                Err(failure) => return Err(failure.error),
+            }
+        }
+    }
+}
+
+/// Exponential backoff from 200 ms with ±50 % jitter, capped at 10 s; `Retry-After` wins.
+fn backoff(attempt: u32, failure: &Failure) -> Duration {
+    if let Error::Remote {
+        retry_after: Some(after),
+        ..
+    } = &failure.error
+    {
+        return (*after).min(Duration::from_secs(60));
+    }
+    let base = 200.0 * 2f64.powi(attempt.min(6) as i32);
+    let jittered = base * (0.5 + fastrand::f64());
+    Duration::from_millis(jittered.min(10_000.0) as u64)
+}
+
+/// One reqwest client per service: timeouts, TLS and proxy from the configuration.
+fn http_client(config: &OtoboConfig) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(config.timeout_duration())
+        .connect_timeout(Duration::from_secs_f64(config.connect_timeout))
+        .user_agent(concat!("otai/", env!("CARGO_PKG_VERSION")))
+        .pool_max_idle_per_host(config.concurrency.max(8));
+    if let Some(path) = &config.ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::config(
+                "params.ca_file",
+                format!("cannot read `{}`: {e}", path.display()),
+            )
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            Error::config(
+                "params.ca_file",
+                format!("`{}` holds no valid PEM certificate: {e}", path.display()),
+            )
+        })?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if config.insecure_skip_verify {
+        tracing::warn!(
+            "TLS certificate verification is OFF (insecure_skip_verify); never use this in production"
+        );
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    if let Some(proxy) = &config.proxy {
+        let proxy = reqwest::Proxy::all(proxy)
+            .map_err(|e| Error::config("params.proxy", format!("invalid proxy URL: {e}")))?;
+        builder = builder.proxy(proxy);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::config("params", format!("cannot build the HTTP client: {e}")))
+}

@@ -1,0 +1,395 @@
+//! YAML `params` of the OTOBO / Znuny adapter, and the typed builder.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use otai_core::{Error, Result};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::routes::{Operation, Route, RoutePreset, RouteTable};
+
+/// The default script path of OTOBO (Znuny and OTRS use `/otrs/nph-genericinterface.pl`).
+pub const DEFAULT_SCRIPT_PATH: &str = "/otobo/nph-genericinterface.pl";
+/// The default web service name.
+pub const DEFAULT_WEBSERVICE: &str = "GenericTicketConnectorREST";
+
+/// Configuration of the OTOBO / Znuny adapter. See `docs/adapters/otobo-znuny.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct OtoboConfig {
+    /// The server root (`https://helpdesk.example.com`), the URL up to `nph-genericinterface.pl`,
+    /// or the full web service URL.
+    pub base_url: String,
+    /// Path of `nph-genericinterface.pl` when `base_url` is the server root.
+    /// Default `/otobo/nph-genericinterface.pl`; Znuny: `/otrs/nph-genericinterface.pl`.
+    #[serde(default)]
+    pub script_path: Option<String>,
+    /// Web service name (default `GenericTicketConnectorREST`).
+    #[serde(default)]
+    pub webservice_name: Option<String>,
+    /// Web service ID, instead of the name.
+    #[serde(default)]
+    pub webservice_id: Option<u64>,
+    /// Routes: a preset name (`stock`, `python-client`) or a map with an optional `preset` and
+    /// per-operation `{method, route}` overrides.
+    #[serde(default)]
+    pub routes: RoutesConfig,
+    /// Agent login.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Customer-user login, instead of an agent.
+    #[serde(default)]
+    pub customer_username: Option<String>,
+    /// Password of the agent or customer user.
+    #[serde(default)]
+    pub password: Option<SecretString>,
+    /// `session` (default): one SessionCreate shared by all calls; or `per_request`.
+    #[serde(default)]
+    pub auth_mode: AuthMode,
+    /// Re-create the session after this many seconds (default 6600, below OTOBO's default
+    /// `SessionMaxIdleTime` of 7200, which the Generic Interface never refreshes).
+    #[serde(default = "default_session_max_age")]
+    pub session_max_age: f64,
+    /// Seconds a whole request may take (default 30).
+    #[serde(default = "default_timeout")]
+    pub timeout: f64,
+    /// Seconds to establish a connection (default 10).
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout: f64,
+    /// Retries of safe requests (search, get, session) on transient failures (default 2).
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// Largest reply accepted, in bytes (default 64 MiB).
+    #[serde(default = "default_max_response_bytes")]
+    pub max_response_bytes: usize,
+    /// A PEM file of extra CA certificates to trust.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Turns off TLS certificate verification. Never in production; logs a warning.
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+    /// Proxy URL for all requests.
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// How many ticket details are fetched at once after a search (default 8).
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Unified values ↔ this server's names, and custom-field renames.
+    #[serde(default)]
+    pub mapping: MappingConfig,
+    /// Values used when creating a ticket without them.
+    #[serde(default)]
+    pub defaults: CreateDefaults,
+}
+
+/// How credentials are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuthMode {
+    /// One session, created lazily, shared, re-created on `*.AuthFail` and before it expires.
+    #[default]
+    Session,
+    /// Login and password in every request.
+    PerRequest,
+}
+
+/// Routes as written in YAML.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(untagged)]
+pub enum RoutesConfig {
+    /// The stock table.
+    #[default]
+    #[serde(skip)]
+    Default,
+    /// A preset by name.
+    Preset(RoutePreset),
+    /// A preset plus per-operation overrides.
+    Custom {
+        /// The table to start from (default `stock`).
+        #[serde(default)]
+        preset: RoutePreset,
+        /// Overrides by operation name (`TicketSearch: {method: POST, route: /TicketSearch}`).
+        #[serde(flatten)]
+        operations: BTreeMap<String, Route>,
+    },
+}
+
+/// Value and field mapping between unified values and this server's names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct MappingConfig {
+    /// Unified priority → OTOBO priority, e.g. `high: 4 high`.
+    #[serde(default)]
+    pub priority: BTreeMap<String, String>,
+    /// Unified state → OTOBO state.
+    #[serde(default)]
+    pub state: BTreeMap<String, String>,
+    /// Unified queue → OTOBO queue.
+    #[serde(default)]
+    pub queue: BTreeMap<String, String>,
+    /// Unified type → OTOBO type.
+    #[serde(default, rename = "type")]
+    pub ticket_type: BTreeMap<String, String>,
+    /// Unified custom-field name → OTOBO dynamic field name.
+    #[serde(default)]
+    pub custom_fields: BTreeMap<String, String>,
+}
+
+/// Values for TicketCreate that a unified ticket may not carry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CreateDefaults {
+    /// Queue when none is given.
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// State when none is given (default `new`).
+    #[serde(default = "default_state")]
+    pub state: String,
+    /// Priority when none is given (default `3 normal`).
+    #[serde(default = "default_priority")]
+    pub priority: String,
+    /// Ticket type when none is given (needed when the server has `Ticket::Type` on).
+    #[serde(default, rename = "type")]
+    pub ticket_type: Option<String>,
+    /// Customer user when none is given.
+    #[serde(default)]
+    pub customer_user: Option<String>,
+    /// Communication channel of the first article (default `Internal`).
+    #[serde(default = "default_channel")]
+    pub article_channel: String,
+    /// Sender type of the first article (default `agent`).
+    #[serde(default = "default_sender")]
+    pub sender_type: String,
+    /// Content type of articles (default `text/plain; charset=utf-8`).
+    #[serde(default = "default_content_type")]
+    pub content_type: String,
+}
+
+impl Default for CreateDefaults {
+    fn default() -> Self {
+        Self {
+            queue: None,
+            state: default_state(),
+            priority: default_priority(),
+            ticket_type: None,
+            customer_user: None,
+            article_channel: default_channel(),
+            sender_type: default_sender(),
+            content_type: default_content_type(),
+        }
+    }
+}
+
+fn default_session_max_age() -> f64 {
+    6600.0
+}
+fn default_timeout() -> f64 {
+    30.0
+}
+fn default_connect_timeout() -> f64 {
+    10.0
+}
+fn default_retries() -> u32 {
+    2
+}
+fn default_max_response_bytes() -> usize {
+    64 * 1024 * 1024
+}
+fn default_concurrency() -> usize {
+    8
+}
+fn default_state() -> String {
+    "new".into()
+}
+fn default_priority() -> String {
+    "3 normal".into()
+}
+fn default_channel() -> String {
+    "Internal".into()
+}
+fn default_sender() -> String {
+    "agent".into()
+}
+fn default_content_type() -> String {
+    "text/plain; charset=utf-8".into()
+}
+
+impl OtoboConfig {
+    /// A configuration for `base_url` with every default; add credentials with [`Self::agent`]
+    /// or [`Self::customer`].
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            script_path: None,
+            webservice_name: None,
+            webservice_id: None,
+            routes: RoutesConfig::Default,
+            username: None,
+            customer_username: None,
+            password: None,
+            auth_mode: AuthMode::Session,
+            session_max_age: default_session_max_age(),
+            timeout: default_timeout(),
+            connect_timeout: default_connect_timeout(),
+            retries: default_retries(),
+            max_response_bytes: default_max_response_bytes(),
+            ca_file: None,
+            insecure_skip_verify: false,
+            proxy: None,
+            concurrency: default_concurrency(),
+            mapping: MappingConfig::default(),
+            defaults: CreateDefaults::default(),
+        }
+    }
+
+    /// Authenticates as agent `username`.
+    pub fn agent(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self.customer_username = None;
+        self.password = Some(SecretString::from(password.into()));
+        self
+    }
+
+    /// Authenticates as customer user `username`.
+    pub fn customer(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.customer_username = Some(username.into());
+        self.username = None;
+        self.password = Some(SecretString::from(password.into()));
+        self
+    }
+
+    /// Sets the web service name.
+    pub fn webservice_name(mut self, name: impl Into<String>) -> Self {
+        self.webservice_name = Some(name.into());
+        self
+    }
+
+    /// Sets the auth mode.
+    pub fn auth_mode(mut self, mode: AuthMode) -> Self {
+        self.auth_mode = mode;
+        self
+    }
+
+    /// Overrides one operation's route.
+    pub fn route(mut self, operation: Operation, route: Route) -> Self {
+        let (preset, mut operations) = match std::mem::take(&mut self.routes) {
+            RoutesConfig::Default => (RoutePreset::Stock, BTreeMap::new()),
+            RoutesConfig::Preset(p) => (p, BTreeMap::new()),
+            RoutesConfig::Custom { preset, operations } => (preset, operations),
+        };
+        operations.insert(operation.name().to_owned(), route);
+        self.routes = RoutesConfig::Custom { preset, operations };
+        self
+    }
+
+    /// Uses a route preset.
+    pub fn route_preset(mut self, preset: RoutePreset) -> Self {
+        self.routes = RoutesConfig::Preset(preset);
+        self
+    }
+
+    /// Sets the number of retries of safe requests.
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = retries;
+        self
+    }
+
+    /// Sets the request timeout in seconds.
+    pub fn timeout(mut self, seconds: f64) -> Self {
+        self.timeout = seconds;
+        self
+    }
+
+    /// Sets the mapping layer.
+    pub fn mapping(mut self, mapping: MappingConfig) -> Self {
+        self.mapping = mapping;
+        self
+    }
+
+    /// Sets the create defaults.
+    pub fn defaults(mut self, defaults: CreateDefaults) -> Self {
+        self.defaults = defaults;
+        self
+    }
+
+    /// The route table these settings describe; unknown operation names are errors.
+    pub fn route_table(&self) -> Result<RouteTable> {
+        Ok(match &self.routes {
+            RoutesConfig::Default => RouteTable::default(),
+            RoutesConfig::Preset(preset) => RouteTable::preset(*preset),
+            RoutesConfig::Custom { preset, operations } => {
+                let mut table = RouteTable::preset(*preset);
+                for (name, route) in operations {
+                    let op = Operation::from_name(name).ok_or_else(|| {
+                        let known: Vec<&str> = Operation::ALL.iter().map(|o| o.name()).collect();
+                        Error::config(
+                            format!("params.routes.{name}"),
+                            format!("unknown operation; known: preset, {}", known.join(", ")),
+                        )
+                    })?;
+                    if !route.route.starts_with('/') {
+                        return Err(Error::config(
+                            format!("params.routes.{name}.route"),
+                            "a route starts with `/` (e.g. `/Ticket/:TicketID`)",
+                        ));
+                    }
+                    table.set(op, route.clone());
+                }
+                table
+            }
+        })
+    }
+
+    /// Checks everything that can be checked without a server.
+    pub fn validate(&self) -> Result<()> {
+        crate::endpoint::webservice_url(self)?;
+        self.route_table()?;
+        match (&self.username, &self.customer_username) {
+            (Some(_), Some(_)) => {
+                return Err(Error::config(
+                    "params.customer_username",
+                    "give either `username` (agent) or `customer_username`, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(Error::config(
+                    "params.username",
+                    "missing: give `username` (agent) or `customer_username`, with `password`",
+                ));
+            }
+            _ => {}
+        }
+        if self.password.is_none() {
+            return Err(Error::config(
+                "params.password",
+                "missing (tip: `password: '${{ secrets.OTOBO_PASSWORD }}'`)",
+            ));
+        }
+        for (name, seconds) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+            ("session_max_age", self.session_max_age),
+        ] {
+            if !(seconds.is_finite() && seconds > 0.0) {
+                return Err(Error::config(
+                    format!("params.{name}"),
+                    "must be a positive number of seconds",
+                ));
+            }
+        }
+        if self.concurrency == 0 {
+            return Err(Error::config("params.concurrency", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn timeout_duration(&self) -> Duration {
+        Duration::from_secs_f64(self.timeout)
+    }
+}

@@ -1,0 +1,119 @@
+//! Working out the web service URL from `base_url`, `script_path` and the web service.
+
+use otai_core::{Error, Result};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::config::{DEFAULT_SCRIPT_PATH, DEFAULT_WEBSERVICE, OtoboConfig};
+
+/// The web service URL (`…/nph-genericinterface.pl/Webservice/<name>`), without a trailing slash.
+pub(crate) fn webservice_url(config: &OtoboConfig) -> Result<String> {
+    let base = config.base_url.trim().trim_end_matches('/');
+    let parsed = url::Url::parse(base)
+        .map_err(|e| Error::config("params.base_url", format!("not a URL ({e}): `{base}`")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::config(
+            "params.base_url",
+            "must start with http:// or https://",
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::config(
+            "params.base_url",
+            "must not contain `?` or `#`",
+        ));
+    }
+    if config.webservice_name.is_some() && config.webservice_id.is_some() {
+        return Err(Error::config(
+            "params.webservice_id",
+            "give either `webservice_name` or `webservice_id`, not both",
+        ));
+    }
+    if base.contains("/Webservice/") || base.contains("/WebserviceID/") {
+        if config.webservice_name.is_some() || config.webservice_id.is_some() {
+            return Err(Error::config(
+                "params.base_url",
+                "already names the web service; drop `webservice_name`/`webservice_id` or shorten `base_url`",
+            ));
+        }
+        return Ok(base.to_owned());
+    }
+    let service = match (config.webservice_id, &config.webservice_name) {
+        (Some(id), _) => format!("WebserviceID/{id}"),
+        (None, name) => {
+            let name = name.as_deref().unwrap_or(DEFAULT_WEBSERVICE);
+            if name.trim().is_empty() {
+                return Err(Error::config("params.webservice_name", "must not be empty"));
+            }
+            format!("Webservice/{}", utf8_percent_encode(name, NON_ALPHANUMERIC))
+        }
+    };
+    if base.ends_with("nph-genericinterface.pl") {
+        return Ok(format!("{base}/{service}"));
+    }
+    let script = config
+        .script_path
+        .as_deref()
+        .unwrap_or(DEFAULT_SCRIPT_PATH)
+        .trim_matches('/');
+    Ok(format!("{base}/{script}/{service}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(base: &str, f: impl FnOnce(OtoboConfig) -> OtoboConfig) -> String {
+        webservice_url(&f(OtoboConfig::new(base))).unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn works_out_the_url_from_each_form() {
+        assert_eq!(
+            url("https://helpdesk.example.com/", |c| c),
+            "https://helpdesk.example.com/otobo/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST"
+        );
+        assert_eq!(
+            url("https://h.example.com", |mut c| {
+                c.script_path = Some("/otrs/nph-genericinterface.pl".into());
+                c.webservice_name("My Service")
+            }),
+            "https://h.example.com/otrs/nph-genericinterface.pl/Webservice/My%20Service"
+        );
+        assert_eq!(
+            url(
+                "https://h.example.com/otrs/nph-genericinterface.pl",
+                |mut c| {
+                    c.webservice_id = Some(3);
+                    c
+                }
+            ),
+            "https://h.example.com/otrs/nph-genericinterface.pl/WebserviceID/3"
+        );
+        assert_eq!(
+            url(
+                "http://127.0.0.1:8080/otobo/nph-genericinterface.pl/Webservice/X/",
+                |c| c
+            ),
+            "http://127.0.0.1:8080/otobo/nph-genericinterface.pl/Webservice/X"
+        );
+    }
+
+    #[test]
+    fn contradictions_and_bad_urls_are_config_errors() {
+        assert_eq!(
+            url("helpdesk.example.com", |c| c),
+            "config error at params.base_url: not a URL (relative URL without a base): `helpdesk.example.com`"
+        );
+        assert_eq!(
+            url("ftp://h", |c| c),
+            "config error at params.base_url: must start with http:// or https://"
+        );
+        assert_eq!(
+            url(
+                "https://h/otobo/nph-genericinterface.pl/Webservice/X",
+                |c| c.webservice_name("Y")
+            ),
+            "config error at params.base_url: already names the web service; drop `webservice_name`/`webservice_id` or shorten `base_url`"
+        );
+    }
+}

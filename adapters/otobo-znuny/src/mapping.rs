@@ -1,0 +1,384 @@
+//! Pure conversions between OTOBO's shapes and the unified model, through the mapping layer.
+
+use std::collections::BTreeMap;
+
+use otai_core::model::parse_timestamp;
+use otai_core::{Error, Result, TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket};
+use serde_json::{Map, Value, json};
+
+use crate::config::MappingConfig;
+use crate::wire::{Article, Ticket};
+
+/// The dynamic fields every OTOBO ticket carries, usually null: not shown as custom fields.
+const HIDDEN_FIELDS: [&str; 2] = ["ProcessManagementActivityID", "ProcessManagementProcessID"];
+
+/// One value map, both ways. Unified names match case-insensitively.
+#[derive(Debug, Clone, Default)]
+struct Bidi {
+    out: BTreeMap<String, String>,
+    back: BTreeMap<String, String>,
+}
+
+impl Bidi {
+    fn new(map: &BTreeMap<String, String>) -> Self {
+        Self {
+            out: map
+                .iter()
+                .map(|(u, n)| (u.to_lowercase(), n.clone()))
+                .collect(),
+            back: map.iter().map(|(u, n)| (n.clone(), u.clone())).collect(),
+        }
+    }
+
+    fn to_native<'a>(&'a self, unified: &'a str) -> &'a str {
+        self.out
+            .get(&unified.to_lowercase())
+            .map_or(unified, String::as_str)
+    }
+
+    fn to_unified(&self, native: String) -> String {
+        self.back.get(&native).cloned().unwrap_or(native)
+    }
+}
+
+/// The mapping layer: unified values ↔ this server's names, custom-field renames.
+#[derive(Debug, Clone, Default)]
+pub struct ValueMaps {
+    priority: Bidi,
+    state: Bidi,
+    queue: Bidi,
+    ticket_type: Bidi,
+    custom_fields: Bidi,
+}
+
+impl ValueMaps {
+    /// Maps from the configuration.
+    pub fn new(config: &MappingConfig) -> Self {
+        Self {
+            priority: Bidi::new(&config.priority),
+            state: Bidi::new(&config.state),
+            queue: Bidi::new(&config.queue),
+            ticket_type: Bidi::new(&config.ticket_type),
+            custom_fields: Bidi::new(&config.custom_fields),
+        }
+    }
+
+    /// The native state name of a unified state name.
+    pub fn state_to_native<'a>(&'a self, unified: &'a str) -> &'a str {
+        self.state.to_native(unified)
+    }
+}
+
+fn entity(id: Option<String>, name: Option<String>, map: Option<&Bidi>) -> Option<UnifiedEntity> {
+    let name = match map {
+        Some(map) => name.map(|n| map.to_unified(n)),
+        None => name,
+    };
+    UnifiedEntity::from_parts(id, name)
+}
+
+/// OTOBO time (`YYYY-MM-DD HH:MM:SS`, server time, normally UTC) to a unified timestamp.
+fn time(text: Option<&str>) -> Option<otai_core::model::Timestamp> {
+    text.and_then(parse_timestamp)
+}
+
+/// An article as a unified note.
+pub fn article_to_note(article: &Article) -> UnifiedNote {
+    let mut note = UnifiedNote::default().internal(article.is_visible_for_customer == Some(false));
+    note.id = article.article_id.clone();
+    note.subject = article.subject.clone();
+    note.body = article.body.clone();
+    note.content_type = article.mime_type.clone().or_else(|| {
+        article
+            .content_type
+            .as_deref()
+            .map(|c| c.split(';').next().unwrap_or(c).trim().to_owned())
+    });
+    note.author = article.from.clone();
+    note.created = time(article.create_time.as_deref());
+    note
+}
+
+/// A TicketGet ticket as a unified ticket, through `maps`.
+pub fn ticket_to_unified(ticket: &Ticket, maps: &ValueMaps) -> UnifiedTicket {
+    let t = ticket.clone();
+    let mut unified = UnifiedTicket::new();
+    unified.id = t.ticket_id;
+    unified.number = t.ticket_number;
+    unified.subject = t.title;
+    unified.queue = entity(t.queue_id, t.queue, Some(&maps.queue));
+    unified.state = entity(t.state_id, t.state, Some(&maps.state));
+    unified.priority = entity(t.priority_id, t.priority, Some(&maps.priority));
+    unified.ticket_type = entity(t.type_id, t.r#type, Some(&maps.ticket_type));
+    unified.owner = entity(t.owner_id, t.owner, None);
+    unified.customer = entity(None, t.customer_user_id, None);
+    unified.created = time(t.created.as_deref());
+    unified.updated = time(t.changed.as_deref());
+    unified.notes = t.article.0.iter().map(article_to_note).collect();
+    unified.body = unified.notes.first().and_then(|n| n.body.clone());
+    for field in t.dynamic_field.0 {
+        if HIDDEN_FIELDS.contains(&field.name.as_str()) {
+            continue;
+        }
+        unified
+            .custom_fields
+            .insert(maps.custom_fields.to_unified(field.name), field.value);
+    }
+    unified
+}
+
+/// Puts `entity` into `target` as `<Key>` (by name, mapped) or `<Key>ID` (by ID).
+fn put_entity(
+    target: &mut Map<String, Value>,
+    key: &str,
+    entity: &UnifiedEntity,
+    map: Option<&Bidi>,
+) {
+    if let Some(name) = &entity.name {
+        let native = map.map_or(name.as_str(), |m| m.to_native(name));
+        target.insert(key.to_owned(), native.into());
+    } else if let Some(id) = &entity.id {
+        target.insert(format!("{key}ID"), id.clone().into());
+    }
+}
+
+/// The `Ticket` object of TicketCreate/TicketUpdate for the fields set in `ticket`.
+pub(crate) fn ticket_fields(ticket: &UnifiedTicket, maps: &ValueMaps) -> Map<String, Value> {
+    let mut fields = Map::new();
+    if let Some(subject) = &ticket.subject {
+        fields.insert("Title".into(), subject.clone().into());
+    }
+    let entities = [
+        ("Queue", &ticket.queue, Some(&maps.queue)),
+        ("State", &ticket.state, Some(&maps.state)),
+        ("Priority", &ticket.priority, Some(&maps.priority)),
+        ("Type", &ticket.ticket_type, Some(&maps.ticket_type)),
+        ("Owner", &ticket.owner, None),
+    ];
+    for (key, value, map) in entities {
+        if let Some(value) = value {
+            put_entity(&mut fields, key, value, map);
+        }
+    }
+    if let Some(customer) = ticket.customer.as_ref().and_then(UnifiedEntity::label) {
+        fields.insert("CustomerUser".into(), customer.into());
+    }
+    fields
+}
+
+/// The `DynamicField` list for unified custom fields. Values are strings or lists of strings;
+/// `null` clears a field.
+pub(crate) fn dynamic_fields(
+    fields: &BTreeMap<String, Value>,
+    maps: &ValueMaps,
+) -> Result<Vec<Value>> {
+    fields
+        .iter()
+        .map(|(name, value)| {
+            let native = maps.custom_fields.to_native(name);
+            Ok(json!({"Name": native, "Value": field_value(name, value)?}))
+        })
+        .collect()
+}
+
+fn field_value(name: &str, value: &Value) -> Result<Value> {
+    Ok(match value {
+        Value::Null => Value::String(String::new()),
+        Value::String(_) => value.clone(),
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Bool(b) => Value::String(if *b { "1" } else { "0" }.into()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| field_value(name, item))
+                .collect::<Result<_>>()?,
+        ),
+        Value::Object(_) => {
+            return Err(Error::invalid_input(
+                format!("custom_fields.{name}"),
+                "a dynamic field value is a string or a list, not a map",
+            ));
+        }
+    })
+}
+
+/// TicketSearch parameters for unified criteria. `Limit` covers `offset + limit`; the caller
+/// slices. Nested parameters (custom-field filters) need a route that is not GET.
+pub(crate) fn search_payload(
+    criteria: &TicketSearchCriteria,
+    maps: &ValueMaps,
+) -> Result<Map<String, Value>> {
+    let mut p = Map::new();
+    let lists = [
+        ("Queues", "QueueIDs", &criteria.queue, Some(&maps.queue)),
+        ("States", "StateIDs", &criteria.state, Some(&maps.state)),
+        (
+            "Priorities",
+            "PriorityIDs",
+            &criteria.priority,
+            Some(&maps.priority),
+        ),
+        (
+            "Types",
+            "TypeIDs",
+            &criteria.ticket_type,
+            Some(&maps.ticket_type),
+        ),
+    ];
+    for (by_name, by_id, filter, map) in lists {
+        let Some(filter) = filter else { continue };
+        if let Some(name) = &filter.name {
+            let native = map.map_or(name.as_str(), |m| m.to_native(name));
+            p.insert(by_name.into(), json!([native]));
+        } else if let Some(id) = &filter.id {
+            p.insert(by_id.into(), json!([id]));
+        }
+    }
+    if let Some(owner) = &criteria.owner {
+        let id = owner.id.as_ref().ok_or_else(|| {
+            Error::invalid_input(
+                "owner",
+                "OTOBO searches owners by ID only: give `owner: {id: ...}`",
+            )
+        })?;
+        p.insert("OwnerIDs".into(), json!([id]));
+    }
+    if let Some(customer) = criteria.customer.as_ref().and_then(UnifiedEntity::label) {
+        p.insert("CustomerUserLogin".into(), customer.into());
+    }
+    if let Some(text) = &criteria.subject_contains {
+        p.insert("Title".into(), format!("*{text}*").into());
+    }
+    if let Some(text) = &criteria.text_contains {
+        p.insert("Fulltext".into(), text.clone().into());
+    }
+    let times = [
+        ("TicketCreateTimeNewerDate", &criteria.created_after),
+        ("TicketCreateTimeOlderDate", &criteria.created_before),
+        ("TicketLastChangeTimeNewerDate", &criteria.updated_after),
+        ("TicketLastChangeTimeOlderDate", &criteria.updated_before),
+    ];
+    for (key, at) in times {
+        if let Some(at) = at {
+            p.insert(
+                key.into(),
+                at.format("%Y-%m-%d %H:%M:%S").to_string().into(),
+            );
+        }
+    }
+    if !criteria.custom_fields.is_empty() {
+        let filters: Vec<Value> = criteria
+            .custom_fields
+            .iter()
+            .map(|(name, value)| Ok(json!({"Name": maps.custom_fields.to_native(name), "Equals": field_value(name, value)?})))
+            .collect::<Result<_>>()?;
+        p.insert("DynamicField".into(), Value::Array(filters));
+    }
+    if let Some(limit) = criteria.limit {
+        p.insert(
+            "Limit".into(),
+            (limit + criteria.offset.unwrap_or(0)).into(),
+        );
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn maps() -> ValueMaps {
+        let mut config = MappingConfig::default();
+        config.priority.insert("high".into(), "4 high".into());
+        config
+            .custom_fields
+            .insert("building".into(), "SDKText".into());
+        ValueMaps::new(&config)
+    }
+
+    #[test]
+    fn converts_a_recorded_ticket() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let fixture: Value =
+            serde_json::from_str(include_str!("../tests/fixtures/rest/ticket-get-full.json"))?;
+        let reply: crate::wire::TicketGetReply =
+            serde_json::from_value(fixture["response"]["body"].clone())?;
+        let t = ticket_to_unified(&reply.tickets.0[0], &maps());
+        assert_eq!(t.id.as_deref(), Some("71"));
+        assert_eq!(t.number.as_deref(), Some("2026112310000708"));
+        assert_eq!(t.queue, Some(UnifiedEntity::new("2", "Raw")));
+        assert_eq!(t.owner, Some(UnifiedEntity::new("4", "sdkagent")));
+        assert_eq!(t.customer, Some(UnifiedEntity::by_name("sdkcustomer")));
+        assert_eq!(
+            t.created.map(|c| c.to_rfc3339()),
+            Some("2026-11-23T03:47:16+00:00".into())
+        );
+        assert_eq!(
+            t.custom_fields.get("building"),
+            Some(&json!("hello-df")),
+            "renamed back"
+        );
+        assert!(!t.custom_fields.contains_key("ProcessManagementProcessID"));
+        assert_eq!(t.custom_fields.get("SDKDropdown"), Some(&Value::Null));
+        assert_eq!(t.notes.len(), 1);
+        assert!(!t.notes[0].internal);
+        assert_eq!(t.notes[0].content_type.as_deref(), Some("text/plain"));
+        assert_eq!(
+            t.body.as_deref(),
+            Some("The printer in room 42 is on fire.\nPlease help. äöü €")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn maps_values_on_the_way_out_and_back() -> Result<()> {
+        let ticket = UnifiedTicket::new()
+            .subject("s")
+            .priority(UnifiedEntity::by_name("HIGH"))
+            .queue(UnifiedEntity::by_id("5"))
+            .custom_field("building", 42);
+        let m = maps();
+        assert_eq!(
+            Value::Object(ticket_fields(&ticket, &m)),
+            json!({"Title": "s", "Priority": "4 high", "QueueID": "5"})
+        );
+        assert_eq!(
+            dynamic_fields(&ticket.custom_fields, &m)?,
+            vec![json!({"Name": "SDKText", "Value": "42"})]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn translates_every_criterion() -> Result<()> {
+        let at =
+            parse_timestamp("2026-01-02 03:04:05").ok_or_else(|| Error::invalid_input("t", "t"))?;
+        let c = TicketSearchCriteria::new()
+            .queue(UnifiedEntity::by_name("Raw"))
+            .state(UnifiedEntity::by_id("4"))
+            .priority(UnifiedEntity::by_name("high"))
+            .owner(UnifiedEntity::by_id("7"))
+            .customer(UnifiedEntity::by_name("alice"))
+            .subject_contains("printer")
+            .text_contains("tray")
+            .created_after(at)
+            .updated_before(at)
+            .limit(10)
+            .offset(5);
+        assert_eq!(
+            Value::Object(search_payload(&c, &maps())?),
+            json!({
+                "Queues": ["Raw"], "StateIDs": ["4"], "Priorities": ["4 high"], "OwnerIDs": ["7"],
+                "CustomerUserLogin": "alice", "Title": "*printer*", "Fulltext": "tray",
+                "TicketCreateTimeNewerDate": "2026-01-02 03:04:05",
+                "TicketLastChangeTimeOlderDate": "2026-01-02 03:04:05", "Limit": 15
+            })
+        );
+        let err = search_payload(
+            &TicketSearchCriteria::new().owner(UnifiedEntity::by_name("bob")),
+            &maps(),
+        )
+        .err();
+        assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "owner"));
+        Ok(())
+    }
+}
