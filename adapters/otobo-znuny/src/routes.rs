@@ -190,12 +190,14 @@ impl Default for RouteTable {
     }
 }
 
-/// Characters escaped in a path segment: everything but letters, digits and `-._~`.
+/// Characters escaped in a path segment: everything but letters, digits and `-._~,` (the comma
+/// separates ticket IDs in TicketGet).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
-    .remove(b'~');
+    .remove(b'~')
+    .remove(b',');
 
 /// Fills `:Name` segments of `template` from `payload`, removing the used keys. Errors name the
 /// missing key.
@@ -254,7 +256,7 @@ mod tests {
         );
         assert_eq!(Value::Object(payload), json!({"AllArticles": 1}));
         let mut list = map(json!({"TicketID": ["1", 2]}));
-        assert_eq!(fill_route("/Ticket/:TicketID", &mut list)?, "/Ticket/1%2C2");
+        assert_eq!(fill_route("/Ticket/:TicketID", &mut list)?, "/Ticket/1,2");
         Ok(())
     }
 
