@@ -25,6 +25,8 @@ mod client;
 pub mod config;
 mod endpoint;
 mod errors;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod mapping;
 pub mod routes;
 mod service;

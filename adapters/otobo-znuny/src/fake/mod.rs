@@ -1,0 +1,283 @@
+//! A faithful in-process fake of OTOBO's GenericTicketConnectorREST (cargo feature `fake`).
+//!
+//! It really stores, filters and returns tickets in OTOBO's JSON shapes, with OTOBO's quirks:
+//! IDs as numbers or strings, `{}` for a search without hits, business errors as HTTP 200 with
+//! an `Error` object, `AccessDenied` for unknown tickets, plain-text HTTP 500 for unknown routes
+//! and bad bodies, GET bodies ignored. It serves the stock routes of the web service
+//! `GenericTicketConnectorREST` on 127.0.0.1 and can add a fixed latency per operation to model
+//! a real server. Tests, examples and benchmarks share it.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use otai_core::TicketSystemService;
+//! let fake = otai_otobo_znuny::fake::FakeOtobo::start().await?;
+//! let otobo = otai_otobo_znuny::OtoboService::new(&fake.config())?;
+//! assert!(otobo.find_tickets(Default::default()).await?.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+mod input;
+mod model;
+mod store;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State as AxumState;
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::OtoboConfig;
+use store::{OpResult, State};
+
+/// The web service path the fake serves.
+pub const WEBSERVICE_PATH: &str =
+    "/otobo/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST";
+
+/// Latency added before each operation answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Latency {
+    /// SessionCreate.
+    pub session: Duration,
+    /// TicketSearch.
+    pub search: Duration,
+    /// TicketGet (and TicketHistoryGet).
+    pub get: Duration,
+    /// TicketCreate.
+    pub create: Duration,
+    /// TicketUpdate.
+    pub update: Duration,
+}
+
+impl Latency {
+    /// What a real OTOBO 11 shows: TicketGet ~50 ms, TicketUpdate ~110 ms, TicketCreate ~230 ms.
+    pub fn otobo_11() -> Self {
+        Self {
+            session: Duration::from_millis(60),
+            search: Duration::from_millis(50),
+            get: Duration::from_millis(50),
+            create: Duration::from_millis(230),
+            update: Duration::from_millis(110),
+        }
+    }
+}
+
+/// What the fake knows at start.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FakeOptions {
+    /// Agents as (login, password); the first is what [`FakeOtobo::config`] logs in as.
+    pub agents: Vec<(String, String)>,
+    /// Known customer users (any address with `@` is accepted too).
+    pub customers: Vec<String>,
+    /// Ticket dynamic fields that exist.
+    pub dynamic_fields: Vec<String>,
+    /// Per-operation latency.
+    pub latency: Latency,
+}
+
+impl Default for FakeOptions {
+    fn default() -> Self {
+        Self {
+            agents: vec![
+                ("sdkagent".into(), "SdkAgent-Test-Pw1".into()),
+                ("agent7".into(), "Agent7-Pw".into()),
+            ],
+            customers: vec!["sdkcustomer".into()],
+            dynamic_fields: vec!["SDKText".into(), "SDKDropdown".into()],
+            latency: Latency::default(),
+        }
+    }
+}
+
+impl FakeOptions {
+    /// Sets the latency.
+    pub fn latency(mut self, latency: Latency) -> Self {
+        self.latency = latency;
+        self
+    }
+}
+
+/// A running fake; stops when dropped.
+#[derive(Debug)]
+pub struct FakeOtobo {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    login: (String, String),
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("State")
+    }
+}
+
+#[derive(Clone)]
+struct Shared {
+    state: Arc<Mutex<State>>,
+    latency: Latency,
+}
+
+impl FakeOtobo {
+    /// Starts a fake with the default options on a free port of 127.0.0.1.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(FakeOptions::default()).await
+    }
+
+    /// Starts a fake with `options`.
+    pub async fn start_with(options: FakeOptions) -> std::io::Result<Self> {
+        let state = Arc::new(Mutex::new(State::new(&options)));
+        let shared = Shared {
+            state: Arc::clone(&state),
+            latency: options.latency,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = axum::Router::new().fallback(handle).with_state(shared);
+        tokio::spawn(async move {
+            let served = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = served.await {
+                tracing::warn!(error = %e, "fake OTOBO stopped");
+            }
+        });
+        let login = options.agents.first().cloned().unwrap_or_default();
+        Ok(Self {
+            addr,
+            state,
+            login,
+            shutdown: Some(tx),
+        })
+    }
+
+    /// The server root, e.g. `http://127.0.0.1:40123`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// An adapter configuration that talks to this fake as its first agent.
+    pub fn config(&self) -> OtoboConfig {
+        let mut config = OtoboConfig::new(self.url()).agent(&self.login.0, &self.login.1);
+        config.defaults.customer_user = Some("sdkcustomer".into());
+        config.defaults.queue = Some("Raw".into());
+        config
+    }
+
+    /// Forgets every session, as a server does when they expire.
+    pub fn expire_sessions(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.expire_sessions();
+        }
+    }
+}
+
+impl Drop for FakeOtobo {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn plain(status: StatusCode, text: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=UTF-8")],
+        text,
+    )
+        .into_response()
+}
+
+fn reply(result: OpResult) -> Response {
+    let body = match result {
+        Ok(value) => value,
+        Err((code, message)) => json!({"Error": {"ErrorCode": code, "ErrorMessage": message}}),
+    };
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn handle(
+    AxumState(shared): AxumState<Shared>,
+    method: Method,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let Some(route) = uri.path().strip_prefix(WEBSERVICE_PATH) else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    let segments: Vec<&str> = route.split('/').collect();
+    let (operation, path_id) = match (method.as_str(), segments.as_slice()) {
+        ("POST", ["", "Session"]) => ("SessionCreate", None),
+        ("POST", ["", "Ticket"]) => ("TicketCreate", None),
+        ("GET", ["", "Ticket"]) => ("TicketSearch", None),
+        ("GET", ["", "TicketList"]) => ("TicketGet", None),
+        ("GET", ["", "Ticket", id]) if !id.is_empty() => ("TicketGet", Some(*id)),
+        ("PATCH", ["", "Ticket", id]) if !id.is_empty() => ("TicketUpdate", Some(*id)),
+        ("GET", ["", "TicketHistory", id]) if !id.is_empty() => ("TicketHistoryGet", Some(*id)),
+        _ => {
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("HTTP::REST Error while determine Operation for request URI '{route}'."),
+            );
+        }
+    };
+    let mut payload = if method == Method::GET {
+        serde_json::Map::new()
+    } else {
+        match input::parse_body(&body) {
+            Ok(map) => map,
+            Err(e) => return plain(StatusCode::INTERNAL_SERVER_ERROR, e.message().to_owned()),
+        }
+    };
+    payload.extend(input::parse_query(uri.query().unwrap_or_default()));
+    if let Some(id) = path_id {
+        let id = percent_encoding::percent_decode_str(id)
+            .decode_utf8_lossy()
+            .into_owned();
+        payload.insert("TicketID".into(), Value::String(id));
+    }
+    let latency = match operation {
+        "SessionCreate" => shared.latency.session,
+        "TicketSearch" => shared.latency.search,
+        "TicketCreate" => shared.latency.create,
+        "TicketUpdate" => shared.latency.update,
+        _ => shared.latency.get,
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let Ok(mut state) = shared.state.lock() else {
+        return plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "fake state poisoned".into(),
+        );
+    };
+    if operation == "SessionCreate" {
+        return reply(state.session_create(&payload));
+    }
+    let agent = match state.authenticate(operation, &payload) {
+        Ok(agent) => agent,
+        Err(e) => return reply(Err(e)),
+    };
+    reply(match operation {
+        "TicketCreate" => state.ticket_create(&payload, agent),
+        "TicketSearch" => state.ticket_search(&payload),
+        "TicketUpdate" => state.ticket_update(&payload),
+        "TicketHistoryGet" => state.ticket_history(&payload),
+        _ => state.ticket_get(&payload),
+    })
+}
