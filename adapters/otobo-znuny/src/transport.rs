@@ -97,7 +97,10 @@ impl RestTransport {
             "generic interface request"
         );
         let text = String::from_utf8_lossy(&body);
-        tracing::trace!(operation = operation.name(), body = %otai_core::error::shorten(&text, 2000), "reply");
+        if operation != Operation::SessionCreate {
+            // SessionCreate replies carry the session ID: never logged, at any level.
+            tracing::trace!(operation = operation.name(), body = %otai_core::error::shorten(&text, 2000), "reply");
+        }
         decode(&request_name, status, &text).map_err(|mut error| {
             if let Error::Remote {
                 retry_after: slot, ..
