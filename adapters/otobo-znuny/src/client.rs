@@ -270,6 +270,12 @@ fn http_client(config: &OtoboConfig) -> Result<reqwest::Client> {
                 format!("`{}` holds no valid PEM certificate: {e}", path.display()),
             )
         })?;
+        if certs.is_empty() {
+            return Err(Error::config(
+                "params.ca_file",
+                format!("`{}` holds no PEM certificate", path.display()),
+            ));
+        }
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }

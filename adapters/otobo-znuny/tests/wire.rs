@@ -636,3 +636,77 @@ fn registry_names_and_config_errors() {
         "{unknown}"
     );
 }
+
+#[test]
+fn tls_and_proxy_settings_are_checked_when_building() -> TestResult {
+    let base = || OtoboConfig::new("https://h.example.com").agent("a", "p");
+    let mut missing_ca = base();
+    missing_ca.ca_file = Some("does-not-exist.pem".into());
+    let err = OtoboService::new(&missing_ca)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.starts_with("config error at params.ca_file: cannot read `does-not-exist.pem`"),
+        "{err}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("otai-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let junk = dir.join("junk.pem");
+    std::fs::write(&junk, "not a certificate")?;
+    let mut junk_ca = base();
+    junk_ca.ca_file = Some(junk.clone());
+    let err = OtoboService::new(&junk_ca)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    std::fs::remove_dir_all(&dir)?;
+    assert!(err.starts_with("config error at params.ca_file:"), "{err}");
+
+    let mut bad_proxy = base();
+    bad_proxy.proxy = Some("::not a url::".into());
+    let err = OtoboService::new(&bad_proxy)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.starts_with("config error at params.proxy: invalid proxy URL"),
+        "{err}"
+    );
+
+    let mut insecure = base();
+    insecure.insecure_skip_verify = true;
+    assert!(
+        OtoboService::new(&insecure).is_ok(),
+        "an explicit opt-out is allowed"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn oversized_replies_are_refused() -> TestResult {
+    let server = MockServer::start().await;
+    session_ok(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{WS}/Ticket")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(format!("{{\"TicketID\":[\"{}\"]}}", "1".repeat(4096))),
+        )
+        .mount(&server)
+        .await;
+    let mut config = config(&server);
+    config.max_response_bytes = 1024;
+    let otobo = OtoboService::new(&config)?;
+    let err = otobo
+        .find_tickets(Map::new())
+        .await
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("GET /Ticket: reply larger than the limit of 1024 bytes (max_response_bytes)")
+    );
+    Ok(())
+}
