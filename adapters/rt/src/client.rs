@@ -1,0 +1,234 @@
+//! HTTP to RT's REST 2 API: auth header, JSON, error mapping, retries of reads.
+
+use std::time::Duration;
+
+use otai_core::error::shorten;
+use otai_core::{Error, Result};
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use crate::RtConfig;
+
+/// How the client authenticates.
+#[derive(Clone)]
+enum Auth {
+    Token(SecretString),
+    Basic(String, SecretString),
+}
+
+/// A REST 2 client. Cheap to clone; clones share the connection pool.
+#[derive(Clone)]
+pub struct RtClient {
+    http: reqwest::Client,
+    base: String,
+    auth: Auth,
+    retries: u32,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RtClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RtClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A reply: status and JSON body (`Null` when the body is not JSON).
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
+}
+
+impl RtClient {
+    /// Builds a client; contacts nobody.
+    pub fn new(config: &RtConfig) -> Result<Self> {
+        config.validate()?;
+        let auth = match (&config.token, &config.username, &config.password) {
+            (Some(token), _, _) => Auth::Token(token.clone()),
+            (None, Some(user), Some(password)) => Auth::Basic(user.clone(), password.clone()),
+            _ => return Err(Error::config("params.token", "missing")),
+        };
+        let timeout = Duration::from_secs_f64(config.timeout);
+        let mut builder = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("otai/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &config.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::config(
+                    "params.ca_file",
+                    format!("cannot read `{}`: {e}", path.display()),
+                )
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
+            if certs.is_empty() {
+                return Err(Error::config(
+                    "params.ca_file",
+                    format!("`{}` holds no PEM certificate", path.display()),
+                ));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        if config.insecure_skip_verify {
+            tracing::warn!(
+                "TLS certificate verification is OFF (insecure_skip_verify); never use this in production"
+            );
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::config("params", format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base: config.rest_url()?,
+            auth,
+            retries: config.retries,
+            timeout,
+        })
+    }
+
+    /// Sends a request; GETs are retried on transient failures. Returns the reply whatever its
+    /// status; see [`error_for`] to turn a failure status into an error.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Reply> {
+        let request = format!("{method} {path}");
+        let mut attempt = 0;
+        loop {
+            let result = self.send_once(&method, path, query, body, &request).await;
+            match result {
+                Err(e) if method == Method::GET && e.is_transient() && attempt < self.retries => {
+                    let delay = Duration::from_millis(
+                        (200.0 * 2f64.powi(attempt as i32) * (0.5 + fastrand::f64())) as u64,
+                    );
+                    tracing::warn!(request = %request, attempt = attempt + 1, error = %e, "retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Ok(reply)
+                    if method == Method::GET
+                        && matches!(reply.status, 502..=504)
+                        && attempt < self.retries =>
+                {
+                    tokio::time::sleep(Duration::from_millis(200 << attempt.min(5))).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        request: &str,
+    ) -> Result<Reply> {
+        let mut builder = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .query(query);
+        builder = match &self.auth {
+            Auth::Token(token) => builder.header(
+                reqwest::header::AUTHORIZATION,
+                format!("token {}", token.expose_secret()),
+            ),
+            Auth::Basic(user, password) => builder.basic_auth(user, Some(password.expose_secret())),
+        };
+        if let Some(body) = body {
+            builder = builder.json(body);
+        }
+        let started = std::time::Instant::now();
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| self.transport_error(request, e))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(request, e))?;
+        tracing::debug!(request = %request, status, bytes = bytes.len(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "rt request");
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            if bytes.is_empty() {
+                Value::Null
+            } else {
+                Value::String(String::from_utf8_lossy(&bytes).into_owned())
+            }
+        });
+        Ok(Reply { status, body })
+    }
+
+    fn transport_error(&self, request: &str, e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            return Error::Timeout {
+                request: request.to_owned(),
+                after: self.timeout,
+            };
+        }
+        let what = if e.is_connect() {
+            "cannot connect"
+        } else {
+            "request failed"
+        };
+        Error::Transport {
+            request: request.to_owned(),
+            message: what.into(),
+            transient: true,
+            source: Some(Box::new(e.without_url())),
+        }
+    }
+}
+
+/// RT's `{"message": …}` text of a reply.
+pub(crate) fn message_of(body: &Value) -> String {
+    match body {
+        Value::Object(map) => map
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The error for a reply whose status is not a success.
+pub(crate) fn error_for(request: &str, reply: &Reply) -> Error {
+    let message = shorten(&message_of(&reply.body), 300);
+    match reply.status {
+        401 => Error::Authentication {
+            message: if message.is_empty() {
+                "Unauthorized".into()
+            } else {
+                message
+            },
+        },
+        403 if message.contains("queue") => Error::InvalidInput {
+            field: "queue".into(),
+            message,
+        },
+        403 => Error::PermissionDenied { message },
+        404 => Error::NotFound {
+            what: request.to_owned(),
+        },
+        status => Error::Remote {
+            request: request.to_owned(),
+            status: Some(status),
+            code: None,
+            message,
+            retry_after: None,
+        },
+    }
+}

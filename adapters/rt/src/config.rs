@@ -1,0 +1,177 @@
+//! YAML `params` of the Request Tracker adapter.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use otai_core::registry::{BuildContext, ServiceConfig};
+use otai_core::{Error, Result, TicketSystemService};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::RtService;
+
+/// Configuration of the RT adapter. See `docs/adapters/rt.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RtConfig {
+    /// The RT root URL (`https://rt.example.com`; `/REST/2.0` is added) or the full REST 2 URL.
+    pub base_url: String,
+    /// An auth token, sent as `Authorization: token …`.
+    #[serde(default)]
+    pub token: Option<SecretString>,
+    /// Login for HTTP Basic auth, instead of a token.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Password for HTTP Basic auth.
+    #[serde(default)]
+    pub password: Option<SecretString>,
+    /// Seconds a request may take (default 30).
+    #[serde(default = "default_timeout")]
+    pub timeout: f64,
+    /// Retries of reads on transient failures (default 2).
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// A PEM file of extra CA certificates.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Turns TLS verification off (logs a warning; never in production).
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+    /// Tickets read at once when a search returns several (default 4).
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Whether RT's full-text index is on, so `text_contains` can search message content on the
+    /// server. Off (default): the adapter filters `text_contains` itself after the other criteria.
+    #[serde(default)]
+    pub fulltext_index: bool,
+    /// Unified values ↔ RT values.
+    #[serde(default)]
+    pub mapping: RtMapping,
+}
+
+/// Value mapping between unified values and RT's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RtMapping {
+    /// Unified priority name → RT priority number, e.g. `high: 80`.
+    #[serde(default)]
+    pub priority: BTreeMap<String, i64>,
+    /// Unified state → RT lifecycle status, e.g. `closed: resolved`.
+    #[serde(default)]
+    pub state: BTreeMap<String, String>,
+    /// Unified queue → RT queue name.
+    #[serde(default)]
+    pub queue: BTreeMap<String, String>,
+}
+
+fn default_timeout() -> f64 {
+    30.0
+}
+fn default_retries() -> u32 {
+    2
+}
+fn default_concurrency() -> usize {
+    4
+}
+
+impl RtConfig {
+    /// A configuration for `base_url` authenticating with `token`.
+    pub fn with_token(base_url: impl Into<String>, token: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            token: Some(SecretString::from(token.into())),
+            username: None,
+            password: None,
+            timeout: default_timeout(),
+            retries: default_retries(),
+            ca_file: None,
+            insecure_skip_verify: false,
+            concurrency: default_concurrency(),
+            fulltext_index: false,
+            mapping: RtMapping::default(),
+        }
+    }
+
+    /// A configuration for `base_url` with HTTP Basic auth.
+    pub fn with_basic(
+        base_url: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        let mut config = Self::with_token(base_url, "");
+        config.token = None;
+        config.username = Some(username.into());
+        config.password = Some(SecretString::from(password.into()));
+        config
+    }
+
+    /// Sets the mapping.
+    pub fn mapping(mut self, mapping: RtMapping) -> Self {
+        self.mapping = mapping;
+        self
+    }
+
+    /// The REST 2 URL, without a trailing slash.
+    pub fn rest_url(&self) -> Result<String> {
+        let base = self.base_url.trim().trim_end_matches('/');
+        let parsed = url::Url::parse(base)
+            .map_err(|e| Error::config("params.base_url", format!("not a URL ({e}): `{base}`")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::config(
+                "params.base_url",
+                "must start with http:// or https://",
+            ));
+        }
+        Ok(if base.ends_with("/REST/2.0") {
+            base.to_owned()
+        } else {
+            format!("{base}/REST/2.0")
+        })
+    }
+
+    /// Checks everything that can be checked without a server.
+    pub fn validate(&self) -> Result<()> {
+        self.rest_url()?;
+        match (&self.token, &self.username, &self.password) {
+            (Some(_), None, None) | (None, Some(_), Some(_)) => {}
+            (Some(_), _, _) => {
+                return Err(Error::config(
+                    "params.token",
+                    "give either `token` or `username`/`password`, not both",
+                ));
+            }
+            (None, Some(_), None) => {
+                return Err(Error::config("params.password", "missing for `username`"));
+            }
+            (None, None, _) => {
+                return Err(Error::config(
+                    "params.token",
+                    "missing: give `token` (tip: `token: '${{ secrets.RT_TOKEN }}'`) or `username`/`password`",
+                ));
+            }
+        }
+        if !(self.timeout.is_finite() && self.timeout > 0.0) {
+            return Err(Error::config(
+                "params.timeout",
+                "must be a positive number of seconds",
+            ));
+        }
+        if self.concurrency == 0 {
+            return Err(Error::config("params.concurrency", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+impl ServiceConfig for RtConfig {
+    fn check(&self) -> Result<()> {
+        self.validate()
+    }
+
+    fn build(self, _ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>> {
+        Ok(Arc::new(RtService::new(&self)?))
+    }
+}

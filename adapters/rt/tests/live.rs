@@ -1,0 +1,198 @@
+//! The adapter against a real RT 5 server: the conformance kit and round trips.
+//!
+//! Configure with `OTAI_RT_URL` and `OTAI_RT_TOKEN` (or `OTAI_RT_TOKEN_FILE`). Without them the
+//! tests say that they did not run, except under `CI=true`, where they fail.
+
+use otai_core::testkit::{ConformanceProfile, run_conformance};
+use otai_core::{Error, TicketSystemService, TicketSystemServiceExt, UnifiedEntity};
+use otai_rt::{RtConfig, RtMapping, RtService};
+use serde_json::{Map, Value, json};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The live server's settings, or `None` (after saying so) when there is none.
+fn live() -> Option<(String, String)> {
+    let url = std::env::var("OTAI_RT_URL").ok().filter(|u| !u.is_empty());
+    let token = std::env::var("OTAI_RT_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .or_else(|| {
+            let file = std::env::var("OTAI_RT_TOKEN_FILE").ok()?;
+            std::fs::read_to_string(file)
+                .ok()
+                .map(|t| t.trim().to_owned())
+        });
+    match (url, token) {
+        (Some(url), Some(token)) => Some((url, token)),
+        _ => {
+            let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+            assert!(
+                !ci,
+                "CI=true but no RT server is configured (OTAI_RT_URL, OTAI_RT_TOKEN_FILE): the live RT tests must run in CI"
+            );
+            eprintln!(
+                "live RT tests DID NOT RUN: set OTAI_RT_URL and OTAI_RT_TOKEN (or OTAI_RT_TOKEN_FILE)"
+            );
+            None
+        }
+    }
+}
+
+fn mapping() -> RtMapping {
+    let mut mapping = RtMapping::default();
+    mapping.priority.insert("low".into(), 10);
+    mapping.priority.insert("high".into(), 80);
+    mapping
+}
+
+async fn service(url: &str, token: &str) -> Result<RtService, Box<dyn std::error::Error>> {
+    ensure_queue(url, token, "Hardware").await?;
+    Ok(RtService::new(
+        &RtConfig::with_token(url, token).mapping(mapping()),
+    )?)
+}
+
+/// Creates a queue unless it exists (REST 2 answers 400 "Queue already exists").
+async fn ensure_queue(url: &str, token: &str, name: &str) -> TestResult {
+    let http = reqwest::Client::builder().build()?;
+    let base = url.trim_end_matches('/');
+    let rest = if base.ends_with("/REST/2.0") {
+        base.to_owned()
+    } else {
+        format!("{base}/REST/2.0")
+    };
+    let reply = http
+        .post(format!("{rest}/queue"))
+        .header("Authorization", format!("token {token}"))
+        .json(&json!({"Name": name}))
+        .send()
+        .await?;
+    let status = reply.status().as_u16();
+    let text = reply.text().await?;
+    assert!(
+        status == 201 || text.contains("already exists"),
+        "creating queue {name}: {status} {text}"
+    );
+    Ok(())
+}
+
+fn kw(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn real_rt_passes_the_conformance_kit() -> TestResult {
+    let Some((url, token)) = live() else {
+        return Ok(());
+    };
+    let rt = service(&url, &token).await?;
+    let profile = ConformanceProfile::new(
+        UnifiedEntity::by_name("General"),
+        UnifiedEntity::by_name("Hardware"),
+    )
+    .states(
+        UnifiedEntity::by_name("open"),
+        UnifiedEntity::by_name("resolved"),
+    )
+    .priorities(
+        UnifiedEntity::by_name("low"),
+        UnifiedEntity::by_name("high"),
+    )
+    .customer(UnifiedEntity::by_name("alice@example.com"))
+    .owner(UnifiedEntity::by_name("root"));
+    run_conformance(&rt, &profile).await.assert_all_passed();
+    Ok(())
+}
+
+#[tokio::test]
+async fn failed_field_changes_are_typed_errors_although_rt_answers_200() -> TestResult {
+    let Some((url, token)) = live() else {
+        return Ok(());
+    };
+    let rt = service(&url, &token).await?;
+    let t = rt
+        .create_ticket(kw(
+            json!({"subject": "otai live bad update", "queue": "General", "body": "x"}),
+        ))
+        .await?;
+    let id = t.id.unwrap_or_default();
+    let err = rt
+        .update_ticket(kw(json!({"ticket_id": id, "state": "bogus"})))
+        .await
+        .err();
+    assert!(
+        matches!(&err, Some(Error::InvalidInput { field, message }) if field == "state" && message.contains("isn't a valid status")),
+        "{err:?}"
+    );
+    let err = rt
+        .update_ticket(kw(json!({"ticket_id": id, "owner": "no-such-user-otai"})))
+        .await
+        .err();
+    assert!(matches!(&err, Some(Error::InvalidInput { .. })), "{err:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn hostile_search_values_cannot_change_the_query() -> TestResult {
+    let Some((url, token)) = live() else {
+        return Ok(());
+    };
+    let rt = service(&url, &token).await?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos();
+    let tag = format!("otaiq{nanos}");
+    let subject = format!("{tag} it's a \\ backslash");
+    rt.create_ticket(kw(
+        json!({"subject": subject, "queue": "General", "body": "x"}),
+    ))
+    .await?;
+    let exact = rt
+        .find_tickets(kw(json!({"subject_contains": format!("{tag} it's a \\")})))
+        .await?;
+    assert_eq!(exact.len(), 1, "the quoted value matched literally");
+    let injected = rt
+        .find_tickets(kw(json!({"subject_contains": "x' OR id > '0"})))
+        .await?;
+    assert!(
+        injected.is_empty(),
+        "an injection attempt matched {} tickets",
+        injected.len()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn native_ticketsql_and_bad_queries() -> TestResult {
+    let Some((url, token)) = live() else {
+        return Ok(());
+    };
+    let rt = service(&url, &token).await?;
+    let t = rt
+        .create(
+            &otai_core::UnifiedTicket::new()
+                .subject("otai live native")
+                .queue(UnifiedEntity::by_name("General")),
+        )
+        .await?;
+    let id = t.id.unwrap_or_default();
+    let found = rt
+        .find_tickets(kw(json!({"query": format!("id = {id}")})))
+        .await?;
+    assert_eq!(found.len(), 1);
+    let err = rt
+        .find_tickets(kw(json!({"query": "Subject LIKE"})))
+        .await
+        .err();
+    assert!(
+        matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "query"),
+        "{err:?}"
+    );
+    assert!(rt.healthcheck().await.is_ok());
+    let bad = RtService::new(&RtConfig::with_token(&url, "1-1-wrong"))?;
+    assert!(matches!(
+        bad.healthcheck().await,
+        Err(Error::Authentication { .. })
+    ));
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! RT's quirks against a mock server.
+
+use otai_core::{Error, Registry, TicketSystemService};
+use otai_rt::{RtConfig, RtService};
+use serde_json::{Map, Value, json};
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const TOKEN: &str = "1-14-secret-token";
+
+fn kw(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+async fn ticket_one(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/ticket/1"))
+        .and(header("Authorization", format!("token {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": 1, "Subject": "Printer on fire", "Status": "new", "Priority": "10",
+            "Queue": {"type": "queue", "id": "1"}, "Owner": {"type": "user", "id": "Nobody"},
+            "Requestor": [{"type": "user", "id": "alice@example.com"}],
+            "Created": "2026-11-23T03:40:48Z", "LastUpdated": "2026-11-23T03:40:48Z", "CustomFields": []
+        })))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/queue/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1, "Name": "General"})))
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/ticket/1/history"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 2, "page": 1, "pages": 1, "per_page": 100, "total": 2,
+            "items": [
+                {"id": "33", "Type": "Create", "Creator": {"id": "root"}, "Created": "2026-11-23T03:40:48Z"},
+                {"id": 34, "Type": "EmailRecord", "Creator": {"id": "RT_System"}}
+            ]
+        })))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/transaction/33/attachments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": [
+            {"id": "1", "ContentType": "text/plain", "Content": "It burns.", "Subject": "Printer on fire"}
+        ]})))
+        .mount(server)
+        .await;
+}
+
+fn rt(server: &MockServer) -> Result<RtService, Error> {
+    RtService::new(&RtConfig::with_token(server.uri(), TOKEN))
+}
+
+#[tokio::test]
+async fn get_resolves_names_and_reads_the_first_message() -> TestResult {
+    let server = MockServer::start().await;
+    ticket_one(&server).await;
+    let rt = rt(&server)?;
+    let t = rt
+        .get_ticket(kw(json!({"ticket_id": 1})))
+        .await?
+        .ok_or("missing")?;
+    assert_eq!(
+        t.queue.as_ref().and_then(|q| q.name.as_deref()),
+        Some("General")
+    );
+    assert_eq!(t.body.as_deref(), Some("It burns."));
+    assert_eq!(t.notes.len(), 1, "EmailRecord is not a note");
+    assert!(!t.notes[0].internal);
+    // The queue name is cached: a second read does not ask again (expect(1) above).
+    rt.get_ticket(kw(json!({"ticket_id": "1"}))).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn searches_without_hits_have_float_pages_and_missing_tickets_are_none() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/tickets"))
+        .and(query_param(
+            "query",
+            "Queue = 'General' AND Subject LIKE 'it\\'s'",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"count": 0, "page": 1, "pages": 0.0, "per_page": 100, "total": 0, "items": []}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/ticket/99"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+        .mount(&server)
+        .await;
+    let rt = rt(&server)?;
+    assert!(
+        rt.find_tickets(kw(json!({"queue": "General", "subject_contains": "it's"})))
+            .await?
+            .is_empty()
+    );
+    assert_eq!(rt.get_ticket(kw(json!({"ticket_id": 99}))).await?, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_200_update_with_failure_messages_is_an_error() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/REST/2.0/ticket/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            "Ticket 1: That user does not exist",
+            "Ticket 1: Subject changed from 'a' to 'b'"
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let rt = rt(&server)?;
+    let err = rt
+        .update_ticket(kw(
+            json!({"ticket_id": 1, "owner": "ghost", "subject": "b", "reread": false}),
+        ))
+        .await
+        .err();
+    assert_eq!(
+        err.map(|e| e.to_string()).as_deref(),
+        Some("invalid input `owner`: Ticket 1: That user does not exist")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn status_codes_map_to_typed_errors_without_the_token() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/REST/2.0/ticket"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(
+            json!({"message": "No permission to create tickets in the queue 'Nope'"}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/rt"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "Unauthorized"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/REST/2.0/ticket/5/comment"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"message": "Message could not be recorded"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/ticket/5"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+        .mount(&server)
+        .await;
+    let rt = rt(&server)?;
+    let err = rt
+        .create_ticket(kw(json!({"subject": "x", "queue": "Nope"})))
+        .await
+        .err();
+    assert!(
+        matches!(&err, Some(Error::InvalidInput { field, message }) if field == "queue" && message.contains("'Nope'")),
+        "{err:?}"
+    );
+    let err = rt.healthcheck().await.err();
+    assert!(
+        matches!(&err, Some(Error::Authentication { .. })),
+        "{err:?}"
+    );
+    let err = rt
+        .add_note(kw(json!({"ticket_id": 5, "body": "hi"})))
+        .await
+        .err();
+    assert!(err.as_ref().is_some_and(Error::is_not_found), "{err:?}");
+    let shown = format!("{err:?} {rt:?}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_arguments_and_unmapped_priorities_are_rejected_before_sending() -> TestResult {
+    let server = MockServer::start().await;
+    let rt = rt(&server)?;
+    let err = rt
+        .find_tickets(kw(json!({"StateType": "open"})))
+        .await
+        .err();
+    assert!(
+        matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "StateType"),
+        "{err:?}"
+    );
+    let err = rt
+        .find_tickets(kw(json!({"priority": "urgent"})))
+        .await
+        .err();
+    assert!(
+        matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "priority"),
+        "{err:?}"
+    );
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    Ok(())
+}
+
+#[test]
+fn config_is_checked_and_secrets_stay_hidden() {
+    let mut registry = Registry::new();
+    otai_rt::register(&mut registry);
+    let check = |params: Value| {
+        registry
+            .validate_service("rt", &params)
+            .err()
+            .map(|e| e.to_string())
+    };
+    assert_eq!(
+        check(json!({"base_url": "https://rt.example.com", "token": "t"})),
+        None
+    );
+    assert_eq!(
+        check(json!({"base_url": "https://rt.example.com"})).as_deref(),
+        Some(
+            "config error at params.token: missing: give `token` (tip: `token: '${{ secrets.RT_TOKEN }}'`) or `username`/`password`"
+        )
+    );
+    assert_eq!(
+        check(json!({"base_url": "https://rt.example.com", "token": "t", "username": "u"}))
+            .as_deref(),
+        Some(
+            "config error at params.token: give either `token` or `username`/`password`, not both"
+        )
+    );
+    let config = RtConfig::with_token("https://rt.example.com", TOKEN);
+    assert_eq!(
+        config.rest_url().ok().as_deref(),
+        Some("https://rt.example.com/REST/2.0")
+    );
+    assert!(!format!("{config:?}").contains(TOKEN));
+}
