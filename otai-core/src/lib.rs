@@ -27,6 +27,7 @@
 pub mod error;
 pub mod kwargs;
 pub mod model;
+pub mod pipeline;
 pub mod registry;
 pub mod service;
 #[cfg(feature = "testkit")]

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::pipeline::PipeSpec;
 use crate::{Error, Result, TicketSystemService};
 
 /// What a factory may need besides its params.
@@ -103,12 +104,14 @@ struct ServiceEntry {
 #[derive(Clone, Default)]
 pub struct Registry {
     services: BTreeMap<String, ServiceEntry>,
+    pipes: BTreeMap<String, PipeSpec>,
 }
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry")
             .field("services", &self.services.keys().collect::<Vec<_>>())
+            .field("pipes", &self.pipes.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -178,6 +181,37 @@ impl Registry {
         ctx: &BuildContext,
     ) -> Result<Arc<dyn TicketSystemService>> {
         self.service_entry(name)?.factory.build(params, ctx)
+    }
+
+    /// Registers a pipe under `names` (short names and Open Ticket AI names alike).
+    pub fn register_pipe(&mut self, names: &[&str], spec: PipeSpec) {
+        for name in names {
+            self.pipes.insert((*name).to_owned(), spec.clone());
+        }
+    }
+
+    /// The pipe registered as `name`, or an error listing close names.
+    pub fn pipe(&self, name: &str) -> Result<&PipeSpec> {
+        self.pipes.get(name).ok_or_else(|| {
+            Error::config(
+                "use",
+                unknown_name_message("pipe", name, self.pipe_names_with_engine().iter()),
+            )
+        })
+    }
+
+    /// Every registered pipe name with its description.
+    pub fn pipe_names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pipes
+            .iter()
+            .map(|(name, spec)| (name.as_str(), spec.description))
+    }
+
+    fn pipe_names_with_engine(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.pipes.keys().cloned().collect();
+        names.push("foreach".into());
+        names.sort();
+        names
     }
 
     fn service_entry(&self, name: &str) -> Result<&ServiceEntry> {

@@ -1,3 +1,27 @@
-//! Built-in pipes of otai: ticket operations, expression, map, classify, foreach, log
+//! # otai-pipes-base: the built-in pipes
+//!
+//! | pipe | does |
+//! |---|---|
+//! | `fetch_tickets`, `find_first_ticket`, `get_ticket`, `create_ticket`, `update_ticket`, `add_note` | call the service with the rendered params as kwargs |
+//! | `expression` | evaluate `value` |
+//! | `map` | map `value` through `mapping`, else `default` |
+//! | `classify` | label text by keyword/regex rules ([`Classifier`]) |
+//! | `log` | log a message |
+//!
+//! `foreach` is part of the engine (`otai-core`). Open Ticket AI names (`base:FetchTicketsPipe`,
+//! `otai_base:pipes.ticket_system_pipes.FetchTicketsPipe`, …) resolve to the same pipes.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod classify;
+mod tickets;
+mod values;
+
+pub use classify::{Classification, Classifier, Rule, RuleClassifier};
+
+/// Registers every built-in pipe.
+pub fn register(registry: &mut otai_core::Registry) {
+    tickets::register(registry);
+    values::register(registry);
+    classify::register(registry);
+}

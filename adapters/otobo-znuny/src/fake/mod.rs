@@ -4,7 +4,7 @@
 //! IDs as numbers or strings, `{}` for a search without hits, business errors as HTTP 200 with
 //! an `Error` object, `AccessDenied` for unknown tickets, plain-text HTTP 500 for unknown routes
 //! and bad bodies, GET bodies ignored. It serves the stock routes of the web service
-//! `GenericTicketConnectorREST` on 127.0.0.1 and can add a fixed latency per operation to model
+//! `GenericTicketConnectorREST` (under any web service name) on 127.0.0.1 and can add a fixed latency per operation to model
 //! a real server. Tests, examples and benchmarks share it.
 //!
 //! ```
@@ -35,9 +35,8 @@ use tokio::sync::oneshot;
 use crate::OtoboConfig;
 use store::{OpResult, State};
 
-/// The web service path the fake serves.
-pub const WEBSERVICE_PATH: &str =
-    "/otobo/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST";
+/// The script path the fake serves; any web service name below it answers.
+pub const SCRIPT_PATH: &str = "/otobo/nph-genericinterface.pl";
 
 /// Latency added before each operation answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -216,7 +215,13 @@ async fn handle(
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    let Some(route) = uri.path().strip_prefix(WEBSERVICE_PATH) else {
+    // Any web service name is served: `…/Webservice/<name><route>`.
+    let Some(route) = uri
+        .path()
+        .strip_prefix(SCRIPT_PATH)
+        .and_then(|rest| rest.strip_prefix("/Webservice/"))
+        .and_then(|rest| rest.find('/').map(|at| &rest[at..]).or(Some("")))
+    else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
     };
     let segments: Vec<&str> = route.split('/').collect();

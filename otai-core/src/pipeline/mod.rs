@@ -1,0 +1,41 @@
+//! YAML pipelines: configuration, templating, pipes and the engine that runs them.
+//!
+//! ```yaml
+//! services:
+//!   - id: store
+//!     use: local
+//!     params: { path: ':memory:' }
+//! pipelines:
+//!   triage:
+//!     trigger: { every: 5m }
+//!     pipes:
+//!       - id: fetch
+//!         use: fetch_tickets
+//!         params: { queue: Raw, limit: 50 }
+//!       - id: each
+//!         use: foreach
+//!         params: { items: '{{ pipes.fetch.tickets }}', concurrency: 8 }
+//!         pipes:
+//!           - id: note
+//!             use: add_note
+//!             params: { ticket_id: '{{ item.id }}', body: 'seen by otai' }
+//! ```
+//!
+//! Load with [`load_file`] (every problem is reported at once, with file, line and path), then
+//! [`Engine::run`] a pipeline or [`Engine::run_forever`] on the triggers.
+
+pub mod config;
+mod engine;
+mod lines;
+mod load;
+mod pipe;
+mod secrets;
+mod template;
+mod trigger;
+
+pub use config::{Config, OnError, PipeDef, PipelineDef, ServiceDef, TriggerDef, parse};
+pub use engine::{Engine, PipeReport, PipeStatus, RunReport};
+pub use load::{ConfigErrors, LoadOptions, load_file, load_str};
+pub use pipe::{Pipe, PipeContext, PipeSpec, RunStats, params};
+pub use secrets::Secrets;
+pub use trigger::Trigger;

@@ -1,0 +1,320 @@
+//! Pipe params as minijinja templates, compiled at load time and rendered right before a pipe runs.
+
+use std::collections::BTreeMap;
+
+use minijinja::value::Value as Jinja;
+use minijinja::{Environment, State, UndefinedBehavior};
+use serde_json::Value;
+
+use crate::{Error, Result};
+
+/// The most output one template may produce, in bytes.
+const MAX_OUTPUT: usize = 1 << 20;
+/// Fuel for one render: bounds loops and recursion.
+const FUEL: u64 = 500_000;
+
+/// A param tree with its templates compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Param {
+    /// A value without templates.
+    Static(Value),
+    /// A template yielding a string (mixed text), by name.
+    Text(String),
+    /// A single `{{ expr }}` yielding a native value, by name.
+    Native(String),
+    /// A list of params.
+    List(Vec<Param>),
+    /// A map of params.
+    Map(Vec<(String, Param)>),
+}
+
+/// The template environment of one configuration.
+pub(crate) struct Templates {
+    env: Environment<'static>,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Templates")
+    }
+}
+
+fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// `{{ expr }}` alone (no other text, no second expression) → `expr`.
+fn single_expression(text: &str) -> Option<&str> {
+    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%"))
+        .then_some(inner.trim())
+}
+
+impl Templates {
+    /// An environment with otai's globals: `env(name)` (limited to `allow_env` when given) and
+    /// `get_pipe_result(id, key)`.
+    pub(crate) fn new(allow_env: Option<Vec<String>>) -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
+        env.add_function(
+            "env",
+            move |name: String| -> Result<Jinja, minijinja::Error> {
+                if allow_env
+                    .as_ref()
+                    .is_some_and(|allowed| !allowed.contains(&name))
+                {
+                    return Err(minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("env('{name}') is not allowed: add it to `allow_env`"),
+                    ));
+                }
+                Ok(std::env::var(&name)
+                    .map(Jinja::from)
+                    .unwrap_or(Jinja::UNDEFINED))
+            },
+        );
+        env.add_filter(
+            "otai_native",
+            |value: Jinja| -> Result<String, minijinja::Error> {
+                if value.is_undefined() {
+                    return Err(minijinja::Error::from(minijinja::ErrorKind::UndefinedError));
+                }
+                serde_json::to_string(&value).map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
+                })
+            },
+        );
+        env.add_function(
+            "get_pipe_result",
+            |state: &State<'_, '_>, id: String, key: Option<String>| {
+                let pipes = state.lookup("pipes").unwrap_or(Jinja::UNDEFINED);
+                let result = pipes.get_attr(&id)?;
+                if result.is_undefined() {
+                    return Err(minijinja::Error::new(
+                        minijinja::ErrorKind::UndefinedError,
+                        format!("no result of pipe `{id}` (yet)"),
+                    ));
+                }
+                match key {
+                    Some(key) => result.get_attr(&key),
+                    None => Ok(result),
+                }
+            },
+        );
+        Self { env }
+    }
+
+    /// Compiles every template in `value`, naming them `<prefix>.<path>`. Collects syntax errors.
+    pub(crate) fn compile(
+        &mut self,
+        prefix: &str,
+        value: &Value,
+        errors: &mut Vec<Error>,
+    ) -> Param {
+        match value {
+            Value::String(text) if is_template(text) => {
+                let (source, param) = match single_expression(text) {
+                    Some(expr) => (
+                        format!("{{{{ ({expr}) | otai_native }}}}"),
+                        Param::Native(prefix.to_owned()),
+                    ),
+                    None => (text.clone(), Param::Text(prefix.to_owned())),
+                };
+                match self.env.add_template_owned(prefix.to_owned(), source) {
+                    Ok(()) => param,
+                    Err(e) => {
+                        errors.push(Error::Template {
+                            name: prefix.to_owned(),
+                            message: describe(&e),
+                        });
+                        Param::Static(Value::Null)
+                    }
+                }
+            }
+            Value::Array(items) => Param::List(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.compile(&format!("{prefix}[{i}]"), v, errors))
+                    .collect(),
+            ),
+            Value::Object(map) => Param::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.compile(&format!("{prefix}.{k}"), v, errors)))
+                    .collect(),
+            ),
+            other => Param::Static(other.clone()),
+        }
+    }
+
+    /// Renders a compiled param tree against `scope`.
+    pub(crate) fn render(&self, param: &Param, scope: &Jinja) -> Result<Value> {
+        Ok(match param {
+            Param::Static(v) => v.clone(),
+            Param::Text(name) => Value::String(self.render_text(name, scope)?),
+            Param::Native(name) => {
+                let json = self.render_text(name, scope)?;
+                serde_json::from_str(&json).map_err(|e| Error::Template {
+                    name: name.clone(),
+                    message: format!("not a value: {e}"),
+                })?
+            }
+            Param::List(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|p| self.render(p, scope))
+                    .collect::<Result<_>>()?,
+            ),
+            Param::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, p)| Ok((k.clone(), self.render(p, scope)?)))
+                    .collect::<Result<_>>()?,
+            ),
+        })
+    }
+
+    fn render_text(&self, name: &str, scope: &Jinja) -> Result<String> {
+        let template = self.env.get_template(name).map_err(|e| Error::Template {
+            name: name.to_owned(),
+            message: describe(&e),
+        })?;
+        let text = template.render(scope).map_err(|e| Error::Template {
+            name: name.to_owned(),
+            message: describe(&e),
+        })?;
+        if text.len() > MAX_OUTPUT {
+            return Err(Error::Template {
+                name: name.to_owned(),
+                message: format!("output larger than {MAX_OUTPUT} bytes"),
+            });
+        }
+        Ok(text)
+    }
+
+    /// Whether a condition template renders truthy (`false`, `0`, empty, `none` are false).
+    pub(crate) fn truthy(&self, param: &Param, scope: &Jinja) -> Result<bool> {
+        Ok(match self.render(param, scope)? {
+            Value::Bool(b) => b,
+            Value::Null => false,
+            Value::Number(n) => n.as_f64().is_some_and(|v| v != 0.0),
+            Value::String(s) => !matches!(
+                s.trim().to_lowercase().as_str(),
+                "" | "false" | "0" | "no" | "none"
+            ),
+            Value::Array(a) => !a.is_empty(),
+            Value::Object(m) => !m.is_empty(),
+        })
+    }
+}
+
+/// A minijinja error as one line: kind and detail, without the template source.
+fn describe(e: &minijinja::Error) -> String {
+    match e.detail() {
+        Some(detail) => format!("{}: {detail}", e.kind()),
+        None => e.kind().to_string(),
+    }
+}
+
+/// The scope templates see: `context`, `pipes`, and in loops `item` and `index`.
+pub(crate) fn scope(
+    context: &Value,
+    pipes: &BTreeMap<String, Value>,
+    item: Option<(&Value, usize)>,
+) -> Jinja {
+    let mut root = serde_json::Map::new();
+    root.insert("context".into(), context.clone());
+    root.insert(
+        "pipes".into(),
+        serde_json::to_value(pipes).unwrap_or_default(),
+    );
+    if let Some((item, index)) = item {
+        root.insert("item".into(), item.clone());
+        root.insert("index".into(), index.into());
+    }
+    Jinja::from(minijinja::value::Serde(Value::Object(root)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(params: Value, context: Value) -> Result<Value> {
+        let mut t = Templates::new(None);
+        let mut errors = Vec::new();
+        let param = t.compile("p", &params, &mut errors);
+        if let Some(e) = errors.pop() {
+            return Err(e);
+        }
+        t.render(&param, &scope(&context, &BTreeMap::new(), None))
+    }
+
+    #[test]
+    fn single_expressions_yield_native_values_and_mixed_text_strings() -> Result<()> {
+        let out = render(
+            json!({"list": "{{ context.items }}", "n": "{{ context.n + 1 }}", "text": "n={{ context.n }}", "plain": 5}),
+            json!({"items": [1, {"a": true}], "n": 41}),
+        )?;
+        assert_eq!(
+            out,
+            json!({"list": [1, {"a": true}], "n": 42, "text": "n=41", "plain": 5})
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn undefined_names_are_errors_naming_the_param_path() {
+        let err = render(json!({"a": {"b": "{{ context.nope }}"}}), json!({}))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("template error in p.a.b: undefined value")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_surface_at_compile_time() {
+        let mut t = Templates::new(None);
+        let mut errors = Vec::new();
+        t.compile("pipe.x", &json!("{{ context. }}"), &mut errors);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("template error in pipe.x: syntax error"),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
+    fn env_is_limited_to_allowed_names() {
+        let t = Templates::new(Some(vec!["OTAI_ALLOWED".into()]));
+        let mut t = t;
+        let mut errors = Vec::new();
+        let p = t.compile("p", &json!("{{ env('PATH') }}"), &mut errors);
+        let err = t
+            .render(&p, &scope(&json!({}), &BTreeMap::new(), None))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("env('PATH') is not allowed"), "{err}");
+    }
+
+    #[test]
+    fn runaway_loops_run_out_of_fuel() {
+        let err = render(
+            json!(
+                "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"
+            ),
+            json!({}),
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.starts_with("template error in p:"), "{err}");
+    }
+}

@@ -1,0 +1,205 @@
+//! The six ticket pipes: each passes its rendered params to the service as kwargs.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use otai_core::pipeline::{Pipe, PipeContext, PipeSpec};
+use otai_core::{Error, Kwargs, Result};
+use serde_json::{Value, json};
+
+/// Which service method a ticket pipe calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Fetch,
+    FindFirst,
+    Get,
+    Create,
+    Update,
+    Note,
+}
+
+/// Open Ticket AI wraps the kwargs in one of these keys; their content is merged into the kwargs.
+const WRAPPERS: &[&str] = &[
+    "ticket_search_criteria",
+    "ticket_payload",
+    "updated_ticket",
+    "note",
+    "ticket",
+];
+
+struct TicketPipe(Op);
+
+fn kwargs(pipe: &str, params: Value) -> Result<Kwargs> {
+    let mut map = match params {
+        Value::Object(map) => map,
+        Value::Null => Kwargs::new(),
+        other => {
+            return Err(Error::config(
+                format!("pipes.{pipe}.params"),
+                format!(
+                    "expected a map, got {}",
+                    otai_core::kwargs::describe(&other)
+                ),
+            ));
+        }
+    };
+    for wrapper in WRAPPERS {
+        if let Some(inner) = map.remove(*wrapper) {
+            match inner {
+                Value::Object(inner) => {
+                    for (k, v) in inner {
+                        map.entry(k).or_insert(v);
+                    }
+                }
+                Value::Null => {}
+                other => {
+                    return Err(Error::config(
+                        format!("pipes.{pipe}.params.{wrapper}"),
+                        format!(
+                            "expected a map, got {}",
+                            otai_core::kwargs::describe(&other)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(map)
+}
+
+#[async_trait]
+impl Pipe for TicketPipe {
+    async fn run(&self, ctx: &PipeContext, params: Value) -> Result<Value> {
+        let kw = kwargs(&ctx.pipe_id, params)?;
+        let service = ctx.service()?;
+        let writes = matches!(self.0, Op::Create | Op::Update | Op::Note);
+        if writes && ctx.dry_run {
+            let shown = Value::Object(kw.clone()).to_string();
+            tracing::info!(pipe = %ctx.pipe_id, kwargs = %shown, "dry run: not sending");
+            return Ok(json!({"dry_run": true, "would_send": kw}));
+        }
+        Ok(match self.0 {
+            Op::Fetch => {
+                let tickets = service.find_tickets(kw).await?;
+                ctx.stats.saw(tickets.len());
+                json!({"count": tickets.len(), "tickets": tickets})
+            }
+            Op::FindFirst => {
+                let ticket = service.find_first_ticket(kw).await?;
+                ctx.stats.saw(usize::from(ticket.is_some()));
+                json!({"found": ticket.is_some(), "ticket": ticket})
+            }
+            Op::Get => {
+                let ticket = service.get_ticket(kw).await?;
+                json!({"found": ticket.is_some(), "ticket": ticket})
+            }
+            Op::Create => {
+                let ticket = service.create_ticket(kw).await?;
+                ctx.stats.changed(ticket.id.as_deref());
+                json!({"ticket": ticket})
+            }
+            Op::Update => {
+                let ticket = service.update_ticket(kw).await?;
+                ctx.stats.changed(ticket.id.as_deref());
+                json!({"ticket": ticket})
+            }
+            Op::Note => {
+                let ticket = service.add_note(kw).await?;
+                ctx.stats.changed(ticket.id.as_deref());
+                json!({"ticket": ticket})
+            }
+        })
+    }
+}
+
+fn spec(description: &'static str, op: Op) -> PipeSpec {
+    PipeSpec::new(description, move || {
+        Arc::new(TicketPipe(op)) as Arc<dyn Pipe>
+    })
+    .with_service()
+}
+
+/// Registers the ticket pipes under their short, Open Ticket AI and qualified names.
+pub(crate) fn register(registry: &mut otai_core::Registry) {
+    let pipes: [(&[&str], &'static str, Op); 6] = [
+        (
+            &[
+                "fetch_tickets",
+                "base:FetchTicketsPipe",
+                "otai_base:pipes.ticket_system_pipes.FetchTicketsPipe",
+            ],
+            "find tickets (kwargs: search criteria); result: tickets, count",
+            Op::Fetch,
+        ),
+        (
+            &[
+                "find_first_ticket",
+                "base:FindFirstTicketPipe",
+                "otai_base:pipes.ticket_system_pipes.FindFirstTicketPipe",
+            ],
+            "the first matching ticket; result: ticket, found",
+            Op::FindFirst,
+        ),
+        (
+            &[
+                "get_ticket",
+                "base:GetTicketPipe",
+                "otai_base:pipes.ticket_system_pipes.GetTicketPipe",
+            ],
+            "one ticket by ticket_id; result: ticket, found",
+            Op::Get,
+        ),
+        (
+            &[
+                "create_ticket",
+                "base:CreateTicketPipe",
+                "otai_base:pipes.ticket_system_pipes.CreateTicketPipe",
+            ],
+            "create a ticket (kwargs: ticket fields); result: ticket",
+            Op::Create,
+        ),
+        (
+            &[
+                "update_ticket",
+                "base:UpdateTicketPipe",
+                "otai_base:pipes.ticket_system_pipes.UpdateTicketPipe",
+            ],
+            "change a ticket (ticket_id + fields); result: ticket",
+            Op::Update,
+        ),
+        (
+            &[
+                "add_note",
+                "base:AddNotePipe",
+                "otai_base:pipes.ticket_system_pipes.AddNotePipe",
+            ],
+            "add a note (ticket_id, subject, body, internal); result: ticket",
+            Op::Note,
+        ),
+    ];
+    for (names, description, op) in pipes {
+        registry.register_pipe(names, spec(description, op));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_ticket_ai_wrappers_merge_into_the_kwargs() -> Result<()> {
+        let kw = kwargs(
+            "p",
+            json!({"ticket_search_criteria": {"queue": {"id": "5"}, "limit": 20}, "limit": 5}),
+        )?;
+        assert_eq!(Value::Object(kw), json!({"queue": {"id": "5"}, "limit": 5}));
+        let err = kwargs("p", json!({"ticket_payload": "x"}))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("config error at pipes.p.params.ticket_payload: expected a map, got a string")
+        );
+        Ok(())
+    }
+}
