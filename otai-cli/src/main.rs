@@ -1,5 +1,5 @@
-//! The `otai` command (the runner arrives with the pipeline engine).
+//! The `otai` command.
 
-fn main() {
-    println!("otai {}", env!("CARGO_PKG_VERSION"));
+fn main() -> std::process::ExitCode {
+    otai_cli::run_cli(otai_cli::default_registry())
 }

@@ -31,7 +31,6 @@ pub trait Classifier: Send + Sync {
 
 /// One rule: a label, its keywords (case-insensitive substrings) and regexes.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Rule {
     /// The label this rule gives.
     pub label: String,

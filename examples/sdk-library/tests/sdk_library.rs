@@ -1,12 +1,12 @@
-//! The quick start runs on a fresh machine and triages every sample ticket.
+//! The library example runs on a fresh machine and triages every sample ticket.
 
 use assert_cmd::Command;
 
 #[test]
 fn triages_every_sample_ticket() -> Result<(), Box<dyn std::error::Error>> {
-    let output = Command::cargo_bin("quickstart")?.output()?;
+    let output = Command::cargo_bin("sdk-library")?.output()?;
     let stdout = String::from_utf8(output.stdout)?;
-    assert!(output.status.success(), "quickstart failed: {stdout}");
+    assert!(output.status.success(), "sdk-library failed: {stdout}");
     assert!(
         stdout.contains("Printer on fire in room 42       -> Hardware      high   (hardware)"),
         "{stdout}"

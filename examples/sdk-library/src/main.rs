@@ -1,7 +1,7 @@
-//! Quick start: seeds the embedded store with sample tickets and triages them by keywords:
+//! The SDK without YAML: seeds the embedded store with sample tickets and triages them by keywords:
 //! every ticket in `Raw` moves to a team queue, gets a priority and an internal note.
 //!
-//! Run it with `cargo run --release -p quickstart`.
+//! Run it with `cargo run -p sdk-library`.
 
 use std::time::Instant;
 

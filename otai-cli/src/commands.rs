@@ -1,0 +1,205 @@
+//! The commands.
+
+use std::process::ExitCode;
+
+use otai_core::pipeline::{ConfigErrors, Engine, LoadOptions, RunReport, Secrets, load_file};
+use otai_core::{Error, Registry};
+use serde_json::{Map, Value};
+
+use crate::args::{Command, ConfigArgs, RenderArgs, RunArgs, ValidateArgs};
+
+/// Exit code for bad input (config, arguments).
+const BAD_INPUT: u8 = 2;
+
+pub(crate) async fn dispatch(command: Command, registry: Registry) -> ExitCode {
+    let result = match command {
+        Command::Run(args) => run(args, &registry).await,
+        Command::Validate(args) => validate(args, &registry).await,
+        Command::Render(args) => render(args, &registry),
+    };
+    result.unwrap_or_else(|failure| {
+        eprint!("{}", failure.message);
+        ExitCode::from(failure.code)
+    })
+}
+
+/// A failed command: what to print and the exit code.
+pub(crate) struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl From<ConfigErrors> for Failure {
+    fn from(errors: ConfigErrors) -> Self {
+        Self {
+            message: format!("error: {errors}"),
+            code: BAD_INPUT,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let code = if matches!(error, Error::Config { .. } | Error::Template { .. }) {
+            BAD_INPUT
+        } else {
+            1
+        };
+        Self {
+            message: format!("error: {}\n", otai_core::error::report(&error)),
+            code,
+        }
+    }
+}
+
+fn load(config: &ConfigArgs, registry: &Registry, validate_only: bool) -> Result<Engine, Failure> {
+    let secrets = match &config.secrets {
+        Some(path) => Secrets::from_file(path)?,
+        None => Secrets::from_env(),
+    };
+    let mut options = LoadOptions::new(secrets);
+    options.validate_only = validate_only;
+    Ok(load_file(&config.config, registry, &options)?)
+}
+
+/// `KEY=VALUE` pairs as a JSON map; VALUE is JSON when it parses, else text.
+pub(crate) fn context(pairs: &[String]) -> Result<Value, Failure> {
+    let mut map = Map::new();
+    for pair in pairs {
+        let (key, value) = pair.split_once('=').ok_or_else(|| Failure {
+            message: format!("error: --context `{pair}`: expected KEY=VALUE\n"),
+            code: BAD_INPUT,
+        })?;
+        if key.trim().is_empty() {
+            return Err(Failure {
+                message: format!("error: --context `{pair}`: the key is empty\n"),
+                code: BAD_INPUT,
+            });
+        }
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+        map.insert(key.trim().to_owned(), value);
+    }
+    Ok(Value::Object(map))
+}
+
+fn print_report(report: &RunReport) {
+    let status = if report.succeeded {
+        "succeeded"
+    } else {
+        "FAILED"
+    };
+    println!(
+        "pipeline {}: {status}: {} seen, {} changed, {} failed in {:.1} ms",
+        report.pipeline,
+        report.seen,
+        report.changed,
+        report.failed,
+        report.duration.as_secs_f64() * 1000.0
+    );
+    for failure in report.failures() {
+        println!("  {}", failure.error.as_deref().unwrap_or("failed"));
+    }
+}
+
+async fn run(args: RunArgs, registry: &Registry) -> Result<ExitCode, Failure> {
+    let engine = load(&args.config, registry, false)?;
+    let context = context(&args.context)?;
+    let ids: Vec<String> = if args.pipelines.is_empty() {
+        engine
+            .pipeline_ids()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    } else {
+        args.pipelines.clone()
+    };
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    if args.once {
+        let mut all_ok = true;
+        for id in ids {
+            let report = engine.run(id, &context, args.dry_run).await?;
+            print_report(&report);
+            all_ok &= report.succeeded;
+        }
+        return Ok(if all_ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let on_report = |report: &RunReport| {
+        print_report(report);
+        if !report.succeeded {
+            failed.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    engine
+        .run_forever(&ids, &context, args.dry_run, shutdown_signal(), &on_report)
+        .await?;
+    Ok(if failed.load(std::sync::atomic::Ordering::Relaxed) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+async fn validate(args: ValidateArgs, registry: &Registry) -> Result<ExitCode, Failure> {
+    if !args.connect {
+        load(&args.config, registry, true)?;
+        println!("{}: ok", args.config.config.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let engine = load(&args.config, registry, false)?;
+    let mut ok = true;
+    for (id, service) in engine.services() {
+        match service.healthcheck().await {
+            Ok(()) => println!("service {id} ({}): ok", service.kind()),
+            Err(e) => {
+                ok = false;
+                println!(
+                    "service {id} ({}): {}",
+                    service.kind(),
+                    engine.secrets().redact(&otai_core::error::report(&e))
+                );
+            }
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn render(args: RenderArgs, registry: &Registry) -> Result<ExitCode, Failure> {
+    let engine = load(&args.config, registry, true)?;
+    let context = context(&args.context)?;
+    let rendered = engine.render(&args.pipe, &context)?;
+    let text = serde_json::to_string_pretty(&rendered)
+        .map_err(|e| Error::config("render", e.to_string()))?;
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,69 @@
+//! # otai-cli: the `otai` command, as a library
+//!
+//! Plugins ship their own binary with the same commands by registering their pipes and services
+//! and calling [`run_cli`]:
+//!
+//! ```no_run
+//! fn main() -> std::process::ExitCode {
+//!     let mut registry = otai_cli::default_registry();
+//!     // my_plugin::register(&mut registry);
+//!     otai_cli::run_cli(registry)
+//! }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod args;
+mod commands;
+mod logging;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use otai_core::Registry;
+
+/// A registry with every adapter and built-in pipe of otai.
+pub fn default_registry() -> Registry {
+    let mut registry = Registry::new();
+    otai_local::register(&mut registry);
+    otai_otobo_znuny::register(&mut registry);
+    otai_rt::register(&mut registry);
+    otai_pipes_base::register(&mut registry);
+    registry
+}
+
+/// Parses the process arguments and runs the command with `registry`.
+pub fn run_cli(registry: Registry) -> ExitCode {
+    run_cli_from(std::env::args_os(), registry)
+}
+
+/// Runs the command given by `args` (the first is the program name) with `registry`.
+pub fn run_cli_from<I, T>(args: I, registry: Registry) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match args::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    logging::init(cli.verbose, cli.quiet, cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(commands::dispatch(cli.command, registry))
+}
