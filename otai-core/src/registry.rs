@@ -193,10 +193,15 @@ impl Registry {
     /// The pipe registered as `name`, or an error listing close names.
     pub fn pipe(&self, name: &str) -> Result<&PipeSpec> {
         self.pipes.get(name).ok_or_else(|| {
-            Error::config(
-                "use",
-                unknown_name_message("pipe", name, self.pipe_names_with_engine().iter()),
-            )
+            let all = self.pipe_names_with_engine();
+            let close = closest_names(name, all.iter().map(String::as_str));
+            let short: Vec<String> = all.iter().filter(|n| !n.contains(':')).cloned().collect();
+            let mut message = unknown_name_message("pipe", name, short.iter());
+            if !close.is_empty() && !message.contains("did you mean") {
+                let hint = format!("`{name}`; did you mean {}?", quote_list(&close));
+                message = message.replacen(&format!("`{name}`"), &hint, 1);
+            }
+            Error::config("use", message)
         })
     }
 

@@ -274,9 +274,10 @@ impl Loader<'_> {
         if !defined.insert(def.id.clone()) {
             self.error(&def.id, &path, format!("duplicate pipe id `{}`", def.id));
         }
+        let mut template_errors = Vec::new();
         let params = self
             .templates
-            .compile(&def.id, &def.params, &mut self.errors);
+            .compile(&def.id, &def.params, &mut template_errors);
         let condition = def.condition.as_ref().map(|c| {
             let source = if c.contains("{{") {
                 c.clone()
@@ -286,9 +287,27 @@ impl Loader<'_> {
             self.templates.compile(
                 &format!("{}.if", def.id),
                 &Value::String(source),
-                &mut self.errors,
+                &mut template_errors,
             )
         });
+        for error in template_errors {
+            match error {
+                Error::Template { name, message } => {
+                    let field = name.strip_prefix(&def.id).unwrap_or(&name);
+                    let field = if field == ".if" {
+                        field.to_owned()
+                    } else {
+                        format!(".params{field}")
+                    };
+                    self.error(
+                        &def.id,
+                        &format!("pipes.{}{field}", def.id),
+                        format!("bad template: {message}"),
+                    );
+                }
+                other => self.errors.push(other),
+            }
+        }
         for reference in references(&def.params).into_iter().chain(
             def.condition
                 .iter()
