@@ -275,9 +275,16 @@ impl Loader<'_> {
             self.error(&def.id, &path, format!("duplicate pipe id `{}`", def.id));
         }
         let mut template_errors = Vec::new();
+        let raw_params = match self.secrets.substitute_value(&def.params) {
+            Ok(value) => value,
+            Err(e) => {
+                self.error(&def.id, &format!("{path}.params"), e.to_string());
+                Value::Null
+            }
+        };
         let params = self
             .templates
-            .compile(&def.id, &def.params, &mut template_errors);
+            .compile(&def.id, &raw_params, &mut template_errors);
         let condition = def.condition.as_ref().map(|c| {
             let source = if c.contains("{{") {
                 c.clone()
@@ -430,7 +437,7 @@ impl Loader<'_> {
                 }
             }
         }
-        if spec.needs_service && service.is_none() && def.service.is_none() {
+        if spec.needs_service && def.service.is_none() && services.len() != 1 {
             let message = if services.is_empty() {
                 "this pipe needs a ticket system: add a service".to_owned()
             } else {

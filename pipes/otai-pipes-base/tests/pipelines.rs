@@ -4,11 +4,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use otai_core::Registry;
 use otai_core::pipeline::{
     Engine, LoadOptions, Pipe, PipeContext, PipeSpec, PipeStatus, Secrets, load_file, load_str,
 };
 use otai_core::registry::BuildContext;
-use otai_core::Registry;
 use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;

@@ -1,0 +1,199 @@
+//! The built `otai` binary: success and each class of bad input.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn quickstart() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/otai.yml")
+}
+
+/// Runs `otai` with `args`; returns (exit code, stdout, stderr).
+fn otai(args: &[&str]) -> Result<(i32, String, String), Box<dyn std::error::Error>> {
+    let out = Command::cargo_bin("otai")?
+        .args(args)
+        .env_remove("OTAI_CONFIG")
+        .env_remove("RUST_LOG")
+        .output()?;
+    Ok((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout)?,
+        String::from_utf8(out.stderr)?,
+    ))
+}
+
+fn write(
+    dir: &tempfile::TempDir,
+    name: &str,
+    text: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text)?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+#[test]
+fn runs_the_quickstart_once() -> TestResult {
+    let config = quickstart();
+    let (code, out, err) = otai(&["run", "-c", &config.to_string_lossy(), "--once"])?;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("pipeline triage: succeeded: 4 seen, 4 changed, 0 failed in "),
+        "{out}"
+    );
+    Ok(())
+}
+
+#[test]
+fn validates_and_renders_the_quickstart() -> TestResult {
+    let config = quickstart().to_string_lossy().into_owned();
+    let (code, out, _) = otai(&["validate", "-c", &config])?;
+    assert_eq!((code, out.trim_end().ends_with(": ok")), (0, true), "{out}");
+    let (code, out, err) = otai(&["render", "-c", &config, "--pipe", "note"])?;
+    assert_eq!(code, 2, "item is undefined outside a loop: {out}");
+    assert!(
+        err.starts_with("error: template error in note.body: undefined value"),
+        "{err}"
+    );
+    let (code, out, _) = otai(&["render", "-c", &config, "--pipe", "fetch"])?;
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "{\n  \"queue\": \"Raw\"\n}");
+    Ok(())
+}
+
+#[test]
+fn bad_input_gets_one_clear_message_and_exit_code_2() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let missing = dir.path().join("nope.yml").to_string_lossy().into_owned();
+    let (code, _, err) = otai(&["validate", "-c", &missing])?;
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: 1 problem in the configuration:\n  - config error at ")
+            && err.contains("cannot read the config file"),
+        "{err}"
+    );
+
+    let broken = write(&dir, "broken.yml", "pipes: [\n")?;
+    let (code, _, err) = otai(&["validate", "-c", &broken])?;
+    assert_eq!(code, 2);
+    assert!(err.contains("broken.yml:2: invalid YAML"), "{err}");
+
+    let unknown = write(
+        &dir,
+        "unknown.yml",
+        "services:\n  - id: s\n    use: jira\npipes:\n  - id: f\n    use: fetch_tickets\n",
+    )?;
+    let (code, _, err) = otai(&["validate", "-c", &unknown])?;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown.yml:2: services.s.use: unknown service `jira`"),
+        "{err}"
+    );
+
+    let config = quickstart().to_string_lossy().into_owned();
+    let (code, _, err) = otai(&["run", "-c", &config, "--once", "--context", "novalue"])?;
+    assert_eq!(code, 2);
+    assert_eq!(err, "error: --context `novalue`: expected KEY=VALUE\n");
+    let (code, _, err) = otai(&["run", "-c", &config, "--once", "--pipeline", "triag"])?;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown pipeline `triag`; did you mean `triage`?"),
+        "{err}"
+    );
+    let (code, _, err) = otai(&["frobnicate"])?;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unrecognized subcommand 'frobnicate'"),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[test]
+fn secrets_are_required_named_and_never_printed() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let config = write(
+        &dir,
+        "otai.yml",
+        "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'http://127.0.0.1:9', username: a, password: '${{ secrets.OTAI_CLI_TEST_PW }}'}\npipes:\n  - id: f\n    use: fetch_tickets\n    params: {subject_contains: '${{ secrets.OTAI_CLI_TEST_PW }}'}\n",
+    )?;
+    let (code, _, err) = otai(&["validate", "-c", &config])?;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "secrets.OTAI_CLI_TEST_PW: missing: set the environment variable OTAI_CLI_TEST_PW"
+        ),
+        "{err}"
+    );
+    let secrets = write(&dir, "secrets.yml", "OTAI_CLI_TEST_PW: very-secret-pw\n")?;
+    let (code, out, err) = otai(&[
+        "render",
+        "-c",
+        &config,
+        "--secrets",
+        &secrets,
+        "--pipe",
+        "f",
+    ])?;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"subject_contains\": \"***\""), "{out}");
+    let (code, out, err) = otai(&[
+        "run",
+        "-c",
+        &config,
+        "--secrets",
+        &secrets,
+        "--once",
+        "-vvv",
+    ])?;
+    assert_eq!(code, 1, "the server is unreachable: {out}");
+    assert!(out.contains("cannot connect"), "{out}");
+    assert!(
+        !out.contains("very-secret-pw") && !err.contains("very-secret-pw"),
+        "the secret leaked:\n{out}\n{err}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn validate_connect_checks_each_service() -> TestResult {
+    let fake = otai_otobo_znuny::fake::FakeOtobo::start().await?;
+    let dir = tempfile::tempdir()?;
+    let good = write(
+        &dir,
+        "good.yml",
+        &format!(
+            "services:\n  - id: otobo\n    use: otobo-znuny\n    params: {{base_url: '{}', username: sdkagent, password: SdkAgent-Test-Pw1}}\npipes:\n  - id: f\n    use: fetch_tickets\n",
+            fake.url()
+        ),
+    )?;
+    let bad = write(
+        &dir,
+        "bad.yml",
+        &format!(
+            "services:\n  - id: otobo\n    use: otobo-znuny\n    params: {{base_url: '{}', username: sdkagent, password: wrong}}\npipes:\n  - id: f\n    use: fetch_tickets\n",
+            fake.url()
+        ),
+    )?;
+    let (good_run, bad_run) = tokio::task::spawn_blocking(move || {
+        (
+            otai(&["validate", "-c", &good, "--connect"]).map_err(|e| e.to_string()),
+            otai(&["validate", "-c", &bad, "--connect"]).map_err(|e| e.to_string()),
+        )
+    })
+    .await?;
+    let (code, out, _) = good_run?;
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "service otobo (otobo-znuny): ok\n")
+    );
+    let (code, out, _) = bad_run?;
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "service otobo (otobo-znuny): authentication failed: SessionCreate: Authorization failing!\n"
+    );
+    Ok(())
+}
