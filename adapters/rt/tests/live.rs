@@ -196,3 +196,98 @@ async fn native_ticketsql_and_bad_queries() -> TestResult {
     ));
     Ok(())
 }
+
+#[tokio::test]
+async fn the_quickstart_triage_pipeline_runs_against_real_rt() -> TestResult {
+    use otai_core::pipeline::{LoadOptions, load_str};
+    let Some((url, token)) = live() else {
+        return Ok(());
+    };
+    let rt = service(&url, &token).await?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos();
+    let tag = format!("otaitriage{nanos}");
+    for (subject, body) in [
+        ("Printer on fire", "Room 42 is burning"),
+        ("VPN down", "my password is rejected"),
+        ("Coffee", "strange noises"),
+    ] {
+        rt.create_ticket(kw(json!({"subject": format!("{tag} {subject}"), "body": body, "queue": "General", "customer": "alice@example.com"}))).await?;
+    }
+    let text = format!(
+        "services:
+  - id: rt
+    use: rt
+    params:
+      base_url: '{url}'
+      token: '{token}'
+      mapping: {{priority: {{low: 10, high: 80}}}}
+pipelines:
+  triage:
+    pipes:
+      - id: fetch
+        use: fetch_tickets
+        params: {{queue: General, subject_contains: '{tag}'}}
+      - id: each
+        use: foreach
+        params: {{items: '{{{{ pipes.fetch.tickets }}}}', concurrency: 2}}
+        pipes:
+          - id: classify
+            use: classify
+            params:
+              subject: '{{{{ item.subject }}}}'
+              body: \"{{{{ item.body | default('') }}}}\"
+              rules:
+                - {{label: hardware, keywords: [printer, fire], queue: Hardware, priority: high}}
+                - {{label: access, keywords: [vpn, password], queue: Hardware, priority: high}}
+              default: {{label: other, queue: Hardware, priority: low}}
+          - id: move
+            use: update_ticket
+            params: {{ticket_id: '{{{{ item.id }}}}', queue: '{{{{ pipes.classify.queue }}}}', priority: '{{{{ pipes.classify.priority }}}}', reread: false}}
+          - id: note
+            use: add_note
+            params: {{ticket_id: '{{{{ item.id }}}}', body: 'triaged: {{{{ pipes.classify.label }}}}', reread: false}}
+      - id: left
+        use: fetch_tickets
+        params: {{queue: General, subject_contains: '{tag}'}}
+"
+    );
+    let mut registry = otai_core::Registry::new();
+    otai_rt::register(&mut registry);
+    otai_pipes_base::register(&mut registry);
+    let engine = load_str(
+        "rt.yml",
+        &text,
+        &Default::default(),
+        &registry,
+        &LoadOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let report = engine.run("triage", &json!({}), false).await?;
+    assert!(report.succeeded, "{report:?}");
+    assert_eq!((report.seen, report.changed, report.failed), (3, 3, 0));
+    assert_eq!(
+        report.results["left"]["count"],
+        json!(0),
+        "nothing left in General"
+    );
+    let moved = rt
+        .find_tickets(kw(json!({"queue": "Hardware", "subject_contains": tag})))
+        .await?;
+    assert_eq!(moved.len(), 3);
+    let printer = moved
+        .iter()
+        .find(|t| t.subject.as_deref().is_some_and(|s| s.contains("Printer")))
+        .ok_or("printer ticket")?;
+    assert_eq!(
+        printer.priority.as_ref().and_then(|p| p.name.as_deref()),
+        Some("high")
+    );
+    let note = printer.notes.last().ok_or("no note")?;
+    assert_eq!(
+        (note.body.as_deref(), note.internal),
+        (Some("triaged: hardware"), true)
+    );
+    Ok(())
+}
