@@ -710,3 +710,28 @@ async fn oversized_replies_are_refused() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn customer_users_log_in_as_customers() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{WS}/Session")))
+        .and(body_partial_json(
+            json!({"CustomerUserLogin": "sdkcustomer", "Password": PASSWORD}),
+        ))
+        .respond_with(recorded("session-create-ok"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{WS}/Ticket")))
+        .and(query_param("SessionID", SESSION))
+        .respond_with(recorded("ticket-search-none"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = OtoboConfig::new(server.uri()).customer("sdkcustomer", PASSWORD);
+    let otobo = OtoboService::new(&config)?;
+    assert!(otobo.find_tickets(Map::new()).await?.is_empty());
+    Ok(())
+}
