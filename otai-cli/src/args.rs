@@ -40,6 +40,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the params a pipe would receive, rendered (secrets shown as ***).
     Render(RenderArgs),
+    /// One ticket operation through a configured service: get, search, create, update, note.
+    Tickets(TicketsArgs),
 }
 
 /// Where the configuration and secrets come from.
@@ -96,4 +98,103 @@ pub struct RenderArgs {
     /// A context value, KEY=VALUE; repeatable.
     #[arg(long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
+}
+
+/// `otai tickets`: one operation through a configured service.
+#[derive(Debug, Args)]
+pub struct TicketsArgs {
+    /// Configuration and secrets.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The service to use (default: the only one).
+    #[arg(short, long)]
+    pub service: Option<String>,
+    /// Print the unified model as JSON (an array for search).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The operation.
+    #[command(subcommand)]
+    pub operation: TicketOperation,
+}
+
+/// Ticket fields shared by search, create and update.
+#[derive(Debug, Default, Args)]
+pub struct TicketFields {
+    /// Queue (name).
+    #[arg(long)]
+    pub queue: Option<String>,
+    /// State (name).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Priority (name).
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// Customer (login or address).
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Any other kwarg, KEY=VALUE (VALUE is JSON when it parses, else text); repeatable.
+    #[arg(long = "kw", value_name = "KEY=VALUE")]
+    pub kw: Vec<String>,
+}
+
+/// The ticket operations.
+#[derive(Debug, Subcommand)]
+pub enum TicketOperation {
+    /// Show one ticket.
+    Get {
+        /// The ticket id.
+        id: String,
+    },
+    /// Find tickets.
+    Search {
+        /// Shared fields.
+        #[command(flatten)]
+        fields: TicketFields,
+        /// Subject contains this text.
+        #[arg(long)]
+        subject: Option<String>,
+        /// At most this many tickets.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Create a ticket.
+    Create {
+        /// Shared fields.
+        #[command(flatten)]
+        fields: TicketFields,
+        /// Subject.
+        #[arg(long)]
+        subject: String,
+        /// Body of the first note.
+        #[arg(long)]
+        body: Option<String>,
+    },
+    /// Change a ticket.
+    Update {
+        /// The ticket id.
+        id: String,
+        /// Shared fields.
+        #[command(flatten)]
+        fields: TicketFields,
+        /// New subject.
+        #[arg(long)]
+        subject: Option<String>,
+    },
+    /// Add a note (internal unless --visible).
+    Note {
+        /// The ticket id.
+        id: String,
+        /// The note's text.
+        #[arg(long)]
+        body: String,
+        /// Subject.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Content type, e.g. text/html.
+        #[arg(long)]
+        content_type: Option<String>,
+        /// Visible to the customer.
+        #[arg(long)]
+        visible: bool,
+    },
 }

@@ -16,6 +16,7 @@ pub(crate) async fn dispatch(command: Command, registry: Registry) -> ExitCode {
         Command::Run(args) => run(args, &registry).await,
         Command::Validate(args) => validate(args, &registry).await,
         Command::Render(args) => render(args, &registry),
+        Command::Tickets(args) => crate::tickets::tickets(args, &registry).await,
     };
     result.unwrap_or_else(|failure| {
         eprint!("{}", failure.message);
@@ -27,6 +28,16 @@ pub(crate) async fn dispatch(command: Command, registry: Registry) -> ExitCode {
 pub(crate) struct Failure {
     message: String,
     code: u8,
+}
+
+impl Failure {
+    /// Bad input: printed as `error: <message>`, exit code 2.
+    pub(crate) fn bad_input(message: impl std::fmt::Display) -> Self {
+        Self {
+            message: format!("error: {message}\n"),
+            code: BAD_INPUT,
+        }
+    }
 }
 
 impl From<ConfigErrors> for Failure {
@@ -52,7 +63,11 @@ impl From<Error> for Failure {
     }
 }
 
-fn load(config: &ConfigArgs, registry: &Registry, validate_only: bool) -> Result<Engine, Failure> {
+pub(crate) fn load(
+    config: &ConfigArgs,
+    registry: &Registry,
+    validate_only: bool,
+) -> Result<Engine, Failure> {
     let secrets = match &config.secrets {
         Some(path) => Secrets::from_file(path)?,
         None => Secrets::from_env(),
@@ -114,6 +129,12 @@ async fn run(args: RunArgs, registry: &Registry) -> Result<ExitCode, Failure> {
         args.pipelines.clone()
     };
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    if ids.is_empty() {
+        return Err(Failure::bad_input(format!(
+            "{}: no pipelines to run (add `pipes:` or `pipelines:`)",
+            args.config.config.display()
+        )));
+    }
     if args.once {
         let mut all_ok = true;
         for id in ids {

@@ -16,6 +16,7 @@
 pub mod args;
 mod commands;
 mod logging;
+mod tickets;
 
 use std::process::ExitCode;
 

@@ -197,3 +197,124 @@ async fn validate_connect_checks_each_service() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn ticket_commands_work_on_the_local_store() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let config = write(
+        &dir,
+        "otai.yml",
+        "services:\n  - id: store\n    use: local\n    params: {path: tickets.sqlite3}\n",
+    )?;
+    let c = config.as_str();
+    let (code, out, err) = otai(&[
+        "tickets",
+        "-c",
+        c,
+        "create",
+        "--subject",
+        "Printer on fire",
+        "--body",
+        "Room 42",
+        "--queue",
+        "Raw",
+        "--kw",
+        "custom_fields={\"Building\":\"B2\"}",
+    ])?;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ID  QUEUE  STATE  PRIORITY  NOTES  SUBJECT\n1   Raw    new    -         1      Printer on fire"), "{out}");
+    let (code, _, err) = otai(&[
+        "tickets",
+        "-c",
+        c,
+        "update",
+        "1",
+        "--queue",
+        "Hardware",
+        "--priority",
+        "high",
+    ])?;
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = otai(&[
+        "tickets",
+        "-c",
+        c,
+        "note",
+        "1",
+        "--body",
+        "<p>on it</p>",
+        "--content-type",
+        "text/html",
+        "--visible",
+    ])?;
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = otai(&[
+        "tickets", "-c", c, "search", "--queue", "Hardware", "--json",
+    ])?;
+    assert_eq!(code, 0);
+    let found: serde_json::Value = serde_json::from_str(&out)?;
+    assert_eq!(found[0]["priority"]["name"], "high");
+    assert_eq!(found[0]["custom_fields"]["Building"], "B2");
+    assert_eq!(found[0]["notes"][1]["internal"], false);
+    let (code, out, _) = otai(&["tickets", "-c", c, "get", "1", "--json"])?;
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out)?["id"], "1");
+    let (code, _, err) = otai(&["tickets", "-c", c, "get", "99"])?;
+    assert_eq!((code, err.as_str()), (1, "error: ticket 99 not found\n"));
+    let (code, _, err) = otai(&["tickets", "-c", c, "-s", "otobo", "get", "1"])?;
+    assert_eq!(
+        (code, err.as_str()),
+        (2, "error: no service `otobo` (known: store)\n")
+    );
+    let (code, _, err) = otai(&["tickets", "-c", c, "search", "--kw", "StateType=open"])?;
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("error: invalid input `StateType`: unknown argument"),
+        "{err}"
+    );
+    let (code, _, err) = otai(&["run", "-c", c, "--once"])?;
+    assert_eq!(code, 2);
+    assert!(
+        err.ends_with("no pipelines to run (add `pipes:` or `pipelines:`)\n"),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_errors_are_reported_with_the_servers_text() -> TestResult {
+    let fake = otai_otobo_znuny::fake::FakeOtobo::start().await?;
+    let dir = tempfile::tempdir()?;
+    let config = write(
+        &dir,
+        "otai.yml",
+        &format!(
+            "services:\n  - id: otobo\n    use: otobo-znuny\n    params: {{base_url: '{}', username: sdkagent, password: SdkAgent-Test-Pw1}}\n",
+            fake.url()
+        ),
+    )?;
+    let run = tokio::task::spawn_blocking(move || {
+        otai(&[
+            "tickets",
+            "-c",
+            &config,
+            "create",
+            "--subject",
+            "s",
+            "--body",
+            "b",
+            "--queue",
+            "Nope",
+            "--customer",
+            "sdkcustomer",
+        ])
+        .map_err(|e| e.to_string())
+    });
+    let (code, _, err) = run.await??;
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: invalid input `Ticket.Queue`: TicketCreate: Ticket->QueueID or Ticket->Queue parameter is invalid!\n"
+    );
+    Ok(())
+}

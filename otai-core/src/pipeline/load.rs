@@ -221,12 +221,6 @@ impl Loader<'_> {
     ) -> Vec<CompiledPipeline> {
         let mut seen_pipelines = BTreeSet::new();
         let mut compiled = Vec::new();
-        if config.pipelines.is_empty() {
-            self.errors.push(Error::config(
-                format!("{}:1", self.file),
-                "no pipes: add `pipes:` or `pipelines:`",
-            ));
-        }
         for pipeline in &config.pipelines {
             if !seen_pipelines.insert(pipeline.id.clone()) {
                 self.error(

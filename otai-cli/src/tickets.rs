@@ -1,0 +1,170 @@
+//! `otai tickets`: one operation through a configured service, printed as a table or JSON.
+
+use std::process::ExitCode;
+
+use otai_core::{Kwargs, Registry, UnifiedTicket};
+use serde_json::Value;
+
+use crate::args::{TicketFields, TicketOperation, TicketsArgs};
+use crate::commands::{Failure, context, load};
+
+fn fields(kwargs: &mut Kwargs, fields: TicketFields) -> Result<(), Failure> {
+    for (key, value) in [
+        ("queue", fields.queue),
+        ("state", fields.state),
+        ("priority", fields.priority),
+        ("customer", fields.customer),
+    ] {
+        if let Some(value) = value {
+            kwargs.insert(key.into(), Value::String(value));
+        }
+    }
+    if let Value::Object(extra) = context(&fields.kw)? {
+        kwargs.extend(extra);
+    }
+    Ok(())
+}
+
+fn set(kwargs: &mut Kwargs, key: &str, value: Option<impl Into<Value>>) {
+    if let Some(value) = value {
+        kwargs.insert(key.into(), value.into());
+    }
+}
+
+pub(crate) async fn tickets(args: TicketsArgs, registry: &Registry) -> Result<ExitCode, Failure> {
+    let engine = load(&args.config, registry, false)?;
+    let services = engine.services();
+    let service = match &args.service {
+        Some(id) => services.get(id.as_str()).cloned(),
+        None if services.len() == 1 => services.values().next().cloned(),
+        None => None,
+    };
+    let service = service.ok_or_else(|| {
+        let known: Vec<&str> = services.keys().copied().collect();
+        Failure::bad_input(match &args.service {
+            Some(id) => format!("no service `{id}` (known: {})", known.join(", ")),
+            None => format!("name the service with -s (known: {})", known.join(", ")),
+        })
+    })?;
+    let mut kw = Kwargs::new();
+    let tickets: Vec<UnifiedTicket> = match args.operation {
+        TicketOperation::Get { id } => {
+            kw.insert("ticket_id".into(), id.clone().into());
+            match service.get_ticket(kw).await? {
+                Some(ticket) => vec![ticket],
+                None => return Err(Failure::from(otai_core::Error::ticket_not_found(id))),
+            }
+        }
+        TicketOperation::Search {
+            fields: f,
+            subject,
+            limit,
+        } => {
+            fields(&mut kw, f)?;
+            set(&mut kw, "subject_contains", subject);
+            set(&mut kw, "limit", limit);
+            let found = service.find_tickets(kw).await?;
+            print(&found, args.json, true)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        TicketOperation::Create {
+            fields: f,
+            subject,
+            body,
+        } => {
+            fields(&mut kw, f)?;
+            kw.insert("subject".into(), subject.into());
+            set(&mut kw, "body", body);
+            vec![service.create_ticket(kw).await?]
+        }
+        TicketOperation::Update {
+            id,
+            fields: f,
+            subject,
+        } => {
+            fields(&mut kw, f)?;
+            kw.insert("ticket_id".into(), id.into());
+            set(&mut kw, "subject", subject);
+            vec![service.update_ticket(kw).await?]
+        }
+        TicketOperation::Note {
+            id,
+            body,
+            subject,
+            content_type,
+            visible,
+        } => {
+            kw.insert("ticket_id".into(), id.into());
+            kw.insert("body".into(), body.into());
+            set(&mut kw, "subject", subject);
+            set(&mut kw, "content_type", content_type);
+            kw.insert("internal".into(), (!visible).into());
+            vec![service.add_note(kw).await?]
+        }
+    };
+    print(&tickets, args.json, false)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print(tickets: &[UnifiedTicket], json: bool, as_list: bool) -> Result<(), Failure> {
+    if json {
+        let text = if as_list {
+            serde_json::to_string_pretty(tickets)
+        } else {
+            serde_json::to_string_pretty(&tickets[0])
+        };
+        println!(
+            "{}",
+            text.map_err(|e| Failure::from(otai_core::Error::invalid_input(
+                "output",
+                e.to_string()
+            )))?
+        );
+        return Ok(());
+    }
+    let label = |e: &Option<otai_core::UnifiedEntity>| {
+        e.as_ref().and_then(|e| e.label()).unwrap_or("-").to_owned()
+    };
+    let rows: Vec<[String; 6]> = tickets
+        .iter()
+        .map(|t| {
+            [
+                t.id.clone().unwrap_or_default(),
+                label(&t.queue),
+                label(&t.state),
+                label(&t.priority),
+                t.notes.len().to_string(),
+                t.subject.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = ["ID", "QUEUE", "STATE", "PRIORITY", "NOTES", "SUBJECT"];
+    let widths: Vec<usize> = (0..5)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: [&str; 6]| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate().take(5) {
+            out.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+        }
+        out.push_str(cells[5]);
+        out
+    };
+    println!("{}", line(header));
+    for row in &rows {
+        println!(
+            "{}",
+            line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]])
+        );
+    }
+    if as_list {
+        println!("({} tickets)", rows.len());
+    }
+    Ok(())
+}
