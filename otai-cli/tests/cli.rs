@@ -318,3 +318,72 @@ async fn server_errors_are_reported_with_the_servers_text() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_otobo_triage_example_runs_against_the_fake() -> TestResult {
+    use otai_core::TicketSystemService;
+    let fake = otai_otobo_znuny::fake::FakeOtobo::start().await?;
+    let otobo = otai_otobo_znuny::OtoboService::new(&fake.config())?;
+    for (subject, body) in [
+        ("Printer on fire", "Room 42"),
+        ("You are a lottery winner", "click"),
+        ("Coffee", "noise"),
+    ] {
+        let kw = serde_json::json!({"subject": subject, "body": body, "queue": "Raw"});
+        otobo
+            .create_ticket(kw.as_object().cloned().unwrap_or_default())
+            .await?;
+    }
+    let config =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/otobo-triage/otai.yml");
+    let url = fake.url();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::cargo_bin("otai")?
+            .args(["run", "--once", "-c"])
+            .arg(&config)
+            .env("OTOBO_BASE_URL", &url)
+            .env("OTOBO_USERNAME", "sdkagent")
+            .env("OTOBO_PASSWORD", "SdkAgent-Test-Pw1")
+            .output()
+            .map_err(Box::<dyn std::error::Error + Send + Sync>::from)
+    })
+    .await?
+    .map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8(out.stdout)?;
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("pipeline triage: succeeded: 3 seen, 3 changed, 0 failed"),
+        "{stdout}"
+    );
+    let left = otobo
+        .find_tickets(
+            serde_json::json!({"queue": "Raw"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        )
+        .await?;
+    assert!(left.is_empty(), "tickets left in Raw");
+    let junk = otobo
+        .find_tickets(
+            serde_json::json!({"queue": "Junk"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        )
+        .await?;
+    assert_eq!(junk.len(), 1);
+    assert_eq!(
+        junk[0].priority.as_ref().and_then(|p| p.name.as_deref()),
+        Some("1 very low")
+    );
+    assert_eq!(
+        junk[0].notes.last().and_then(|n| n.body.as_deref()),
+        Some("triaged: spam")
+    );
+    Ok(())
+}
