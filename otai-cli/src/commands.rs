@@ -11,9 +11,9 @@ use crate::args::{Command, ConfigArgs, RenderArgs, RunArgs, ValidateArgs};
 /// Exit code for bad input (config, arguments).
 const BAD_INPUT: u8 = 2;
 
-pub(crate) async fn dispatch(command: Command, registry: Registry) -> ExitCode {
+pub(crate) async fn dispatch(command: Command, registry: Registry, quiet: bool) -> ExitCode {
     let result = match command {
-        Command::Run(args) => run(args, &registry).await,
+        Command::Run(args) => run(args, &registry, quiet).await,
         Command::Validate(args) => validate(args, &registry).await,
         Command::Render(args) => render(args, &registry),
         Command::Tickets(args) => crate::tickets::tickets(args, &registry).await,
@@ -116,7 +116,7 @@ fn print_report(report: &RunReport) {
     }
 }
 
-async fn run(args: RunArgs, registry: &Registry) -> Result<ExitCode, Failure> {
+async fn run(args: RunArgs, registry: &Registry, quiet: bool) -> Result<ExitCode, Failure> {
     let engine = load(&args.config, registry, false)?;
     let context = context(&args.context)?;
     let ids: Vec<String> = if args.pipelines.is_empty() {
@@ -137,8 +137,17 @@ async fn run(args: RunArgs, registry: &Registry) -> Result<ExitCode, Failure> {
     }
     if args.once {
         let mut all_ok = true;
+        let bar = crate::progress::Bar::new(quiet);
         for id in ids {
-            let report = engine.run(id, &context, args.dry_run).await?;
+            let report = engine
+                .run_with_progress(
+                    id,
+                    &context,
+                    args.dry_run,
+                    Some(&|pipe, done, total| bar.update(pipe, done, total)),
+                )
+                .await?;
+            bar.finish();
             print_report(&report);
             all_ok &= report.succeeded;
         }

@@ -16,6 +16,7 @@
 pub mod args;
 mod commands;
 mod logging;
+mod progress;
 mod tickets;
 
 use std::process::ExitCode;
@@ -66,5 +67,5 @@ where
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(commands::dispatch(cli.command, registry))
+    runtime.block_on(commands::dispatch(cli.command, registry, cli.quiet))
 }

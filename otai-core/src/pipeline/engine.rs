@@ -118,11 +118,15 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// Called as `foreach` items finish: (foreach pipe, items done, items in all).
+pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
+
 /// Shared by every pipe of one run.
 struct RunState<'a> {
     context: &'a Value,
     dry_run: bool,
     stats: Arc<RunStats>,
+    progress: Option<Progress<'a>>,
 }
 
 impl Engine {
@@ -160,12 +164,24 @@ impl Engine {
 
     /// Runs pipeline `id` once with `context` (values from the command line or the trigger).
     pub async fn run(&self, id: &str, context: &Value, dry_run: bool) -> Result<RunReport> {
+        self.run_with_progress(id, context, dry_run, None).await
+    }
+
+    /// [`Engine::run`], reporting `foreach` progress to `progress`.
+    pub async fn run_with_progress(
+        &self,
+        id: &str,
+        context: &Value,
+        dry_run: bool,
+        progress: Option<Progress<'_>>,
+    ) -> Result<RunReport> {
         let pipeline = self.pipeline(id)?;
         let started = Instant::now();
         let state = RunState {
             context,
             dry_run,
             stats: Arc::default(),
+            progress,
         };
         let mut results = BTreeMap::new();
         let mut reports = Vec::new();
@@ -413,8 +429,16 @@ impl Engine {
                 }
             })
             .collect();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let total = items.len();
         let runs = futures::stream::iter(futures)
             .buffered(concurrency)
+            .inspect(|_| {
+                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if let Some(progress) = state.progress {
+                    progress(name, finished, total);
+                }
+            })
             .collect::<Vec<_>>()
             .await;
         let mut outputs = Vec::with_capacity(runs.len());

@@ -34,7 +34,7 @@ mod template;
 mod trigger;
 
 pub use config::{Config, OnError, PipeDef, PipelineDef, ServiceDef, TriggerDef, parse};
-pub use engine::{Engine, PipeReport, PipeStatus, RunReport};
+pub use engine::{Engine, PipeReport, PipeStatus, Progress, RunReport};
 pub use load::{ConfigErrors, LoadOptions, load_file, load_str};
 pub use pipe::{Pipe, PipeContext, PipeSpec, RunStats, params};
 pub use secrets::Secrets;

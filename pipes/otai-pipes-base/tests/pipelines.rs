@@ -342,3 +342,29 @@ async fn interval_triggers_repeat_and_stop_on_shutdown() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn foreach_reports_progress_per_item() -> TestResult {
+    let pipes = "pipes:\n  - id: each\n    use: foreach\n    params: {items: [1, 2, 3], concurrency: 2}\n    pipes:\n      - id: e\n        use: expression\n        params: {value: '{{ item }}'}\n";
+    let engine = load(pipes, &registry())?;
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |pipe: &str, done: usize, total: usize| {
+        if let Ok(mut seen) = seen.lock() {
+            seen.push(format!("{pipe} {done}/{total}"));
+        }
+    };
+    let report = engine
+        .run_with_progress("default", &json!({}), false, Some(&progress))
+        .await?;
+    assert!(report.succeeded);
+    assert_eq!(
+        seen.into_inner().unwrap_or_default(),
+        ["each 1/3", "each 2/3", "each 3/3"]
+    );
+    assert_eq!(
+        report.results["each"]["items"],
+        json!([{"e": 1}, {"e": 2}, {"e": 3}]),
+        "results keep item order"
+    );
+    Ok(())
+}

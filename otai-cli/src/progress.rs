@@ -1,0 +1,54 @@
+//! A progress bar for long `foreach` runs, shown only on a terminal.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Loops shorter than this show no bar.
+const MIN_ITEMS: usize = 20;
+
+/// A lazily created progress bar on stderr; does nothing when stderr is not a terminal.
+pub(crate) struct Bar {
+    enabled: bool,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Bar {
+    pub(crate) fn new(quiet: bool) -> Self {
+        Self {
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            bar: Mutex::new(None),
+        }
+    }
+
+    /// `done` of `total` items of `pipe` finished.
+    pub(crate) fn update(&self, pipe: &str, done: usize, total: usize) {
+        if !self.enabled || total < MIN_ITEMS {
+            return;
+        }
+        let Ok(mut slot) = self.bar.lock() else {
+            return;
+        };
+        let bar = slot.get_or_insert_with(|| {
+            let bar = ProgressBar::new(total as u64);
+            if let Ok(style) =
+                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
+            {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(pipe.to_owned());
+            bar
+        });
+        bar.set_position(done as u64);
+    }
+
+    /// Clears the bar, if one was shown.
+    pub(crate) fn finish(&self) {
+        if let Ok(mut slot) = self.bar.lock() {
+            if let Some(bar) = slot.take() {
+                bar.finish_and_clear();
+            }
+        }
+    }
+}
