@@ -88,25 +88,44 @@ pub fn parse_get(mut kwargs: Kwargs) -> Result<Parsed<()>> {
     })
 }
 
-/// Parses `create_ticket` kwargs: ticket fields plus native keys.
+/// Parses `create_ticket` kwargs: ticket fields plus native keys. A new ticket needs a subject.
 pub fn parse_create(kwargs: Kwargs) -> Result<Parsed<UnifiedTicket>> {
     let (unified, native) = split(kwargs, TICKET_KEYS);
+    let ticket: UnifiedTicket = from_map(unified)?;
+    if ticket
+        .subject
+        .as_deref()
+        .is_none_or(|s| s.trim().is_empty())
+    {
+        return Err(Error::invalid_input(
+            "subject",
+            "a new ticket needs a non-empty subject",
+        ));
+    }
     Ok(Parsed {
         ticket_id: None,
-        unified: from_map(unified)?,
+        unified: ticket,
         native,
         reread: true,
     })
 }
 
-/// Parses `update_ticket` kwargs: the ticket ID, the fields to change, native keys.
+/// Parses `update_ticket` kwargs: the ticket ID, the fields to change, native keys. The body of
+/// an existing ticket cannot change (notes add text).
 pub fn parse_update(mut kwargs: Kwargs) -> Result<Parsed<UnifiedTicket>> {
     let ticket_id = take_ticket_id(&mut kwargs)?;
     let reread = take_reread(&mut kwargs)?;
     let (unified, native) = split(kwargs, TICKET_KEYS);
+    let changes: UnifiedTicket = from_map(unified)?;
+    if changes.body.is_some() {
+        return Err(Error::invalid_input(
+            "body",
+            "the body of an existing ticket cannot be changed; add a note instead",
+        ));
+    }
     Ok(Parsed {
         ticket_id: Some(ticket_id),
-        unified: from_map(unified)?,
+        unified: changes,
         native,
         reread,
     })
@@ -317,6 +336,21 @@ mod tests {
             json!({"PendingTime": {"Diff": 60}})
         );
         Ok(())
+    }
+
+    #[test]
+    fn creates_need_a_subject_and_updates_cannot_rewrite_the_body() {
+        let err = parse_create(kw(json!({"subject": "  ", "body": "x"}))).err();
+        assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "subject"));
+        let err = parse_update(kw(json!({"ticket_id": 1, "body": "new"})))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "invalid input `body`: the body of an existing ticket cannot be changed; add a note instead"
+            )
+        );
     }
 
     #[test]

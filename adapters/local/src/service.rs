@@ -38,16 +38,6 @@ impl TicketSystemService for LocalStore {
         let parsed = kwargs::parse_create(kwargs)?;
         reject_native(&parsed.native, kwargs::TICKET_KEYS)?;
         let ticket = parsed.unified;
-        if ticket
-            .subject
-            .as_deref()
-            .is_none_or(|s| s.trim().is_empty())
-        {
-            return Err(Error::invalid_input(
-                "subject",
-                "a new ticket needs a non-empty subject",
-            ));
-        }
         self.run(move |conn| {
             let tx = conn
                 .transaction()

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use otai_core::model::Timestamp;
-use otai_core::{Error, Result, UnifiedEntity, UnifiedNote, UnifiedTicket};
+use otai_core::{Result, UnifiedEntity, UnifiedNote, UnifiedTicket};
 use rusqlite::{Connection, Transaction, params};
 
 use crate::read::format_time;
@@ -68,12 +68,6 @@ pub(crate) fn insert_ticket(tx: &Transaction<'_>, ticket: &UnifiedTicket) -> Res
 
 /// Applies the fields set in `changes`; `updated` moves only when something changed.
 pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTicket) -> Result<()> {
-    if changes.body.is_some() {
-        return Err(Error::invalid_input(
-            "body",
-            "the body of an existing ticket cannot be changed; add a note instead",
-        ));
-    }
     let tx = conn.transaction().map_err(db_error("begin update"))?;
     let columns = [
         ("subject", changes.subject.clone()),

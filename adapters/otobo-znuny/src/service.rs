@@ -235,13 +235,7 @@ impl TicketSystemService for OtoboService {
         let parsed = kwargs::parse_create(kwargs)?;
         let t = parsed.unified;
         let d = &self.defaults;
-        let subject = t
-            .subject
-            .clone()
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| {
-                Error::invalid_input("subject", "a new ticket needs a non-empty subject")
-            })?;
+        let subject = t.subject.clone().unwrap_or_default();
         let body = t
             .body
             .clone()
@@ -309,12 +303,6 @@ impl TicketSystemService for OtoboService {
         let parsed = kwargs::parse_update(kwargs)?;
         let id = parsed.ticket_id.unwrap_or_default();
         let changes = parsed.unified;
-        if changes.body.is_some() {
-            return Err(Error::invalid_input(
-                "body",
-                "the body of an existing ticket cannot be changed; add a note instead",
-            ));
-        }
         let mut payload = Map::new();
         let fields = ticket_fields(&changes, &self.maps);
         if !fields.is_empty() {

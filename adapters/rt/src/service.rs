@@ -422,12 +422,6 @@ impl TicketSystemService for RtService {
     async fn create_ticket(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
         let parsed = kwargs::parse_create(kwargs)?;
         let t = parsed.unified;
-        if t.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            return Err(Error::invalid_input(
-                "subject",
-                "a new ticket needs a non-empty subject",
-            ));
-        }
         let mut body = self.fields(&t)?;
         if !body.contains_key("Queue") {
             return Err(Error::invalid_input(
@@ -467,12 +461,6 @@ impl TicketSystemService for RtService {
         let parsed = kwargs::parse_update(kwargs)?;
         let id = parsed.ticket_id.unwrap_or_default();
         let changes = parsed.unified;
-        if changes.body.is_some() {
-            return Err(Error::invalid_input(
-                "body",
-                "the body of an existing ticket cannot be changed; add a note instead",
-            ));
-        }
         let mut body = self.fields(&changes)?;
         body.extend(parsed.native);
         let path = format!("/ticket/{}", segment(&id)?);
