@@ -236,62 +236,24 @@ impl OtoboClient {
     }
 }
 
-/// Exponential backoff from 200 ms with ±50 % jitter, capped at 10 s; `Retry-After` wins.
+/// The delay before retry `attempt`; the server's `Retry-After` wins.
 fn backoff(attempt: u32, failure: &Failure) -> Duration {
-    if let Error::Remote {
-        retry_after: Some(after),
-        ..
-    } = &failure.error
-    {
-        return (*after).min(Duration::from_secs(60));
-    }
-    let base = 200.0 * 2f64.powi(attempt.min(6) as i32);
-    let jittered = base * (0.5 + fastrand::f64());
-    Duration::from_millis(jittered.min(10_000.0) as u64)
+    let retry_after = match &failure.error {
+        Error::Remote { retry_after, .. } => *retry_after,
+        _ => None,
+    };
+    otai_http::backoff(attempt, retry_after)
 }
 
 /// One reqwest client per service: timeouts, TLS and proxy from the configuration.
 fn http_client(config: &OtoboConfig) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .timeout(config.timeout_duration())
-        .connect_timeout(Duration::from_secs_f64(config.connect_timeout))
-        .user_agent(concat!("otai/", env!("CARGO_PKG_VERSION")))
-        .pool_max_idle_per_host(config.concurrency.max(8));
-    if let Some(path) = &config.ca_file {
-        let pem = std::fs::read(path).map_err(|e| {
-            Error::config(
-                "params.ca_file",
-                format!("cannot read `{}`: {e}", path.display()),
-            )
-        })?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            Error::config(
-                "params.ca_file",
-                format!("`{}` holds no valid PEM certificate: {e}", path.display()),
-            )
-        })?;
-        if certs.is_empty() {
-            return Err(Error::config(
-                "params.ca_file",
-                format!("`{}` holds no PEM certificate", path.display()),
-            ));
-        }
-        for cert in certs {
-            builder = builder.add_root_certificate(cert);
-        }
-    }
-    if config.insecure_skip_verify {
-        tracing::warn!(
-            "TLS certificate verification is OFF (insecure_skip_verify); never use this in production"
-        );
-        builder = builder.danger_accept_invalid_certs(true);
-    }
-    if let Some(proxy) = &config.proxy {
-        let proxy = reqwest::Proxy::all(proxy)
-            .map_err(|e| Error::config("params.proxy", format!("invalid proxy URL: {e}")))?;
-        builder = builder.proxy(proxy);
-    }
-    builder
-        .build()
-        .map_err(|e| Error::config("params", format!("cannot build the HTTP client: {e}")))
+    let options = otai_http::ClientOptions::new(
+        config.timeout_duration(),
+        Duration::from_secs_f64(config.connect_timeout),
+    )
+    .ca_file(config.ca_file.as_deref())
+    .insecure_skip_verify(config.insecure_skip_verify)
+    .proxy(config.proxy.as_deref())
+    .pool(config.concurrency.max(8));
+    otai_http::build_client(&options)
 }

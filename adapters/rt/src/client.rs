@@ -51,37 +51,12 @@ impl RtClient {
             _ => return Err(Error::config("params.token", "missing")),
         };
         let timeout = Duration::from_secs_f64(config.timeout);
-        let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("otai/", env!("CARGO_PKG_VERSION")));
-        if let Some(path) = &config.ca_file {
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::config(
-                    "params.ca_file",
-                    format!("cannot read `{}`: {e}", path.display()),
-                )
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
-            if certs.is_empty() {
-                return Err(Error::config(
-                    "params.ca_file",
-                    format!("`{}` holds no PEM certificate", path.display()),
-                ));
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        if config.insecure_skip_verify {
-            tracing::warn!(
-                "TLS certificate verification is OFF (insecure_skip_verify); never use this in production"
-            );
-            builder = builder.danger_accept_invalid_certs(true);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| Error::config("params", format!("cannot build the HTTP client: {e}")))?;
+        let options = otai_http::ClientOptions::new(timeout, timeout.min(Duration::from_secs(10)))
+            .ca_file(config.ca_file.as_deref())
+            .insecure_skip_verify(config.insecure_skip_verify)
+            .proxy(config.proxy.as_deref())
+            .pool(config.concurrency.max(4));
+        let http = otai_http::build_client(&options)?;
         Ok(Self {
             http,
             base: config.rest_url()?,
@@ -106,9 +81,7 @@ impl RtClient {
             let result = self.send_once(&method, path, query, body, &request).await;
             match result {
                 Err(e) if method == Method::GET && e.is_transient() && attempt < self.retries => {
-                    let delay = Duration::from_millis(
-                        (200.0 * 2f64.powi(attempt as i32) * (0.5 + fastrand::f64())) as u64,
-                    );
+                    let delay = otai_http::backoff(attempt, None);
                     tracing::warn!(request = %request, attempt = attempt + 1, error = %e, "retrying");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
@@ -118,7 +91,7 @@ impl RtClient {
                         && matches!(reply.status, 502..=504)
                         && attempt < self.retries =>
                 {
-                    tokio::time::sleep(Duration::from_millis(200 << attempt.min(5))).await;
+                    tokio::time::sleep(otai_http::backoff(attempt, None)).await;
                     attempt += 1;
                 }
                 other => return other,

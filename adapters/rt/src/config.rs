@@ -39,6 +39,9 @@ pub struct RtConfig {
     /// Turns TLS verification off (logs a warning; never in production).
     #[serde(default)]
     pub insecure_skip_verify: bool,
+    /// Proxy URL for all requests.
+    #[serde(default)]
+    pub proxy: Option<String>,
     /// Tickets read at once when a search returns several (default 4).
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
@@ -89,6 +92,7 @@ impl RtConfig {
             retries: default_retries(),
             ca_file: None,
             insecure_skip_verify: false,
+            proxy: None,
             concurrency: default_concurrency(),
             fulltext_index: false,
             mapping: RtMapping::default(),
