@@ -30,6 +30,7 @@ pub mod fake;
 pub mod mapping;
 pub mod routes;
 mod service;
+pub mod soap;
 mod transport;
 pub mod wire;
 
