@@ -8,10 +8,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use tokio::sync::Mutex;
 
-use crate::config::{AuthMode, OtoboConfig};
+use crate::config::{AuthMode, OtoboConfig, TransportKind};
 use crate::errors::{business_error, map_business_error};
 use crate::routes::Operation;
-use crate::transport::{Failure, RestTransport};
+use crate::transport::{Failure, HttpTransport, Protocol};
 
 /// Who logs in.
 #[derive(Clone)]
@@ -31,7 +31,7 @@ struct Session {
 /// A GenericTicketConnector client. Cheap to clone; clones share the connection pool and session.
 #[derive(Clone)]
 pub struct OtoboClient {
-    transport: RestTransport,
+    transport: HttpTransport,
     credentials: Credentials,
     mode: AuthMode,
     session: Arc<Mutex<Option<Session>>>,
@@ -63,7 +63,16 @@ impl OtoboClient {
             .clone()
             .ok_or_else(|| Error::config("params.password", "missing"))?;
         Ok(Self {
-            transport: RestTransport {
+            transport: HttpTransport {
+                protocol: match config.transport {
+                    TransportKind::Rest => Protocol::Rest,
+                    TransportKind::Soap => Protocol::Soap {
+                        namespace: config
+                            .soap_namespace
+                            .clone()
+                            .unwrap_or_else(|| crate::soap::OTOBO_NAMESPACE.to_owned()),
+                    },
+                },
                 http: http_client(config)?,
                 base: crate::endpoint::webservice_url(config)?,
                 routes: config.route_table()?,

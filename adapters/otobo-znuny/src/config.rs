@@ -12,8 +12,10 @@ use crate::routes::{Operation, Route, RoutePreset, RouteTable};
 
 /// The default script path of OTOBO (Znuny and OTRS use `/otrs/nph-genericinterface.pl`).
 pub const DEFAULT_SCRIPT_PATH: &str = "/otobo/nph-genericinterface.pl";
-/// The default web service name.
+/// The default web service name over REST.
 pub const DEFAULT_WEBSERVICE: &str = "GenericTicketConnectorREST";
+/// The default web service name over SOAP.
+pub const DEFAULT_SOAP_WEBSERVICE: &str = "GenericTicketConnectorSOAP";
 
 /// Configuration of the OTOBO / Znuny adapter. See `docs/adapters/otobo-znuny.md`.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +35,13 @@ pub struct OtoboConfig {
     /// Web service ID, instead of the name.
     #[serde(default)]
     pub webservice_id: Option<u64>,
+    /// `rest` (default) or `soap`: the web service's transport.
+    #[serde(default)]
+    pub transport: TransportKind,
+    /// The TicketConnector namespace for SOAP (default OTOBO's `http://www.otobo.org/TicketConnector/`;
+    /// Znuny/OTRS: `http://www.otrs.org/TicketConnector/`).
+    #[serde(default)]
+    pub soap_namespace: Option<String>,
     /// Routes: a preset name (`stock`, `python-client`) or a map with an optional `preset` and
     /// per-operation `{method, route}` overrides.
     #[serde(default)]
@@ -83,6 +92,18 @@ pub struct OtoboConfig {
     /// Values used when creating a ticket without them.
     #[serde(default)]
     pub defaults: CreateDefaults,
+}
+
+/// The Generic Interface transport of the web service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// HTTP::REST with JSON (web service `GenericTicketConnectorREST` by default).
+    #[default]
+    Rest,
+    /// HTTP::SOAP (web service `GenericTicketConnectorSOAP` by default).
+    Soap,
 }
 
 /// How credentials are sent.
@@ -229,6 +250,8 @@ impl OtoboConfig {
             script_path: None,
             webservice_name: None,
             webservice_id: None,
+            transport: TransportKind::Rest,
+            soap_namespace: None,
             routes: RoutesConfig::Default,
             username: None,
             customer_username: None,
@@ -267,6 +290,12 @@ impl OtoboConfig {
     /// Sets the web service name.
     pub fn webservice_name(mut self, name: impl Into<String>) -> Self {
         self.webservice_name = Some(name.into());
+        self
+    }
+
+    /// Uses SOAP (`TransportKind::Soap`) or REST.
+    pub fn transport(mut self, transport: TransportKind) -> Self {
+        self.transport = transport;
         self
     }
 

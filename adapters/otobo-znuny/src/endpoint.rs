@@ -3,7 +3,9 @@
 use otai_core::{Error, Result};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::config::{DEFAULT_SCRIPT_PATH, DEFAULT_WEBSERVICE, OtoboConfig};
+use crate::config::{
+    DEFAULT_SCRIPT_PATH, DEFAULT_SOAP_WEBSERVICE, DEFAULT_WEBSERVICE, OtoboConfig, TransportKind,
+};
 
 /// The web service URL (`…/nph-genericinterface.pl/Webservice/<name>`), without a trailing slash.
 pub(crate) fn webservice_url(config: &OtoboConfig) -> Result<String> {
@@ -40,7 +42,11 @@ pub(crate) fn webservice_url(config: &OtoboConfig) -> Result<String> {
     let service = match (config.webservice_id, &config.webservice_name) {
         (Some(id), _) => format!("WebserviceID/{id}"),
         (None, name) => {
-            let name = name.as_deref().unwrap_or(DEFAULT_WEBSERVICE);
+            let default = match config.transport {
+                TransportKind::Rest => DEFAULT_WEBSERVICE,
+                TransportKind::Soap => DEFAULT_SOAP_WEBSERVICE,
+            };
+            let name = name.as_deref().unwrap_or(default);
             if name.trim().is_empty() {
                 return Err(Error::config("params.webservice_name", "must not be empty"));
             }

@@ -35,7 +35,7 @@ mod transport;
 pub mod wire;
 
 pub use client::OtoboClient;
-pub use config::{AuthMode, OtoboConfig};
+pub use config::{AuthMode, OtoboConfig, TransportKind};
 pub use routes::{Operation, Route, RoutePreset};
 pub use service::OtoboService;
 

@@ -1,4 +1,4 @@
-//! Sending one operation over HTTP::REST and decoding the reply into JSON.
+//! Sending one operation over HTTP::REST or HTTP::SOAP and decoding the reply into JSON.
 
 use std::time::{Duration, Instant};
 
@@ -25,9 +25,19 @@ impl From<Error> for Failure {
     }
 }
 
-/// The REST transport: routes, one HTTP client (one connection pool), the web service URL.
+/// How requests travel: HTTP::REST routes, or HTTP::SOAP envelopes to the web service URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    /// JSON over the configured routes.
+    Rest,
+    /// SOAP envelopes in this TicketConnector namespace.
+    Soap { namespace: String },
+}
+
+/// The transport: protocol, routes, one HTTP client (one connection pool), the web service URL.
 #[derive(Debug, Clone)]
-pub(crate) struct RestTransport {
+pub(crate) struct HttpTransport {
+    pub(crate) protocol: Protocol,
     pub(crate) http: reqwest::Client,
     pub(crate) base: String,
     pub(crate) routes: RouteTable,
@@ -35,15 +45,63 @@ pub(crate) struct RestTransport {
     pub(crate) timeout: Duration,
 }
 
-impl RestTransport {
-    /// The method and route template of `operation`, for messages: `GET /Ticket/:TicketID`.
+impl HttpTransport {
+    /// The request as messages name it: `GET /Ticket/:TicketID`, or `SOAP TicketGet`.
     pub(crate) fn describe(&self, operation: Operation) -> String {
-        let route = self.routes.get(operation);
-        format!("{} {}", route.method.as_str(), route.route)
+        match &self.protocol {
+            Protocol::Soap { .. } => format!("SOAP {}", soap_operation(operation)),
+            Protocol::Rest => {
+                let route = self.routes.get(operation);
+                format!("{} {}", route.method.as_str(), route.route)
+            }
+        }
     }
 
     /// Sends `payload` (credentials included) as `operation`; returns the reply's JSON object.
     pub(crate) async fn send(
+        &self,
+        operation: Operation,
+        payload: Map<String, Value>,
+    ) -> Result<Value, Failure> {
+        match &self.protocol {
+            Protocol::Rest => self.send_rest(operation, payload).await,
+            Protocol::Soap { namespace } => self.send_soap(operation, &payload, namespace).await,
+        }
+    }
+
+    /// One SOAP request: the envelope POSTed to the web service URL.
+    async fn send_soap(
+        &self,
+        operation: Operation,
+        payload: &Map<String, Value>,
+        namespace: &str,
+    ) -> Result<Value, Failure> {
+        let name = soap_operation(operation);
+        let request_name = format!("SOAP {name}");
+        let envelope = crate::soap::encode_request(namespace, name, payload)?;
+        let started = Instant::now();
+        let response = self
+            .http
+            .post(&self.base)
+            .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
+            .body(envelope)
+            .send()
+            .await
+            .map_err(|e| self.send_failure(&request_name, e))?;
+        let status = response.status().as_u16();
+        let body = read_limited(response, self.max_response_bytes)
+            .await
+            .map_err(|e| self.body_failure(&request_name, e))?;
+        tracing::debug!(operation = name, request = %request_name, status, bytes = body.len(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "generic interface request");
+        let text = String::from_utf8_lossy(&body);
+        crate::soap::decode_response(&request_name, name, status, &text).map_err(|error| Failure {
+            error,
+            may_have_reached_server: true,
+        })
+    }
+
+    /// One REST request over the operation's route.
+    async fn send_rest(
         &self,
         operation: Operation,
         mut payload: Map<String, Value>,
@@ -166,6 +224,14 @@ impl RestTransport {
             error,
             may_have_reached_server: true,
         }
+    }
+}
+
+/// The SOAP operation name: TicketGetList is TicketGet with a list of IDs.
+fn soap_operation(operation: Operation) -> &'static str {
+    match operation {
+        Operation::TicketGetList => Operation::TicketGet.name(),
+        other => other.name(),
     }
 }
 

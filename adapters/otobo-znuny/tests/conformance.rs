@@ -87,3 +87,52 @@ async fn unknown_values_are_invalid_input_from_the_server() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn the_soap_transport_passes_the_same_kit() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let config = fake
+        .config()
+        .transport(otai_otobo_znuny::TransportKind::Soap);
+    let otobo = OtoboService::new(&config)?;
+    run_conformance(&otobo, &profile())
+        .await
+        .assert_all_passed();
+    let history = otobo.ticket_history("1").await?;
+    assert!(!history.is_empty(), "history over SOAP");
+    Ok(())
+}
+
+#[tokio::test]
+async fn soap_errors_map_to_the_same_typed_errors() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let config = fake
+        .config()
+        .transport(otai_otobo_znuny::TransportKind::Soap);
+    let otobo = OtoboService::new(&config)?;
+    assert_eq!(
+        otobo.get_ticket_by_id("424242").await?,
+        None,
+        "AccessDenied is None, as over REST"
+    );
+    let err = otobo
+        .create_ticket(
+            json!({"subject": "s", "body": "b", "queue": "Nope"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        )
+        .await
+        .err();
+    assert!(
+        matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "Ticket.Queue"),
+        "{err:?}"
+    );
+    let wrong = OtoboService::new(&config.agent("sdkagent", "wrong"))?;
+    let err = wrong.get_ticket_by_id("1").await.err();
+    assert!(
+        matches!(&err, Some(Error::Authentication { .. })),
+        "{err:?}"
+    );
+    Ok(())
+}

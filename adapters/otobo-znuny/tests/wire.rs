@@ -14,6 +14,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 const WS: &str = "/otobo/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST";
 const PASSWORD: &str = "SdkAgent-Test-Pw1";
 const SESSION: &str = "4MxP6P8k1UG59OMaF3E6Gj0tDrDopyIX";
+const SESSION_SOAP: &str = "Z9EyimRoRZG2H10hMItL7FJwrMz4glwS";
 
 /// A recorded reply: status, content type, body text.
 fn recorded(name: &str) -> ResponseTemplate {
@@ -733,5 +734,66 @@ async fn customer_users_log_in_as_customers() -> TestResult {
     let config = OtoboConfig::new(server.uri()).customer("sdkcustomer", PASSWORD);
     let otobo = OtoboService::new(&config)?;
     assert!(otobo.find_tickets(Map::new()).await?.is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn soap_posts_envelopes_to_the_web_service_url_in_the_configured_namespace() -> TestResult {
+    let server = MockServer::start().await;
+    let url = "/otobo/nph-genericinterface.pl/Webservice/GenericTicketConnectorSOAP";
+    Mock::given(method("POST"))
+        .and(path(url))
+        .respond_with(|request: &Request| {
+            let body = String::from_utf8_lossy(&request.body);
+            let xml = if body.contains("<tns:SessionCreate>") {
+                include_str!("fixtures/soap/session-create-ok.response.xml")
+            } else {
+                include_str!("fixtures/soap/ticket-search-none.response.xml")
+            };
+            ResponseTemplate::new(200).set_body_raw(xml, "text/xml; charset=UTF-8")
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    let mut config = config(&server).transport(otai_otobo_znuny::TransportKind::Soap);
+    config.soap_namespace = Some(otai_otobo_znuny::soap::ZNUNY_NAMESPACE.into());
+    let otobo = OtoboService::new(&config)?;
+    assert!(
+        otobo
+            .find_tickets(kw(json!({"queue": "Raw"})))
+            .await?
+            .is_empty()
+    );
+    let requests = server.received_requests().await.unwrap_or_default();
+    let bodies: Vec<String> = requests
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert!(
+        bodies[0].contains("<tns:UserLogin>sdkagent</tns:UserLogin>"),
+        "{}",
+        bodies[0]
+    );
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b.contains("xmlns:tns=\"http://www.otrs.org/TicketConnector/\""))
+    );
+    assert!(
+        bodies[1].contains("<tns:TicketSearch>")
+            && bodies[1].contains("<tns:Queues>Raw</tns:Queues>"),
+        "{}",
+        bodies[1]
+    );
+    assert!(
+        bodies[1].contains(&format!("<tns:SessionID>{SESSION_SOAP}</tns:SessionID>")),
+        "{}",
+        bodies[1]
+    );
+    let content_type = requests[0]
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok());
+    assert_eq!(content_type, Some("text/xml; charset=utf-8"));
     Ok(())
 }

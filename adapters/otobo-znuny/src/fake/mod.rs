@@ -1,4 +1,4 @@
-//! A faithful in-process fake of OTOBO's GenericTicketConnectorREST (cargo feature `fake`).
+//! A faithful in-process fake of OTOBO's GenericTicketConnector, REST and SOAP (cargo feature `fake`).
 //!
 //! It really stores, filters and returns tickets in OTOBO's JSON shapes, with OTOBO's quirks:
 //! IDs as numbers or strings, `{}` for a search without hits, business errors as HTTP 200 with
@@ -224,6 +224,9 @@ async fn handle(
     else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
     };
+    if route.is_empty() && method == Method::POST {
+        return soap(&shared, &body).await;
+    }
     let segments: Vec<&str> = route.split('/').collect();
     let (operation, path_id) = match (method.as_str(), segments.as_slice()) {
         ("POST", ["", "Session"]) => ("SessionCreate", None),
@@ -255,6 +258,21 @@ async fn handle(
             .into_owned();
         payload.insert("TicketID".into(), Value::String(id));
     }
+    match execute(&shared, operation, &payload).await {
+        Some(result) => reply(result),
+        None => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "fake state poisoned".into(),
+        ),
+    }
+}
+
+/// Runs one operation after its latency; `None` when the state is unusable.
+async fn execute(
+    shared: &Shared,
+    operation: &str,
+    payload: &serde_json::Map<String, Value>,
+) -> Option<OpResult> {
     let latency = match operation {
         "SessionCreate" => shared.latency.session,
         "TicketSearch" => shared.latency.search,
@@ -265,24 +283,73 @@ async fn handle(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let Ok(mut state) = shared.state.lock() else {
+    let mut state = shared.state.lock().ok()?;
+    if operation == "SessionCreate" {
+        return Some(state.session_create(payload));
+    }
+    let agent = match state.authenticate(operation, payload) {
+        Ok(agent) => agent,
+        Err(e) => return Some(Err(e)),
+    };
+    Some(match operation {
+        "TicketCreate" => state.ticket_create(payload, agent),
+        "TicketSearch" => state.ticket_search(payload),
+        "TicketUpdate" => state.ticket_update(payload),
+        "TicketHistoryGet" => state.ticket_history(payload),
+        _ => state.ticket_get(payload),
+    })
+}
+
+/// Answers a SOAP request as GenericTicketConnectorSOAP does.
+async fn soap(shared: &Shared, body: &[u8]) -> Response {
+    let text = String::from_utf8_lossy(body);
+    let (operation, payload) = match crate::soap::decode_request(&text) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Error deserializing message:\n{e}"),
+            );
+        }
+    };
+    let known = [
+        "SessionCreate",
+        "TicketCreate",
+        "TicketGet",
+        "TicketSearch",
+        "TicketUpdate",
+        "TicketHistoryGet",
+    ];
+    if !known.contains(&operation.as_str()) {
+        let fault = crate::soap::encode_fault(
+            crate::soap::OTOBO_NAMESPACE,
+            "Server",
+            "Got no OperationType!",
+        );
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/plain; charset=UTF-8")],
+            fault,
+        )
+            .into_response();
+    }
+    let Some(result) = execute(shared, &operation, &payload).await else {
         return plain(
             StatusCode::INTERNAL_SERVER_ERROR,
             "fake state poisoned".into(),
         );
     };
-    if operation == "SessionCreate" {
-        return reply(state.session_create(&payload));
-    }
-    let agent = match state.authenticate(operation, &payload) {
-        Ok(agent) => agent,
-        Err(e) => return reply(Err(e)),
+    let value = match result {
+        Ok(value) => value,
+        Err((code, message)) => json!({"Error": {"ErrorCode": code, "ErrorMessage": message}}),
     };
-    reply(match operation {
-        "TicketCreate" => state.ticket_create(&payload, agent),
-        "TicketSearch" => state.ticket_search(&payload),
-        "TicketUpdate" => state.ticket_update(&payload),
-        "TicketHistoryGet" => state.ticket_history(&payload),
-        _ => state.ticket_get(&payload),
-    })
+    match crate::soap::encode_response(crate::soap::OTOBO_NAMESPACE, &operation, &value) {
+        Ok(xml) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/xml; charset=UTF-8")],
+            xml,
+        )
+            .into_response(),
+        Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
 }
