@@ -63,6 +63,9 @@ impl HttpTransport {
         operation: Operation,
         payload: Map<String, Value>,
     ) -> Result<Value, Failure> {
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(operation = operation.name(), request = %redacted(&payload), "generic interface request body");
+        }
         match &self.protocol {
             Protocol::Rest => self.send_rest(operation, payload).await,
             Protocol::Soap { namespace } => self.send_soap(operation, &payload, namespace).await,
@@ -227,6 +230,20 @@ impl HttpTransport {
     }
 }
 
+/// Keys whose values never reach a log.
+const SECRET_KEYS: [&str; 3] = ["Password", "SessionID", "TwoFactorToken"];
+
+/// The payload as JSON with passwords, session IDs and tokens replaced by `***`.
+pub(crate) fn redacted(payload: &Map<String, Value>) -> String {
+    let mut shown = payload.clone();
+    for key in SECRET_KEYS {
+        if let Some(value) = shown.get_mut(key) {
+            *value = Value::String("***".into());
+        }
+    }
+    Value::Object(shown).to_string()
+}
+
 /// The SOAP operation name: TicketGetList is TicketGet with a list of IDs.
 fn soap_operation(operation: Operation) -> &'static str {
     match operation {
@@ -338,6 +355,16 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<V
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn logged_payloads_hide_credentials() {
+        let payload = json!({"UserLogin": "agent", "Password": "pw1", "SessionID": "s3ss", "Ticket": {"Title": "t"}});
+        let shown = redacted(payload.as_object().cloned().as_ref().unwrap_or(&Map::new()));
+        assert_eq!(
+            shown,
+            r#"{"Password":"***","SessionID":"***","Ticket":{"Title":"t"},"UserLogin":"agent"}"#
+        );
+    }
 
     #[test]
     fn query_pairs_repeat_lists_and_refuse_nesting() -> Result<()> {
