@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::config::OnError;
 use super::pipe::{Pipe, PipeContext, RunStats};
 use super::secrets::Secrets;
-use super::template::{Param, Templates, scope};
+use super::template::{Param, Templates, jinja, scope};
 use super::trigger::Trigger;
 use crate::{Error, Result, TicketSystemService};
 
@@ -118,12 +118,31 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// Results of the pipes run so far: JSON (shared, for reports) and template values (converted
+/// once). Cloning is cheap, so every foreach item can have its own.
+#[derive(Clone, Default)]
+struct Results {
+    json: BTreeMap<String, Arc<Value>>,
+    jinja: BTreeMap<String, minijinja::Value>,
+}
+
+impl Results {
+    fn insert(&mut self, id: String, value: Value) {
+        self.jinja.insert(id.clone(), jinja(&value));
+        self.json.insert(id, Arc::new(value));
+    }
+
+    fn get(&self, id: &str) -> Option<&Value> {
+        self.json.get(id).map(Arc::as_ref)
+    }
+}
+
 /// Called as `foreach` items finish: (foreach pipe, items done, items in all).
 pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
 
 /// Shared by every pipe of one run.
 struct RunState<'a> {
-    context: &'a Value,
+    context: minijinja::Value,
     dry_run: bool,
     stats: Arc<RunStats>,
     progress: Option<Progress<'a>>,
@@ -178,12 +197,12 @@ impl Engine {
         let pipeline = self.pipeline(id)?;
         let started = Instant::now();
         let state = RunState {
-            context,
+            context: jinja(context),
             dry_run,
             stats: Arc::default(),
             progress,
         };
-        let mut results = BTreeMap::new();
+        let mut results = Results::default();
         let mut reports = Vec::new();
         let succeeded = self
             .run_pipes(
@@ -204,7 +223,11 @@ impl Engine {
             changed,
             failed,
             duration: started.elapsed(),
-            results,
+            results: results
+                .json
+                .into_iter()
+                .map(|(k, v)| (k, Arc::unwrap_or_clone(v)))
+                .collect(),
         })
     }
 
@@ -257,9 +280,10 @@ impl Engine {
             .iter()
             .find_map(|p| find_pipe(&p.pipes, pipe_id))
             .ok_or_else(|| Error::config("--pipe", format!("no pipe `{pipe_id}`")))?;
-        let rendered = self
-            .templates
-            .render(&pipe.params, &scope(context, &BTreeMap::new(), None))?;
+        let rendered = self.templates.render(
+            &pipe.params,
+            &scope(&jinja(context), &BTreeMap::new(), None),
+        )?;
         let text = self.secrets.redact(&rendered.to_string());
         serde_json::from_str(&text).map_err(|e| Error::config("--pipe", e.to_string()))
     }
@@ -279,8 +303,8 @@ impl Engine {
         &'a self,
         pipes: &'a [CompiledPipe],
         state: &'a RunState<'a>,
-        results: &'a mut BTreeMap<String, Value>,
-        item: Option<(&'a Value, usize)>,
+        results: &'a mut Results,
+        item: Option<(&'a minijinja::Value, usize)>,
         prefix: &'a str,
         reports: &'a mut Vec<PipeReport>,
     ) -> futures::future::BoxFuture<'a, bool> {
@@ -329,12 +353,12 @@ impl Engine {
         &self,
         pipe: &CompiledPipe,
         state: &RunState<'_>,
-        results: &BTreeMap<String, Value>,
-        item: Option<(&Value, usize)>,
+        results: &Results,
+        item: Option<(&minijinja::Value, usize)>,
         name: &str,
         reports: &mut Vec<PipeReport>,
     ) -> Result<Option<Value>> {
-        let jinja = scope(state.context, results, item);
+        let jinja = scope(&state.context, &results.jinja, item);
         if let Some(condition) = &pipe.condition {
             if !self.templates.truthy(condition, &jinja)? {
                 return Ok(None);
@@ -376,7 +400,7 @@ impl Engine {
         children: &[CompiledPipe],
         params: Value,
         state: &RunState<'_>,
-        results: &BTreeMap<String, Value>,
+        results: &Results,
         name: &str,
         reports: &mut Vec<PipeReport>,
     ) -> Result<Value> {
@@ -400,7 +424,8 @@ impl Engine {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         let stop = std::sync::atomic::AtomicBool::new(false);
-        let futures: Vec<_> = items
+        let item_values: Vec<minijinja::Value> = items.iter().map(jinja).collect();
+        let futures: Vec<_> = item_values
             .iter()
             .enumerate()
             .map(|(index, item)| {

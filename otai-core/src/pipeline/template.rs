@@ -217,23 +217,25 @@ fn describe(e: &minijinja::Error) -> String {
     }
 }
 
-/// The scope templates see: `context`, `pipes`, and in loops `item` and `index`.
+/// A JSON value as a template value (converted once, then shared cheaply).
+pub(crate) fn jinja(value: &Value) -> Jinja {
+    Jinja::from(minijinja::value::Serde(value))
+}
+
+/// The scope templates see: `context`, `pipes`, and in loops `item` and `index`. Every part is
+/// already a template value, so building a scope copies no data.
 pub(crate) fn scope(
-    context: &Value,
-    pipes: &BTreeMap<String, Value>,
-    item: Option<(&Value, usize)>,
+    context: &Jinja,
+    pipes: &BTreeMap<String, Jinja>,
+    item: Option<(&Jinja, usize)>,
 ) -> Jinja {
-    let mut root = serde_json::Map::new();
-    root.insert("context".into(), context.clone());
-    root.insert(
-        "pipes".into(),
-        serde_json::to_value(pipes).unwrap_or_default(),
-    );
+    let pipes = Jinja::from_pairs(pipes.iter().map(|(k, v)| (k.as_str(), v.clone())));
+    let mut root = vec![("context", context.clone()), ("pipes", pipes)];
     if let Some((item, index)) = item {
-        root.insert("item".into(), item.clone());
-        root.insert("index".into(), index.into());
+        root.push(("item", item.clone()));
+        root.push(("index", Jinja::from(index)));
     }
-    Jinja::from(minijinja::value::Serde(Value::Object(root)))
+    Jinja::from_pairs(root)
 }
 
 #[cfg(test)]
@@ -248,7 +250,7 @@ mod tests {
         if let Some(e) = errors.pop() {
             return Err(e);
         }
-        t.render(&param, &scope(&context, &BTreeMap::new(), None))
+        t.render(&param, &scope(&jinja(&context), &BTreeMap::new(), None))
     }
 
     #[test]
@@ -297,7 +299,7 @@ mod tests {
         let mut errors = Vec::new();
         let p = t.compile("p", &json!("{{ env('PATH') }}"), &mut errors);
         let err = t
-            .render(&p, &scope(&json!({}), &BTreeMap::new(), None))
+            .render(&p, &scope(&jinja(&json!({})), &BTreeMap::new(), None))
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
