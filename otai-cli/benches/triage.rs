@@ -66,7 +66,7 @@ fn main() -> BoxResult<()> {
     }
     println!("\n## start-up\n");
     let fake = Fake::start(0, false)?;
-    let config = write_config(&fake.url, 8)?;
+    let config = write_config(&fake.url, 8, 0)?;
     let validate = median(10, || {
         timed(
             Command::new(otai_bin())
@@ -166,13 +166,19 @@ fn otai_bin() -> std::path::PathBuf {
 }
 
 /// The triage pipeline of examples/otobo-triage, pointed at `url`, run once.
-fn write_config(url: &str, concurrency: usize) -> BoxResult<std::path::PathBuf> {
+/// OTOBO returns at most 500 IDs per search unless asked: the pipeline asks for all `n`.
+fn write_config(url: &str, concurrency: usize, n: usize) -> BoxResult<std::path::PathBuf> {
     let template = include_str!("../../examples/otobo-triage/otai.yml");
     let text = template
         .replace("'${{ secrets.OTOBO_BASE_URL }}'", &format!("'{url}'"))
         .replace("'${{ secrets.OTOBO_USERNAME }}'", "sdkagent")
         .replace("'${{ secrets.OTOBO_PASSWORD }}'", "SdkAgent-Test-Pw1")
-        .replace("concurrency: 16", &format!("concurrency: {concurrency}"));
+        .replace("concurrency: 16", &format!("concurrency: {concurrency}"))
+        .replacen(
+            "          queue: Raw\n",
+            &format!("          queue: Raw\n          limit: {}\n", n.max(1)),
+            1,
+        );
     let path = std::env::temp_dir().join(format!(
         "otai-bench-{}-{concurrency}.yml",
         std::process::id()
@@ -203,7 +209,7 @@ fn peak_rss_kb(pid: &str) -> Option<u64> {
 /// Runs `otai run --once` on the triage config; returns (its CPU seconds, its peak RSS in kB).
 fn otai_run(n: usize, latency: bool, concurrency: usize) -> BoxResult<(f64, u64)> {
     let fake = Fake::start(n, latency)?;
-    let config = write_config(&fake.url, concurrency)?;
+    let config = write_config(&fake.url, concurrency, n)?;
     let child = Command::new(otai_bin())
         .args(["run", "--once", "-q", "-c"])
         .arg(&config)
@@ -232,7 +238,7 @@ fn otai_run(n: usize, latency: bool, concurrency: usize) -> BoxResult<(f64, u64)
 
 fn otai_wall(n: usize, concurrency: usize) -> BoxResult<Duration> {
     let fake = Fake::start(n, true)?;
-    let config = write_config(&fake.url, concurrency)?;
+    let config = write_config(&fake.url, concurrency, n)?;
     let started = Instant::now();
     let out = Command::new(otai_bin())
         .args(["run", "--once", "-q", "-c"])
@@ -280,7 +286,11 @@ async fn bare_loop(url: &str, concurrency: usize, n: usize) -> BoxResult<()> {
         .to_owned();
     let found: Value = http
         .get(format!("{base}/Ticket"))
-        .query(&[("Queues", "Raw"), ("SessionID", sid.as_str())])
+        .query(&[
+            ("Queues", "Raw"),
+            ("Limit", &n.to_string()),
+            ("SessionID", sid.as_str()),
+        ])
         .send()
         .await?
         .json()

@@ -20,8 +20,8 @@ pub(crate) enum Param {
     Static(Value),
     /// A template yielding a string (mixed text), by name.
     Text(String),
-    /// A single `{{ expr }}` yielding a native value, by name.
-    Native(String),
+    /// A single `{{ expr }}` yielding a native value: name and expression.
+    Native(String, String),
     /// A list of params.
     List(Vec<Param>),
     /// A map of params.
@@ -74,17 +74,6 @@ impl Templates {
                     .unwrap_or(Jinja::UNDEFINED))
             },
         );
-        env.add_filter(
-            "otai_native",
-            |value: Jinja| -> Result<String, minijinja::Error> {
-                if value.is_undefined() {
-                    return Err(minijinja::Error::from(minijinja::ErrorKind::UndefinedError));
-                }
-                serde_json::to_string(&value).map_err(|e| {
-                    minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
-                })
-            },
-        );
         env.add_function(
             "get_pipe_result",
             |state: &State<'_, '_>, id: String, key: Option<String>| {
@@ -114,15 +103,20 @@ impl Templates {
     ) -> Param {
         match value {
             Value::String(text) if is_template(text) => {
-                let (source, param) = match single_expression(text) {
-                    Some(expr) => (
-                        format!("{{{{ ({expr}) | otai_native }}}}"),
-                        Param::Native(prefix.to_owned()),
-                    ),
-                    None => (text.clone(), Param::Text(prefix.to_owned())),
-                };
-                match self.env.add_template_owned(prefix.to_owned(), source) {
-                    Ok(()) => param,
+                if let Some(expr) = single_expression(text) {
+                    return match self.env.compile_expression(expr) {
+                        Ok(_) => Param::Native(prefix.to_owned(), expr.to_owned()),
+                        Err(e) => {
+                            errors.push(Error::Template {
+                                name: prefix.to_owned(),
+                                message: describe(&e),
+                            });
+                            Param::Static(Value::Null)
+                        }
+                    };
+                }
+                match self.env.add_template_owned(prefix.to_owned(), text.clone()) {
+                    Ok(()) => Param::Text(prefix.to_owned()),
                     Err(e) => {
                         errors.push(Error::Template {
                             name: prefix.to_owned(),
@@ -153,9 +147,24 @@ impl Templates {
         Ok(match param {
             Param::Static(v) => v.clone(),
             Param::Text(name) => Value::String(self.render_text(name, scope)?),
-            Param::Native(name) => {
-                let json = self.render_text(name, scope)?;
-                serde_json::from_str(&json).map_err(|e| Error::Template {
+            Param::Native(name, expr) => {
+                let failed = |e: minijinja::Error| Error::Template {
+                    name: name.clone(),
+                    message: describe(&e),
+                };
+                let value = self
+                    .env
+                    .compile_expression_owned(expr.clone())
+                    .map_err(failed)?
+                    .eval(scope.clone())
+                    .map_err(failed)?;
+                if value.is_undefined() {
+                    return Err(Error::Template {
+                        name: name.clone(),
+                        message: "undefined value".into(),
+                    });
+                }
+                serde_json::to_value(&value).map_err(|e| Error::Template {
                     name: name.clone(),
                     message: format!("not a value: {e}"),
                 })?

@@ -184,7 +184,7 @@ pipes:
   - config error at otai.yml:10: pipes.note.service: unknown service `nowhere` (known: fake, store)
   - config error at otai.yml:14: pipes.expr.params.value: missing required param
   - config error at otai.yml:14: pipes.expr.params.valeu: unknown param; `expression` accepts: value
-  - config error at otai.yml:17: pipes.bad.params.message: bad template: syntax error: unexpected `)`, expected identifier or integer
+  - config error at otai.yml:17: pipes.bad.params.message: bad template: syntax error: unexpected end of input, expected identifier or integer
   - config error at otai.yml:20: pipes.loop.pipes: foreach needs nested `pipes:`
   - config error at otai.yml:20: pipes.loop.params.items: missing: the list to iterate, e.g. `items: '{{ pipes.fetch.tickets }}'`
 ";
