@@ -425,17 +425,19 @@ impl Engine {
             .unwrap_or(false);
         let stop = std::sync::atomic::AtomicBool::new(false);
         let item_values: Vec<minijinja::Value> = items.iter().map(jinja).collect();
+        // Each future holds only references until it runs; it clones the (cheap, shared) results
+        // when it starts and hands back just its own pipes' results.
         let futures: Vec<_> = item_values
             .iter()
             .enumerate()
             .map(|(index, item)| {
-                let mut item_results = results.clone();
                 let stop = &stop;
                 async move {
                     let mut item_reports = Vec::new();
                     if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        return (index, false, item_results, item_reports, true);
+                        return (index, false, None, item_reports);
                     }
+                    let mut item_results = results.clone();
                     let prefix = format!("{name}[{index}].");
                     let ok = self
                         .run_pipes(
@@ -450,7 +452,11 @@ impl Engine {
                     if !ok && fail_fast {
                         stop.store(true, std::sync::atomic::Ordering::Relaxed);
                     }
-                    (index, ok, item_results, item_reports, false)
+                    let own: serde_json::Map<String, Value> = children
+                        .iter()
+                        .filter_map(|c| item_results.get(&c.id).map(|v| (c.id.clone(), v.clone())))
+                        .collect();
+                    (index, ok, Some(Value::Object(own)), item_reports)
                 }
             })
             .collect();
@@ -468,20 +474,16 @@ impl Engine {
             .await;
         let mut outputs = Vec::with_capacity(runs.len());
         let (mut failed, mut skipped) = (Vec::new(), 0);
-        for (index, ok, item_results, item_reports, not_run) in runs {
+        for (index, ok, own, item_reports) in runs {
             reports.extend(item_reports);
-            if not_run {
+            let Some(own) = own else {
                 skipped += 1;
                 continue;
-            }
+            };
             if !ok {
                 failed.push(index);
             }
-            let own: serde_json::Map<String, Value> = children
-                .iter()
-                .filter_map(|c| item_results.get(&c.id).map(|v| (c.id.clone(), v.clone())))
-                .collect();
-            outputs.push(Value::Object(own));
+            outputs.push(own);
         }
         if !failed.is_empty() || skipped > 0 {
             let shown: Vec<String> = failed.iter().take(10).map(|i| i.to_string()).collect();
