@@ -323,7 +323,16 @@ fn the_fakes_replies_decode_back() -> Result<(), Error> {
 proptest! {
     #[test]
     fn any_sendable_string_survives_a_round_trip(text in "\\PC*") {
-        let text: String = text.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n')).collect();
+        let text: String = text.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect();
+        let payload = json!({"Body": text.clone()});
+        let xml = encode_request(OTOBO_NAMESPACE, "TicketUpdate", payload.as_object().cloned().as_ref().unwrap_or(&Map::new()))
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (_, input) = decode_request(&xml).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(input.get("Body"), Some(&Value::String(text)));
+    }
+
+    #[test]
+    fn line_ends_and_separators_survive(text in "[a\r\n\u{2028}\u{85}]{0,8}") {
         let payload = json!({"Body": text.clone()});
         let xml = encode_request(OTOBO_NAMESPACE, "TicketUpdate", payload.as_object().cloned().as_ref().unwrap_or(&Map::new()))
             .map_err(|e| TestCaseError::fail(e.to_string()))?;

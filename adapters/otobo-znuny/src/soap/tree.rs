@@ -105,7 +105,7 @@ pub(crate) fn parse(xml: &str) -> Result<Node, String> {
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
                     top.text
-                        .push_str(&t.xml_content().map_err(|e| format!("bad text: {e}"))?);
+                        .push_str(&t.xml10_content().map_err(|e| format!("bad text: {e}"))?);
                 }
             }
             Event::CData(c) => {
@@ -187,9 +187,8 @@ pub(crate) fn write_value(
             s.clone()
         }
     };
-    out.push_str(&format!(
-        "<{prefix}{name}>{}</{prefix}{name}>",
-        quick_xml::escape::escape(text.as_str())
-    ));
+    // XML parsers turn a literal carriage return into a line feed; a character reference survives.
+    let escaped = quick_xml::escape::escape(text.as_str()).replace('\r', "&#13;");
+    out.push_str(&format!("<{prefix}{name}>{escaped}</{prefix}{name}>"));
     Ok(())
 }
