@@ -268,7 +268,7 @@ pipelines:
     assert!(report.succeeded, "{report:?}");
     assert_eq!((report.seen, report.changed, report.failed), (3, 3, 0));
     assert_eq!(
-        report.results["left"]["count"],
+        report.result("left").unwrap_or_default()["count"],
         json!(0),
         "nothing left in General"
     );

@@ -14,6 +14,8 @@ use super::secrets::Secrets;
 use super::template::{Param, Templates, jinja, scope};
 use super::trigger::Trigger;
 use crate::{Error, Result, TicketSystemService};
+use minijinja::Value as Jinja;
+use minijinja::value::ValueKind;
 
 /// What a compiled pipe does.
 pub(crate) enum Step {
@@ -86,12 +88,24 @@ pub struct RunReport {
     pub failed: usize,
     /// How long the run took.
     pub duration: Duration,
-    /// The last result of every top-level pipe.
+    /// The last result of every top-level pipe, as templates saw it.
     #[serde(skip)]
-    pub results: BTreeMap<String, Value>,
+    results: BTreeMap<String, Jinja>,
 }
 
 impl RunReport {
+    /// The result of top-level pipe `id` as JSON (converted on each call).
+    pub fn result(&self, id: &str) -> Option<Value> {
+        self.results
+            .get(id)
+            .and_then(|v| serde_json::to_value(v).ok())
+    }
+
+    /// The ids of the top-level pipes that returned a result.
+    pub fn result_ids(&self) -> impl Iterator<Item = &str> {
+        self.results.keys().map(String::as_str)
+    }
+
     /// The failures, one line each.
     pub fn failures(&self) -> impl Iterator<Item = &PipeReport> {
         self.pipes.iter().filter(|p| p.status == PipeStatus::Failed)
@@ -118,24 +132,13 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-/// Results of the pipes run so far: JSON (shared, for reports) and template values (converted
-/// once). Cloning is cheap, so every foreach item can have its own.
-#[derive(Clone, Default)]
-struct Results {
-    json: BTreeMap<String, Arc<Value>>,
-    jinja: BTreeMap<String, minijinja::Value>,
-}
+/// Results of the pipes run so far, as template values. Values share their data, so cloning is
+/// cheap and every foreach item can have its own.
+type Results = BTreeMap<String, Jinja>;
 
-impl Results {
-    fn insert(&mut self, id: String, value: Value) {
-        self.jinja.insert(id.clone(), jinja(&value));
-        self.json.insert(id, Arc::new(value));
-    }
-
-    fn get(&self, id: &str) -> Option<&Value> {
-        self.json.get(id).map(Arc::as_ref)
-    }
-}
+/// One foreach item's outcome: index, whether it succeeded, its own results (`None` when not
+/// run after a `fail_fast` stop; `Some(None)` when results are not collected), its reports.
+type ItemOutcome = (usize, bool, Option<Option<Jinja>>, Vec<PipeReport>);
 
 /// Called as `foreach` items finish: (foreach pipe, items done, items in all).
 pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
@@ -223,11 +226,7 @@ impl Engine {
             changed,
             failed,
             duration: started.elapsed(),
-            results: results
-                .json
-                .into_iter()
-                .map(|(k, v)| (k, Arc::unwrap_or_clone(v)))
-                .collect(),
+            results,
         })
     }
 
@@ -304,7 +303,7 @@ impl Engine {
         pipes: &'a [CompiledPipe],
         state: &'a RunState<'a>,
         results: &'a mut Results,
-        item: Option<(&'a minijinja::Value, usize)>,
+        item: Option<(&'a Jinja, usize)>,
         prefix: &'a str,
         reports: &'a mut Vec<PipeReport>,
     ) -> futures::future::BoxFuture<'a, bool> {
@@ -337,7 +336,7 @@ impl Engine {
                             status: PipeStatus::Failed,
                             error: Some(message),
                         });
-                        results.insert(pipe.id.clone(), json!({"failed": true}));
+                        results.insert(pipe.id.clone(), jinja(&json!({"failed": true})));
                         if pipe.on_error == OnError::Fail {
                             return false;
                         }
@@ -354,19 +353,19 @@ impl Engine {
         pipe: &CompiledPipe,
         state: &RunState<'_>,
         results: &Results,
-        item: Option<(&minijinja::Value, usize)>,
+        item: Option<(&Jinja, usize)>,
         name: &str,
         reports: &mut Vec<PipeReport>,
-    ) -> Result<Option<Value>> {
-        let jinja = scope(&state.context, &results.jinja, item);
+    ) -> Result<Option<Jinja>> {
+        let jinja = scope(&state.context, results, item);
         if let Some(condition) = &pipe.condition {
             if !self.templates.truthy(condition, &jinja)? {
                 return Ok(None);
             }
         }
-        let params = self.templates.render(&pipe.params, &jinja)?;
         match &pipe.step {
             Step::Pipe(runner) => {
+                let params = self.templates.render(&pipe.params, &jinja)?;
                 let ctx = PipeContext {
                     pipe_id: pipe.id.clone(),
                     service: pipe.service.clone(),
@@ -375,7 +374,7 @@ impl Engine {
                 };
                 let started = Instant::now();
                 let data = runner
-                    .run(&ctx, params)
+                    .run_value(&ctx, params)
                     .await
                     .map_err(|e| Error::Pipeline {
                         pipe: name.to_owned(),
@@ -386,7 +385,15 @@ impl Engine {
                 Ok(Some(data))
             }
             Step::Foreach(children) => self
-                .foreach(pipe, children, params, state, results, name, reports)
+                .foreach(
+                    pipe,
+                    children,
+                    self.templates.eval(&pipe.params, &jinja)?,
+                    state,
+                    results,
+                    name,
+                    reports,
+                )
                 .await
                 .map(Some),
             Step::Invalid => Err(Error::config(name, "invalid pipe")),
@@ -398,83 +405,80 @@ impl Engine {
         &self,
         pipe: &CompiledPipe,
         children: &[CompiledPipe],
-        params: Value,
+        params: Jinja,
         state: &RunState<'_>,
         results: &Results,
         name: &str,
         reports: &mut Vec<PipeReport>,
-    ) -> Result<Value> {
-        let items = match params.get("items") {
-            Some(Value::Array(items)) => items.clone(),
-            Some(Value::Null) | None => Vec::new(),
-            Some(other) => {
+    ) -> Result<Jinja> {
+        let param = |key: &str| params.get_attr(key).unwrap_or_default();
+        let items = param("items");
+        let item_values: Vec<Jinja> = match items.kind() {
+            ValueKind::Seq => items.try_iter().map(Iterator::collect).unwrap_or_default(),
+            ValueKind::Undefined | ValueKind::None => Vec::new(),
+            other => {
                 return Err(Error::config(
                     format!("pipes.{}.params.items", pipe.id),
-                    format!("expected a list, got {}", crate::kwargs::describe(other)),
+                    format!("expected a list, got {other}"),
                 ));
             }
         };
-        let concurrency = params
-            .get("concurrency")
-            .and_then(Value::as_u64)
-            .unwrap_or(1)
-            .clamp(1, 1024) as usize;
-        let fail_fast = params
-            .get("fail_fast")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let concurrency = param("concurrency").as_usize().unwrap_or(1).clamp(1, 1024);
+        let flag = |key: &str, default: bool| {
+            let value = param(key);
+            if value.kind() == ValueKind::Bool {
+                value.is_true()
+            } else {
+                default
+            }
+        };
+        let (fail_fast, collect) = (flag("fail_fast", false), flag("collect", true));
         let stop = std::sync::atomic::AtomicBool::new(false);
-        let item_values: Vec<minijinja::Value> = items.iter().map(jinja).collect();
         // Each future holds only references until it runs; it clones the (cheap, shared) results
         // when it starts and hands back just its own pipes' results.
-        let futures: Vec<_> = item_values
-            .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let stop = &stop;
-                async move {
-                    let mut item_reports = Vec::new();
-                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        return (index, false, None, item_reports);
-                    }
-                    let mut item_results = results.clone();
-                    let prefix = format!("{name}[{index}].");
-                    let ok = self
-                        .run_pipes(
-                            children,
-                            state,
-                            &mut item_results,
-                            Some((item, index)),
-                            &prefix,
-                            &mut item_reports,
-                        )
-                        .await;
-                    if !ok && fail_fast {
-                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    let own: serde_json::Map<String, Value> = children
-                        .iter()
-                        .filter_map(|c| item_results.get(&c.id).map(|v| (c.id.clone(), v.clone())))
-                        .collect();
-                    (index, ok, Some(Value::Object(own)), item_reports)
+        let total = item_values.len();
+        // Items are started lazily, `concurrency` at a time, and their outcomes folded in as they
+        // finish (in order), so nothing per item is held beyond its own results.
+        let (stop, item_values) = (&stop, &item_values);
+        let starts = (0..total).map(|index| {
+            let item = &item_values[index];
+            let run: futures::future::BoxFuture<'_, ItemOutcome> = Box::pin(async move {
+                let mut item_reports = Vec::new();
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return (index, false, None, item_reports);
                 }
-            })
-            .collect();
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let total = items.len();
-        let runs = futures::stream::iter(futures)
-            .buffered(concurrency)
-            .inspect(|_| {
-                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if let Some(progress) = state.progress {
-                    progress(name, finished, total);
+                let mut item_results = results.clone();
+                let prefix = format!("{name}[{index}].");
+                let ok = self
+                    .run_pipes(
+                        children,
+                        state,
+                        &mut item_results,
+                        Some((item, index)),
+                        &prefix,
+                        &mut item_reports,
+                    )
+                    .await;
+                if !ok && fail_fast {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
-            })
-            .collect::<Vec<_>>()
-            .await;
-        let mut outputs = Vec::with_capacity(runs.len());
-        let (mut failed, mut skipped) = (Vec::new(), 0);
-        for (index, ok, own, item_reports) in runs {
+                let own = collect.then(|| {
+                    Jinja::from_pairs(children.iter().filter_map(|c| {
+                        item_results.get(&c.id).map(|v| (c.id.as_str(), v.clone()))
+                    }))
+                });
+                (index, ok, Some(own), item_reports)
+            });
+            run
+        });
+        let mut runs = futures::stream::iter(starts).buffered(concurrency);
+        let mut outputs = Vec::new();
+        let (mut failed, mut skipped, mut finished) = (Vec::new(), 0, 0);
+        while let Some((index, ok, own, item_reports)) = runs.next().await {
+            finished += 1;
+            if let Some(progress) = state.progress {
+                progress(name, finished, total);
+            }
             reports.extend(item_reports);
             let Some(own) = own else {
                 skipped += 1;
@@ -483,7 +487,7 @@ impl Engine {
             if !ok {
                 failed.push(index);
             }
-            outputs.push(own);
+            outputs.extend(own);
         }
         if !failed.is_empty() || skipped > 0 {
             let shown: Vec<String> = failed.iter().take(10).map(|i| i.to_string()).collect();
@@ -492,7 +496,7 @@ impl Engine {
                 message: format!(
                     "{} of {} items failed (items {}{}){}",
                     failed.len(),
-                    items.len(),
+                    total,
                     shown.join(", "),
                     if failed.len() > 10 { ", …" } else { "" },
                     if skipped > 0 {
@@ -504,7 +508,11 @@ impl Engine {
                 source: None,
             });
         }
-        Ok(json!({"items": outputs, "count": items.len()}))
+        let mut output = vec![("count", Jinja::from(total))];
+        if collect {
+            output.push(("items", outputs.into_iter().collect()));
+        }
+        Ok(Jinja::from_pairs(output))
     }
 }
 

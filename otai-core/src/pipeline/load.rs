@@ -15,6 +15,9 @@ use super::trigger::Trigger;
 use crate::registry::BuildContext;
 use crate::{Error, Registry, TicketSystemService};
 
+/// The params `foreach` takes.
+const FOREACH_PARAMS: [&str; 4] = ["items", "concurrency", "fail_fast", "collect"];
+
 /// What `load` needs besides the file.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -352,6 +355,18 @@ impl Loader<'_> {
                     &format!("{path}.params.items"),
                     "missing: the list to iterate, e.g. `items: '{{ pipes.fetch.tickets }}'`",
                 );
+            }
+            for key in def.params.as_object().into_iter().flat_map(|m| m.keys()) {
+                if !FOREACH_PARAMS.contains(&key.as_str()) {
+                    self.error(
+                        &def.id,
+                        &format!("{path}.params.{key}"),
+                        format!(
+                            "unknown param; `foreach` accepts: {}",
+                            FOREACH_PARAMS.join(", ")
+                        ),
+                    );
+                }
             }
             let children = def
                 .pipes

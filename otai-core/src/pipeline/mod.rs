@@ -32,6 +32,7 @@ mod pipe;
 mod secrets;
 mod template;
 mod trigger;
+mod values;
 
 pub use config::{Config, OnError, PipeDef, PipelineDef, ServiceDef, TriggerDef, parse};
 pub use engine::{Engine, PipeReport, PipeStatus, Progress, RunReport};
@@ -39,3 +40,7 @@ pub use load::{ConfigErrors, LoadOptions, load_file, load_str};
 pub use pipe::{Pipe, PipeContext, PipeSpec, RunStats, params};
 pub use secrets::Secrets;
 pub use trigger::Trigger;
+pub use values::{json_value, optional_ticket_value, ticket_value, tickets_value};
+
+/// The template engine's value type, for pipes that hand typed results to templates.
+pub use minijinja::Value as TemplateValue;

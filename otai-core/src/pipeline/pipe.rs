@@ -31,6 +31,14 @@ use crate::{Error, Result, TicketSystemService};
 pub trait Pipe: Send + Sync {
     /// Runs the pipe with its rendered params.
     async fn run(&self, ctx: &PipeContext, params: Value) -> Result<Value>;
+
+    /// Runs the pipe and returns its result as later templates see it. The engine calls this;
+    /// the default converts [`Pipe::run`]'s JSON. Pipes with large results (ticket lists)
+    /// override it to hand over typed values that are never copied into maps, such as
+    /// [`tickets_value`](super::tickets_value).
+    async fn run_value(&self, ctx: &PipeContext, params: Value) -> Result<minijinja::Value> {
+        Ok(super::template::jinja(&self.run(ctx, params).await?))
+    }
 }
 
 /// What a running pipe may use.

@@ -148,22 +148,7 @@ impl Templates {
             Param::Static(v) => v.clone(),
             Param::Text(name) => Value::String(self.render_text(name, scope)?),
             Param::Native(name, expr) => {
-                let failed = |e: minijinja::Error| Error::Template {
-                    name: name.clone(),
-                    message: describe(&e),
-                };
-                let value = self
-                    .env
-                    .compile_expression_owned(expr.clone())
-                    .map_err(failed)?
-                    .eval(scope.clone())
-                    .map_err(failed)?;
-                if value.is_undefined() {
-                    return Err(Error::Template {
-                        name: name.clone(),
-                        message: "undefined value".into(),
-                    });
-                }
+                let value = self.eval_native(name, expr, scope)?;
                 serde_json::to_value(&value).map_err(|e| Error::Template {
                     name: name.clone(),
                     message: format!("not a value: {e}"),
@@ -182,6 +167,48 @@ impl Templates {
                     .collect::<Result<_>>()?,
             ),
         })
+    }
+
+    /// Evaluates a compiled param tree to a template value: like [`Templates::render`], but a
+    /// single expression's value is kept as it is (a list of tickets stays shared, not copied).
+    pub(crate) fn eval(&self, param: &Param, scope: &Jinja) -> Result<Jinja> {
+        Ok(match param {
+            Param::Static(v) => jinja(v),
+            Param::Text(name) => Jinja::from(self.render_text(name, scope)?),
+            Param::Native(name, expr) => self.eval_native(name, expr, scope)?,
+            Param::List(items) => items
+                .iter()
+                .map(|p| self.eval(p, scope))
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .collect(),
+            Param::Map(entries) => Jinja::from_pairs(
+                entries
+                    .iter()
+                    .map(|(k, p)| Ok((k.as_str(), self.eval(p, scope)?)))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+        })
+    }
+
+    fn eval_native(&self, name: &str, expr: &str, scope: &Jinja) -> Result<Jinja> {
+        let failed = |e: minijinja::Error| Error::Template {
+            name: name.to_owned(),
+            message: describe(&e),
+        };
+        let value = self
+            .env
+            .compile_expression_owned(expr.to_owned())
+            .map_err(failed)?
+            .eval(scope.clone())
+            .map_err(failed)?;
+        if value.is_undefined() {
+            return Err(Error::Template {
+                name: name.to_owned(),
+                message: "undefined value".into(),
+            });
+        }
+        Ok(value)
     }
 
     fn render_text(&self, name: &str, scope: &Jinja) -> Result<String> {

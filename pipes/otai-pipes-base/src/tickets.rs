@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use otai_core::pipeline::{Pipe, PipeContext, PipeSpec};
+use otai_core::pipeline::{
+    Pipe, PipeContext, PipeSpec, TemplateValue, json_value, optional_ticket_value, ticket_value,
+    tickets_value,
+};
 use otai_core::{Error, Kwargs, Result};
 use serde_json::{Value, json};
 
@@ -70,43 +73,56 @@ fn kwargs(pipe: &str, params: Value) -> Result<Kwargs> {
 #[async_trait]
 impl Pipe for TicketPipe {
     async fn run(&self, ctx: &PipeContext, params: Value) -> Result<Value> {
+        let value = self.run_value(ctx, params).await?;
+        serde_json::to_value(&value).map_err(|e| Error::Pipeline {
+            pipe: ctx.pipe_id.clone(),
+            message: format!("result is not JSON: {e}"),
+            source: None,
+        })
+    }
+
+    /// Tickets are handed to later pipes as typed values: a fetched list is never copied.
+    async fn run_value(&self, ctx: &PipeContext, params: Value) -> Result<TemplateValue> {
         let kw = kwargs(&ctx.pipe_id, params)?;
         let service = ctx.service()?;
         let writes = matches!(self.0, Op::Create | Op::Update | Op::Note);
         if writes && ctx.dry_run {
             let shown = Value::Object(kw.clone()).to_string();
             tracing::info!(pipe = %ctx.pipe_id, kwargs = %shown, "dry run: not sending");
-            return Ok(json!({"dry_run": true, "would_send": kw}));
+            return Ok(json_value(&json!({"dry_run": true, "would_send": kw})));
         }
+        let result = |pairs: Vec<(&str, TemplateValue)>| TemplateValue::from_pairs(pairs);
         Ok(match self.0 {
             Op::Fetch => {
                 let tickets = service.find_tickets(kw).await?;
                 ctx.stats.saw(tickets.len());
-                json!({"count": tickets.len(), "tickets": tickets})
+                result(vec![
+                    ("count", tickets.len().into()),
+                    ("tickets", tickets_value(tickets)),
+                ])
             }
-            Op::FindFirst => {
-                let ticket = service.find_first_ticket(kw).await?;
-                ctx.stats.saw(usize::from(ticket.is_some()));
-                json!({"found": ticket.is_some(), "ticket": ticket})
+            Op::FindFirst | Op::Get => {
+                let ticket = if self.0 == Op::Get {
+                    service.get_ticket(kw).await?
+                } else {
+                    service.find_first_ticket(kw).await?
+                };
+                if self.0 == Op::FindFirst {
+                    ctx.stats.saw(usize::from(ticket.is_some()));
+                }
+                result(vec![
+                    ("found", ticket.is_some().into()),
+                    ("ticket", optional_ticket_value(ticket)),
+                ])
             }
-            Op::Get => {
-                let ticket = service.get_ticket(kw).await?;
-                json!({"found": ticket.is_some(), "ticket": ticket})
-            }
-            Op::Create => {
-                let ticket = service.create_ticket(kw).await?;
+            Op::Create | Op::Update | Op::Note => {
+                let ticket = match self.0 {
+                    Op::Create => service.create_ticket(kw).await?,
+                    Op::Update => service.update_ticket(kw).await?,
+                    _ => service.add_note(kw).await?,
+                };
                 ctx.stats.changed(ticket.id.as_deref());
-                json!({"ticket": ticket})
-            }
-            Op::Update => {
-                let ticket = service.update_ticket(kw).await?;
-                ctx.stats.changed(ticket.id.as_deref());
-                json!({"ticket": ticket})
-            }
-            Op::Note => {
-                let ticket = service.add_note(kw).await?;
-                ctx.stats.changed(ticket.id.as_deref());
-                json!({"ticket": ticket})
+                result(vec![("ticket", ticket_value(ticket))])
             }
         })
     }

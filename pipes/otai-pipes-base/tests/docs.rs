@@ -62,7 +62,7 @@ async fn the_ticket_pipes_example_runs() -> Result<(), Box<dyn std::error::Error
     .map_err(|e| e.to_string())?;
     let report = engine.run("default", &serde_json::json!({}), false).await?;
     assert!(report.succeeded, "{report:?}");
-    let ticket = &report.results["again"]["ticket"];
+    let ticket = &report.result("again").unwrap_or_default()["ticket"];
     assert_eq!(ticket["queue"]["name"], "Hardware");
     assert_eq!(ticket["notes"][1]["body"], "moved by otai");
     Ok(())
@@ -95,15 +95,16 @@ async fn the_value_pipes_example_runs() -> Result<(), Box<dyn std::error::Error>
             .run("default", &serde_json::json!({"label": label}), false)
             .await?;
         assert!(report.succeeded, "{report:?}");
-        assert_eq!(report.results["queue"], queue);
+        assert_eq!(report.result("queue").unwrap_or_default(), queue);
         assert_eq!(
-            report.results["say"],
+            report.result("say").unwrap_or_default(),
             format!("routing to {queue}").as_str()
         );
     }
     let report = engine.run("default", &serde_json::json!({}), false).await?;
     assert_eq!(
-        report.results["label"], "other",
+        report.result("label").unwrap_or_default(),
+        "other",
         "default() applies to a missing context value"
     );
     Ok(())

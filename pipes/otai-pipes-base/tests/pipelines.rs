@@ -42,7 +42,7 @@ async fn the_quickstart_pipeline_triages_every_ticket() -> TestResult {
     assert!(report.succeeded, "{report:?}");
     assert_eq!((report.seen, report.changed, report.failed), (4, 4, 0));
     assert_eq!(
-        report.results["check"]["count"],
+        report.result("check").unwrap_or_default()["count"],
         json!(0),
         "nothing left in Raw"
     );
@@ -139,8 +139,11 @@ async fn the_open_ticket_ai_file_loads_and_runs_against_the_fake() -> TestResult
     let context = json!({"subject": "Printer on fire", "body": "Room 42"});
     let report = engine.run("default", &context, false).await?;
     assert!(report.succeeded, "{report:?}");
-    assert_eq!(report.results["fetch-open"]["count"], json!(0));
-    let created = &report.results["create"]["ticket"];
+    assert_eq!(
+        report.result("fetch-open").unwrap_or_default()["count"],
+        json!(0)
+    );
+    let created = &report.result("create").unwrap_or_default()["ticket"];
     assert_eq!(created["subject"], json!("Printer on fire"));
     assert_eq!(created["queue"]["name"], json!("Raw"));
     let rendered = engine.render("create", &context)?;
@@ -304,8 +307,14 @@ async fn conditions_skip_pipes_and_dry_runs_write_nothing() -> TestResult {
             PipeStatus::Succeeded
         ]
     );
-    assert_eq!(report.results["note"]["dry_run"], json!(true));
-    assert_eq!(report.results["note"]["would_send"]["body"], json!("hello"));
+    assert_eq!(
+        report.result("note").unwrap_or_default()["dry_run"],
+        json!(true)
+    );
+    assert_eq!(
+        report.result("note").unwrap_or_default()["would_send"]["body"],
+        json!("hello")
+    );
     let store = engine.services().get("store").cloned().ok_or("no store")?;
     let first = store
         .get_ticket(
@@ -362,9 +371,52 @@ async fn foreach_reports_progress_per_item() -> TestResult {
         ["each 1/3", "each 2/3", "each 3/3"]
     );
     assert_eq!(
-        report.results["each"]["items"],
+        report.result("each").unwrap_or_default()["items"],
         json!([{"e": 1}, {"e": 2}, {"e": 3}]),
         "results keep item order"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn foreach_with_collect_false_keeps_only_the_count() -> TestResult {
+    let engine = seeded(
+        "pipes:\n  - id: fetch\n    use: fetch_tickets\n    params: {queue: Raw}\n  - id: each\n    use: foreach\n    params: {items: '{{ pipes.fetch.tickets }}', concurrency: 4, collect: false}\n    pipes:\n      - id: e\n        use: expression\n        params: {value: '{{ item.subject }}'}\n",
+    )
+    .await?;
+    let report = engine.run("default", &json!({}), false).await?;
+    assert!(report.succeeded, "{:?}", report.pipes);
+    let fetched = report.result("fetch").unwrap_or_default()["count"].clone();
+    assert!(fetched.as_u64().is_some_and(|n| n > 0), "{fetched}");
+    assert_eq!(
+        report.result("each"),
+        Some(json!({"count": fetched})),
+        "no per-item results kept"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn foreach_items_must_be_a_list_and_its_params_are_checked() -> TestResult {
+    let engine = load(
+        "pipes:\n  - id: each\n    use: foreach\n    params: {items: '{{ \"abc\" }}'}\n    pipes:\n      - id: e\n        use: expression\n        params: {value: 1}\n",
+        &registry(),
+    )?;
+    let report = engine.run("default", &json!({}), false).await?;
+    let errors: Vec<String> = report.failures().filter_map(|f| f.error.clone()).collect();
+    assert_eq!(
+        errors,
+        ["config error at pipes.each.params.items: expected a list, got string"]
+    );
+    let err = load(
+        "pipes:\n  - id: each\n    use: foreach\n    params: {items: [], colect: false}\n    pipes:\n      - id: e\n        use: expression\n        params: {value: 1}\n",
+        &registry(),
+    )
+    .err()
+    .unwrap_or_default();
+    assert!(
+        err.contains("pipes.each.params.colect: unknown param; `foreach` accepts: items, concurrency, fail_fast, collect"),
+        "{err}"
     );
     Ok(())
 }

@@ -1,0 +1,187 @@
+//! Pipe results as template values.
+//!
+//! Later pipes read results through templates (`{{ pipes.fetch.tickets }}`), so the engine keeps
+//! every result as a [`minijinja::Value`]. Tickets stay typed: a ticket value wraps the
+//! [`UnifiedTicket`] and converts a field only when a template reads it. A list of ten thousand
+//! tickets therefore costs what the tickets cost, not a second tree of maps, and handing it to
+//! `foreach` copies nothing. Serialised (for reports or a native param), a ticket value gives
+//! exactly the JSON of the ticket.
+
+use std::sync::Arc;
+
+use minijinja::Value as Jinja;
+use minijinja::value::{Enumerator, Object, ObjectRepr};
+use serde::Serialize;
+
+use crate::UnifiedTicket;
+
+/// A ticket as a template value, shared without copying.
+///
+/// ```
+/// use otai_core::UnifiedTicket;
+/// use otai_core::pipeline::ticket_value;
+///
+/// let value = ticket_value(UnifiedTicket::new().id("7").subject("Printer on fire"));
+/// assert_eq!(value.get_attr("subject").unwrap().as_str(), Some("Printer on fire"));
+/// assert_eq!(serde_json::to_value(&value).unwrap(), serde_json::json!({"id": "7", "subject": "Printer on fire"}));
+/// ```
+pub fn ticket_value(ticket: UnifiedTicket) -> Jinja {
+    Jinja::from_object(TicketObject(ticket))
+}
+
+/// A list of tickets as a template value (a sequence of [`ticket_value`]s).
+pub fn tickets_value(tickets: Vec<UnifiedTicket>) -> Jinja {
+    tickets.into_iter().map(ticket_value).collect()
+}
+
+/// Any JSON value as a template value (converted once).
+pub fn json_value(value: &serde_json::Value) -> Jinja {
+    convert(value)
+}
+
+/// An optional ticket: `none` when absent.
+pub fn optional_ticket_value(ticket: Option<UnifiedTicket>) -> Jinja {
+    ticket.map(ticket_value).unwrap_or(Jinja::from(()))
+}
+
+#[derive(Debug)]
+struct TicketObject(UnifiedTicket);
+
+/// The ticket's fields in the order its JSON has them.
+const FIELDS: [&str; 14] = [
+    "id",
+    "number",
+    "subject",
+    "body",
+    "queue",
+    "priority",
+    "state",
+    "type",
+    "owner",
+    "customer",
+    "created",
+    "updated",
+    "notes",
+    "custom_fields",
+];
+
+fn convert<T: Serialize>(value: &T) -> Jinja {
+    Jinja::from(minijinja::value::Serde(value))
+}
+
+fn optional<T: Serialize>(value: Option<&T>) -> Option<Jinja> {
+    value.map(convert)
+}
+
+impl TicketObject {
+    fn field(&self, name: &str) -> Option<Jinja> {
+        let t = &self.0;
+        match name {
+            "id" => t.id.as_deref().map(Jinja::from),
+            "number" => t.number.as_deref().map(Jinja::from),
+            "subject" => t.subject.as_deref().map(Jinja::from),
+            "body" => t.body.as_deref().map(Jinja::from),
+            "queue" => optional(t.queue.as_ref()),
+            "priority" => optional(t.priority.as_ref()),
+            "state" => optional(t.state.as_ref()),
+            "type" => optional(t.ticket_type.as_ref()),
+            "owner" => optional(t.owner.as_ref()),
+            "customer" => optional(t.customer.as_ref()),
+            "created" => optional(t.created.as_ref()),
+            "updated" => optional(t.updated.as_ref()),
+            "notes" => (!t.notes.is_empty()).then(|| convert(&t.notes)),
+            "custom_fields" => (!t.custom_fields.is_empty()).then(|| convert(&t.custom_fields)),
+            _ => None,
+        }
+    }
+}
+
+impl Object for TicketObject {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
+        self.field(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Jinja> {
+        self.field(key)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let present = FIELDS
+            .iter()
+            .filter(|name| self.field(name).is_some())
+            .map(|name| Jinja::from(*name))
+            .collect();
+        Enumerator::Values(present)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::parse_timestamp;
+    use crate::{UnifiedEntity, UnifiedNote};
+    use serde_json::json;
+
+    fn full() -> UnifiedTicket {
+        let created = parse_timestamp("2026-11-23T08:00:00Z");
+        let updated = parse_timestamp("2026-11-23 09:30:00");
+        let mut ticket = UnifiedTicket::new()
+            .id("42")
+            .number("2026112310000042")
+            .subject("VPN down")
+            .body("It says: password rejected")
+            .queue(UnifiedEntity::new("3", "Raw"))
+            .priority(UnifiedEntity::by_name("3 normal"))
+            .state(UnifiedEntity::by_id("1"))
+            .ticket_type(UnifiedEntity::by_name("Incident"))
+            .owner(UnifiedEntity::by_name("root@localhost"))
+            .customer(UnifiedEntity::by_name("alice@example.com"))
+            .note(UnifiedNote::new("first", "hello").author("alice"))
+            .custom_field("Team", json!(["ops", "net"]));
+        ticket.created = created;
+        ticket.updated = updated;
+        assert!(ticket.created.is_some() && ticket.updated.is_some());
+        ticket
+    }
+
+    #[test]
+    fn serialises_exactly_like_the_ticket() -> serde_json::Result<()> {
+        for ticket in [full(), UnifiedTicket::new(), UnifiedTicket::new().id("1")] {
+            let expected = serde_json::to_value(&ticket)?;
+            assert_eq!(serde_json::to_value(ticket_value(ticket))?, expected);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn templates_read_fields_and_absent_ones_are_undefined()
+    -> std::result::Result<(), minijinja::Error> {
+        let env = minijinja::Environment::new();
+        let ctx = minijinja::context! { t => ticket_value(full()), e => ticket_value(UnifiedTicket::new()) };
+        let out = env.render_str(
+            "{{ t.subject }}|{{ t.queue.name }}|{{ t.notes[0].body }}|{{ t.custom_fields.Team | join(',') }}|{{ t.type.name }}|{{ e.subject is defined }}|{{ e | length }}",
+            ctx,
+        )?;
+        assert_eq!(out, "VPN down|Raw|hello|ops,net|Incident|False|0");
+        Ok(())
+    }
+
+    #[test]
+    fn lists_of_tickets_are_sequences() -> serde_json::Result<()> {
+        let value = tickets_value(vec![
+            UnifiedTicket::new().id("1"),
+            UnifiedTicket::new().id("2"),
+        ]);
+        assert_eq!(value.len(), Some(2));
+        assert_eq!(
+            serde_json::to_value(&value)?,
+            json!([{"id": "1"}, {"id": "2"}])
+        );
+        assert!(optional_ticket_value(None).is_none());
+        Ok(())
+    }
+}
