@@ -202,9 +202,20 @@ pub fn from_map<T: DeserializeOwned>(map: Kwargs) -> Result<T> {
     from_value(Value::Object(map))
 }
 
+/// Deserializes `value` into `T`, tracking the key path only when that fails: path tracking
+/// costs on every field, and the common case is a value that fits.
+pub fn deserialize_tracked<T: DeserializeOwned>(
+    value: Value,
+) -> std::result::Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    match T::deserialize(&value) {
+        Ok(t) => Ok(t),
+        Err(_) => serde_path_to_error::deserialize(value),
+    }
+}
+
 /// Deserializes a JSON value into `T`; an error names the offending key path.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
+    deserialize_tracked(value).map_err(|err| {
         let path = err.path().to_string();
         let field = if path == "." {
             String::from("(arguments)")

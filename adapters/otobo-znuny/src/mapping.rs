@@ -101,7 +101,11 @@ pub fn article_to_note(article: &Article) -> UnifiedNote {
 
 /// A TicketGet ticket as a unified ticket, through `maps`.
 pub fn ticket_to_unified(ticket: &Ticket, maps: &ValueMaps) -> UnifiedTicket {
-    let t = ticket.clone();
+    ticket_into_unified(ticket.clone(), maps)
+}
+
+/// [`ticket_to_unified`], taking the ticket (no copy of its text).
+pub fn ticket_into_unified(t: Ticket, maps: &ValueMaps) -> UnifiedTicket {
     let mut unified = UnifiedTicket::new();
     unified.id = t.ticket_id;
     unified.number = t.ticket_number;

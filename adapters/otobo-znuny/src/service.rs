@@ -11,7 +11,9 @@ use serde_json::{Map, Value, json};
 
 use crate::client::OtoboClient;
 use crate::config::{CreateDefaults, OtoboConfig};
-use crate::mapping::{ValueMaps, dynamic_fields, search_payload, ticket_fields, ticket_to_unified};
+use crate::mapping::{
+    ValueMaps, dynamic_fields, search_payload, ticket_fields, ticket_into_unified,
+};
 use crate::routes::Operation;
 use crate::wire::{TicketGetReply, TicketSearchReply, TicketWriteReply};
 
@@ -90,8 +92,8 @@ impl OtoboService {
         Ok(reply
             .tickets
             .0
-            .iter()
-            .map(|t| ticket_to_unified(t, &self.maps))
+            .into_iter()
+            .map(|t| ticket_into_unified(t, &self.maps))
             .collect())
     }
 
@@ -121,7 +123,7 @@ impl OtoboService {
 
 /// Deserializes a reply into `T`; a shape mismatch names the request.
 fn decode<T: serde::de::DeserializeOwned>(request: &str, reply: Value) -> Result<T> {
-    serde_path_to_error::deserialize(reply).map_err(|e| Error::Transport {
+    otai_core::kwargs::deserialize_tracked(reply).map_err(|e| Error::Transport {
         request: request.to_owned(),
         message: format!("unexpected reply at `{}`: {}", e.path(), e.inner()),
         transient: false,

@@ -185,7 +185,7 @@ impl PipeSpec {
 
 /// Reads a JSON value into `T` for pipe `pipe`; errors name the param path.
 pub fn params<T: serde::de::DeserializeOwned>(pipe: &str, value: Value) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    crate::kwargs::deserialize_tracked(value).map_err(|e| {
         let path = e.path().to_string();
         Error::config(
             format!(

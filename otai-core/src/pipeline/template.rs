@@ -10,6 +10,8 @@ use crate::{Error, Result};
 
 /// The most output one template may produce, in bytes.
 const MAX_OUTPUT: usize = 1 << 20;
+/// The variable a compiled single expression stores its value in.
+const RESULT: &str = "__otai_value";
 /// Fuel for one render: bounds loops and recursion.
 const FUEL: u64 = 500_000;
 
@@ -104,8 +106,21 @@ impl Templates {
         match value {
             Value::String(text) if is_template(text) => {
                 if let Some(expr) = single_expression(text) {
-                    return match self.env.compile_expression(expr) {
-                        Ok(_) => Param::Native(prefix.to_owned(), expr.to_owned()),
+                    // Compiled once as `{% set %}`, so rendering does not parse it again.
+                    // Checked as an expression first, for its error messages.
+                    let compiled = self
+                        .env
+                        .compile_expression(expr)
+                        .map(|_| ())
+                        .and_then(|()| {
+                            if expr.contains("%}") {
+                                return Ok(());
+                            }
+                            let source = format!("{{% set {RESULT} = {expr} %}}");
+                            self.env.add_template_owned(prefix.to_owned(), source)
+                        });
+                    return match compiled {
+                        Ok(()) => Param::Native(prefix.to_owned(), expr.to_owned()),
                         Err(e) => {
                             errors.push(Error::Template {
                                 name: prefix.to_owned(),
@@ -196,12 +211,20 @@ impl Templates {
             name: name.to_owned(),
             message: describe(&e),
         };
-        let value = self
-            .env
-            .compile_expression_owned(expr.to_owned())
-            .map_err(failed)?
-            .eval(scope.clone())
-            .map_err(failed)?;
+        let value = match self.env.get_template(name) {
+            Ok(template) => template
+                .render_captured(scope)
+                .map_err(failed)?
+                .state()
+                .lookup(RESULT)
+                .unwrap_or(Jinja::UNDEFINED),
+            Err(_) => self
+                .env
+                .compile_expression_owned(expr.to_owned())
+                .map_err(failed)?
+                .eval(scope.clone())
+                .map_err(failed)?,
+        };
         if value.is_undefined() {
             return Err(Error::Template {
                 name: name.to_owned(),
@@ -299,6 +322,16 @@ mod tests {
             out,
             json!({"list": [1, {"a": true}], "n": 42, "text": "n=41", "plain": 5})
         );
+        Ok(())
+    }
+
+    #[test]
+    fn expressions_are_compiled_once_and_any_text_in_them_still_works() -> Result<()> {
+        let out = render(
+            json!({"odd": "{{ '50%} done' }}", "list": "{{ [context.n, context.n * 2] }}"}),
+            json!({"n": 2}),
+        )?;
+        assert_eq!(out, json!({"odd": "50%} done", "list": [2, 4]}));
         Ok(())
     }
 

@@ -1,12 +1,12 @@
 //! `classify`: rule-based classification of ticket text, behind a [`Classifier`] interface.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use otai_core::pipeline::{Pipe, PipeContext, PipeSpec, params};
 use otai_core::{Error, Result};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 /// The outcome of classifying a text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,7 +48,8 @@ pub struct Rule {
 /// Keyword and regex rules: the rule with the most hits wins (the first on a tie).
 #[derive(Debug)]
 pub struct RuleClassifier {
-    rules: Vec<(Rule, Vec<regex::Regex>)>,
+    /// Each rule with its keywords in lower case and its compiled patterns.
+    rules: Vec<(Rule, Vec<String>, Vec<regex::Regex>)>,
     default: Classification,
 }
 
@@ -79,7 +80,8 @@ impl RuleClassifier {
                             })
                     })
                     .collect::<Result<Vec<_>>>()?;
-                Ok((rule, patterns))
+                let keywords = rule.keywords.iter().map(|k| k.to_lowercase()).collect();
+                Ok((rule, keywords, patterns))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
@@ -98,12 +100,13 @@ impl Classifier for RuleClassifier {
     fn classify(&self, text: &str) -> Classification {
         let lower = text.to_lowercase();
         let mut best: Option<(usize, &Rule, Vec<String>)> = None;
-        for (rule, patterns) in &self.rules {
+        for (rule, keywords, patterns) in &self.rules {
             let mut matched: Vec<String> = rule
                 .keywords
                 .iter()
-                .filter(|k| lower.contains(&k.to_lowercase()))
-                .cloned()
+                .zip(keywords)
+                .filter(|(_, lower_keyword)| lower.contains(lower_keyword.as_str()))
+                .map(|(keyword, _)| keyword.clone())
                 .collect();
             matched.extend(
                 patterns
@@ -140,27 +143,28 @@ struct ClassifyParams {
     subject: Option<String>,
     #[serde(default)]
     body: Option<String>,
-    rules: Vec<Rule>,
+    rules: Value,
     #[serde(default = "default_label")]
     default: Value,
 }
 
-fn default_label() -> Value {
-    Value::String("other".into())
+/// The rules of one `classify` pipe, kept compiled while they stay the same (they are usually
+/// static, while the text changes with every item).
+#[derive(Default)]
+struct Classify {
+    compiled: Mutex<Option<(Value, Value, Arc<RuleClassifier>)>>,
 }
 
-struct Classify;
-
-#[async_trait]
-impl Pipe for Classify {
-    async fn run(&self, ctx: &PipeContext, raw: Value) -> Result<Value> {
-        let p: ClassifyParams = params(&ctx.pipe_id, raw)?;
-        let text = [p.text, p.subject, p.body]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join("\n");
-        let (label, extra) = match p.default {
+impl Classify {
+    fn classifier(&self, pipe: &str, rules: Value, default: Value) -> Result<Arc<RuleClassifier>> {
+        if let Ok(cache) = self.compiled.lock() {
+            if let Some((r, d, classifier)) = cache.as_ref() {
+                if *r == rules && *d == default {
+                    return Ok(Arc::clone(classifier));
+                }
+            }
+        }
+        let (label, extra) = match default.clone() {
             Value::String(label) => (label, Map::new()),
             Value::Object(mut map) => {
                 let label = map
@@ -171,12 +175,41 @@ impl Pipe for Classify {
             }
             _ => ("other".into(), Map::new()),
         };
-        let classifier = RuleClassifier::new(p.rules, &label, extra).map_err(|e| match e {
+        let parsed: Vec<Rule> =
+            params(pipe, json!({ "rules": rules.clone() })).map(|r: RulesOnly| r.rules)?;
+        let classifier = RuleClassifier::new(parsed, &label, extra).map_err(|e| match e {
             Error::InvalidInput { field, message } => {
-                Error::config(format!("pipes.{}.params.{field}", ctx.pipe_id), message)
+                Error::config(format!("pipes.{pipe}.params.{field}"), message)
             }
             other => other,
         })?;
+        let classifier = Arc::new(classifier);
+        if let Ok(mut cache) = self.compiled.lock() {
+            *cache = Some((rules, default, Arc::clone(&classifier)));
+        }
+        Ok(classifier)
+    }
+}
+
+#[derive(Deserialize)]
+struct RulesOnly {
+    rules: Vec<Rule>,
+}
+
+fn default_label() -> Value {
+    Value::String("other".into())
+}
+
+#[async_trait]
+impl Pipe for Classify {
+    async fn run(&self, ctx: &PipeContext, raw: Value) -> Result<Value> {
+        let p: ClassifyParams = params(&ctx.pipe_id, raw)?;
+        let text = [p.text, p.subject, p.body]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n");
+        let classifier = self.classifier(&ctx.pipe_id, p.rules, p.default)?;
         serde_json::to_value(classifier.classify(&text))
             .map_err(|e| Error::invalid_input("classification", e.to_string()))
     }
@@ -187,7 +220,7 @@ pub(crate) fn register(registry: &mut otai_core::Registry) {
         &["classify", "base:ClassificationPipe"],
         PipeSpec::new(
             "label text by keyword/regex rules; result: label, confidence, matched, rule extras",
-            || Arc::new(Classify) as Arc<dyn Pipe>,
+            || Arc::new(Classify::default()) as Arc<dyn Pipe>,
         )
         .required(&["rules"])
         .accepted(&["text", "subject", "body", "rules", "default"]),
@@ -235,5 +268,45 @@ mod tests {
             err.starts_with("invalid input `rules[0].patterns`: invalid regex `(`"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn the_pipe_reuses_its_rules_and_names_bad_ones_in_the_config() -> Result<()> {
+        let pipe = Classify::default();
+        let ctx = PipeContext::new("c", None);
+        let rules = json!([{"label": "hardware", "keywords": ["Printer"], "queue": "HW"}]);
+        for (text, label) in [("printer on fire", "hardware"), ("coffee", "other")] {
+            let out = pipe
+                .run(&ctx, json!({"text": text, "rules": rules}))
+                .await?;
+            assert_eq!(out["label"], json!(label));
+        }
+        let out = pipe
+            .run(
+                &ctx,
+                json!({"text": "printer", "rules": [{"label": "p", "keywords": ["printer"]}]}),
+            )
+            .await?;
+        assert_eq!(out["label"], json!("p"), "changed rules are compiled anew");
+        let errors = [
+            (
+                json!({"text": "x", "rules": [{"label": "x", "patterns": ["("]}]}),
+                "config error at pipes.c.params.rules[0].patterns: invalid regex `(`",
+            ),
+            (
+                json!({"text": "x", "rules": [{"keywords": ["a"]}]}),
+                "config error at pipes.c.params.rules[0]: missing field `label`",
+            ),
+        ];
+        for (params, expected) in errors {
+            let err = pipe
+                .run(&ctx, params)
+                .await
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.starts_with(expected), "{err}");
+        }
+        Ok(())
     }
 }
