@@ -51,10 +51,10 @@ fn validates_and_renders_the_quickstart() -> TestResult {
     let config = quickstart().to_string_lossy().into_owned();
     let (code, out, _) = otai(&["validate", "-c", &config])?;
     assert_eq!((code, out.trim_end().ends_with(": ok")), (0, true), "{out}");
-    let (code, out, err) = otai(&["render", "-c", &config, "--pipe", "note"])?;
+    let (code, out, err) = otai(&["render", "-c", &config, "--pipe", "move"])?;
     assert_eq!(code, 2, "item is undefined outside a loop: {out}");
     assert!(
-        err.starts_with("error: template error in note.body: undefined value"),
+        err.starts_with("error: template error in move.note.body: undefined value"),
         "{err}"
     );
     let (code, out, _) = otai(&["render", "-c", &config, "--pipe", "fetch"])?;

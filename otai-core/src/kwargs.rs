@@ -110,19 +110,28 @@ pub fn parse_create(kwargs: Kwargs) -> Result<Parsed<UnifiedTicket>> {
     })
 }
 
-/// Parses `update_ticket` kwargs: the ticket ID, the fields to change, native keys. The body of
-/// an existing ticket cannot change (notes add text).
+/// The `update_ticket` key that adds a note with the change (a map of note keys, or the body).
+pub const UPDATE_NOTE_KEY: &str = "note";
+
+/// Parses `update_ticket` kwargs: the ticket ID, the fields to change, native keys, and an
+/// optional `note` to add in the same change (in `notes`). The body of an existing ticket
+/// cannot change (notes add text).
 pub fn parse_update(mut kwargs: Kwargs) -> Result<Parsed<UnifiedTicket>> {
     let ticket_id = take_ticket_id(&mut kwargs)?;
     let reread = take_reread(&mut kwargs)?;
+    let note = kwargs
+        .remove(UPDATE_NOTE_KEY)
+        .map(update_note)
+        .transpose()?;
     let (unified, native) = split(kwargs, TICKET_KEYS);
-    let changes: UnifiedTicket = from_map(unified)?;
+    let mut changes: UnifiedTicket = from_map(unified)?;
     if changes.body.is_some() {
         return Err(Error::invalid_input(
             "body",
             "the body of an existing ticket cannot be changed; add a note instead",
         ));
     }
+    changes.notes.extend(note);
     Ok(Parsed {
         ticket_id: Some(ticket_id),
         unified: changes,
@@ -149,6 +158,43 @@ pub fn parse_note(mut kwargs: Kwargs) -> Result<Parsed<UnifiedNote>> {
         native,
         reread,
     })
+}
+
+/// The `note` of an update: a map of note keys or just the body.
+fn update_note(value: Value) -> Result<UnifiedNote> {
+    let note: UnifiedNote = match value {
+        Value::String(body) => UnifiedNote::new("Note", body),
+        Value::Object(map) => {
+            if let Some(key) = map.keys().find(|k| !NOTE_KEYS.contains(&k.as_str())) {
+                return Err(Error::invalid_input(
+                    format!("note.{key}"),
+                    format!("unknown note key; a note takes: {}", NOTE_KEYS.join(", ")),
+                ));
+            }
+            from_map(map).map_err(|e| match e {
+                Error::InvalidInput { field, message } => {
+                    Error::invalid_input(format!("note.{field}"), message)
+                }
+                other => other,
+            })?
+        }
+        other => {
+            return Err(Error::invalid_input(
+                "note",
+                format!(
+                    "expected a map of note keys or the body text, got {}",
+                    describe(&other)
+                ),
+            ));
+        }
+    };
+    if note.body.as_deref().is_none_or(|b| b.trim().is_empty()) {
+        return Err(Error::invalid_input(
+            "note.body",
+            "a note needs a non-empty body",
+        ));
+    }
+    Ok(note)
 }
 
 /// Removes `reread` and returns it (default `true`).

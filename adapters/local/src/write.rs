@@ -66,7 +66,8 @@ pub(crate) fn insert_ticket(tx: &Transaction<'_>, ticket: &UnifiedTicket) -> Res
     Ok(id)
 }
 
-/// Applies the fields set in `changes`; `updated` moves only when something changed.
+/// Applies the fields set in `changes` and adds its notes, in one transaction; `updated` moves
+/// only when something changed.
 pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTicket) -> Result<()> {
     let tx = conn.transaction().map_err(db_error("begin update"))?;
     let columns = [
@@ -93,8 +94,13 @@ pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTic
         set_custom_fields(&tx, id, &changes.custom_fields)?;
         changed = true;
     }
+    let now = Utc::now();
+    for note in &changes.notes {
+        insert_note(&tx, id, note, now)?;
+        changed = true;
+    }
     if changed {
-        touch(&tx, id, Utc::now())?;
+        touch(&tx, id, now)?;
     }
     tx.commit().map_err(db_error("commit update"))
 }

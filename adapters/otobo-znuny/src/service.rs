@@ -34,6 +34,23 @@ pub struct OtoboService {
 }
 
 impl OtoboService {
+    /// A note as a TicketUpdate `Article`: internal unless asked, in the default content type.
+    fn article(&self, note: &otai_core::UnifiedNote) -> Value {
+        let content_type = with_charset(
+            note.content_type
+                .as_deref()
+                .unwrap_or(&self.defaults.content_type),
+        );
+        json!({
+            "Subject": note.subject.clone().unwrap_or_else(|| "Note".into()),
+            "Body": note.body.clone().unwrap_or_default(),
+            "ContentType": content_type,
+            "CommunicationChannel": "Internal",
+            "SenderType": "agent",
+            "IsVisibleForCustomer": if note.internal { 0 } else { 1 },
+        })
+    }
+
     /// Builds the service; contacts nobody until the first call.
     pub fn new(config: &OtoboConfig) -> Result<Self> {
         Ok(Self {
@@ -314,6 +331,19 @@ impl TicketSystemService for OtoboService {
         if !dynamic.is_empty() {
             payload.insert("DynamicField".into(), Value::Array(dynamic));
         }
+        // A note goes into the same TicketUpdate: the change and the note land together or not.
+        match changes.notes.as_slice() {
+            [] => {}
+            [note] => {
+                payload.insert("Article".into(), self.article(note));
+            }
+            _ => {
+                return Err(Error::invalid_input(
+                    "notes",
+                    "OTOBO adds at most one note per update",
+                ));
+            }
+        }
         merge_native(&mut payload, parsed.native)?;
         let ticket = payload.get("Ticket");
         let state = ticket
@@ -346,24 +376,9 @@ impl TicketSystemService for OtoboService {
         let parsed = kwargs::parse_note(kwargs)?;
         let id = parsed.ticket_id.unwrap_or_default();
         let note = parsed.unified;
-        let content_type = with_charset(
-            note.content_type
-                .as_deref()
-                .unwrap_or(&self.defaults.content_type),
-        );
         let mut payload = Map::new();
         payload.insert("TicketID".into(), id.clone().into());
-        payload.insert(
-            "Article".into(),
-            json!({
-                "Subject": note.subject.clone().unwrap_or_else(|| "Note".into()),
-                "Body": note.body.clone().unwrap_or_default(),
-                "ContentType": content_type,
-                "CommunicationChannel": "Internal",
-                "SenderType": "agent",
-                "IsVisibleForCustomer": if note.internal { 0 } else { 1 },
-            }),
-        );
+        payload.insert("Article".into(), self.article(&note));
         merge_native(&mut payload, parsed.native)?;
         self.client
             .call(Operation::TicketUpdate, payload)

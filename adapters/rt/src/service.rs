@@ -45,6 +45,49 @@ pub struct RtService {
 }
 
 impl RtService {
+    /// Posts `note` as a comment (internal) or correspondence; a missing ticket is not found.
+    async fn post_note(
+        &self,
+        id: &str,
+        note: &UnifiedNote,
+        native: Map<String, Value>,
+    ) -> Result<()> {
+        let mut body = Map::new();
+        if let Some(subject) = &note.subject {
+            body.insert("Subject".into(), subject.clone().into());
+        }
+        body.insert(
+            "Content".into(),
+            note.body.clone().unwrap_or_default().into(),
+        );
+        body.insert(
+            "ContentType".into(),
+            note.content_type
+                .clone()
+                .unwrap_or_else(|| "text/plain".into())
+                .into(),
+        );
+        body.extend(native);
+        let kind = if note.internal {
+            "comment"
+        } else {
+            "correspond"
+        };
+        let path = format!("/ticket/{}/{kind}", segment(id)?);
+        let reply = self
+            .client
+            .send(Method::POST, &path, &[], Some(&Value::Object(body)))
+            .await?;
+        if reply.status != 201 {
+            // RT answers 400 "Message could not be recorded" for a missing ticket.
+            if reply.status == 404 || !self.exists(id).await? {
+                return Err(Error::ticket_not_found(id));
+            }
+            return Err(error_for(&format!("POST /ticket/:id/{kind}"), &reply));
+        }
+        Ok(())
+    }
+
     /// Builds the service; contacts nobody until the first call.
     pub fn new(config: &RtConfig) -> Result<Self> {
         Ok(Self {
@@ -491,6 +534,10 @@ impl TicketSystemService for RtService {
                 return Err(Error::invalid_input(field_of(first), failures.join("; ")));
             }
         }
+        // RT records a comment in a request of its own, after the change.
+        for note in &changes.notes {
+            self.post_note(&id, note, Map::new()).await?;
+        }
         if parsed.reread {
             self.reread(&id).await
         } else {
@@ -502,39 +549,7 @@ impl TicketSystemService for RtService {
         let parsed = kwargs::parse_note(kwargs)?;
         let id = parsed.ticket_id.unwrap_or_default();
         let note = parsed.unified;
-        let mut body = Map::new();
-        if let Some(subject) = &note.subject {
-            body.insert("Subject".into(), subject.clone().into());
-        }
-        body.insert(
-            "Content".into(),
-            note.body.clone().unwrap_or_default().into(),
-        );
-        body.insert(
-            "ContentType".into(),
-            note.content_type
-                .clone()
-                .unwrap_or_else(|| "text/plain".into())
-                .into(),
-        );
-        body.extend(parsed.native);
-        let kind = if note.internal {
-            "comment"
-        } else {
-            "correspond"
-        };
-        let path = format!("/ticket/{}/{kind}", segment(&id)?);
-        let reply = self
-            .client
-            .send(Method::POST, &path, &[], Some(&Value::Object(body)))
-            .await?;
-        if reply.status != 201 {
-            // RT answers 400 "Message could not be recorded" for a missing ticket.
-            if reply.status == 404 || !self.exists(&id).await? {
-                return Err(Error::ticket_not_found(&id));
-            }
-            return Err(error_for(&format!("POST /ticket/:id/{kind}"), &reply));
-        }
+        self.post_note(&id, &note, parsed.native).await?;
         if parsed.reread {
             self.reread(&id).await
         } else {

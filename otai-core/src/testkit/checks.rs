@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{ConformanceProfile, ConformanceReport};
 use crate::kwargs::Kwargs;
-use crate::{Error, TicketSystemService, UnifiedEntity, UnifiedTicket};
+use crate::{Error, TicketSystemService, UnifiedEntity, UnifiedNote, UnifiedTicket};
 
 type Check = Result<(), String>;
 
@@ -76,6 +76,7 @@ pub async fn run_conformance(
         kit.update_without_reread(b).await,
     );
     report.record("add notes", kit.add_notes(b).await);
+    report.record("update with a note", kit.update_with_note(b).await);
     report.record("get missing ticket", kit.get_missing().await);
     report.record("update missing ticket", kit.change_missing(false).await);
     report.record("add_note to missing ticket", kit.change_missing(true).await);
@@ -399,6 +400,37 @@ impl Kit<'_> {
             ));
         }
         Ok(())
+    }
+
+    async fn update_with_note(&self, id: &str) -> Check {
+        let p = self.profile;
+        let kw = kwargs(json!({
+            "ticket_id": id, "priority": p.other_priority,
+            "note": {"subject": "triage", "body": "moved with this note"},
+        }))?;
+        self.service
+            .update_ticket(kw)
+            .await
+            .map_err(|e| e.to_string())?;
+        let t = self.get(id).await?;
+        expect_entity("priority", &t.priority, &p.other_priority)?;
+        let notes: Vec<&UnifiedNote> = t
+            .notes
+            .iter()
+            .filter(|n| {
+                n.body
+                    .as_deref()
+                    .is_some_and(|b| b.contains("moved with this note"))
+            })
+            .collect();
+        match notes.as_slice() {
+            [note] if note.internal => Ok(()),
+            [_] => Err("the note added with the update is visible to the customer".into()),
+            other => Err(format!(
+                "expected one note from the update, found {}",
+                other.len()
+            )),
+        }
     }
 
     async fn get_missing(&self) -> Check {

@@ -22,6 +22,7 @@ enum Op {
 }
 
 /// Open Ticket AI wraps the kwargs in one of these keys; their content is merged into the kwargs.
+/// (`note` only for `add_note`: in `update_ticket` it is the note added with the change.)
 const WRAPPERS: &[&str] = &[
     "ticket_search_criteria",
     "ticket_payload",
@@ -32,7 +33,7 @@ const WRAPPERS: &[&str] = &[
 
 struct TicketPipe(Op);
 
-fn kwargs(pipe: &str, params: Value) -> Result<Kwargs> {
+fn kwargs(pipe: &str, op: Op, params: Value) -> Result<Kwargs> {
     let mut map = match params {
         Value::Object(map) => map,
         Value::Null => Kwargs::new(),
@@ -47,6 +48,9 @@ fn kwargs(pipe: &str, params: Value) -> Result<Kwargs> {
         }
     };
     for wrapper in WRAPPERS {
+        if *wrapper == "note" && op != Op::Note {
+            continue;
+        }
         if let Some(inner) = map.remove(*wrapper) {
             match inner {
                 Value::Object(inner) => {
@@ -83,7 +87,7 @@ impl Pipe for TicketPipe {
 
     /// Tickets are handed to later pipes as typed values: a fetched list is never copied.
     async fn run_value(&self, ctx: &PipeContext, params: Value) -> Result<TemplateValue> {
-        let kw = kwargs(&ctx.pipe_id, params)?;
+        let kw = kwargs(&ctx.pipe_id, self.0, params)?;
         let service = ctx.service()?;
         let writes = matches!(self.0, Op::Create | Op::Update | Op::Note);
         if writes && ctx.dry_run {
@@ -206,10 +210,22 @@ mod tests {
     fn open_ticket_ai_wrappers_merge_into_the_kwargs() -> Result<()> {
         let kw = kwargs(
             "p",
+            Op::Fetch,
             json!({"ticket_search_criteria": {"queue": {"id": "5"}, "limit": 20}, "limit": 5}),
         )?;
         assert_eq!(Value::Object(kw), json!({"queue": {"id": "5"}, "limit": 5}));
-        let err = kwargs("p", json!({"ticket_payload": "x"}))
+        let note = json!({"note": {"subject": "s", "body": "b"}, "ticket_id": 1});
+        assert_eq!(
+            Value::Object(kwargs("p", Op::Note, note.clone())?),
+            json!({"subject": "s", "body": "b", "ticket_id": 1}),
+            "add_note unwraps `note`"
+        );
+        assert_eq!(
+            Value::Object(kwargs("p", Op::Update, note.clone())?),
+            note,
+            "update_ticket keeps `note` as the note to add"
+        );
+        let err = kwargs("p", Op::Create, json!({"ticket_payload": "x"}))
             .err()
             .map(|e| e.to_string());
         assert_eq!(
