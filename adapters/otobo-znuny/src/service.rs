@@ -235,13 +235,15 @@ impl TicketSystemService for OtoboService {
             .map(otai_core::LenientId::into_string)
             .collect();
         let options = Map::new();
-        let batches: Vec<Vec<UnifiedTicket>> =
-            futures::stream::iter(ids.chunks(GET_BATCH).map(<[String]>::to_vec))
-                .map(|batch| self.get_many(batch, &options))
-                .buffered(self.concurrency)
-                .try_collect()
-                .await?;
-        Ok(batches.into_iter().flatten().collect())
+        // Batches are appended as they arrive: the list is never held twice.
+        futures::stream::iter(ids.chunks(GET_BATCH).map(<[String]>::to_vec))
+            .map(|batch| self.get_many(batch, &options))
+            .buffered(self.concurrency)
+            .try_fold(Vec::with_capacity(ids.len()), |mut all, batch| {
+                all.extend(batch);
+                futures::future::ready(Ok(all))
+            })
+            .await
     }
 
     async fn get_ticket(&self, kwargs: Kwargs) -> Result<Option<UnifiedTicket>> {

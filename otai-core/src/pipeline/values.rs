@@ -29,9 +29,10 @@ pub fn ticket_value(ticket: UnifiedTicket) -> Jinja {
     Jinja::from_object(TicketObject(ticket))
 }
 
-/// A list of tickets as a template value (a sequence of [`ticket_value`]s).
+/// A list of tickets as a template value: a sequence whose items are ticket values. The list
+/// is moved, not copied; an item is a reference into it, made when a template reads it.
 pub fn tickets_value(tickets: Vec<UnifiedTicket>) -> Jinja {
-    tickets.into_iter().map(ticket_value).collect()
+    Jinja::from_object(TicketList(tickets))
 }
 
 /// Any JSON value as a template value (converted once).
@@ -46,6 +47,16 @@ pub fn optional_ticket_value(ticket: Option<UnifiedTicket>) -> Jinja {
 
 #[derive(Debug)]
 struct TicketObject(UnifiedTicket);
+
+#[derive(Debug)]
+struct TicketList(Vec<UnifiedTicket>);
+
+/// Ticket `index` of a shared list.
+#[derive(Debug)]
+struct TicketAt {
+    list: Arc<TicketList>,
+    index: usize,
+}
 
 /// The ticket's fields in the order its JSON has them.
 const FIELDS: [&str; 14] = [
@@ -73,9 +84,9 @@ fn optional<T: Serialize>(value: Option<&T>) -> Option<Jinja> {
     value.map(convert)
 }
 
-impl TicketObject {
-    fn field(&self, name: &str) -> Option<Jinja> {
-        let t = &self.0;
+/// Field `name` of ticket `t` as a template value, as its JSON has it (absent → `None`).
+fn field(t: &UnifiedTicket, name: &str) -> Option<Jinja> {
+    {
         match name {
             "id" => t.id.as_deref().map(Jinja::from),
             "number" => t.number.as_deref().map(Jinja::from),
@@ -96,26 +107,75 @@ impl TicketObject {
     }
 }
 
+/// The names of the fields `t` has.
+fn present_fields(t: &UnifiedTicket) -> Enumerator {
+    let present = FIELDS
+        .iter()
+        .filter(|name| field(t, name).is_some())
+        .map(|name| Jinja::from(*name))
+        .collect();
+    Enumerator::Values(present)
+}
+
 impl Object for TicketObject {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Map
     }
 
     fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
-        self.field(key.as_str()?)
+        field(&self.0, key.as_str()?)
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Jinja> {
-        self.field(key)
+        field(&self.0, key)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let present = FIELDS
-            .iter()
-            .filter(|name| self.field(name).is_some())
-            .map(|name| Jinja::from(*name))
-            .collect();
-        Enumerator::Values(present)
+        present_fields(&self.0)
+    }
+}
+
+impl TicketAt {
+    fn ticket(&self) -> Option<&UnifiedTicket> {
+        self.list.0.get(self.index)
+    }
+}
+
+impl Object for TicketAt {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
+        field(self.ticket()?, key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Jinja> {
+        field(self.ticket()?, key)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        self.ticket().map_or(Enumerator::Empty, present_fields)
+    }
+}
+
+impl Object for TicketList {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
+        let index = key.as_usize()?;
+        (index < self.0.len()).then(|| {
+            Jinja::from_object(TicketAt {
+                list: Arc::clone(self),
+                index,
+            })
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.0.len())
     }
 }
 
@@ -182,6 +242,14 @@ mod tests {
             json!([{"id": "1"}, {"id": "2"}])
         );
         assert!(optional_ticket_value(None).is_none());
+        let env = minijinja::Environment::new();
+        let out = env
+            .render_str(
+                "{{ t | length }}:{% for x in t %}{{ x.id }}{{ x.subject | default('-') }},{% endfor %}{{ t[1].id }}{{ t[5] is defined }}",
+                minijinja::context! { t => value },
+            )
+            .map_err(serde::ser::Error::custom)?;
+        assert_eq!(out, "2:1-,2-,2False");
         Ok(())
     }
 }
