@@ -77,17 +77,17 @@ pub(crate) fn load(
     Ok(load_file(&config.config, registry, &options)?)
 }
 
-/// `KEY=VALUE` pairs as a JSON map; VALUE is JSON when it parses, else text.
-pub(crate) fn context(pairs: &[String]) -> Result<Value, Failure> {
+/// `KEY=VALUE` pairs of `flag` as a JSON map; VALUE is JSON when it parses, else text.
+pub(crate) fn pairs(flag: &str, pairs: &[String]) -> Result<Value, Failure> {
     let mut map = Map::new();
     for pair in pairs {
         let (key, value) = pair.split_once('=').ok_or_else(|| Failure {
-            message: format!("error: --context `{pair}`: expected KEY=VALUE\n"),
+            message: format!("error: {flag} `{pair}`: expected KEY=VALUE\n"),
             code: BAD_INPUT,
         })?;
         if key.trim().is_empty() {
             return Err(Failure {
-                message: format!("error: --context `{pair}`: the key is empty\n"),
+                message: format!("error: {flag} `{pair}`: the key is empty\n"),
                 code: BAD_INPUT,
             });
         }
@@ -118,7 +118,7 @@ fn print_report(report: &RunReport) {
 
 async fn run(args: RunArgs, registry: &Registry, quiet: bool) -> Result<ExitCode, Failure> {
     let engine = load(&args.config, registry, false)?;
-    let context = context(&args.context)?;
+    let context = pairs("--context", &args.context)?;
     let ids: Vec<String> = if args.pipelines.is_empty() {
         engine
             .pipeline_ids()
@@ -226,7 +226,7 @@ async fn validate(args: ValidateArgs, registry: &Registry) -> Result<ExitCode, F
 
 fn render(args: RenderArgs, registry: &Registry) -> Result<ExitCode, Failure> {
     let engine = load(&args.config, registry, true)?;
-    let context = context(&args.context)?;
+    let context = pairs("--context", &args.context)?;
     let rendered = engine.render(&args.pipe, &context)?;
     let text = serde_json::to_string_pretty(&rendered)
         .map_err(|e| Error::config("render", e.to_string()))?;

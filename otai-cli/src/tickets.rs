@@ -6,7 +6,7 @@ use otai_core::{Kwargs, Registry, UnifiedTicket};
 use serde_json::Value;
 
 use crate::args::{TicketFields, TicketOperation, TicketsArgs};
-use crate::commands::{Failure, context, load};
+use crate::commands::{Failure, load, pairs};
 
 fn fields(kwargs: &mut Kwargs, fields: TicketFields) -> Result<(), Failure> {
     for (key, value) in [
@@ -19,7 +19,7 @@ fn fields(kwargs: &mut Kwargs, fields: TicketFields) -> Result<(), Failure> {
             kwargs.insert(key.into(), Value::String(value));
         }
     }
-    if let Value::Object(extra) = context(&fields.kw)? {
+    if let Value::Object(extra) = pairs("--kw", &fields.kw)? {
         kwargs.extend(extra);
     }
     Ok(())

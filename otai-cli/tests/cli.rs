@@ -123,7 +123,7 @@ fn secrets_are_required_named_and_never_printed() -> TestResult {
     assert_eq!(code, 2);
     assert!(
         err.contains(
-            "secrets.OTAI_CLI_TEST_PW: missing: set the environment variable OTAI_CLI_TEST_PW"
+            "params: secret `OTAI_CLI_TEST_PW` is missing: set the environment variable OTAI_CLI_TEST_PW"
         ),
         "{err}"
     );

@@ -113,11 +113,11 @@ pub enum Error {
     },
 
     /// A pipeline or pipe failed.
-    #[error("pipe `{pipe}` failed: {message}")]
+    #[error("pipe `{pipe}` failed{}", if message.is_empty() { String::new() } else { format!(": {message}") })]
     Pipeline {
         /// The pipe (and item) that failed.
         pipe: String,
-        /// What happened.
+        /// What happened (empty when the source says it all).
         message: String,
         /// The underlying error.
         #[source]
@@ -183,6 +183,40 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::NotFound { .. })
     }
+}
+
+/// A serde error message in words people use: Rust type names (`usize`, `f64`, `struct Root`)
+/// become what they mean.
+///
+/// ```
+/// let m = otai_core::error::plain_serde_message("invalid value: integer `-1`, expected usize");
+/// assert_eq!(m, "invalid value: integer `-1`, expected a whole number (0 or more)");
+/// ```
+pub fn plain_serde_message(message: &str) -> String {
+    const WORDS: [(&str, &str); 11] = [
+        ("expected a sequence", "expected a list"),
+        ("invalid type: sequence", "invalid type: list"),
+        ("expected usize", "expected a whole number (0 or more)"),
+        ("expected u64", "expected a whole number (0 or more)"),
+        ("expected u32", "expected a whole number (0 or more)"),
+        ("expected u16", "expected a whole number (0 or more)"),
+        ("expected u8", "expected a whole number (0 or more)"),
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+    ];
+    let mut text = message.to_owned();
+    for (from, to) in WORDS {
+        if let Some(at) = text.find(from) {
+            let end = at + from.len();
+            // Only whole words: `expected u8` must not match inside `expected u80`.
+            if !text[end..].starts_with(|c: char| c.is_alphanumeric()) {
+                text.replace_range(at..end, to);
+            }
+        }
+    }
+    text
 }
 
 /// Shortens server text for an error message: at most `max` characters, whitespace folded.

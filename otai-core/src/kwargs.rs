@@ -268,7 +268,10 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
         } else {
             path
         };
-        Error::invalid_input(field, err.into_inner().to_string())
+        Error::invalid_input(
+            field,
+            crate::error::plain_serde_message(&err.into_inner().to_string()),
+        )
     })
 }
 

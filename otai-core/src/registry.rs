@@ -88,7 +88,10 @@ pub fn parse_params<C: DeserializeOwned>(params: &Value) -> Result<C> {
         } else {
             format!("params.{path}")
         };
-        Error::config(path, err.into_inner().to_string())
+        Error::config(
+            path,
+            crate::error::plain_serde_message(&err.into_inner().to_string()),
+        )
     })
 }
 

@@ -147,12 +147,21 @@ pub fn parse(file: &str, text: &str) -> Result<Config> {
         serde_yaml::Value::Null => {
             return Err(Error::config(format!("{file}:1"), "the file is empty"));
         }
-        other => other,
+        serde_yaml::Value::Mapping(map) => serde_yaml::Value::Mapping(map),
+        _ => {
+            return Err(Error::config(
+                format!("{file}:1"),
+                "the file must be a map with `services`, `pipes` or `pipelines` at the top",
+            ));
+        }
     };
     let root: Root = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let line = super::lines::LineIndex::new(text).line_of_path(&path);
-        Error::config(format!("{file}:{line}: {path}"), e.into_inner().to_string())
+        Error::config(
+            format!("{file}:{line}: {path}"),
+            crate::error::plain_serde_message(&e.into_inner().to_string()),
+        )
     })?;
     let services = match root.services {
         None => Vec::new(),

@@ -378,7 +378,7 @@ impl Engine {
                     .await
                     .map_err(|e| Error::Pipeline {
                         pipe: name.to_owned(),
-                        message: "failed".into(),
+                        message: String::new(),
                         source: Some(Box::new(e)),
                     })?;
                 tracing::debug!(pipe = %name, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "pipe succeeded");

@@ -15,6 +15,14 @@ use super::trigger::Trigger;
 use crate::registry::BuildContext;
 use crate::{Error, Registry, TicketSystemService};
 
+/// A secret's error without its own location: the param that asked for it is the place.
+fn secret_message(e: Error) -> String {
+    match e {
+        Error::Config { message, .. } => message,
+        other => other.to_string(),
+    }
+}
+
 /// The params `foreach` takes.
 const FOREACH_PARAMS: [&str; 4] = ["items", "concurrency", "fail_fast", "collect"];
 
@@ -183,7 +191,7 @@ impl Loader<'_> {
             let params = match self.secrets.substitute_value(&service.params) {
                 Ok(params) => params,
                 Err(e) => {
-                    self.error(&id, &format!("{path}.params"), e.to_string());
+                    self.error(&id, &format!("{path}.params"), secret_message(e));
                     built.insert(id, None);
                     continue;
                 }
@@ -275,7 +283,7 @@ impl Loader<'_> {
         let raw_params = match self.secrets.substitute_value(&def.params) {
             Ok(value) => value,
             Err(e) => {
-                self.error(&def.id, &format!("{path}.params"), e.to_string());
+                self.error(&def.id, &format!("{path}.params"), secret_message(e));
                 Value::Null
             }
         };

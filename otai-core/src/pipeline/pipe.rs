@@ -196,7 +196,7 @@ pub fn params<T: serde::de::DeserializeOwned>(pipe: &str, value: Value) -> Resul
                     format!(".{path}")
                 }
             ),
-            e.into_inner().to_string(),
+            crate::error::plain_serde_message(&e.into_inner().to_string()),
         )
     })
 }

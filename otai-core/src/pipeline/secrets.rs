@@ -53,12 +53,15 @@ impl Secrets {
     pub fn get(&self, name: &str) -> Result<String> {
         let value = match &self.file {
             Some(file) => file.get(name).cloned().ok_or_else(|| {
-                Error::config(format!("secrets.{name}"), "not in the secrets file")
+                Error::config(
+                    format!("secrets.{name}"),
+                    format!("secret `{name}` is not in the secrets file"),
+                )
             })?,
             None => std::env::var(name).map_err(|_| {
                 Error::config(
                     format!("secrets.{name}"),
-                    format!("missing: set the environment variable {name} or give a secrets file (--secrets, OTAI_SECRETS_FILE)"),
+                    format!("secret `{name}` is missing: set the environment variable {name} or give a secrets file (--secrets, OTAI_SECRETS_FILE)"),
                 )
             })?,
         };

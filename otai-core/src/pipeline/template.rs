@@ -270,6 +270,11 @@ impl Templates {
 
 /// A minijinja error as one line: kind and detail, without the template source.
 fn describe(e: &minijinja::Error) -> String {
+    if e.kind() == minijinja::ErrorKind::OutOfFuel {
+        return format!(
+            "the template did too much work (a runaway loop?): a render may take at most {FUEL} steps"
+        );
+    }
     match e.detail() {
         Some(detail) => format!("{}: {detail}", e.kind()),
         None => e.kind().to_string(),

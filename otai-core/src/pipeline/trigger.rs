@@ -35,7 +35,13 @@ impl Trigger {
                 };
                 cron::Schedule::from_str(&full)
                     .map(|s| Self::Cron(Box::new(s)))
-                    .map_err(|e| format!("invalid cron expression `{expr}`: {e}"))
+                    .map_err(|e| {
+                        // The parser's message repeats the expression over several lines; its
+                        // last line says what is wrong.
+                        let text = e.to_string();
+                        let reason = text.lines().last().unwrap_or_default().trim().to_owned();
+                        format!("invalid cron expression `{expr}` (minute hour day month weekday): {reason}")
+                    })
             }
             (None, None) => Ok(Self::Once),
         }

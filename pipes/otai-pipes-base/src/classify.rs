@@ -75,7 +75,15 @@ impl RuleClassifier {
                             .map_err(|e| {
                                 Error::invalid_input(
                                     format!("rules[{i}].patterns"),
-                                    format!("invalid regex `{p}`: {e}"),
+                                    format!(
+                                        "invalid regex `{p}`: {}",
+                                        e.to_string()
+                                            .lines()
+                                            .last()
+                                            .unwrap_or_default()
+                                            .trim()
+                                            .trim_start_matches("error: ")
+                                    ),
                                 )
                             })
                     })

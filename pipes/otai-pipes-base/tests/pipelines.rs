@@ -224,7 +224,7 @@ fn yaml_and_shape_errors_name_the_line() {
 fn a_missing_secret_is_named_and_values_never_show() {
     let text = "services:\n  - id: s\n    use: otobo-znuny\n    params: {base_url: 'https://h', username: a, password: '${{ secrets.OTAI_TEST_UNSET_SECRET }}'}\npipes:\n  - id: f\n    use: fetch_tickets\n";
     let err = load(text, &registry()).err().unwrap_or_default();
-    assert!(err.contains("secrets.OTAI_TEST_UNSET_SECRET: missing: set the environment variable OTAI_TEST_UNSET_SECRET"), "{err}");
+    assert!(err.contains("params: secret `OTAI_TEST_UNSET_SECRET` is missing: set the environment variable OTAI_TEST_UNSET_SECRET"), "{err}");
 }
 
 const LOCAL: &str = "services:\n  - id: store\n    use: local\n    params: {path: ':memory:'}\n";
