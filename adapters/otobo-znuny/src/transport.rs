@@ -46,6 +46,20 @@ pub(crate) struct HttpTransport {
 }
 
 impl HttpTransport {
+    /// `host:port` of the server, for messages (no path, no credentials).
+    fn server(&self) -> String {
+        reqwest::Url::parse(&self.base)
+            .ok()
+            .and_then(|url| {
+                let host = url.host_str()?.to_owned();
+                Some(match url.port_or_known_default() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host,
+                })
+            })
+            .unwrap_or_else(|| "the server".into())
+    }
+
     /// The request as messages name it: `GET /Ticket/:TicketID`, or `SOAP TicketGet`.
     pub(crate) fn describe(&self, operation: Operation) -> String {
         match &self.protocol {
@@ -185,13 +199,13 @@ impl HttpTransport {
             }
         } else {
             let what = if e.is_connect() {
-                "cannot connect"
+                format!("cannot connect to {}", self.server())
             } else {
-                "request failed"
+                format!("request to {} failed", self.server())
             };
             Error::Transport {
                 request: request.to_owned(),
-                message: what.to_owned(),
+                message: what,
                 transient: true,
                 source: Some(Box::new(e.without_url())),
             }

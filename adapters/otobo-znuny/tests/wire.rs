@@ -484,6 +484,46 @@ async fn server_failures_keep_the_server_text_and_the_request() -> TestResult {
 }
 
 #[tokio::test]
+async fn rate_limits_are_waited_out_as_the_server_asks() -> TestResult {
+    let server = MockServer::start().await;
+    session_ok(&server, 1).await;
+    for status in [429, 503] {
+        Mock::given(method("GET"))
+            .and(path(format!("{WS}/Ticket")))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("Retry-After", "1")
+                    .set_body_string("slow down"),
+            )
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path(format!("{WS}/Ticket")))
+        .respond_with(recorded("ticket-search-none"))
+        .mount(&server)
+        .await;
+    let otobo = OtoboService::new(&config(&server))?;
+    let started = std::time::Instant::now();
+    assert!(otobo.find_tickets(Map::new()).await?.is_empty());
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_secs(2),
+        "two `Retry-After: 1` replies, waited {waited:?}"
+    );
+    let searches = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/Ticket"))
+        .count();
+    assert_eq!(searches, 3);
+    Ok(())
+}
+
+#[tokio::test]
 async fn safe_requests_are_retried_but_creates_are_not() -> TestResult {
     let server = MockServer::start().await;
     session_ok(&server, 1).await;

@@ -108,8 +108,10 @@ impl FakeOptions {
 pub struct FakeOtobo {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    latency: Latency,
     login: (String, String),
     shutdown: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for State {
@@ -133,29 +135,54 @@ impl FakeOtobo {
     /// Starts a fake with `options`.
     pub async fn start_with(options: FakeOptions) -> std::io::Result<Self> {
         let state = Arc::new(Mutex::new(State::new(&options)));
-        let shared = Shared {
-            state: Arc::clone(&state),
-            latency: options.latency,
-        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
+        let mut fake = Self {
+            addr: listener.local_addr()?,
+            state,
+            latency: options.latency,
+            login: options.agents.first().cloned().unwrap_or_default(),
+            shutdown: None,
+            served: None,
+        };
+        fake.serve(listener);
+        Ok(fake)
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let shared = Shared {
+            state: Arc::clone(&self.state),
+            latency: self.latency,
+        };
         let (tx, rx) = oneshot::channel::<()>();
         let router = axum::Router::new().fallback(handle).with_state(shared);
-        tokio::spawn(async move {
+        self.served = Some(tokio::spawn(async move {
             let served = axum::serve(listener, router).with_graceful_shutdown(async {
                 let _ = rx.await;
             });
             if let Err(e) = served.await {
                 tracing::warn!(error = %e, "fake OTOBO stopped");
             }
-        });
-        let login = options.agents.first().cloned().unwrap_or_default();
-        Ok(Self {
-            addr,
-            state,
-            login,
-            shutdown: Some(tx),
-        })
+        }));
+        self.shutdown = Some(tx);
+    }
+
+    /// Goes down like a crashed server: the port stops accepting connections (requests already
+    /// being answered finish). What is stored is kept for [`FakeOtobo::restart`].
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(served) = self.served.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), served).await;
+        }
+    }
+
+    /// Comes back on the same address, with the tickets it had.
+    pub async fn restart(&mut self) -> std::io::Result<()> {
+        self.stop().await;
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        self.serve(listener);
+        Ok(())
     }
 
     /// The server root, e.g. `http://127.0.0.1:40123`.
