@@ -107,6 +107,47 @@ pub fn build_client(options: &ClientOptions<'_>) -> Result<reqwest::Client> {
         .map_err(|e| Error::config("params", format!("cannot build the HTTP client: {e}")))
 }
 
+/// A server's `Retry-After` in seconds (the HTTP-date form is not used by helpdesks).
+pub fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// Why a reply body could not be read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// More than the limit (in bytes) arrived.
+    TooLarge(usize),
+    /// The connection failed while reading.
+    Http(reqwest::Error),
+}
+
+/// Reads a reply body, refusing more than `limit` bytes (checked before and while reading, so a
+/// huge or endless reply never fills memory).
+pub async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge(limit));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Http)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// The delay before retry `attempt` (0-based): 200 ms doubling, ±50 % jitter, at most 10 s; a
 /// server's `Retry-After` wins (capped at 60 s).
 pub fn backoff(attempt: u32, retry_after: Option<Duration>) -> Duration {

@@ -106,7 +106,7 @@ impl HttpTransport {
             .await
             .map_err(|e| self.send_failure(&request_name, e))?;
         let status = response.status().as_u16();
-        let body = read_limited(response, self.max_response_bytes)
+        let body = otai_http::read_limited(response, self.max_response_bytes)
             .await
             .map_err(|e| self.body_failure(&request_name, e))?;
         tracing::debug!(operation = name, request = %request_name, status, bytes = body.len(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "generic interface request");
@@ -159,8 +159,8 @@ impl HttpTransport {
             .await
             .map_err(|e| self.send_failure(&request_name, e))?;
         let status = response.status().as_u16();
-        let retry_after = retry_after(&response);
-        let body = read_limited(response, self.max_response_bytes)
+        let retry_after = otai_http::retry_after(&response);
+        let body = otai_http::read_limited(response, self.max_response_bytes)
             .await
             .map_err(|e| self.body_failure(&request_name, e))?;
         tracing::debug!(
@@ -216,9 +216,9 @@ impl HttpTransport {
         }
     }
 
-    fn body_failure(&self, request: &str, e: BodyError) -> Failure {
+    fn body_failure(&self, request: &str, e: otai_http::BodyError) -> Failure {
         let error = match e {
-            BodyError::TooLarge(limit) => Error::Transport {
+            otai_http::BodyError::TooLarge(limit) => Error::Transport {
                 request: request.to_owned(),
                 message: format!(
                     "reply larger than the limit of {limit} bytes (max_response_bytes)"
@@ -226,11 +226,11 @@ impl HttpTransport {
                 transient: false,
                 source: None,
             },
-            BodyError::Http(e) if e.is_timeout() => Error::Timeout {
+            otai_http::BodyError::Http(e) if e.is_timeout() => Error::Timeout {
                 request: request.to_owned(),
                 after: self.timeout,
             },
-            BodyError::Http(e) => Error::Transport {
+            otai_http::BodyError::Http(e) => Error::Transport {
                 request: request.to_owned(),
                 message: "reading the reply failed".into(),
                 transient: true,
@@ -331,38 +331,6 @@ fn scalar(request: &str, key: &str, value: &Value) -> Result<String> {
             ),
         )),
     }
-}
-
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
-enum BodyError {
-    TooLarge(usize),
-    Http(reqwest::Error),
-}
-
-/// Reads the body, refusing more than `limit` bytes.
-async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(BodyError::TooLarge(limit));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Http)? {
-        if body.len() + chunk.len() > limit {
-            return Err(BodyError::TooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 #[cfg(test)]

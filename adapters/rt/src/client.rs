@@ -24,6 +24,7 @@ pub struct RtClient {
     base: String,
     auth: Auth,
     retries: u32,
+    max_response_bytes: usize,
     timeout: Duration,
 }
 
@@ -39,6 +40,8 @@ impl std::fmt::Debug for RtClient {
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) body: Value,
+    /// The server's `Retry-After`, when it sent one.
+    pub(crate) retry_after: Option<Duration>,
 }
 
 impl RtClient {
@@ -62,6 +65,7 @@ impl RtClient {
             base: config.rest_url()?,
             auth,
             retries: config.retries,
+            max_response_bytes: config.max_response_bytes,
             timeout,
         })
     }
@@ -88,10 +92,12 @@ impl RtClient {
                 }
                 Ok(reply)
                     if method == Method::GET
-                        && matches!(reply.status, 502..=504)
+                        && matches!(reply.status, 429 | 502..=504)
                         && attempt < self.retries =>
                 {
-                    tokio::time::sleep(otai_http::backoff(attempt, None)).await;
+                    let delay = otai_http::backoff(attempt, reply.retry_after);
+                    tracing::warn!(request = %request, attempt = attempt + 1, status = reply.status, delay_ms = delay.as_millis() as u64, "retrying");
+                    tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
                 other => return other,
@@ -127,10 +133,20 @@ impl RtClient {
             .await
             .map_err(|e| self.transport_error(request, e))?;
         let status = response.status().as_u16();
-        let bytes = response
-            .bytes()
+        let retry_after = otai_http::retry_after(&response);
+        let bytes = otai_http::read_limited(response, self.max_response_bytes)
             .await
-            .map_err(|e| self.transport_error(request, e))?;
+            .map_err(|e| match e {
+                otai_http::BodyError::TooLarge(limit) => Error::Transport {
+                    request: request.to_owned(),
+                    message: format!(
+                        "reply larger than the limit of {limit} bytes (max_response_bytes)"
+                    ),
+                    transient: false,
+                    source: None,
+                },
+                otai_http::BodyError::Http(e) => self.transport_error(request, e),
+            })?;
         tracing::debug!(request = %request, status, bytes = bytes.len(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "rt request");
         let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
             if bytes.is_empty() {
@@ -139,7 +155,11 @@ impl RtClient {
                 Value::String(String::from_utf8_lossy(&bytes).into_owned())
             }
         });
-        Ok(Reply { status, body })
+        Ok(Reply {
+            status,
+            body,
+            retry_after,
+        })
     }
 
     fn transport_error(&self, request: &str, e: reqwest::Error) -> Error {
@@ -149,14 +169,18 @@ impl RtClient {
                 after: self.timeout,
             };
         }
+        let server = reqwest::Url::parse(&self.base)
+            .ok()
+            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+            .unwrap_or_else(|| "the server".into());
         let what = if e.is_connect() {
-            "cannot connect"
+            format!("cannot connect to {server}")
         } else {
-            "request failed"
+            format!("request to {server} failed")
         };
         Error::Transport {
             request: request.to_owned(),
-            message: what.into(),
+            message: what,
             transient: true,
             source: Some(Box::new(e.without_url())),
         }

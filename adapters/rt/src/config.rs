@@ -33,6 +33,9 @@ pub struct RtConfig {
     /// Retries of reads on transient failures (default 2).
     #[serde(default = "default_retries")]
     pub retries: u32,
+    /// The largest reply accepted, in bytes (default 64 MiB).
+    #[serde(default = "default_max_response_bytes")]
+    pub max_response_bytes: usize,
     /// A PEM file of extra CA certificates.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
@@ -73,6 +76,10 @@ pub struct RtMapping {
 fn default_timeout() -> f64 {
     30.0
 }
+fn default_max_response_bytes() -> usize {
+    64 * 1024 * 1024
+}
+
 fn default_retries() -> u32 {
     2
 }
@@ -90,6 +97,7 @@ impl RtConfig {
             password: None,
             timeout: default_timeout(),
             retries: default_retries(),
+            max_response_bytes: default_max_response_bytes(),
             ca_file: None,
             insecure_skip_verify: false,
             proxy: None,

@@ -249,3 +249,44 @@ fn config_is_checked_and_secrets_stay_hidden() {
     );
     assert!(!format!("{config:?}").contains(TOKEN));
 }
+
+#[tokio::test]
+async fn reads_wait_out_rate_limits_and_refuse_oversized_replies() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/ticket/1"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    ticket_one(&server).await;
+    let started = std::time::Instant::now();
+    let ticket = rt(&server)?.get_ticket(kw(json!({"ticket_id": 1}))).await?;
+    assert_eq!(
+        ticket.and_then(|t| t.subject).as_deref(),
+        Some("Printer on fire")
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+
+    let big = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/ticket/2"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
+        .mount(&big)
+        .await;
+    let mut config = RtConfig::with_token(big.uri(), TOKEN);
+    config.max_response_bytes = 1024;
+    let err = RtService::new(&config)?
+        .get_ticket(kw(json!({"ticket_id": 2})))
+        .await
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("GET /ticket/2: reply larger than the limit of 1024 bytes (max_response_bytes)")
+    );
+    Ok(())
+}
