@@ -307,6 +307,13 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
             )),
             "pipe `f` failed: config error at pipes.f.params.ticket_search_criteria: expected a map, got a number",
         ),
+        (
+            "template including a file",
+            Run(with_store!(
+                "  - id: l\n    use: log\n    params: {message: \"{% include '/etc/passwd' %}\"}\n"
+            )),
+            "template error in l.message: template not found: tried to include non-existing template '/etc/passwd'",
+        ),
         // ---- ticket arguments
         (
             "create without subject",
