@@ -129,6 +129,51 @@ pub enum BodyError {
     Http(reqwest::Error),
 }
 
+impl BodyError {
+    /// The typed error for `request`: too large (final), a timeout after `timeout`, or a
+    /// transient transport error.
+    pub fn into_error(self, request: &str, timeout: Duration) -> Error {
+        match self {
+            Self::TooLarge(limit) => Error::Transport {
+                request: request.to_owned(),
+                message: format!(
+                    "reply larger than the limit of {limit} bytes (max_response_bytes)"
+                ),
+                transient: false,
+                source: None,
+            },
+            Self::Http(e) if e.is_timeout() => Error::Timeout {
+                request: request.to_owned(),
+                after: timeout,
+            },
+            Self::Http(e) => Error::Transport {
+                request: request.to_owned(),
+                message: "reading the reply failed".into(),
+                transient: true,
+                source: Some(Box::new(e.without_url())),
+            },
+        }
+    }
+}
+
+/// `host:port` of `base_url`, for messages (no path, no credentials).
+///
+/// ```
+/// assert_eq!(otai_http::server_label("https://user:pw@helpdesk.example.com/otobo"), "helpdesk.example.com:443");
+/// ```
+pub fn server_label(base_url: &str) -> String {
+    reqwest::Url::parse(base_url)
+        .ok()
+        .and_then(|url| {
+            let host = url.host_str()?.to_owned();
+            Some(match url.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| "the server".into())
+}
+
 /// Reads a reply body, refusing more than `limit` bytes (checked before and while reading, so a
 /// huge or endless reply never fills memory).
 pub async fn read_limited(

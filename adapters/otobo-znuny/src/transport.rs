@@ -46,20 +46,6 @@ pub(crate) struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// `host:port` of the server, for messages (no path, no credentials).
-    fn server(&self) -> String {
-        reqwest::Url::parse(&self.base)
-            .ok()
-            .and_then(|url| {
-                let host = url.host_str()?.to_owned();
-                Some(match url.port_or_known_default() {
-                    Some(port) => format!("{host}:{port}"),
-                    None => host,
-                })
-            })
-            .unwrap_or_else(|| "the server".into())
-    }
-
     /// The request as messages name it: `GET /Ticket/:TicketID`, or `SOAP TicketGet`.
     pub(crate) fn describe(&self, operation: Operation) -> String {
         match &self.protocol {
@@ -199,9 +185,9 @@ impl HttpTransport {
             }
         } else {
             let what = if e.is_connect() {
-                format!("cannot connect to {}", self.server())
+                format!("cannot connect to {}", otai_http::server_label(&self.base))
             } else {
-                format!("request to {} failed", self.server())
+                format!("request to {} failed", otai_http::server_label(&self.base))
             };
             Error::Transport {
                 request: request.to_owned(),
@@ -217,26 +203,7 @@ impl HttpTransport {
     }
 
     fn body_failure(&self, request: &str, e: otai_http::BodyError) -> Failure {
-        let error = match e {
-            otai_http::BodyError::TooLarge(limit) => Error::Transport {
-                request: request.to_owned(),
-                message: format!(
-                    "reply larger than the limit of {limit} bytes (max_response_bytes)"
-                ),
-                transient: false,
-                source: None,
-            },
-            otai_http::BodyError::Http(e) if e.is_timeout() => Error::Timeout {
-                request: request.to_owned(),
-                after: self.timeout,
-            },
-            otai_http::BodyError::Http(e) => Error::Transport {
-                request: request.to_owned(),
-                message: "reading the reply failed".into(),
-                transient: true,
-                source: Some(Box::new(e.without_url())),
-            },
-        };
+        let error = e.into_error(request, self.timeout);
         Failure {
             error,
             may_have_reached_server: true,

@@ -136,17 +136,7 @@ impl RtClient {
         let retry_after = otai_http::retry_after(&response);
         let bytes = otai_http::read_limited(response, self.max_response_bytes)
             .await
-            .map_err(|e| match e {
-                otai_http::BodyError::TooLarge(limit) => Error::Transport {
-                    request: request.to_owned(),
-                    message: format!(
-                        "reply larger than the limit of {limit} bytes (max_response_bytes)"
-                    ),
-                    transient: false,
-                    source: None,
-                },
-                otai_http::BodyError::Http(e) => self.transport_error(request, e),
-            })?;
+            .map_err(|e| e.into_error(request, self.timeout))?;
         tracing::debug!(request = %request, status, bytes = bytes.len(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "rt request");
         let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
             if bytes.is_empty() {
@@ -169,10 +159,7 @@ impl RtClient {
                 after: self.timeout,
             };
         }
-        let server = reqwest::Url::parse(&self.base)
-            .ok()
-            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
-            .unwrap_or_else(|| "the server".into());
+        let server = otai_http::server_label(&self.base);
         let what = if e.is_connect() {
             format!("cannot connect to {server}")
         } else {
