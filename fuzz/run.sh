@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a bounded time: `bash fuzz/run.sh [seconds per target]` (default 30).
-# Seeds come from fuzz/corpus/<target>; what the fuzzer adds goes to a scratch copy, so the
-# committed corpus only changes when you merge on purpose (see docs/reliability.md). A crash
-# fails the script and leaves its input in fuzz/artifacts/<target>/.
+# Seeds come from fuzz/corpus/<target>.tar.gz (a minimised corpus); what the fuzzer finds goes to
+# a scratch folder, so the committed corpus changes only when merged on purpose (see
+# docs/reliability.md). A crash fails the script and leaves its input in fuzz/artifacts/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-30}
@@ -13,8 +13,9 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 for target in otobo_reply rt_reply config template; do
   echo "== fuzz $target (${seconds}s)"
-  mkdir -p "$scratch/$target"
-  if ! cargo fuzz run -s none -O "$target" "$scratch/$target" "corpus/$target" -- \
+  mkdir -p "$scratch/$target" "$scratch/seed-$target"
+  tar -xzf "corpus/$target.tar.gz" -C "$scratch/seed-$target"
+  if ! cargo fuzz run -s none -O "$target" "$scratch/$target" "$scratch/seed-$target" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 >"$scratch/$target.log" 2>&1; then
     tail -n 60 "$scratch/$target.log"
     exit 1
