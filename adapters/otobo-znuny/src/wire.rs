@@ -2,6 +2,7 @@
 //! expected, unknown keys kept.
 
 use otai_core::model::lenient_id;
+use serde::de::{self, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
@@ -17,19 +18,77 @@ impl<T> Default for OneOrMany<T> {
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    /// Reads in one pass (no buffering of the whole value, unlike an untagged enum): a list
+    /// item by item, a map or a scalar as the single item, null as nothing.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Either<T> {
-            Many(Vec<T>),
-            One(T),
-            Nothing(()),
+        d.deserialize_any(OneOrManyVisitor(std::marker::PhantomData))
+    }
+}
+
+struct OneOrManyVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T> OneOrManyVisitor<T> {
+    fn one<'de, E: de::Error, X: IntoDeserializer<'de, E>>(value: X) -> Result<OneOrMany<T>, E>
+    where
+        T: Deserialize<'de>,
+    {
+        T::deserialize(value.into_deserializer()).map(|item| OneOrMany(vec![item]))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
+    type Value = OneOrMany<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list, a single item, or null")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
         }
-        Ok(match Either::deserialize(d)? {
-            Either::Many(items) => Self(items),
-            Either::One(item) => Self(vec![item]),
-            Either::Nothing(()) => Self(Vec::new()),
-        })
+        Ok(OneOrMany(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|item| OneOrMany(vec![item]))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(OneOrMany(Vec::new()))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(OneOrMany(Vec::new()))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        OneOrMany::deserialize(d)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Self::one(v.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Self::one(v)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Self::one(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Self::one(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Self::one(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Self::one(v)
     }
 }
 
@@ -255,6 +314,23 @@ mod tests {
         assert!(none.ticket_ids.0.is_empty());
         let one: TicketSearchReply = serde_json::from_value(json!({"TicketID": 7}))?;
         assert_eq!(one.ticket_ids.0, vec![otai_core::LenientId::from("7")]);
+        Ok(())
+    }
+
+    #[test]
+    fn one_or_many_reads_every_shape_in_one_pass_and_names_bad_items() -> serde_json::Result<()> {
+        let read = |v: Value| serde_json::from_value::<OneOrMany<u32>>(v).map(|o| o.0);
+        assert_eq!(read(json!([1, 2]))?, vec![1, 2]);
+        assert_eq!(read(json!(3))?, vec![3]);
+        assert_eq!(read(json!(null))?, Vec::<u32>::new());
+        let tickets: OneOrMany<Ticket> = serde_json::from_value(json!({"TicketID": "9"}))?;
+        assert_eq!(tickets.0.len(), 1, "a single object is one item");
+        let err = otai_core::kwargs::deserialize_tracked::<TicketGetReply>(
+            json!({"Ticket": [{"TicketID": 1}, {"TicketID": 2, "Article": [{"ArticleID": [1]}]}]}),
+        )
+        .err()
+        .map(|e| e.path().to_string());
+        assert_eq!(err.as_deref(), Some("Ticket[1].Article[0].ArticleID"));
         Ok(())
     }
 }

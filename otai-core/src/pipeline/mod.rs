@@ -40,7 +40,7 @@ pub use load::{ConfigErrors, LoadOptions, load_file, load_str};
 pub use pipe::{Pipe, PipeContext, PipeSpec, RunStats, params};
 pub use secrets::Secrets;
 pub use trigger::Trigger;
-pub use values::{json_value, optional_ticket_value, ticket_value, tickets_value};
+pub use values::{optional_ticket_value, template_value, ticket_value, tickets_value};
 
 /// The template engine's value type, for pipes that hand typed results to templates.
 pub use minijinja::Value as TemplateValue;

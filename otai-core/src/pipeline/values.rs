@@ -35,9 +35,10 @@ pub fn tickets_value(tickets: Vec<UnifiedTicket>) -> Jinja {
     Jinja::from_object(TicketList(tickets))
 }
 
-/// Any JSON value as a template value (converted once).
-pub fn json_value(value: &serde_json::Value) -> Jinja {
-    convert(value)
+/// Any serialisable value (JSON, a pipe's result struct) as a template value, converted once
+/// without an intermediate JSON tree.
+pub fn template_value<T: Serialize + ?Sized>(value: &T) -> Jinja {
+    Jinja::from(minijinja::value::Serde(value))
 }
 
 /// An optional ticket: `none` when absent.
@@ -77,7 +78,7 @@ const FIELDS: [&str; 14] = [
 ];
 
 fn convert<T: Serialize>(value: &T) -> Jinja {
-    Jinja::from(minijinja::value::Serde(value))
+    template_value(value)
 }
 
 fn optional<T: Serialize>(value: Option<&T>) -> Option<Jinja> {

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use otai_core::pipeline::{Pipe, PipeContext, PipeSpec, params};
+use otai_core::pipeline::{Pipe, PipeContext, PipeSpec, TemplateValue, params, template_value};
 use otai_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -164,6 +164,17 @@ struct Classify {
 }
 
 impl Classify {
+    fn classification(&self, ctx: &PipeContext, raw: Value) -> Result<Classification> {
+        let p: ClassifyParams = params(&ctx.pipe_id, raw)?;
+        let text = [p.text, p.subject, p.body]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n");
+        let classifier = self.classifier(&ctx.pipe_id, p.rules, p.default)?;
+        Ok(classifier.classify(&text))
+    }
+
     fn classifier(&self, pipe: &str, rules: Value, default: Value) -> Result<Arc<RuleClassifier>> {
         if let Ok(cache) = self.compiled.lock() {
             if let Some((r, d, classifier)) = cache.as_ref() {
@@ -211,15 +222,13 @@ fn default_label() -> Value {
 #[async_trait]
 impl Pipe for Classify {
     async fn run(&self, ctx: &PipeContext, raw: Value) -> Result<Value> {
-        let p: ClassifyParams = params(&ctx.pipe_id, raw)?;
-        let text = [p.text, p.subject, p.body]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join("\n");
-        let classifier = self.classifier(&ctx.pipe_id, p.rules, p.default)?;
-        serde_json::to_value(classifier.classify(&text))
+        serde_json::to_value(self.classification(ctx, raw)?)
             .map_err(|e| Error::invalid_input("classification", e.to_string()))
+    }
+
+    /// The classification goes to templates as it is, without a JSON tree in between.
+    async fn run_value(&self, ctx: &PipeContext, raw: Value) -> Result<TemplateValue> {
+        Ok(template_value(&self.classification(ctx, raw)?))
     }
 }
 

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use otai_core::pipeline::{
-    Pipe, PipeContext, PipeSpec, TemplateValue, json_value, optional_ticket_value, ticket_value,
-    tickets_value,
+    Pipe, PipeContext, PipeSpec, TemplateValue, optional_ticket_value, template_value,
+    ticket_value, tickets_value,
 };
 use otai_core::{Error, Kwargs, Result};
 use serde_json::{Value, json};
@@ -93,7 +93,7 @@ impl Pipe for TicketPipe {
         if writes && ctx.dry_run {
             let shown = Value::Object(kw.clone()).to_string();
             tracing::info!(pipe = %ctx.pipe_id, kwargs = %shown, "dry run: not sending");
-            return Ok(json_value(&json!({"dry_run": true, "would_send": kw})));
+            return Ok(template_value(&json!({"dry_run": true, "would_send": kw})));
         }
         let result = |pairs: Vec<(&str, TemplateValue)>| TemplateValue::from_pairs(pairs);
         Ok(match self.0 {
