@@ -207,6 +207,12 @@ impl Templates {
     }
 
     fn eval_native(&self, name: &str, expr: &str, scope: &Jinja) -> Result<Jinja> {
+        // Most params are a plain path (`item.subject`, `pipes.classify.queue`): walked directly.
+        // Anything else, and any path that does not resolve, goes through the engine, which
+        // also gives the exact error.
+        if let Some(value) = simple_path(expr).and_then(|path| lookup(scope, path)) {
+            return Ok(value);
+        }
         let failed = |e: minijinja::Error| Error::Template {
             name: name.to_owned(),
             message: describe(&e),
@@ -266,6 +272,34 @@ impl Templates {
             Value::Object(m) => !m.is_empty(),
         })
     }
+}
+
+/// `expr` as a dotted path of plain names (`item.queue.name`), when it is one.
+fn simple_path(expr: &str) -> Option<std::str::Split<'_, char>> {
+    let plain = |segment: &str| {
+        let mut chars = segment.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let literal = matches!(
+        expr,
+        "true" | "false" | "none" | "True" | "False" | "None" | "loop" | "self"
+    );
+    (!literal && expr.split('.').all(plain)).then(|| expr.split('.'))
+}
+
+/// Walks `path` from `scope`; `None` when any step is undefined.
+fn lookup<'a>(scope: &Jinja, mut path: impl Iterator<Item = &'a str>) -> Option<Jinja> {
+    let mut value = scope.get_attr(path.next()?).ok()?;
+    for segment in path {
+        if value.is_undefined() {
+            return None;
+        }
+        value = value.get_attr(segment).ok()?;
+    }
+    (!value.is_undefined()).then_some(value)
 }
 
 /// A minijinja error as one line: kind and detail, without the template source.
@@ -337,6 +371,38 @@ mod tests {
             json!({"n": 2}),
         )?;
         assert_eq!(out, json!({"odd": "50%} done", "list": [2, 4]}));
+        Ok(())
+    }
+
+    #[test]
+    fn plain_paths_and_literals_give_what_the_engine_gives() -> Result<()> {
+        let out = render(
+            json!({"a": "{{ context.t.queue.name }}", "b": "{{ true }}", "c": "{{ none }}",
+                   "d": "{{ context.list }}", "e": "{{ context.t }}"}),
+            json!({"t": {"queue": {"name": "Raw"}}, "list": [1, 2]}),
+        )?;
+        assert_eq!(
+            out,
+            json!({"a": "Raw", "b": true, "c": null, "d": [1, 2], "e": {"queue": {"name": "Raw"}}})
+        );
+        assert!(simple_path("item.subject").is_some());
+        for not_plain in [
+            "none",
+            "item.0",
+            "item[0]",
+            "a..b",
+            "1a",
+            "item.subject | upper",
+        ] {
+            assert!(simple_path(not_plain).is_none(), "{not_plain}");
+        }
+        let err = render(json!({"x": "{{ context.a.b }}"}), json!({"a": {}}))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("template error in p.x: undefined value")
+        );
         Ok(())
     }
 
