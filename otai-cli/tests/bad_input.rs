@@ -53,7 +53,7 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         ),
         (
             "service without id",
-            Config("services:\n  - use: local\n"),
+            Config("services:\n  - use: local\n    params: {path: ':memory:'}\n"),
             "1 problem in the configuration:\n  - config error at otai.yml:1: services.#1: a service needs an `id`\n",
         ),
         (
