@@ -434,11 +434,10 @@ impl Engine {
         };
         let (fail_fast, collect) = (flag("fail_fast", false), flag("collect", true));
         let stop = std::sync::atomic::AtomicBool::new(false);
-        // Each future holds only references until it runs; it clones the (cheap, shared) results
-        // when it starts and hands back just its own pipes' results.
         let total = item_values.len();
-        // Items are started lazily, `concurrency` at a time, and their outcomes folded in as they
-        // finish (in order), so nothing per item is held beyond its own results.
+        // Items start lazily, `concurrency` at a time; each clones the (cheap, shared) results
+        // when it starts and hands back only its own pipes' results, and outcomes are folded in
+        // as they finish (in order), so nothing per item outlives it.
         let (stop, item_values) = (&stop, &item_values);
         let starts = (0..total).map(|index| {
             let item = &item_values[index];
