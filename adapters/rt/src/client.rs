@@ -105,6 +105,21 @@ impl RtClient {
         }
     }
 
+    /// GETs `path` and returns the body of a 200; any other status is an error naming `what`
+    /// (e.g. `GET /queue/:id`).
+    pub(crate) async fn get_ok(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        what: &str,
+    ) -> Result<Value> {
+        let reply = self.send(Method::GET, path, query, None).await?;
+        if reply.status != 200 {
+            return Err(error_for(what, &reply));
+        }
+        Ok(reply.body)
+    }
+
     async fn send_once(
         &self,
         method: &Method,

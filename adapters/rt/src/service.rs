@@ -131,23 +131,15 @@ impl RtService {
         {
             return Ok(Some(name));
         }
-        let reply = self
+        let queue = self
             .client
-            .send(
-                Method::GET,
+            .get_ok(
                 &format!("/queue/{}", segment(queue_id)?),
                 &[],
-                None,
+                "GET /queue/:id",
             )
             .await?;
-        if reply.status != 200 {
-            return Err(error_for("GET /queue/:id", &reply));
-        }
-        let name = reply
-            .body
-            .get("Name")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let name = queue.get("Name").and_then(Value::as_str).map(str::to_owned);
         if let (Some(name), Ok(mut cache)) = (&name, self.queue_names.lock()) {
             cache.insert(queue_id.to_owned(), name.clone());
         }
@@ -164,12 +156,11 @@ impl RtService {
                 ("per_page", PAGE.to_string()),
                 ("page", page.to_string()),
             ];
-            let reply = self.client.send(Method::GET, &path, &query, None).await?;
-            if reply.status != 200 {
-                return Err(error_for("GET /ticket/:id/history", &reply));
-            }
-            let items = reply
-                .body
+            let page_body = self
+                .client
+                .get_ok(&path, &query, "GET /ticket/:id/history")
+                .await?;
+            let items = page_body
                 .get("items")
                 .and_then(Value::as_array)
                 .cloned()
@@ -193,20 +184,15 @@ impl RtService {
                     .unwrap_or_default()
                     .to_owned();
                 let query = [("fields", "ContentType,Content,Subject".to_owned())];
-                let reply = self
+                let attachments = self
                     .client
-                    .send(
-                        Method::GET,
+                    .get_ok(
                         &format!("/transaction/{}/attachments", segment(&tid)?),
                         &query,
-                        None,
+                        "GET /transaction/:id/attachments",
                     )
                     .await?;
-                if reply.status != 200 {
-                    return Err(error_for("GET /transaction/:id/attachments", &reply));
-                }
-                let parts = reply
-                    .body
+                let parts = attachments
                     .get("items")
                     .and_then(Value::as_array)
                     .cloned()
@@ -558,11 +544,6 @@ impl TicketSystemService for RtService {
     }
 
     async fn healthcheck(&self) -> Result<()> {
-        let reply = self.client.send(Method::GET, "/rt", &[], None).await?;
-        if reply.status == 200 {
-            Ok(())
-        } else {
-            Err(error_for("GET /rt", &reply))
-        }
+        self.client.get_ok("/rt", &[], "GET /rt").await.map(|_| ())
     }
 }
