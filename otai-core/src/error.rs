@@ -185,6 +185,16 @@ impl Error {
     }
 }
 
+/// The last line of a multi-line message, trimmed: parsers that echo the input with a caret
+/// (cron, regex) say what is wrong there.
+///
+/// ```
+/// assert_eq!(otai_core::error::last_line("regex parse error:\n  (\n  ^\nerror: unclosed group"), "error: unclosed group");
+/// ```
+pub fn last_line(message: &str) -> &str {
+    message.lines().last().unwrap_or_default().trim()
+}
+
 /// A serde error message in words people use: Rust type names (`usize`, `f64`, `struct Root`)
 /// become what they mean.
 ///

@@ -38,9 +38,10 @@ impl Trigger {
                     .map_err(|e| {
                         // The parser's message repeats the expression over several lines; its
                         // last line says what is wrong.
-                        let text = e.to_string();
-                        let reason = text.lines().last().unwrap_or_default().trim().to_owned();
-                        format!("invalid cron expression `{expr}` (minute hour day month weekday): {reason}")
+                        format!(
+                            "invalid cron expression `{expr}` (minute hour day month weekday): {}",
+                            crate::error::last_line(&e.to_string())
+                        )
                     })
             }
             (None, None) => Ok(Self::Once),

@@ -77,34 +77,28 @@ const FIELDS: [&str; 14] = [
     "custom_fields",
 ];
 
-fn convert<T: Serialize>(value: &T) -> Jinja {
-    template_value(value)
-}
-
 fn optional<T: Serialize>(value: Option<&T>) -> Option<Jinja> {
-    value.map(convert)
+    value.map(template_value)
 }
 
 /// Field `name` of ticket `t` as a template value, as its JSON has it (absent → `None`).
 fn field(t: &UnifiedTicket, name: &str) -> Option<Jinja> {
-    {
-        match name {
-            "id" => t.id.as_deref().map(Jinja::from),
-            "number" => t.number.as_deref().map(Jinja::from),
-            "subject" => t.subject.as_deref().map(Jinja::from),
-            "body" => t.body.as_deref().map(Jinja::from),
-            "queue" => optional(t.queue.as_ref()),
-            "priority" => optional(t.priority.as_ref()),
-            "state" => optional(t.state.as_ref()),
-            "type" => optional(t.ticket_type.as_ref()),
-            "owner" => optional(t.owner.as_ref()),
-            "customer" => optional(t.customer.as_ref()),
-            "created" => optional(t.created.as_ref()),
-            "updated" => optional(t.updated.as_ref()),
-            "notes" => (!t.notes.is_empty()).then(|| convert(&t.notes)),
-            "custom_fields" => (!t.custom_fields.is_empty()).then(|| convert(&t.custom_fields)),
-            _ => None,
-        }
+    match name {
+        "id" => t.id.as_deref().map(Jinja::from),
+        "number" => t.number.as_deref().map(Jinja::from),
+        "subject" => t.subject.as_deref().map(Jinja::from),
+        "body" => t.body.as_deref().map(Jinja::from),
+        "queue" => optional(t.queue.as_ref()),
+        "priority" => optional(t.priority.as_ref()),
+        "state" => optional(t.state.as_ref()),
+        "type" => optional(t.ticket_type.as_ref()),
+        "owner" => optional(t.owner.as_ref()),
+        "customer" => optional(t.customer.as_ref()),
+        "created" => optional(t.created.as_ref()),
+        "updated" => optional(t.updated.as_ref()),
+        "notes" => (!t.notes.is_empty()).then(|| template_value(&t.notes)),
+        "custom_fields" => (!t.custom_fields.is_empty()).then(|| template_value(&t.custom_fields)),
+        _ => None,
     }
 }
 

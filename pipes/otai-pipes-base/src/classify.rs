@@ -77,11 +77,7 @@ impl RuleClassifier {
                                     format!("rules[{i}].patterns"),
                                     format!(
                                         "invalid regex `{p}`: {}",
-                                        e.to_string()
-                                            .lines()
-                                            .last()
-                                            .unwrap_or_default()
-                                            .trim()
+                                        otai_core::error::last_line(&e.to_string())
                                             .trim_start_matches("error: ")
                                     ),
                                 )
