@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use otai_core::Registry;
-use otai_core::pipeline::{LoadOptions, load_str};
+use otai_pipeline::Registry;
+use otai_pipeline::{LoadOptions, load_str};
 use otai_core::registry::BuildContext;
 use serde_json::json;
 

@@ -6,17 +6,17 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use otai_core::Registry;
-use otai_core::pipeline::{LoadOptions, load_str, ticket_value};
 use otai_core::registry::BuildContext;
 use otai_otobo_znuny::mapping::{ValueMaps, ticket_to_unified};
 use otai_otobo_znuny::wire::TicketGetReply;
+use otai_pipeline::Registry;
+use otai_pipeline::{LoadOptions, load_str, ticket_value};
 use serde_json::{Value, json};
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 const FIXTURE: &str =
-    include_str!("../../adapters/otobo-znuny/tests/fixtures/rest/ticket-get-full.json");
+    include_str!("../../adapters/otai-otobo-znuny/tests/fixtures/rest/ticket-get-full.json");
 
 /// The params of the triage's update pipe, rendered against one ticket.
 const PIPELINE: &str = r#"

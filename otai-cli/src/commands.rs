@@ -2,8 +2,9 @@
 
 use std::process::ExitCode;
 
-use otai_core::pipeline::{ConfigErrors, Engine, LoadOptions, RunReport, Secrets, load_file};
-use otai_core::{Error, Registry};
+use otai_core::Error;
+use otai_pipeline::Registry;
+use otai_pipeline::{ConfigErrors, Engine, LoadOptions, RunReport, Secrets, load_file};
 use serde_json::{Map, Value};
 
 use crate::args::{Command, ConfigArgs, RenderArgs, RunArgs, ValidateArgs};

@@ -22,14 +22,14 @@ mod tickets;
 use std::process::ExitCode;
 
 use clap::Parser;
-use otai_core::Registry;
+use otai_pipeline::Registry;
 
 /// A registry with every adapter and built-in pipe of otai.
 pub fn default_registry() -> Registry {
     let mut registry = Registry::new();
-    otai_local::register(&mut registry);
-    otai_otobo_znuny::register(&mut registry);
-    otai_rt::register(&mut registry);
+    otai_local::register(registry.services_mut());
+    otai_otobo_znuny::register(registry.services_mut());
+    otai_rt::register(registry.services_mut());
     otai_pipes_base::register(&mut registry);
     registry
 }

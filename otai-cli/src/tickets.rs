@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use otai_core::{Kwargs, Registry, UnifiedTicket};
+use otai_core::{Kwargs, UnifiedTicket};
+use otai_pipeline::Registry;
 use serde_json::Value;
 
 use crate::args::{TicketFields, TicketOperation, TicketsArgs};

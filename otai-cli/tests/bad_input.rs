@@ -3,8 +3,8 @@
 
 use assert_cmd::Command;
 use otai_core::TicketSystemService;
-use otai_core::pipeline::{LoadOptions, load_str};
 use otai_core::registry::BuildContext;
+use otai_pipeline::{LoadOptions, load_str};
 use serde_json::{Value, json};
 
 /// What is fed in.
@@ -417,11 +417,11 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
     ]
 }
 
-fn registry() -> otai_core::Registry {
+fn registry() -> otai_pipeline::Registry {
     otai_cli::default_registry()
 }
 
-fn load(text: &str) -> Result<otai_core::pipeline::Engine, String> {
+fn load(text: &str) -> Result<otai_pipeline::Engine, String> {
     load_str(
         "otai.yml",
         text,

@@ -2,7 +2,7 @@
 //!
 //! The heart of otai: one model of tickets and notes that every helpdesk adapter speaks, the
 //! [`TicketSystemService`] contract adapters implement, the [`Error`] type callers branch on, and
-//! the [`Registry`] that turns a YAML `use:` name into a running service.
+//! the [`ServiceRegistry`] that turns a YAML `use:` name into a running service.
 //!
 //! ```
 //! use otai_core::{TicketSearchCriteria, UnifiedEntity};
@@ -27,7 +27,6 @@
 pub mod error;
 pub mod kwargs;
 pub mod model;
-pub mod pipeline;
 pub mod registry;
 pub mod service;
 #[cfg(feature = "testkit")]
@@ -38,5 +37,5 @@ pub use kwargs::Kwargs;
 pub use model::{
     TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket, lenient_id::LenientId,
 };
-pub use registry::Registry;
+pub use registry::ServiceRegistry;
 pub use service::{TicketSystemService, TicketSystemServiceExt};

@@ -1,7 +1,7 @@
 //! The registry: how a YAML `use:` name becomes a running service.
 //!
-//! Each adapter crate exports `register(&mut Registry)`, which registers its service under one or
-//! more names. The pipeline layer adds pipes to the same registry.
+//! Each adapter crate exports `register(&mut ServiceRegistry)`, which registers its service under
+//! one or more names. The pipeline crate keeps pipes in a registry of its own beside this one.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,6 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::pipeline::PipeSpec;
 use crate::{Error, Result, TicketSystemService};
 
 /// What a factory may need besides its params.
@@ -103,23 +102,21 @@ struct ServiceEntry {
     factory: Arc<dyn ServiceFactory>,
 }
 
-/// Known services (and, through the pipeline layer, pipes) by `use:` name.
+/// Known services by `use:` name.
 #[derive(Clone, Default)]
-pub struct Registry {
+pub struct ServiceRegistry {
     services: BTreeMap<String, ServiceEntry>,
-    pipes: BTreeMap<String, PipeSpec>,
 }
 
-impl std::fmt::Debug for Registry {
+impl std::fmt::Debug for ServiceRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry")
+        f.debug_struct("ServiceRegistry")
             .field("services", &self.services.keys().collect::<Vec<_>>())
-            .field("pipes", &self.pipes.keys().collect::<Vec<_>>())
             .finish()
     }
 }
 
-impl Registry {
+impl ServiceRegistry {
     /// An empty registry.
     pub fn new() -> Self {
         Self::default()
@@ -186,42 +183,6 @@ impl Registry {
         self.service_entry(name)?.factory.build(params, ctx)
     }
 
-    /// Registers a pipe under `names` (short names and Open Ticket AI names alike).
-    pub fn register_pipe(&mut self, names: &[&str], spec: PipeSpec) {
-        for name in names {
-            self.pipes.insert((*name).to_owned(), spec.clone());
-        }
-    }
-
-    /// The pipe registered as `name`, or an error listing close names.
-    pub fn pipe(&self, name: &str) -> Result<&PipeSpec> {
-        self.pipes.get(name).ok_or_else(|| {
-            let all = self.pipe_names_with_engine();
-            let close = closest_names(name, all.iter().map(String::as_str));
-            let short: Vec<String> = all.iter().filter(|n| !n.contains(':')).cloned().collect();
-            let mut message = unknown_name_message("pipe", name, short.iter());
-            if !close.is_empty() && !message.contains("did you mean") {
-                let hint = format!("`{name}`; did you mean {}?", quote_list(&close));
-                message = message.replacen(&format!("`{name}`"), &hint, 1);
-            }
-            Error::config("use", message)
-        })
-    }
-
-    /// Every registered pipe name with its description.
-    pub fn pipe_names(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pipes
-            .iter()
-            .map(|(name, spec)| (name.as_str(), spec.description))
-    }
-
-    fn pipe_names_with_engine(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.pipes.keys().cloned().collect();
-        names.push("foreach".into());
-        names.sort();
-        names
-    }
-
     fn service_entry(&self, name: &str) -> Result<&ServiceEntry> {
         self.services.get(name).ok_or_else(|| {
             Error::config(
@@ -270,7 +231,8 @@ pub fn closest_names<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Ve
     scored.into_iter().take(3).map(|(_, k)| k).collect()
 }
 
-fn quote_list(names: &[&str]) -> String {
+/// `a` or `b` or `c`: names quoted for a message.
+pub fn quote_list(names: &[&str]) -> String {
     names
         .iter()
         .map(|n| format!("`{n}`"))

@@ -135,9 +135,9 @@ fn bad_timestamps_are_rejected_with_the_value() {
 }
 
 #[test]
-fn criteria_parse_from_open_ticket_ai_style_yaml() -> TestResult {
+fn criteria_parse_from_open_ticket_ai_style_values() -> TestResult {
     let criteria: TicketSearchCriteria =
-        serde_yaml::from_str("queue:\n  id: '5'\nlimit: 20\nstate: open\n")?;
+        serde_json::from_value(json!({"queue": {"id": "5"}, "limit": 20, "state": "open"}))?;
     assert_eq!(criteria.queue, Some(UnifiedEntity::by_id("5")));
     assert_eq!(criteria.state, Some(UnifiedEntity::by_name("open")));
     assert_eq!(criteria.limit, Some(20));

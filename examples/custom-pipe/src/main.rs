@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use otai_core::pipeline::{Pipe, PipeContext, PipeSpec};
 use otai_core::{Error, Result};
+use otai_pipeline::{Pipe, PipeContext, PipeSpec};
 use serde_json::{Value, json};
 
 /// Creates a ticket from `ticket_payload` through the pipe's service, in queue `Raw` for customer

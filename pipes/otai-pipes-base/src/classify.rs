@@ -3,8 +3,8 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use otai_core::pipeline::{Pipe, PipeContext, PipeSpec, TemplateValue, params, template_value};
 use otai_core::{Error, Result};
+use otai_pipeline::{Pipe, PipeContext, PipeSpec, TemplateValue, params, template_value};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -228,7 +228,7 @@ impl Pipe for Classify {
     }
 }
 
-pub(crate) fn register(registry: &mut otai_core::Registry) {
+pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
     registry.register_pipe(
         &["classify", "base:ClassificationPipe"],
         PipeSpec::new(

@@ -20,7 +20,7 @@ mod values;
 pub use classify::{Classification, Classifier, Rule, RuleClassifier};
 
 /// Registers every built-in pipe.
-pub fn register(registry: &mut otai_core::Registry) {
+pub fn register(registry: &mut otai_pipeline::Registry) {
     tickets::register(registry);
     values::register(registry);
     classify::register(registry);

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use otai_core::pipeline::{
+use otai_core::{Error, Kwargs, Result};
+use otai_pipeline::{
     Pipe, PipeContext, PipeSpec, TemplateValue, optional_ticket_value, template_value,
     ticket_value, tickets_value,
 };
-use otai_core::{Error, Kwargs, Result};
 use serde_json::{Value, json};
 
 /// Which service method a ticket pipe calls.
@@ -140,7 +140,7 @@ fn spec(description: &'static str, op: Op) -> PipeSpec {
 }
 
 /// Registers the ticket pipes under their short, Open Ticket AI and qualified names.
-pub(crate) fn register(registry: &mut otai_core::Registry) {
+pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
     let pipes: [(&[&str], &'static str, Op); 6] = [
         (
             &[

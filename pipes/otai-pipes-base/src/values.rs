@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use otai_core::pipeline::{Pipe, PipeContext, PipeSpec, params};
 use otai_core::{Error, Result};
+use otai_pipeline::{Pipe, PipeContext, PipeSpec, params};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -75,7 +75,7 @@ impl Pipe for Log {
     }
 }
 
-pub(crate) fn register(registry: &mut otai_core::Registry) {
+pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
     registry.register_pipe(
         &["expression", "base:ExpressionPipe"],
         PipeSpec::new("evaluate `value` (a template) to a value", || {

@@ -1,14 +1,14 @@
 //! Every YAML example in docs/configuration.md loads and validates.
 
-use otai_core::pipeline::{LoadOptions, load_str};
 use otai_core::registry::BuildContext;
+use otai_pipeline::{LoadOptions, load_str};
 
 #[test]
 fn every_configuration_example_validates() -> Result<(), Box<dyn std::error::Error>> {
     let doc = include_str!("../../../docs/configuration.md");
-    let mut registry = otai_core::Registry::new();
-    otai_local::register(&mut registry);
-    otai_otobo_znuny::register(&mut registry);
+    let mut registry = otai_pipeline::Registry::new();
+    otai_local::register(registry.services_mut());
+    otai_otobo_znuny::register(registry.services_mut());
     otai_pipes_base::register(&mut registry);
     let mut options = LoadOptions::default();
     options.validate_only = true;
@@ -21,7 +21,7 @@ fn every_configuration_example_validates() -> Result<(), Box<dyn std::error::Err
     let secrets = tempfile::tempdir()?;
     let file = secrets.path().join("secrets.yml");
     std::fs::write(&file, "OTOBO_PASSWORD: example\n")?;
-    options.secrets = otai_core::pipeline::Secrets::from_file(&file)?;
+    options.secrets = otai_pipeline::Secrets::from_file(&file)?;
     for (i, block) in blocks.iter().enumerate() {
         let result = load_str(
             &format!("example {}", i + 1),
@@ -49,8 +49,8 @@ async fn the_ticket_pipes_example_runs() -> Result<(), Box<dyn std::error::Error
         .find(|b| b.contains("id: again"))
         .and_then(|b| b.split("```").next())
         .ok_or("example missing")?;
-    let mut registry = otai_core::Registry::new();
-    otai_local::register(&mut registry);
+    let mut registry = otai_pipeline::Registry::new();
+    otai_local::register(registry.services_mut());
     otai_pipes_base::register(&mut registry);
     let engine = load_str(
         "example",
@@ -76,7 +76,7 @@ async fn the_value_pipes_example_runs() -> Result<(), Box<dyn std::error::Error>
         .find(|b| b.contains("id: label"))
         .and_then(|b| b.split("```").next())
         .ok_or("example missing")?;
-    let mut registry = otai_core::Registry::new();
+    let mut registry = otai_pipeline::Registry::new();
     otai_pipes_base::register(&mut registry);
     let engine = load_str(
         "example",

@@ -4,11 +4,12 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use otai_core::pipeline::{Engine, LoadOptions, RunReport, load_str};
 use otai_core::registry::BuildContext;
-use otai_core::{Registry, TicketSystemService, UnifiedTicket};
+use otai_core::{TicketSystemService, UnifiedTicket};
 use otai_otobo_znuny::OtoboService;
 use otai_otobo_znuny::fake::{FakeOptions, FakeOtobo, Latency};
+use otai_pipeline::Registry;
+use otai_pipeline::{Engine, LoadOptions, RunReport, load_str};
 use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -44,7 +45,7 @@ pipelines:
 
 fn engine(text: &str) -> Result<Engine, String> {
     let mut registry = Registry::new();
-    otai_otobo_znuny::register(&mut registry);
+    otai_otobo_znuny::register(registry.services_mut());
     otai_pipes_base::register(&mut registry);
     load_str(
         "otai.yml",

@@ -4,19 +4,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use otai_core::Registry;
-use otai_core::pipeline::{
+use otai_core::registry::BuildContext;
+use otai_pipeline::Registry;
+use otai_pipeline::{
     Engine, LoadOptions, Pipe, PipeContext, PipeSpec, PipeStatus, Secrets, load_file, load_str,
 };
-use otai_core::registry::BuildContext;
 use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn registry() -> Registry {
     let mut registry = Registry::new();
-    otai_local::register(&mut registry);
-    otai_otobo_znuny::register(&mut registry);
+    otai_local::register(registry.services_mut());
+    otai_otobo_znuny::register(registry.services_mut());
     otai_pipes_base::register(&mut registry);
     registry
 }
@@ -336,7 +336,7 @@ async fn interval_triggers_repeat_and_stop_on_shutdown() -> TestResult {
     let text = "pipelines:\n  tick:\n    trigger: {every: 1m}\n    pipes:\n      - id: e\n        use: expression\n        params: {value: '{{ context.n }}'}\n";
     let engine = load(text, &registry())?;
     let runs = AtomicUsize::new(0);
-    let on_report = |r: &otai_core::pipeline::RunReport| {
+    let on_report = |r: &otai_pipeline::RunReport| {
         assert!(r.succeeded);
         runs.fetch_add(1, Ordering::SeqCst);
     };

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{Error, Result};
+use otai_core::{Error, Result};
 
 /// A whole configuration file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -157,10 +157,10 @@ pub fn parse(file: &str, text: &str) -> Result<Config> {
     };
     let root: Root = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let line = super::lines::LineIndex::new(text).line_of_path(&path);
+        let line = crate::lines::LineIndex::new(text).line_of_path(&path);
         Error::config(
             format!("{file}:{line}: {path}"),
-            crate::error::plain_serde_message(&e.into_inner().to_string()),
+            otai_core::error::plain_serde_message(&e.into_inner().to_string()),
         )
     })?;
     let services = match root.services {

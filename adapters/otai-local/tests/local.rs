@@ -5,7 +5,8 @@ use std::sync::Arc;
 use otai_core::registry::BuildContext;
 use otai_core::testkit::{ConformanceProfile, run_conformance};
 use otai_core::{
-    Error, Registry, TicketSystemService, TicketSystemServiceExt, UnifiedEntity, UnifiedTicket,
+    Error, ServiceRegistry, TicketSystemService, TicketSystemServiceExt, UnifiedEntity,
+    UnifiedTicket,
 };
 use otai_local::LocalStore;
 use serde_json::{Value, json};
@@ -190,7 +191,7 @@ async fn registry_builds_a_seeded_store_once() -> TestResult {
         "- subject: Printer on fire\n  queue: Raw\n  body: It burns.\n  notes:\n    - body: seen\n      internal: true\n\
          - subject: Mouse broken\n  queue: Raw\n  custom_fields: {Building: B2}\n  created: 2026-01-02 03:04:05\n",
     )?;
-    let mut registry = Registry::new();
+    let mut registry = ServiceRegistry::new();
     otai_local::register(&mut registry);
     let params = json!({"path": "store.sqlite3", "seed": "seed.yml"});
     let ctx = BuildContext::new(dir.path());
@@ -208,7 +209,7 @@ async fn registry_builds_a_seeded_store_once() -> TestResult {
 
 #[test]
 fn bad_params_and_seed_files_are_config_errors() {
-    let mut registry = Registry::new();
+    let mut registry = ServiceRegistry::new();
     otai_local::register(&mut registry);
     let err = registry
         .validate_service("local", &json!({"pth": "x"}))

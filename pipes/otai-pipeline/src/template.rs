@@ -6,7 +6,7 @@ use minijinja::value::Value as Jinja;
 use minijinja::{Environment, State, UndefinedBehavior};
 use serde_json::Value;
 
-use crate::{Error, Result};
+use otai_core::{Error, Result};
 
 /// The most output one template may produce, in bytes.
 const MAX_OUTPUT: usize = 1 << 20;

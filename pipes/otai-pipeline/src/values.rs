@@ -13,13 +13,13 @@ use minijinja::Value as Jinja;
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 use serde::Serialize;
 
-use crate::UnifiedTicket;
+use otai_core::UnifiedTicket;
 
 /// A ticket as a template value, shared without copying.
 ///
 /// ```
 /// use otai_core::UnifiedTicket;
-/// use otai_core::pipeline::ticket_value;
+/// use otai_pipeline::ticket_value;
 ///
 /// let value = ticket_value(UnifiedTicket::new().id("7").subject("Printer on fire"));
 /// assert_eq!(value.get_attr("subject").unwrap().as_str(), Some("Printer on fire"));
@@ -177,8 +177,8 @@ impl Object for TicketList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::parse_timestamp;
-    use crate::{UnifiedEntity, UnifiedNote};
+    use otai_core::model::parse_timestamp;
+    use otai_core::{UnifiedEntity, UnifiedNote};
     use serde_json::json;
 
     fn full() -> UnifiedTicket {

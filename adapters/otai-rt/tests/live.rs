@@ -199,7 +199,7 @@ async fn native_ticketsql_and_bad_queries() -> TestResult {
 
 #[tokio::test]
 async fn the_quickstart_triage_pipeline_runs_against_real_rt() -> TestResult {
-    use otai_core::pipeline::{LoadOptions, load_str};
+    use otai_pipeline::{LoadOptions, load_str};
     let Some((url, token)) = live() else {
         return Ok(());
     };
@@ -253,8 +253,8 @@ pipelines:
         params: {{queue: General, subject_contains: '{tag}'}}
 "
     );
-    let mut registry = otai_core::Registry::new();
-    otai_rt::register(&mut registry);
+    let mut registry = otai_pipeline::Registry::new();
+    otai_rt::register(registry.services_mut());
     otai_pipes_base::register(&mut registry);
     let engine = load_str(
         "rt.yml",

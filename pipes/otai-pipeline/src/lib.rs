@@ -24,11 +24,15 @@
 //! Load with [`load_file`] (every problem is reported at once, with file, line and path), then
 //! [`Engine::run`] a pipeline or [`Engine::run_forever`] on the triggers.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod config;
 mod engine;
 mod lines;
 mod load;
 mod pipe;
+mod registry;
 mod secrets;
 mod template;
 mod trigger;
@@ -38,6 +42,7 @@ pub use config::{Config, OnError, PipeDef, PipelineDef, ServiceDef, TriggerDef, 
 pub use engine::{Engine, PipeReport, PipeStatus, Progress, RunReport};
 pub use load::{ConfigErrors, LoadOptions, load_file, load_str};
 pub use pipe::{Pipe, PipeContext, PipeSpec, RunStats, params};
+pub use registry::Registry;
 pub use secrets::Secrets;
 pub use trigger::Trigger;
 pub use values::{optional_ticket_value, template_value, ticket_value, tickets_value};

@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
-use crate::{Error, Result};
+use otai_core::{Error, Result};
 
 /// Where secrets come from, and every value handed out (to redact them from output).
 #[derive(Clone, Default)]

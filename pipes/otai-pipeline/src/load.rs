@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::config::{self, Config, OnError, PipeDef};
-use super::engine::{CompiledPipe, CompiledPipeline, Engine, Step};
-use super::lines::LineIndex;
-use super::secrets::Secrets;
-use super::template::Templates;
-use super::trigger::Trigger;
-use crate::registry::BuildContext;
-use crate::{Error, Registry, TicketSystemService};
+use crate::Registry;
+use crate::config::{self, Config, OnError, PipeDef};
+use crate::engine::{CompiledPipe, CompiledPipeline, Engine, Step};
+use crate::lines::LineIndex;
+use crate::secrets::Secrets;
+use crate::template::Templates;
+use crate::trigger::Trigger;
+use otai_core::registry::BuildContext;
+use otai_core::{Error, TicketSystemService};
 
 /// A secret's error without its own location: the param that asked for it is the place.
 fn secret_message(e: Error) -> String {
@@ -175,9 +176,10 @@ impl Loader<'_> {
                 self.error(&id, &path, format!("duplicate service id `{id}`"));
                 continue;
             }
-            if !self.registry.has_service(&service.use_name) {
+            if !self.registry.services().has_service(&service.use_name) {
                 let e = self
                     .registry
+                    .services()
                     .validate_service(&service.use_name, &Value::Null)
                     .err();
                 let message = e.map(|e| match e {
@@ -198,10 +200,12 @@ impl Loader<'_> {
             };
             let result = if validate_only {
                 self.registry
+                    .services()
                     .validate_service(&service.use_name, &params)
                     .map(|()| None)
             } else {
                 self.registry
+                    .services()
                     .build_service(&service.use_name, &params, ctx)
                     .map(Some)
             };
@@ -217,7 +221,7 @@ impl Loader<'_> {
                     built.insert(id, None);
                 }
                 Err(e) => {
-                    self.error(&id, &path, crate::error::report(&e));
+                    self.error(&id, &path, otai_core::error::report(&e));
                     built.insert(id, None);
                 }
             }
@@ -341,7 +345,7 @@ impl Loader<'_> {
                     self.error(
                         &def.id,
                         &format!("{path}.service"),
-                        crate::registry::unknown_name_message("service", name, known.iter()),
+                        otai_core::registry::unknown_name_message("service", name, known.iter()),
                     );
                     None
                 }

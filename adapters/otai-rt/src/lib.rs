@@ -28,7 +28,7 @@ pub use config::{RtConfig, RtMapping};
 pub use service::RtService;
 
 /// Registers the adapter as `rt`.
-pub fn register(registry: &mut otai_core::Registry) {
+pub fn register(registry: &mut otai_core::ServiceRegistry) {
     registry.register_service::<RtConfig>(
         &["rt", "otai:RTTicketSystemService"],
         "Request Tracker 5 (REST 2)",

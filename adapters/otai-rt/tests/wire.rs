@@ -1,6 +1,6 @@
 //! RT's quirks against a mock server.
 
-use otai_core::{Error, Registry, TicketSystemService};
+use otai_core::{Error, ServiceRegistry, TicketSystemService};
 use otai_rt::{RtConfig, RtService};
 use serde_json::{Map, Value, json};
 use wiremock::matchers::{header, method, path, query_param};
@@ -217,7 +217,7 @@ async fn unknown_arguments_and_unmapped_priorities_are_rejected_before_sending()
 
 #[test]
 fn config_is_checked_and_secrets_stay_hidden() {
-    let mut registry = Registry::new();
+    let mut registry = ServiceRegistry::new();
     otai_rt::register(&mut registry);
     let check = |params: Value| {
         registry

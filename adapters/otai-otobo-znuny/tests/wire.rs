@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use otai_core::{Error, Registry, TicketSystemService, TicketSystemServiceExt, UnifiedEntity};
+use otai_core::{
+    Error, ServiceRegistry, TicketSystemService, TicketSystemServiceExt, UnifiedEntity,
+};
 use otai_otobo_znuny::config::MappingConfig;
 use otai_otobo_znuny::{AuthMode, Operation, OtoboConfig, OtoboService, RoutePreset};
 use serde_json::{Map, Value, json};
@@ -647,7 +649,7 @@ async fn an_unreachable_server_is_a_transient_transport_error_without_secrets() 
 
 #[test]
 fn registry_names_and_config_errors() {
-    let mut registry = Registry::new();
+    let mut registry = ServiceRegistry::new();
     otai_otobo_znuny::register(&mut registry);
     assert!(registry.has_service("otobo-znuny:OTOBOZnunyTicketSystemService"));
     let check = |params: Value| {

@@ -40,7 +40,7 @@ pub use routes::{Operation, Route, RoutePreset};
 pub use service::OtoboService;
 
 /// Registers the adapter as `otobo-znuny` and `otobo-znuny:OTOBOZnunyTicketSystemService`.
-pub fn register(registry: &mut otai_core::Registry) {
+pub fn register(registry: &mut otai_core::ServiceRegistry) {
     registry.register_service::<OtoboConfig>(
         &["otobo-znuny", "otobo-znuny:OTOBOZnunyTicketSystemService"],
         "OTOBO / Znuny GenericTicketConnector",

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::Value;
 
-use super::config::TriggerDef;
+use crate::config::TriggerDef;
 
 /// A parsed trigger.
 #[derive(Debug, Clone)]
@@ -40,7 +40,7 @@ impl Trigger {
                         // last line says what is wrong.
                         format!(
                             "invalid cron expression `{expr}` (minute hour day month weekday): {}",
-                            crate::error::last_line(&e.to_string())
+                            otai_core::error::last_line(&e.to_string())
                         )
                     })
             }

@@ -7,14 +7,14 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::{Error, Result, TicketSystemService};
+use otai_core::{Error, Result, TicketSystemService};
 
 /// One step of a pipeline. It gets its rendered params and returns its result data, which later
 /// pipes read as `pipes.<id>`.
 ///
 /// ```
 /// use async_trait::async_trait;
-/// use otai_core::pipeline::{Pipe, PipeContext};
+/// use otai_pipeline::{Pipe, PipeContext};
 /// use serde_json::Value;
 ///
 /// struct Shout;
@@ -35,9 +35,9 @@ pub trait Pipe: Send + Sync {
     /// Runs the pipe and returns its result as later templates see it. The engine calls this;
     /// the default converts [`Pipe::run`]'s JSON. Pipes with large results (ticket lists)
     /// override it to hand over typed values that are never copied into maps, such as
-    /// [`tickets_value`](super::tickets_value).
+    /// [`tickets_value`](crate::tickets_value).
     async fn run_value(&self, ctx: &PipeContext, params: Value) -> Result<minijinja::Value> {
-        Ok(super::template::jinja(&self.run(ctx, params).await?))
+        Ok(crate::template::jinja(&self.run(ctx, params).await?))
     }
 }
 
@@ -185,7 +185,7 @@ impl PipeSpec {
 
 /// Reads a JSON value into `T` for pipe `pipe`; errors name the param path.
 pub fn params<T: serde::de::DeserializeOwned>(pipe: &str, value: Value) -> Result<T> {
-    crate::kwargs::deserialize_tracked(value).map_err(|e| {
+    otai_core::kwargs::deserialize_tracked(value).map_err(|e| {
         let path = e.path().to_string();
         Error::config(
             format!(
@@ -196,7 +196,7 @@ pub fn params<T: serde::de::DeserializeOwned>(pipe: &str, value: Value) -> Resul
                     format!(".{path}")
                 }
             ),
-            crate::error::plain_serde_message(&e.into_inner().to_string()),
+            otai_core::error::plain_serde_message(&e.into_inner().to_string()),
         )
     })
 }

@@ -50,7 +50,7 @@ pub use config::LocalConfig;
 pub use store::LocalStore;
 
 /// Registers the local store as `local` (and `otai:LocalTicketSystemService`).
-pub fn register(registry: &mut otai_core::Registry) {
+pub fn register(registry: &mut otai_core::ServiceRegistry) {
     registry.register_service::<LocalConfig>(
         &["local", "otai:LocalTicketSystemService"],
         "embedded SQLite ticket store",

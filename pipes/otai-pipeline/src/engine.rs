@@ -8,14 +8,14 @@ use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::config::OnError;
-use super::pipe::{Pipe, PipeContext, RunStats};
-use super::secrets::Secrets;
-use super::template::{Param, Templates, jinja, scope};
-use super::trigger::Trigger;
-use crate::{Error, Result, TicketSystemService};
+use crate::config::OnError;
+use crate::pipe::{Pipe, PipeContext, RunStats};
+use crate::secrets::Secrets;
+use crate::template::{Param, Templates, jinja, scope};
+use crate::trigger::Trigger;
 use minijinja::Value as Jinja;
 use minijinja::value::ValueKind;
+use otai_core::{Error, Result, TicketSystemService};
 
 /// What a compiled pipe does.
 pub(crate) enum Step {
@@ -292,7 +292,7 @@ impl Engine {
             let known: Vec<String> = self.pipelines.iter().map(|p| p.id.clone()).collect();
             Error::config(
                 "--pipeline",
-                crate::registry::unknown_name_message("pipeline", id, known.iter()),
+                otai_core::registry::unknown_name_message("pipeline", id, known.iter()),
             )
         })
     }
@@ -329,7 +329,7 @@ impl Engine {
                     }),
                     Err(e) => {
                         state.stats.failed();
-                        let message = self.secrets.redact(&crate::error::report(&e));
+                        let message = self.secrets.redact(&otai_core::error::report(&e));
                         tracing::warn!(pipe = %name, error = %message, "pipe failed");
                         reports.push(PipeReport {
                             id: name,
