@@ -10,9 +10,8 @@
 //! let criteria = TicketSearchCriteria::new()
 //!     .queue(UnifiedEntity::by_name("Raw"))
 //!     .limit(20);
-//! let kwargs = criteria.to_kwargs();
-//! assert_eq!(kwargs["queue"]["name"], "Raw");
-//! assert_eq!(kwargs["limit"], 20);
+//! let request = otai_core::request::SearchRequest::new(criteria);
+//! assert_eq!(request.criteria.limit, Some(20));
 //! ```
 //!
 //! ## Features
@@ -28,6 +27,7 @@ pub mod error;
 pub mod kwargs;
 pub mod model;
 pub mod registry;
+pub mod request;
 pub mod service;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -38,4 +38,7 @@ pub use model::{
     TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket, lenient_id::LenientId,
 };
 pub use registry::ServiceRegistry;
+pub use request::{
+    CreateRequest, GetRequest, NoteRequest, SearchRequest, TicketId, UpdateRequest,
+};
 pub use service::{TicketSystemService, TicketSystemServiceExt};

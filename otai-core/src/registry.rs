@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::request::NativeKeys;
 use crate::{Error, Result, TicketSystemService};
 
 /// What a factory may need besides its params.
@@ -40,6 +41,10 @@ impl BuildContext {
 
 /// A service's typed configuration: deserialized from the YAML `params`, then built.
 pub trait ServiceConfig: DeserializeOwned + Send + Sync + 'static {
+    /// The native keys the built service accepts (the same as its
+    /// [`TicketSystemService::native_keys`]), so configs are checked without building it.
+    const NATIVE_KEYS: &'static NativeKeys = &NativeKeys::NONE;
+
     /// Checks what serde cannot (combinations, ranges), without side effects: no files written,
     /// no network. Errors name the param.
     fn check(&self) -> Result<()> {
@@ -56,6 +61,10 @@ pub trait ServiceFactory: Send + Sync {
     fn validate(&self, params: &Value) -> Result<()>;
     /// Builds a service from `params`.
     fn build(&self, params: &Value, ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>>;
+    /// The native keys the built service accepts.
+    fn native_keys(&self) -> &'static NativeKeys {
+        &NativeKeys::NONE
+    }
 }
 
 /// The [`ServiceFactory`] of a [`ServiceConfig`] type.
@@ -70,6 +79,10 @@ impl<C: ServiceConfig> ServiceFactory for ConfigFactory<C> {
         let config = parse_params::<C>(params)?;
         config.check()?;
         config.build(ctx)
+    }
+
+    fn native_keys(&self) -> &'static NativeKeys {
+        C::NATIVE_KEYS
     }
 }
 
@@ -166,6 +179,13 @@ impl ServiceRegistry {
     /// The canonical name of the service registered as `name`.
     pub fn canonical_service(&self, name: &str) -> Option<&str> {
         self.services.get(name).map(|e| e.canonical.as_str())
+    }
+
+    /// The canonical name and native keys of the service registered as `name`.
+    pub fn native_keys(&self, name: &str) -> Option<(&str, &'static NativeKeys)> {
+        self.services
+            .get(name)
+            .map(|e| (e.canonical.as_str(), e.factory.native_keys()))
     }
 
     /// Checks `params` for the service `name` without side effects.

@@ -1,16 +1,18 @@
 //! The contract every helpdesk adapter implements.
 
 use async_trait::async_trait;
-use serde_json::Value;
 
-use crate::kwargs::{self, Kwargs};
-use crate::{Result, TicketSearchCriteria, UnifiedNote, UnifiedTicket};
+use crate::kwargs::Kwargs;
+use crate::request::{
+    CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, TicketId, UpdateRequest,
+};
+use crate::{Result, UnifiedTicket};
 
 /// A helpdesk, seen through the unified model.
 ///
-/// Every method takes keyword arguments ([`Kwargs`], usually rendered from YAML; see
-/// [`crate::kwargs`] for the unified keys) and returns unified models. Keys an adapter does not
-/// know as unified go to the helpdesk's native API where that makes sense.
+/// Every method takes a typed request ([`crate::request`]) and returns unified models. Callers
+/// holding keyword arguments (YAML, the command line) use [`TicketSystemServiceExt`]'s `*_kw`
+/// methods, which parse them once against the adapter's [`native_keys`](Self::native_keys).
 ///
 /// # Contract
 /// - `find_tickets` returns matches in the helpdesk's order, honouring `limit` and `offset`.
@@ -19,7 +21,7 @@ use crate::{Result, TicketSearchCriteria, UnifiedNote, UnifiedTicket};
 ///   tell the two apart, when the caller may not see it). It never returns [`Error::NotFound`].
 /// - `create_ticket` returns the new ticket as the helpdesk stored it.
 /// - `update_ticket` and `add_note` fail with [`Error::NotFound`] for a missing ticket. They return
-///   the ticket as it stands after the change: re-read from the helpdesk, unless the caller passes
+///   the ticket as it stands after the change: re-read from the helpdesk, unless the request says
 ///   `reread: false`, in which case the adapter returns what it knows without another request
 ///   (at least `id`, plus the fields it changed).
 /// - Bad arguments fail with [`Error::InvalidInput`] naming the key.
@@ -33,7 +35,7 @@ use crate::{Result, TicketSearchCriteria, UnifiedNote, UnifiedTicket};
 /// ```
 /// use std::sync::Mutex;
 /// use async_trait::async_trait;
-/// use otai_core::kwargs::{self, Kwargs};
+/// use otai_core::request::{CreateRequest, GetRequest, NoteRequest, SearchRequest, UpdateRequest};
 /// use otai_core::{Error, Result, TicketSystemService, TicketSystemServiceExt, UnifiedTicket};
 ///
 /// #[derive(Default)]
@@ -42,33 +44,32 @@ use crate::{Result, TicketSearchCriteria, UnifiedNote, UnifiedTicket};
 /// #[async_trait]
 /// impl TicketSystemService for VecStore {
 ///     fn kind(&self) -> &'static str { "vec" }
-///     async fn find_tickets(&self, kw: Kwargs) -> Result<Vec<UnifiedTicket>> {
-///         let criteria = kwargs::parse_search(kw)?.unified;
+///     async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>> {
 ///         let all = self.0.lock().map_err(|_| Error::unsupported("vec", "poisoned"))?;
-///         Ok(all.iter().take(criteria.limit.unwrap_or(usize::MAX)).cloned().collect())
+///         let limit = request.criteria.limit.unwrap_or(usize::MAX);
+///         Ok(all.iter().take(limit).cloned().collect())
 ///     }
-///     async fn get_ticket(&self, kw: Kwargs) -> Result<Option<UnifiedTicket>> {
-///         let id = kwargs::parse_get(kw)?.ticket_id;
+///     async fn get_ticket(&self, request: GetRequest) -> Result<Option<UnifiedTicket>> {
 ///         let all = self.0.lock().map_err(|_| Error::unsupported("vec", "poisoned"))?;
-///         Ok(all.iter().find(|t| t.id == id).cloned())
+///         Ok(all.iter().find(|t| t.id.as_deref() == Some(request.ticket_id.as_str())).cloned())
 ///     }
-///     async fn create_ticket(&self, kw: Kwargs) -> Result<UnifiedTicket> {
+///     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
 ///         let mut all = self.0.lock().map_err(|_| Error::unsupported("vec", "poisoned"))?;
-///         let ticket = kwargs::parse_create(kw)?.unified.id((all.len() + 1).to_string());
+///         let ticket = request.ticket.id((all.len() + 1).to_string());
 ///         all.push(ticket.clone());
 ///         Ok(ticket)
 ///     }
-///     async fn update_ticket(&self, _kw: Kwargs) -> Result<UnifiedTicket> {
+///     async fn update_ticket(&self, _request: UpdateRequest) -> Result<UnifiedTicket> {
 ///         Err(Error::unsupported("vec", "update_ticket"))
 ///     }
-///     async fn add_note(&self, _kw: Kwargs) -> Result<UnifiedTicket> {
+///     async fn add_note(&self, _request: NoteRequest) -> Result<UnifiedTicket> {
 ///         Err(Error::unsupported("vec", "add_note"))
 ///     }
 /// }
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = VecStore::default();
-/// let created = store.create(&UnifiedTicket::new().subject("Printer on fire")).await?;
+/// let created = store.create_ticket(UnifiedTicket::new().subject("Printer on fire").into()).await?;
 /// let found = store.get_ticket_by_id("1").await?;
 /// assert_eq!(found, Some(created));
 /// # Ok::<(), Error>(())
@@ -79,28 +80,35 @@ pub trait TicketSystemService: Send + Sync {
     /// A short name of the adapter (`local`, `otobo-znuny`, `rt`), for messages and logs.
     fn kind(&self) -> &'static str;
 
-    /// Tickets matching the criteria in `kwargs`.
-    async fn find_tickets(&self, kwargs: Kwargs) -> Result<Vec<UnifiedTicket>>;
+    /// The native keys this adapter accepts besides the unified ones, per operation. The
+    /// default: none.
+    fn native_keys(&self) -> &'static NativeKeys {
+        &NativeKeys::NONE
+    }
 
-    /// The first ticket matching the criteria in `kwargs`, if any.
+    /// Tickets matching the request.
+    async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>>;
+
+    /// The first ticket matching the request, if any.
     ///
     /// The default asks `find_tickets` for one ticket.
-    async fn find_first_ticket(&self, mut kwargs: Kwargs) -> Result<Option<UnifiedTicket>> {
-        kwargs.insert("limit".into(), Value::from(1));
-        Ok(self.find_tickets(kwargs).await?.into_iter().next())
+    async fn find_first_ticket(&self, mut request: SearchRequest) -> Result<Option<UnifiedTicket>> {
+        request.criteria.limit = Some(1);
+        Ok(self.find_tickets(request).await?.into_iter().next())
     }
 
     /// One ticket with its notes and custom fields; `None` when it does not exist.
-    async fn get_ticket(&self, kwargs: Kwargs) -> Result<Option<UnifiedTicket>>;
+    async fn get_ticket(&self, request: GetRequest) -> Result<Option<UnifiedTicket>>;
 
     /// Creates a ticket (its `body` becomes the first note) and returns it.
-    async fn create_ticket(&self, kwargs: Kwargs) -> Result<UnifiedTicket>;
+    async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket>;
 
-    /// Changes the fields given in `kwargs` and returns the ticket after the change.
-    async fn update_ticket(&self, kwargs: Kwargs) -> Result<UnifiedTicket>;
+    /// Changes the fields set in the request (and adds its note) and returns the ticket after
+    /// the change.
+    async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket>;
 
     /// Adds a note (internal unless `internal: false`) and returns the ticket after the change.
-    async fn add_note(&self, kwargs: Kwargs) -> Result<UnifiedTicket>;
+    async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket>;
 
     /// Checks that the helpdesk answers and accepts the credentials. The default does nothing.
     async fn healthcheck(&self) -> Result<()> {
@@ -111,59 +119,51 @@ pub trait TicketSystemService: Send + Sync {
 /// Compile-time check that the trait stays object safe.
 const _: Option<&dyn TicketSystemService> = None;
 
-/// Typed helpers on top of the kwargs methods, for every [`TicketSystemService`].
+/// Helpers on top of the typed methods, for every [`TicketSystemService`]: calls from keyword
+/// arguments (parsed once against the adapter's native keys), and by ticket ID.
 #[async_trait]
 pub trait TicketSystemServiceExt: TicketSystemService {
-    /// `find_tickets` with typed criteria.
-    async fn find_tickets_by(&self, criteria: &TicketSearchCriteria) -> Result<Vec<UnifiedTicket>> {
-        self.find_tickets(criteria.to_kwargs()).await
+    /// `find_tickets` from kwargs.
+    async fn find_tickets_kw(&self, kwargs: Kwargs) -> Result<Vec<UnifiedTicket>> {
+        let request = SearchRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+        self.find_tickets(request).await
     }
 
-    /// `find_first_ticket` with typed criteria.
-    async fn find_first_ticket_by(
-        &self,
-        criteria: &TicketSearchCriteria,
-    ) -> Result<Option<UnifiedTicket>> {
-        self.find_first_ticket(criteria.to_kwargs()).await
+    /// `find_first_ticket` from kwargs.
+    async fn find_first_ticket_kw(&self, kwargs: Kwargs) -> Result<Option<UnifiedTicket>> {
+        let request = SearchRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+        self.find_first_ticket(request).await
     }
 
-    /// `get_ticket` by ID.
+    /// `get_ticket` from kwargs.
+    async fn get_ticket_kw(&self, kwargs: Kwargs) -> Result<Option<UnifiedTicket>> {
+        let request = GetRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+        self.get_ticket(request).await
+    }
+
+    /// `create_ticket` from kwargs.
+    async fn create_ticket_kw(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
+        let request = CreateRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+        self.create_ticket(request).await
+    }
+
+    /// `update_ticket` from kwargs.
+    async fn update_ticket_kw(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
+        let request = UpdateRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+        self.update_ticket(request).await
+    }
+
+    /// `add_note` from kwargs.
+    async fn add_note_kw(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
+        let request = NoteRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+        self.add_note(request).await
+    }
+
+    /// `get_ticket` by ID (an invalid ID is an [`Error::InvalidInput`](crate::Error::InvalidInput)).
     async fn get_ticket_by_id(&self, id: &str) -> Result<Option<UnifiedTicket>> {
-        self.get_ticket(id_kwargs(id)).await
-    }
-
-    /// `create_ticket` from a typed ticket (`id`, `number`, `created`, `updated`, `notes` are
-    /// ignored).
-    async fn create(&self, ticket: &UnifiedTicket) -> Result<UnifiedTicket> {
-        self.create_ticket(ticket_fields(ticket)).await
-    }
-
-    /// `update_ticket`: sets every field that is set in `changes`.
-    async fn update(&self, id: &str, changes: &UnifiedTicket) -> Result<UnifiedTicket> {
-        let mut kw = ticket_fields(changes);
-        kw.extend(id_kwargs(id));
-        self.update_ticket(kw).await
-    }
-
-    /// `add_note` from a typed note (`id`, `author`, `created` are ignored).
-    async fn note(&self, id: &str, note: &UnifiedNote) -> Result<UnifiedTicket> {
-        let mut kw = kwargs::to_kwargs(note);
-        kw.retain(|k, _| kwargs::NOTE_KEYS.contains(&k.as_str()));
-        kw.extend(id_kwargs(id));
-        self.add_note(kw).await
+        let id: TicketId = id.parse()?;
+        self.get_ticket(GetRequest::new(id)).await
     }
 }
 
 impl<T: TicketSystemService + ?Sized> TicketSystemServiceExt for T {}
-
-fn id_kwargs(id: &str) -> Kwargs {
-    let mut kw = Kwargs::new();
-    kw.insert("ticket_id".into(), Value::from(id));
-    kw
-}
-
-fn ticket_fields(ticket: &UnifiedTicket) -> Kwargs {
-    let mut kw = kwargs::to_kwargs(ticket);
-    kw.retain(|k, _| kwargs::TICKET_KEYS.contains(&k.as_str()));
-    kw
-}

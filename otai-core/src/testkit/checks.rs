@@ -5,7 +5,9 @@ use serde_json::{Value, json};
 
 use super::{ConformanceProfile, ConformanceReport};
 use crate::kwargs::Kwargs;
-use crate::{Error, TicketSystemService, UnifiedEntity, UnifiedNote, UnifiedTicket};
+use crate::{
+    Error, TicketSystemService, TicketSystemServiceExt, UnifiedEntity, UnifiedNote, UnifiedTicket,
+};
 
 type Check = Result<(), String>;
 
@@ -106,7 +108,7 @@ impl Kit<'_> {
         }
         let ticket = self
             .service
-            .create_ticket(kw)
+            .create_ticket_kw(kw)
             .await
             .map_err(|e| e.to_string())?;
         expect_eq(
@@ -132,7 +134,7 @@ impl Kit<'_> {
         optional(&mut kw, "type", &p.ticket_type);
         let ticket = self
             .service
-            .create_ticket(kw)
+            .create_ticket_kw(kw)
             .await
             .map_err(|e| e.to_string())?;
         ticket
@@ -142,7 +144,7 @@ impl Kit<'_> {
 
     async fn get(&self, id: &str) -> Result<UnifiedTicket, String> {
         self.service
-            .get_ticket(kwargs(json!({ "ticket_id": id }))?)
+            .get_ticket_kw(kwargs(json!({ "ticket_id": id }))?)
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("get_ticket({id}) returned None for an existing ticket"))
@@ -196,7 +198,7 @@ impl Kit<'_> {
             .or_insert_with(|| Value::from(self.profile.tag.clone()));
         let found = self
             .service
-            .find_tickets(kw.clone())
+            .find_tickets_kw(kw.clone())
             .await
             .map_err(|e| e.to_string())?;
         let mut got: Vec<String> = found.iter().filter_map(|t| t.id.clone()).collect();
@@ -247,17 +249,17 @@ impl Kit<'_> {
         };
         let first = self
             .service
-            .find_tickets(page(0)?)
+            .find_tickets_kw(page(0)?)
             .await
             .map_err(|e| e.to_string())?;
         let second = self
             .service
-            .find_tickets(page(1)?)
+            .find_tickets_kw(page(1)?)
             .await
             .map_err(|e| e.to_string())?;
         let third = self
             .service
-            .find_tickets(page(2)?)
+            .find_tickets_kw(page(2)?)
             .await
             .map_err(|e| e.to_string())?;
         if first.len() != 1 || second.len() != 1 || !third.is_empty() {
@@ -282,7 +284,7 @@ impl Kit<'_> {
         let tag = &self.profile.tag;
         let hit = self
             .service
-            .find_first_ticket(kwargs(json!({"subject_contains": tag}))?)
+            .find_first_ticket_kw(kwargs(json!({"subject_contains": tag}))?)
             .await
             .map_err(|e| e.to_string())?;
         let id = hit
@@ -295,7 +297,7 @@ impl Kit<'_> {
         }
         let none = self
             .service
-            .find_first_ticket(kwargs(
+            .find_first_ticket_kw(kwargs(
                 json!({"subject_contains": format!("{tag}nomatch")}),
             )?)
             .await
@@ -321,7 +323,7 @@ impl Kit<'_> {
         }
         let returned = self
             .service
-            .update_ticket(kw)
+            .update_ticket_kw(kw)
             .await
             .map_err(|e| e.to_string())?;
         for (what, t) in [("returned", returned), ("re-read", self.get(id).await?)] {
@@ -343,7 +345,7 @@ impl Kit<'_> {
         let kw = kwargs(json!({"ticket_id": id, "subject": subject, "reread": false}))?;
         let t = self
             .service
-            .update_ticket(kw)
+            .update_ticket_kw(kw)
             .await
             .map_err(|e| e.to_string())?;
         expect_eq("id", t.id.as_deref(), Some(id))?;
@@ -361,7 +363,7 @@ impl Kit<'_> {
             kwargs(json!({"ticket_id": id, "subject": "triage", "body": "triaged: hardware"}))?;
         let t = self
             .service
-            .add_note(internal)
+            .add_note_kw(internal)
             .await
             .map_err(|e| e.to_string())?;
         expect_eq("id", t.id.as_deref(), Some(id))?;
@@ -370,7 +372,7 @@ impl Kit<'_> {
             "content_type": "text/html", "internal": false
         }))?;
         self.service
-            .add_note(visible)
+            .add_note_kw(visible)
             .await
             .map_err(|e| e.to_string())?;
         let t = self.get(id).await?;
@@ -409,7 +411,7 @@ impl Kit<'_> {
             "note": {"subject": "triage", "body": "moved with this note"},
         }))?;
         self.service
-            .update_ticket(kw)
+            .update_ticket_kw(kw)
             .await
             .map_err(|e| e.to_string())?;
         let t = self.get(id).await?;
@@ -436,7 +438,7 @@ impl Kit<'_> {
     async fn get_missing(&self) -> Check {
         match self
             .service
-            .get_ticket(kwargs(json!({"ticket_id": MISSING}))?)
+            .get_ticket_kw(kwargs(json!({"ticket_id": MISSING}))?)
             .await
         {
             Ok(None) => Ok(()),
@@ -448,10 +450,10 @@ impl Kit<'_> {
     async fn change_missing(&self, note: bool) -> Check {
         let result = if note {
             let kw = kwargs(json!({"ticket_id": MISSING, "body": "hello"}))?;
-            self.service.add_note(kw).await
+            self.service.add_note_kw(kw).await
         } else {
             let kw = kwargs(json!({"ticket_id": MISSING, "subject": "x"}))?;
-            self.service.update_ticket(kw).await
+            self.service.update_ticket_kw(kw).await
         };
         match result {
             Err(Error::NotFound { .. }) => Ok(()),
@@ -466,7 +468,7 @@ impl Kit<'_> {
     async fn invalid_input(&self, id: &str) -> Check {
         let empty_note = self
             .service
-            .add_note(kwargs(json!({"ticket_id": id, "body": " "}))?)
+            .add_note_kw(kwargs(json!({"ticket_id": id, "body": " "}))?)
             .await;
         expect_invalid(
             "add_note with an empty body",
@@ -475,14 +477,14 @@ impl Kit<'_> {
         )?;
         let bad_limit = self
             .service
-            .find_tickets(kwargs(json!({"limit": "many"}))?)
+            .find_tickets_kw(kwargs(json!({"limit": "many"}))?)
             .await;
         expect_invalid(
             "find_tickets with limit \"many\"",
             bad_limit.map(|_| ()),
             "limit",
         )?;
-        let no_id = self.service.get_ticket(Kwargs::new()).await;
+        let no_id = self.service.get_ticket_kw(Kwargs::new()).await;
         expect_invalid(
             "get_ticket without ticket_id",
             no_id.map(|_| ()),

@@ -1,0 +1,278 @@
+//! Typed requests: what each [`TicketSystemService`](crate::TicketSystemService) method receives.
+//!
+//! Keyword arguments ([`Kwargs`], usually rendered from YAML) are parsed once, here, into these
+//! types; adapters never parse kwargs themselves. Rust callers build the requests directly:
+//!
+//! ```
+//! use otai_core::request::{SearchRequest, UpdateRequest};
+//! use otai_core::{TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket};
+//!
+//! let search = SearchRequest::new(TicketSearchCriteria::new().queue(UnifiedEntity::by_name("Raw")));
+//! let update = UpdateRequest::new("7".parse()?, UnifiedTicket::new().queue(UnifiedEntity::by_name("Support")))
+//!     .note(UnifiedNote::new("triage", "moved by otai"))
+//!     .reread(false);
+//! assert!(!update.reread);
+//! # Ok::<(), otai_core::Error>(())
+//! ```
+//!
+//! # Keys
+//! | method | unified keys |
+//! |---|---|
+//! | `find_tickets`, `find_first_ticket` | the fields of [`TicketSearchCriteria`] (`queue`, `state`, `limit`, …), `all` |
+//! | `get_ticket` | `ticket_id` (alias `id`) |
+//! | `create_ticket` | [`TICKET_KEYS`] |
+//! | `update_ticket` | `ticket_id`, `reread`, `note`, plus [`TICKET_KEYS`] except `body` |
+//! | `add_note` | `ticket_id`, `reread`, plus [`NOTE_KEYS`] |
+//!
+//! Any other key must be one of the adapter's declared [`NativeKeys`] for that operation, or it
+//! is refused with a suggestion ("unknown key `queu`; did you mean `queue`?"). `native: {…}`
+//! passes a map verbatim to the helpdesk, for callers who know better. A search with no filter
+//! must say `all: true`: a misspelt filter never widens a search to every ticket.
+
+mod id;
+mod native;
+mod parse;
+
+pub use id::{MAX_TICKET_ID_LEN, TicketId};
+pub use native::{NativeKey, NativeKeys, NativeKind, Operation};
+pub use parse::{RequestErrors, check_kwargs};
+
+use crate::kwargs::Kwargs;
+use crate::{TicketSearchCriteria, UnifiedNote, UnifiedTicket};
+
+/// Unified keys of `create_ticket` / `update_ticket`.
+pub const TICKET_KEYS: &[&str] = &[
+    "subject",
+    "body",
+    "queue",
+    "priority",
+    "state",
+    "type",
+    "owner",
+    "customer",
+    "custom_fields",
+];
+
+/// Unified keys of a note (`add_note`, and the `note` of `update_ticket`).
+pub const NOTE_KEYS: &[&str] = &["subject", "body", "content_type", "internal"];
+
+/// The key that passes a map of native arguments verbatim, unchecked.
+pub const NATIVE_KEY: &str = "native";
+
+/// `find_tickets` / `find_first_ticket`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct SearchRequest {
+    /// The unified criteria.
+    pub criteria: TicketSearchCriteria,
+    /// Set when the caller means a search without any filter.
+    pub all: bool,
+    /// Native arguments for the helpdesk's API (declared keys, or given under `native:`).
+    pub native: Kwargs,
+}
+
+impl SearchRequest {
+    /// A search by `criteria`.
+    pub fn new(criteria: TicketSearchCriteria) -> Self {
+        Self {
+            criteria,
+            ..Self::default()
+        }
+    }
+
+    /// A search for every ticket (`all: true`), within `limit` and `offset`.
+    pub fn all() -> Self {
+        Self {
+            all: true,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a native argument, passed verbatim.
+    pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.native.insert(key.into(), value.into());
+        self
+    }
+
+    /// Parses kwargs for an adapter that declares `native` keys (`adapter` names it in errors).
+    pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
+        parse::search(kwargs, adapter, native).map_err(Into::into)
+    }
+}
+
+impl From<TicketSearchCriteria> for SearchRequest {
+    fn from(criteria: TicketSearchCriteria) -> Self {
+        Self::new(criteria)
+    }
+}
+
+/// `get_ticket`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetRequest {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Native arguments.
+    pub native: Kwargs,
+}
+
+impl GetRequest {
+    /// Reads ticket `ticket_id`.
+    pub fn new(ticket_id: TicketId) -> Self {
+        Self {
+            ticket_id,
+            native: Kwargs::new(),
+        }
+    }
+
+    /// Adds a native argument, passed verbatim.
+    pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.native.insert(key.into(), value.into());
+        self
+    }
+
+    /// Parses kwargs (see [`SearchRequest::from_kwargs`]).
+    pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
+        parse::get(kwargs, adapter, native).map_err(Into::into)
+    }
+}
+
+impl From<TicketId> for GetRequest {
+    fn from(id: TicketId) -> Self {
+        Self::new(id)
+    }
+}
+
+/// `create_ticket`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateRequest {
+    /// The new ticket (`id`, `number`, `created`, `updated` and `notes` are ignored; the body
+    /// becomes the first note).
+    pub ticket: UnifiedTicket,
+    /// Native arguments.
+    pub native: Kwargs,
+}
+
+impl CreateRequest {
+    /// Creates `ticket`.
+    pub fn new(ticket: UnifiedTicket) -> Self {
+        Self {
+            ticket,
+            native: Kwargs::new(),
+        }
+    }
+
+    /// Adds a native argument, passed verbatim.
+    pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.native.insert(key.into(), value.into());
+        self
+    }
+
+    /// Parses kwargs (see [`SearchRequest::from_kwargs`]).
+    pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
+        parse::create(kwargs, adapter, native).map_err(Into::into)
+    }
+}
+
+impl From<UnifiedTicket> for CreateRequest {
+    fn from(ticket: UnifiedTicket) -> Self {
+        Self::new(ticket)
+    }
+}
+
+/// `update_ticket`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateRequest {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// The fields to set (every field that is set; `body` cannot change).
+    pub changes: UnifiedTicket,
+    /// A note added in the same change.
+    pub note: Option<UnifiedNote>,
+    /// Whether to return the ticket re-read from the helpdesk (default) or only what the call
+    /// itself knows (`id` plus the changed fields), saving a request.
+    pub reread: bool,
+    /// Native arguments.
+    pub native: Kwargs,
+}
+
+impl UpdateRequest {
+    /// Sets `changes` on ticket `ticket_id`.
+    pub fn new(ticket_id: TicketId, changes: UnifiedTicket) -> Self {
+        Self {
+            ticket_id,
+            changes,
+            note: None,
+            reread: true,
+            native: Kwargs::new(),
+        }
+    }
+
+    /// Adds `note` with the change.
+    pub fn note(mut self, note: UnifiedNote) -> Self {
+        self.note = Some(note);
+        self
+    }
+
+    /// Whether to re-read the ticket after the change (default `true`).
+    pub fn reread(mut self, reread: bool) -> Self {
+        self.reread = reread;
+        self
+    }
+
+    /// Adds a native argument, passed verbatim.
+    pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.native.insert(key.into(), value.into());
+        self
+    }
+
+    /// Parses kwargs (see [`SearchRequest::from_kwargs`]).
+    pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
+        parse::update(kwargs, adapter, native).map_err(Into::into)
+    }
+}
+
+/// `add_note`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct NoteRequest {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// The note (`id`, `author`, `created` are ignored).
+    pub note: UnifiedNote,
+    /// See [`UpdateRequest::reread`].
+    pub reread: bool,
+    /// Native arguments.
+    pub native: Kwargs,
+}
+
+impl NoteRequest {
+    /// Adds `note` to ticket `ticket_id`.
+    pub fn new(ticket_id: TicketId, note: UnifiedNote) -> Self {
+        Self {
+            ticket_id,
+            note,
+            reread: true,
+            native: Kwargs::new(),
+        }
+    }
+
+    /// Whether to re-read the ticket after the change (default `true`).
+    pub fn reread(mut self, reread: bool) -> Self {
+        self.reread = reread;
+        self
+    }
+
+    /// Adds a native argument, passed verbatim.
+    pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.native.insert(key.into(), value.into());
+        self
+    }
+
+    /// Parses kwargs (see [`SearchRequest::from_kwargs`]).
+    pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
+        parse::note(kwargs, adapter, native).map_err(Into::into)
+    }
+}

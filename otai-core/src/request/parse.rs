@@ -1,0 +1,472 @@
+//! Kwargs → typed requests: the one place where keyword arguments are read.
+
+use std::collections::BTreeSet;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::{
+    CreateRequest, GetRequest, NATIVE_KEY, NOTE_KEYS, NativeKeys, NoteRequest, Operation,
+    SearchRequest, TICKET_KEYS, TicketId, UpdateRequest,
+};
+use crate::kwargs::{Kwargs, describe, from_value};
+use crate::registry::{closest_names, quote_list};
+use crate::{Error, TicketSearchCriteria, UnifiedNote, UnifiedTicket};
+
+/// Every problem found in one call's kwargs, each an [`Error::InvalidInput`] naming its key.
+#[derive(Debug)]
+pub struct RequestErrors(pub Vec<Error>);
+
+impl From<RequestErrors> for Error {
+    /// One error: the only problem, or all of them in one message.
+    fn from(errors: RequestErrors) -> Self {
+        let mut all = errors.0.into_iter();
+        let Some(first) = all.next() else {
+            return Error::invalid_input("(arguments)", "invalid arguments");
+        };
+        let rest: Vec<String> = all.map(|e| e.to_string()).collect();
+        if rest.is_empty() {
+            return first;
+        }
+        match first {
+            Error::InvalidInput { field, message } => {
+                Error::invalid_input(field, format!("{message}; also {}", rest.join("; ")))
+            }
+            other => other,
+        }
+    }
+}
+
+/// The key that searches without a filter.
+const ALL_KEY: &str = "all";
+/// Search keys that are not filters.
+const NOT_FILTERS: &[&str] = &["limit", "offset", ALL_KEY];
+/// The alias of `ticket_id`.
+const ID_KEYS: &[&str] = &["ticket_id", "id"];
+/// The key that turns off the re-read after a change.
+const REREAD_KEY: &str = "reread";
+/// The note added with an update.
+const UPDATE_NOTE_KEY: &str = "note";
+
+/// The unified keys of `operation`.
+fn unified_keys(operation: Operation) -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = match operation {
+        Operation::Search => TicketSearchCriteria::KEYS.to_vec(),
+        Operation::Get => Vec::new(),
+        Operation::Create => TICKET_KEYS.to_vec(),
+        Operation::Update => TICKET_KEYS.to_vec(),
+        Operation::Note => NOTE_KEYS.to_vec(),
+    };
+    match operation {
+        Operation::Search => keys.push(ALL_KEY),
+        Operation::Create => {}
+        Operation::Get => keys.extend(ID_KEYS),
+        Operation::Update => keys.extend(ID_KEYS.iter().chain(&[REREAD_KEY, UPDATE_NOTE_KEY])),
+        Operation::Note => keys.extend(ID_KEYS.iter().chain(&[REREAD_KEY])),
+    }
+    keys
+}
+
+/// One call's kwargs, sorted into unified and native, with every problem collected.
+struct Reader {
+    unified: Kwargs,
+    native: Kwargs,
+    /// Keys whose values are known only at run time: present, but not checked.
+    deferred: BTreeSet<String>,
+    problems: Vec<Error>,
+}
+
+impl Reader {
+    fn new(
+        operation: Operation,
+        kwargs: Kwargs,
+        deferred: BTreeSet<String>,
+        adapter: &str,
+        declared: &NativeKeys,
+    ) -> Self {
+        let unified_names = unified_keys(operation);
+        let native_names = declared.of(operation);
+        let mut reader = Reader {
+            unified: Kwargs::new(),
+            native: Kwargs::new(),
+            deferred: BTreeSet::new(),
+            problems: Vec::new(),
+        };
+        let mut keys: Vec<(String, Option<Value>)> =
+            kwargs.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        keys.extend(deferred.into_iter().map(|k| (k, None)));
+        for (key, value) in keys {
+            if key == NATIVE_KEY {
+                match value {
+                    None => {
+                        reader.deferred.insert(key);
+                    }
+                    Some(Value::Object(map)) => reader.native.extend(map),
+                    Some(Value::Null) => {}
+                    Some(other) => reader.problem(
+                        NATIVE_KEY,
+                        format!(
+                            "expected a map of native arguments, got {}",
+                            describe(&other)
+                        ),
+                    ),
+                }
+            } else if unified_names.contains(&key.as_str()) {
+                match value {
+                    Some(value) => {
+                        reader.unified.insert(key, value);
+                    }
+                    None => {
+                        reader.deferred.insert(key);
+                    }
+                }
+            } else if let Some(spec) = native_names.iter().find(|n| n.name == key) {
+                match value {
+                    Some(value) => match spec.kind.check(&value) {
+                        Ok(()) => {
+                            reader.native.insert(key, value);
+                        }
+                        Err(message) => reader.problem(&key, message),
+                    },
+                    None => {
+                        reader.deferred.insert(key);
+                    }
+                }
+            } else {
+                let message = unknown_key(&key, operation, &unified_names, adapter, declared);
+                reader.problem(&key, message);
+            }
+        }
+        reader
+    }
+
+    fn problem(&mut self, field: &str, message: impl Into<String>) {
+        self.problems.push(Error::invalid_input(field, message));
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.deferred.contains(key) || self.unified.get(key).is_some_and(|v| !v.is_null())
+    }
+
+    /// Removes and reads the ticket ID (`ticket_id` or `id`).
+    fn ticket_id(&mut self) -> Option<TicketId> {
+        let given: Vec<&str> = ID_KEYS.iter().copied().filter(|k| self.has(k)).collect();
+        if given.len() > 1 {
+            self.problem("ticket_id", "give either `ticket_id` or `id`, not both");
+            return None;
+        }
+        let key = given.first().copied().unwrap_or("ticket_id");
+        if self.deferred.contains(key) {
+            return None;
+        }
+        match self.unified.remove(key) {
+            None | Some(Value::Null) => {
+                self.problem("ticket_id", "missing: which ticket?");
+                None
+            }
+            Some(value) => match TicketId::from_value(&value) {
+                Ok(id) => Some(id),
+                Err(message) => {
+                    self.problem("ticket_id", message);
+                    None
+                }
+            },
+        }
+    }
+
+    /// Removes and reads `reread` (default `true`).
+    fn reread(&mut self) -> bool {
+        match self.unified.remove(REREAD_KEY) {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(b)) => b,
+            Some(other) => {
+                self.problem(
+                    REREAD_KEY,
+                    format!("expected true or false, got {}", describe(&other)),
+                );
+                true
+            }
+        }
+    }
+
+    /// Reads the remaining unified keys into `T`, reporting every key that does not fit.
+    fn typed<T: DeserializeOwned>(&mut self, prefix: &str) -> Option<T> {
+        let map = std::mem::take(&mut self.unified);
+        if let Ok(value) = T::deserialize(&Value::Object(map.clone())) {
+            return Some(value);
+        }
+        // Slow path, only on failure: each key alone, so every bad key is named.
+        let mut any = false;
+        for (key, value) in &map {
+            let mut one = Kwargs::new();
+            one.insert(key.clone(), value.clone());
+            if let Err(Error::InvalidInput { field, message }) = from_value::<T>(Value::Object(one))
+            {
+                any = true;
+                self.problem(&format!("{prefix}{field}"), message);
+            }
+        }
+        if !any {
+            if let Err(Error::InvalidInput { field, message }) = from_value::<T>(Value::Object(map))
+            {
+                self.problem(&format!("{prefix}{field}"), message);
+            }
+        }
+        None
+    }
+
+    fn finish<T>(self, value: Option<T>) -> Result<T, RequestErrors> {
+        match value {
+            Some(value) if self.problems.is_empty() => Ok(value),
+            _ => Err(RequestErrors(self.problems)),
+        }
+    }
+}
+
+/// The message for a key that is neither unified nor declared native.
+fn unknown_key(
+    key: &str,
+    operation: Operation,
+    unified: &[&'static str],
+    adapter: &str,
+    declared: &NativeKeys,
+) -> String {
+    let native: Vec<&str> = declared.of(operation).iter().map(|k| k.name).collect();
+    let close = closest_names(key, unified.iter().chain(native.iter()).copied());
+    let escape = "pass anything else verbatim under `native:`";
+    if !close.is_empty() {
+        return format!(
+            "unknown key for {operation}; did you mean {}? ({escape})",
+            quote_list(&close)
+        );
+    }
+    let natives = if native.is_empty() {
+        format!("{adapter} declares no native keys for it")
+    } else {
+        format!("native keys of {adapter}: {}", native.join(", "))
+    };
+    format!(
+        "unknown key for {operation}; it takes {}; {natives}; {escape}",
+        unified.join(", ")
+    )
+}
+
+/// Parses `find_tickets` kwargs.
+pub(crate) fn search(
+    kwargs: Kwargs,
+    adapter: &str,
+    native: &NativeKeys,
+) -> Result<SearchRequest, RequestErrors> {
+    let reader = Reader::new(Operation::Search, kwargs, BTreeSet::new(), adapter, native);
+    read_search(reader)
+}
+
+fn read_search(mut r: Reader) -> Result<SearchRequest, RequestErrors> {
+    let all = match r.unified.remove(ALL_KEY) {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(other) => {
+            r.problem(
+                ALL_KEY,
+                format!("expected true or false, got {}", describe(&other)),
+            );
+            true
+        }
+    };
+    let filtered = TicketSearchCriteria::KEYS
+        .iter()
+        .any(|k| !NOT_FILTERS.contains(k) && r.has(k))
+        || !r.native.is_empty()
+        || r.deferred.contains(NATIVE_KEY);
+    if all && filtered {
+        r.problem(ALL_KEY, "`all: true` means no filter: remove it, or the filters");
+    } else if !all && !filtered && !r.deferred.contains(ALL_KEY) {
+        r.problem(
+            ALL_KEY,
+            "no filter: this search would return every ticket; add a filter, or `all: true` if that is meant",
+        );
+    }
+    let criteria = r.typed::<TicketSearchCriteria>("");
+    let native = std::mem::take(&mut r.native);
+    r.finish(criteria.map(|criteria| SearchRequest {
+        criteria,
+        all,
+        native,
+    }))
+}
+
+/// Parses `get_ticket` kwargs.
+pub(crate) fn get(
+    kwargs: Kwargs,
+    adapter: &str,
+    native: &NativeKeys,
+) -> Result<GetRequest, RequestErrors> {
+    read_get(Reader::new(Operation::Get, kwargs, BTreeSet::new(), adapter, native))
+}
+
+fn read_get(mut r: Reader) -> Result<GetRequest, RequestErrors> {
+    let id = r.ticket_id();
+    let native = std::mem::take(&mut r.native);
+    r.finish(id.map(|ticket_id| GetRequest { ticket_id, native }))
+}
+
+/// Parses `create_ticket` kwargs.
+pub(crate) fn create(
+    kwargs: Kwargs,
+    adapter: &str,
+    native: &NativeKeys,
+) -> Result<CreateRequest, RequestErrors> {
+    read_create(Reader::new(Operation::Create, kwargs, BTreeSet::new(), adapter, native))
+}
+
+fn read_create(mut r: Reader) -> Result<CreateRequest, RequestErrors> {
+    let subject_given = r.deferred.contains("subject");
+    let ticket = r.typed::<UnifiedTicket>("");
+    if let Some(ticket) = &ticket {
+        if !subject_given && ticket.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            r.problem("subject", "a new ticket needs a non-empty subject");
+        }
+    }
+    let native = std::mem::take(&mut r.native);
+    r.finish(ticket.map(|ticket| CreateRequest { ticket, native }))
+}
+
+/// Parses `update_ticket` kwargs.
+pub(crate) fn update(
+    kwargs: Kwargs,
+    adapter: &str,
+    native: &NativeKeys,
+) -> Result<UpdateRequest, RequestErrors> {
+    read_update(Reader::new(Operation::Update, kwargs, BTreeSet::new(), adapter, native))
+}
+
+fn read_update(mut r: Reader) -> Result<UpdateRequest, RequestErrors> {
+    let id = r.ticket_id();
+    let reread = r.reread();
+    let note = match r.unified.remove(UPDATE_NOTE_KEY) {
+        None | Some(Value::Null) => None,
+        Some(value) => update_note(&mut r, value),
+    };
+    if r.has("body") {
+        r.problem(
+            "body",
+            "the body of an existing ticket cannot be changed; add a note instead",
+        );
+    }
+    let changing = TICKET_KEYS.iter().any(|k| r.has(k))
+        || note.is_some()
+        || r.deferred.contains(UPDATE_NOTE_KEY)
+        || !r.native.is_empty()
+        || r.deferred.contains(NATIVE_KEY)
+        || r.deferred.iter().any(|k| !ID_KEYS.contains(&k.as_str()) && k != REREAD_KEY);
+    if !changing {
+        r.problem(
+            "(arguments)",
+            "nothing to change: give fields to set, a `note`, or native keys",
+        );
+    }
+    let changes = r.typed::<UnifiedTicket>("");
+    let native = std::mem::take(&mut r.native);
+    r.finish(id.zip(changes).map(|(ticket_id, changes)| UpdateRequest {
+        ticket_id,
+        changes,
+        note,
+        reread,
+        native,
+    }))
+}
+
+/// The `note` of an update: a map of note keys, or just the body.
+fn update_note(r: &mut Reader, value: Value) -> Option<UnifiedNote> {
+    let note = match value {
+        Value::String(body) => UnifiedNote::new("Note", body),
+        Value::Object(map) => {
+            let mut inner = Reader {
+                unified: Kwargs::new(),
+                native: Kwargs::new(),
+                deferred: BTreeSet::new(),
+                problems: Vec::new(),
+            };
+            for (key, value) in map {
+                if NOTE_KEYS.contains(&key.as_str()) {
+                    inner.unified.insert(key, value);
+                } else {
+                    let close = closest_names(&key, NOTE_KEYS.iter().copied());
+                    let hint = if close.is_empty() {
+                        format!("a note takes: {}", NOTE_KEYS.join(", "))
+                    } else {
+                        format!("did you mean {}?", quote_list(&close))
+                    };
+                    inner.problem(&format!("note.{key}"), format!("unknown note key; {hint}"));
+                }
+            }
+            let note = inner.typed::<UnifiedNote>("note.");
+            r.problems.append(&mut inner.problems);
+            note?
+        }
+        other => {
+            r.problem(
+                "note",
+                format!(
+                    "expected a map of note keys or the body text, got {}",
+                    describe(&other)
+                ),
+            );
+            return None;
+        }
+    };
+    if note.body.as_deref().is_none_or(|b| b.trim().is_empty()) {
+        r.problem("note.body", "a note needs a non-empty body");
+        return None;
+    }
+    Some(note)
+}
+
+/// Parses `add_note` kwargs.
+pub(crate) fn note(
+    kwargs: Kwargs,
+    adapter: &str,
+    native: &NativeKeys,
+) -> Result<NoteRequest, RequestErrors> {
+    read_note(Reader::new(Operation::Note, kwargs, BTreeSet::new(), adapter, native))
+}
+
+fn read_note(mut r: Reader) -> Result<NoteRequest, RequestErrors> {
+    let id = r.ticket_id();
+    let reread = r.reread();
+    let body_given = r.deferred.contains("body");
+    let note = r.typed::<UnifiedNote>("");
+    if let Some(note) = &note {
+        if !body_given && note.body.as_deref().is_none_or(|b| b.trim().is_empty()) {
+            r.problem("body", "a note needs a non-empty body");
+        }
+    }
+    let native = std::mem::take(&mut r.native);
+    r.finish(id.zip(note).map(|(ticket_id, note)| NoteRequest {
+        ticket_id,
+        note,
+        reread,
+        native,
+    }))
+}
+
+/// Checks kwargs for `operation` without building a request, for load-time validation:
+/// `deferred` names keys whose values are templates (known only at run time): they count as
+/// given and their values are not checked. Returns every problem.
+pub fn check_kwargs(
+    operation: Operation,
+    kwargs: Kwargs,
+    deferred: BTreeSet<String>,
+    adapter: &str,
+    native: &NativeKeys,
+) -> Vec<Error> {
+    let reader = Reader::new(operation, kwargs, deferred, adapter, native);
+    let result = match operation {
+        Operation::Search => read_search(reader).err(),
+        Operation::Get => read_get(reader).err(),
+        Operation::Create => read_create(reader).err(),
+        Operation::Update => read_update(reader).err(),
+        Operation::Note => read_note(reader).err(),
+    };
+    result.map(|e| e.0).unwrap_or_default()
+}
