@@ -97,9 +97,21 @@ mod tests {
 
     #[test]
     fn ids_are_text_or_whole_numbers_and_safe_in_a_path() {
-        assert_eq!(TicketId::from_value(&json!(" 7 ")).map(|i| i.0), Ok("7".into()));
-        assert_eq!(TicketId::from_value(&json!(71)).map(|i| i.0), Ok("71".into()));
-        for bad in [json!("."), json!(".."), json!("a/b"), json!("1 2"), json!("x\u{1b}")] {
+        assert_eq!(
+            TicketId::from_value(&json!(" 7 ")).map(|i| i.0),
+            Ok("7".into())
+        );
+        assert_eq!(
+            TicketId::from_value(&json!(71)).map(|i| i.0),
+            Ok("71".into())
+        );
+        for bad in [
+            json!("."),
+            json!(".."),
+            json!("a/b"),
+            json!("1 2"),
+            json!("x\u{1b}"),
+        ] {
             assert!(TicketId::from_value(&bad).is_err(), "{bad}");
         }
         assert_eq!(
