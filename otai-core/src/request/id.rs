@@ -73,8 +73,9 @@ impl std::str::FromStr for TicketId {
 }
 
 impl std::fmt::Display for TicketId {
+    /// The ID as text; honours width and alignment (`{id:<6}`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -119,5 +120,6 @@ mod tests {
             Err("expected a ticket ID (string or number), got a number".into())
         );
         assert!(TicketId::from_value(&json!("9".repeat(129))).is_err());
+        assert_eq!(format!("#{:<3}|", TicketId::from(7)), "#7  |", "width is honoured");
     }
 }
