@@ -120,6 +120,10 @@ mod tests {
             Err("expected a ticket ID (string or number), got a number".into())
         );
         assert!(TicketId::from_value(&json!("9".repeat(129))).is_err());
-        assert_eq!(format!("#{:<3}|", TicketId::from(7)), "#7  |", "width is honoured");
+        assert_eq!(
+            format!("#{:<3}|", TicketId::from(7)),
+            "#7  |",
+            "width is honoured"
+        );
     }
 }

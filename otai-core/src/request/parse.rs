@@ -30,7 +30,7 @@ impl From<RequestErrors> for Error {
         }
         match first {
             Error::InvalidInput { field, message } => {
-                Error::invalid_input(field, format!("{message}; also {}", rest.join("; ")))
+                Error::invalid_input(field, format!("{message}; also {}", rest.join("; also ")))
             }
             other => other,
         }
@@ -394,6 +394,8 @@ fn read_update(mut r: Reader) -> Result<UpdateRequest, RequestErrors> {
     let key_problems = !r.problems.is_empty();
     let id = r.ticket_id();
     let reread = r.reread();
+    // A note that is given counts as a change even when it is wrong (that is reported apart).
+    let note_given = r.has(UPDATE_NOTE_KEY);
     let note = match r.unified.remove(UPDATE_NOTE_KEY) {
         None | Some(Value::Null) => None,
         Some(value) => update_note(&mut r, value),
@@ -405,8 +407,7 @@ fn read_update(mut r: Reader) -> Result<UpdateRequest, RequestErrors> {
         );
     }
     let changing = TICKET_KEYS.iter().any(|k| r.has(k))
-        || note.is_some()
-        || r.deferred.contains(UPDATE_NOTE_KEY)
+        || note_given
         || !r.native.is_empty()
         || r.deferred.contains(NATIVE_KEY)
         || r.deferred
