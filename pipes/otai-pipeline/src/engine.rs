@@ -279,12 +279,14 @@ impl Engine {
             .iter()
             .find_map(|p| find_pipe(&p.pipes, pipe_id))
             .ok_or_else(|| Error::config("--pipe", format!("no pipe `{pipe_id}`")))?;
-        let rendered = self.templates.render(
-            &pipe.params,
-            &scope(&jinja(context), &BTreeMap::new(), None),
-        )?;
-        let text = self.secrets.redact(&rendered.to_string());
-        serde_json::from_str(&text).map_err(|e| Error::config("--pipe", e.to_string()))
+        let scope = scope(&jinja(context), &BTreeMap::new(), None);
+        match self.templates.render(&pipe.params, &scope) {
+            Ok(mut rendered) => {
+                self.secrets.redact_value(&mut rendered);
+                Ok(rendered)
+            }
+            Err(e) => Err(self.secrets.redact_error(e)),
+        }
     }
 
     fn pipeline(&self, id: &str) -> Result<&CompiledPipeline> {

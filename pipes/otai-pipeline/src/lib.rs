@@ -29,11 +29,11 @@
 
 pub mod config;
 mod engine;
-mod lines;
 mod load;
 mod pipe;
 mod registry;
 mod secrets;
+mod source;
 mod template;
 mod trigger;
 mod values;

@@ -7,22 +7,14 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::Registry;
-use crate::config::{self, Config, OnError, PipeDef};
+use crate::config::{self, Config, OnError, Origin, PipeDef};
 use crate::engine::{CompiledPipe, CompiledPipeline, Engine, Step};
-use crate::lines::LineIndex;
 use crate::secrets::Secrets;
+use crate::source::Lines;
 use crate::template::Templates;
 use crate::trigger::Trigger;
 use otai_core::registry::BuildContext;
 use otai_core::{Error, TicketSystemService};
-
-/// A secret's error without its own location: the param that asked for it is the place.
-fn secret_message(e: Error) -> String {
-    match e {
-        Error::Config { message, .. } => message,
-        other => other.to_string(),
-    }
-}
 
 /// The params `foreach` takes.
 const FOREACH_PARAMS: [&str; 4] = ["items", "concurrency", "fail_fast", "collect"];
@@ -74,13 +66,22 @@ pub fn load_file(
     registry: &Registry,
     options: &LoadOptions,
 ) -> Result<Engine, ConfigErrors> {
+    use std::io::Read;
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         ConfigErrors(vec![Error::config(
             &file,
             format!("cannot read the config file: {e}"),
         )])
-    })?;
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            // One byte more than the limit is enough for `load_str` to refuse the file.
+            f.take(config::MAX_CONFIG_BYTES as u64 + 1)
+                .read_to_string(&mut text)
+        })
+        .map_err(cannot)?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     load_str(&file, &text, &BuildContext::new(base), registry, options)
 }
@@ -93,23 +94,23 @@ pub fn load_str(
     registry: &Registry,
     options: &LoadOptions,
 ) -> Result<Engine, ConfigErrors> {
-    let config = config::parse(file, text).map_err(|e| ConfigErrors(vec![e]))?;
+    let (config, errors) = config::read(file, text);
     let mut loader = Loader {
         file,
-        lines: LineIndex::new(text),
+        lines: &config.lines,
         registry,
         secrets: &options.secrets,
-        templates: Templates::new(config.allow_env.clone()),
-        errors: Vec::new(),
+        allow_env: config.allow_env.as_deref(),
+        templates: Templates::new(config.allow_env.clone(), options.secrets.clone()),
+        errors,
     };
     let services = loader.services(&config, ctx, options.validate_only);
     let pipelines = loader.pipelines(&config, &services);
     if !loader.errors.is_empty() {
-        let secrets = options.secrets.clone();
         let errors = loader
             .errors
             .into_iter()
-            .map(|e| redact(e, &secrets))
+            .map(|e| options.secrets.redact_error(e))
             .collect();
         return Err(ConfigErrors(errors));
     }
@@ -121,37 +122,27 @@ pub fn load_str(
     ))
 }
 
-/// An error with secret values replaced by `***`.
-fn redact(error: Error, secrets: &Secrets) -> Error {
-    match error {
-        Error::Config { path, message } => Error::Config {
-            path,
-            message: secrets.redact(&message),
-        },
-        Error::Template { name, message } => Error::Template {
-            name,
-            message: secrets.redact(&message),
-        },
-        other => other,
-    }
-}
-
 struct Loader<'a> {
     file: &'a str,
-    lines: LineIndex<'a>,
+    lines: &'a Lines,
     registry: &'a Registry,
     secrets: &'a Secrets,
+    allow_env: Option<&'a [String]>,
     templates: Templates,
     errors: Vec<Error>,
 }
 
 impl Loader<'_> {
-    fn at(&self, id: &str, path: &str) -> String {
-        format!("{}:{}: {path}", self.file, self.lines.line_of_id(id))
-    }
-
-    fn error(&mut self, id: &str, path: &str, message: impl Into<String>) {
-        let at = self.at(id, path);
+    /// An error about `field` (`params.limit`, or nothing for the node itself) of the node at
+    /// `origin`, at the line of the deepest part of `field` in the file.
+    fn error(&mut self, origin: &Origin, field: &str, message: impl Into<String>) {
+        let line = self.lines.line(self.lines.find(origin.node, field));
+        let path = match (origin.path.as_str(), field) {
+            (path, "") => path.to_owned(),
+            ("", field) => field.to_owned(),
+            (path, field) => format!("{path}.{field}"),
+        };
+        let at = config::at(self.file, line, &path);
         self.errors.push(Error::config(at, message));
     }
 
@@ -168,12 +159,12 @@ impl Loader<'_> {
             } else {
                 service.id.clone()
             };
-            let path = format!("services.{id}");
+            let origin = &service.origin;
             if service.id.is_empty() {
-                self.error(&id, &path, "a service needs an `id`");
+                self.error(origin, "", "a service needs an `id`");
             }
             if built.contains_key(&id) {
-                self.error(&id, &path, format!("duplicate service id `{id}`"));
+                self.error(origin, "", format!("duplicate service id `{id}`"));
                 continue;
             }
             if !self.registry.services().has_service(&service.use_name) {
@@ -186,18 +177,18 @@ impl Loader<'_> {
                     Error::Config { message, .. } => message,
                     other => other.to_string(),
                 });
-                self.error(&id, &format!("{path}.use"), message.unwrap_or_default());
+                self.error(origin, "use", message.unwrap_or_default());
                 built.insert(id, None);
                 continue;
             }
-            let params = match self.secrets.substitute_value(&service.params) {
-                Ok(params) => params,
-                Err(e) => {
-                    self.error(&id, &format!("{path}.params"), secret_message(e));
-                    built.insert(id, None);
-                    continue;
+            let (params, problems) = self.secrets.fill(&service.params, self.allow_env);
+            if !problems.is_empty() {
+                for (param, message) in problems {
+                    self.error(origin, &format!("params.{param}"), message);
                 }
-            };
+                built.insert(id, None);
+                continue;
+            }
             let result = if validate_only {
                 self.registry
                     .services()
@@ -217,14 +208,18 @@ impl Loader<'_> {
                     path: inner,
                     message,
                 }) => {
-                    self.error(&id, &format!("{path}.{inner}"), message);
+                    self.error(origin, &inner, message);
                     built.insert(id, None);
                 }
                 Err(e) => {
-                    self.error(&id, &path, otai_core::error::report(&e));
+                    self.error(origin, "", otai_core::error::report(&e));
                     built.insert(id, None);
                 }
             }
+        }
+        // Services that could not be read were reported; pipes naming them are not wrong.
+        for id in &config.unreadable_services {
+            built.entry(id.clone()).or_insert(None);
         }
         built
     }
@@ -238,25 +233,20 @@ impl Loader<'_> {
         let mut compiled = Vec::new();
         for pipeline in &config.pipelines {
             if !seen_pipelines.insert(pipeline.id.clone()) {
-                self.error(
-                    &pipeline.id,
-                    &format!("pipelines.{}", pipeline.id),
-                    "duplicate pipeline id",
-                );
+                let message = format!("duplicate pipeline id `{}`", pipeline.id);
+                self.error(&pipeline.origin, "", message);
             }
             let trigger = match Trigger::from_def(&pipeline.trigger) {
                 Ok(t) => t,
                 Err(message) => {
-                    self.error(
-                        &pipeline.id,
-                        &format!("pipelines.{}.trigger", pipeline.id),
-                        message,
-                    );
+                    self.error(&pipeline.origin, "trigger", message);
                     Trigger::Once
                 }
             };
             let mut ids = BTreeSet::new();
             collect_ids(&pipeline.pipes, &mut ids);
+            // Pipes that could not be read were reported; references to them are not wrong.
+            ids.extend(pipeline.unreadable_pipes.iter().cloned());
             let mut defined = BTreeSet::new();
             let pipes = pipeline
                 .pipes
@@ -279,21 +269,14 @@ impl Loader<'_> {
         all_ids: &BTreeSet<String>,
         defined: &mut BTreeSet<String>,
     ) -> CompiledPipe {
-        let path = format!("pipes.{}", def.id);
+        let at = &def.origin;
         if !defined.insert(def.id.clone()) {
-            self.error(&def.id, &path, format!("duplicate pipe id `{}`", def.id));
+            self.error(at, "", format!("duplicate pipe id `{}`", def.id));
         }
         let mut template_errors = Vec::new();
-        let raw_params = match self.secrets.substitute_value(&def.params) {
-            Ok(value) => value,
-            Err(e) => {
-                self.error(&def.id, &format!("{path}.params"), secret_message(e));
-                Value::Null
-            }
-        };
         let params = self
             .templates
-            .compile(&def.id, &raw_params, &mut template_errors);
+            .compile(&def.id, &def.params, &mut template_errors);
         let condition = def.condition.as_ref().map(|c| {
             let source = if c.contains("{{") {
                 c.clone()
@@ -307,22 +290,22 @@ impl Loader<'_> {
             )
         });
         for error in template_errors {
-            match error {
-                Error::Template { name, message } => {
-                    let field = name.strip_prefix(&def.id).unwrap_or(&name);
-                    let field = if field == ".if" {
-                        field.to_owned()
-                    } else {
-                        format!(".params{field}")
-                    };
-                    self.error(
-                        &def.id,
-                        &format!("pipes.{}{field}", def.id),
-                        format!("bad template: {message}"),
-                    );
+            // Templates are named `<pipe id>.<param path>`, the condition `<pipe id>.if`.
+            let (name, message) = match error {
+                Error::Template { name, message } => (name, format!("bad template: {message}")),
+                Error::Config { path, message } => (path, message),
+                other => {
+                    self.errors.push(other);
+                    continue;
                 }
-                other => self.errors.push(other),
-            }
+            };
+            let field = name.strip_prefix(&def.id).unwrap_or(&name);
+            let field = if field == ".if" {
+                "if".to_owned()
+            } else {
+                format!("params{field}")
+            };
+            self.error(at, &field, message);
         }
         for reference in references(&def.params).into_iter().chain(
             def.condition
@@ -331,8 +314,8 @@ impl Loader<'_> {
         ) {
             if !all_ids.contains(&reference) {
                 self.error(
-                    &def.id,
-                    &format!("{path}.params"),
+                    at,
+                    "params",
                     format!("refers to pipe `{reference}`, which does not exist"),
                 );
             }
@@ -343,8 +326,8 @@ impl Loader<'_> {
                 None => {
                     let known: Vec<String> = services.keys().cloned().collect();
                     self.error(
-                        &def.id,
-                        &format!("{path}.service"),
+                        at,
+                        "service",
                         otai_core::registry::unknown_name_message("service", name, known.iter()),
                     );
                     None
@@ -355,24 +338,20 @@ impl Loader<'_> {
         };
         if def.use_name == "foreach" {
             if def.pipes.is_empty() {
-                self.error(
-                    &def.id,
-                    &format!("{path}.pipes"),
-                    "foreach needs nested `pipes:`",
-                );
+                self.error(at, "pipes", "foreach needs nested `pipes:`");
             }
             if def.params.get("items").is_none() {
                 self.error(
-                    &def.id,
-                    &format!("{path}.params.items"),
+                    at,
+                    "params.items",
                     "missing: the list to iterate, e.g. `items: '{{ pipes.fetch.tickets }}'`",
                 );
             }
             for key in def.params.as_object().into_iter().flat_map(|m| m.keys()) {
                 if !FOREACH_PARAMS.contains(&key.as_str()) {
                     self.error(
-                        &def.id,
-                        &format!("{path}.params.{key}"),
+                        at,
+                        &format!("params.{key}"),
                         format!(
                             "unknown param; `foreach` accepts: {}",
                             FOREACH_PARAMS.join(", ")
@@ -395,16 +374,12 @@ impl Loader<'_> {
             };
         }
         if !def.pipes.is_empty() {
-            self.error(
-                &def.id,
-                &format!("{path}.pipes"),
-                "only `foreach` takes nested pipes",
-            );
+            self.error(at, "pipes", "only `foreach` takes nested pipes");
         }
         let spec = match self.registry.pipe(&def.use_name) {
             Ok(spec) => spec.clone(),
             Err(Error::Config { message, .. }) => {
-                self.error(&def.id, &format!("{path}.use"), message);
+                self.error(at, "use", message);
                 return CompiledPipe {
                     id: def.id.clone(),
                     on_error: OnError::Fail,
@@ -415,7 +390,7 @@ impl Loader<'_> {
                 };
             }
             Err(e) => {
-                self.error(&def.id, &format!("{path}.use"), e.to_string());
+                self.error(at, "use", e.to_string());
                 return CompiledPipe {
                     id: def.id.clone(),
                     on_error: OnError::Fail,
@@ -432,23 +407,19 @@ impl Loader<'_> {
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default();
         if !def.params.is_null() && !def.params.is_object() {
-            self.error(&def.id, &format!("{path}.params"), "params must be a map");
+            self.error(at, "params", "params must be a map");
         }
         for required in spec.required {
             if !given.iter().any(|g| g == required) {
-                self.error(
-                    &def.id,
-                    &format!("{path}.params.{required}"),
-                    "missing required param",
-                );
+                self.error(at, &format!("params.{required}"), "missing required param");
             }
         }
         if let Some(accepted) = spec.accepted {
             for key in &given {
                 if !accepted.contains(&key.as_str()) {
                     self.error(
-                        &def.id,
-                        &format!("{path}.params.{key}"),
+                        at,
+                        &format!("params.{key}"),
                         format!(
                             "unknown param; `{}` accepts: {}",
                             def.use_name,
@@ -467,7 +438,7 @@ impl Loader<'_> {
                     services.len()
                 )
             };
-            self.error(&def.id, &format!("{path}.service"), message);
+            self.error(at, "service", message);
         }
         CompiledPipe {
             id: def.id.clone(),
@@ -527,3 +498,6 @@ fn references(value: &Value) -> BTreeSet<String> {
     }
     found
 }
+
+#[cfg(test)]
+mod tests;

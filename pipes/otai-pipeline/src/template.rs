@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use minijinja::value::Value as Jinja;
-use minijinja::{Environment, State, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, State, UndefinedBehavior};
 use serde_json::Value;
 
+use crate::secrets::{Piece, Secrets, pieces};
 use otai_core::{Error, Result};
 
 /// The most output one template may produce, in bytes.
@@ -14,14 +15,20 @@ const MAX_OUTPUT: usize = 1 << 20;
 const RESULT: &str = "__otai_value";
 /// Fuel for one render: bounds loops and recursion.
 const FUEL: u64 = 500_000;
+/// The scope variable a template with secret markers reads their values from, by name.
+const SECRETS: &str = "__otai_secrets";
 
 /// A param tree with its templates compiled.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Param {
     /// A value without templates.
     Static(Value),
-    /// A template yielding a string (mixed text), by name.
-    Text(String),
+    /// A template yielding a string (mixed text), by name, with the secrets its markers name.
+    Text(String, Vec<String>),
+    /// A string that is exactly one `${{ secrets.NAME }}`: the secret's value, by name.
+    Secret(String),
+    /// Text and secrets without template syntax, joined as they are: name and parts.
+    Joined(String, Vec<Part>),
     /// A single `{{ expr }}` yielding a native value: name and expression.
     Native(String, String),
     /// A list of params.
@@ -30,9 +37,20 @@ pub(crate) enum Param {
     Map(Vec<(String, Param)>),
 }
 
+/// A part of [`Param::Joined`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Part {
+    /// Text as written.
+    Text(String),
+    /// A secret, by name.
+    Secret(String),
+}
+
 /// The template environment of one configuration.
 pub(crate) struct Templates {
     env: Environment<'static>,
+    secrets: Secrets,
+    allow_env: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -54,15 +72,18 @@ fn single_expression(text: &str) -> Option<&str> {
 
 impl Templates {
     /// An environment with otai's globals: `env(name)` (limited to `allow_env` when given) and
-    /// `get_pipe_result(id, key)`.
-    pub(crate) fn new(allow_env: Option<Vec<String>>) -> Self {
+    /// `get_pipe_result(id, key)`. Secret markers are checked against `secrets`.
+    pub(crate) fn new(allow_env: Option<Vec<String>>, secrets: Secrets) -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
+        // Params are text, not HTML or JSON, whatever their name ends with (`body.html`).
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        let allowed = allow_env.clone();
         env.add_function(
             "env",
             move |name: String| -> Result<Jinja, minijinja::Error> {
-                if allow_env
+                if allowed
                     .as_ref()
                     .is_some_and(|allowed| !allowed.contains(&name))
                 {
@@ -93,7 +114,11 @@ impl Templates {
                 }
             },
         );
-        Self { env }
+        Self {
+            env,
+            secrets,
+            allow_env,
+        }
     }
 
     /// Compiles every template in `value`, naming them `<prefix>.<path>`. Collects syntax errors.
@@ -104,6 +129,9 @@ impl Templates {
         errors: &mut Vec<Error>,
     ) -> Param {
         match value {
+            Value::String(text) if text.contains("${{") => {
+                self.compile_with_secrets(prefix, text, errors)
+            }
             Value::String(text) if is_template(text) => {
                 if let Some(expr) = single_expression(text) {
                     // Compiled once as `{% set %}`, so rendering does not parse it again.
@@ -131,7 +159,7 @@ impl Templates {
                     };
                 }
                 match self.env.add_template_owned(prefix.to_owned(), text.clone()) {
-                    Ok(()) => Param::Text(prefix.to_owned()),
+                    Ok(()) => Param::Text(prefix.to_owned(), Vec::new()),
                     Err(e) => {
                         errors.push(Error::Template {
                             name: prefix.to_owned(),
@@ -157,11 +185,100 @@ impl Templates {
         }
     }
 
+    /// Compiles a string with secret markers: the markers become references to the secrets,
+    /// whose values are read when rendering and never parsed as template source.
+    fn compile_with_secrets(&mut self, prefix: &str, text: &str, errors: &mut Vec<Error>) -> Param {
+        let problem = |message: String| Error::Config {
+            path: prefix.to_owned(),
+            message,
+        };
+        let pieces = match pieces(text) {
+            Ok(pieces) => pieces,
+            Err(message) => {
+                errors.push(problem(message));
+                return Param::Static(Value::Null);
+            }
+        };
+        if let Some(tag) = tag_around_a_marker(&pieces) {
+            errors.push(problem(format!(
+                "a secret marker cannot be inside `{tag}`: write `${{{{ secrets.NAME }}}}` outside it"
+            )));
+            return Param::Static(Value::Null);
+        }
+        let mut names = Vec::new();
+        for piece in &pieces {
+            if let Piece::Secret(name) = piece {
+                match self.secrets.resolve(name, self.allow_env.as_deref()) {
+                    Ok(()) if !names.iter().any(|n| n == name) => names.push((*name).to_owned()),
+                    Ok(()) => {}
+                    Err(message) => errors.push(problem(message)),
+                }
+            }
+        }
+        if let [Piece::Secret(name)] = pieces.as_slice() {
+            return Param::Secret((*name).to_owned());
+        }
+        if !pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Text(t) if is_template(t)))
+        {
+            return Param::Joined(
+                prefix.to_owned(),
+                pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Text(t) => Part::Text((*t).to_owned()),
+                        Piece::Secret(n) => Part::Secret((*n).to_owned()),
+                    })
+                    .collect(),
+            );
+        }
+        let source: String = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => (*t).to_owned(),
+                Piece::Secret(n) => format!("{{{{ {SECRETS}[\"{n}\"] }}}}"),
+            })
+            .collect();
+        match self.env.add_template_owned(prefix.to_owned(), source) {
+            Ok(()) => Param::Text(prefix.to_owned(), names),
+            Err(e) => {
+                errors.push(Error::Template {
+                    name: prefix.to_owned(),
+                    message: describe(&e),
+                });
+                Param::Static(Value::Null)
+            }
+        }
+    }
+
+    /// The value of secret `secret`, for param `name`.
+    fn secret(&self, name: &str, secret: &str) -> Result<String> {
+        self.secrets.value(secret).ok_or_else(|| Error::Template {
+            name: name.to_owned(),
+            message: format!("secret `{secret}` was not loaded"),
+        })
+    }
+
+    /// `Param::Joined`'s text.
+    fn joined(&self, name: &str, parts: &[Part]) -> Result<String> {
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Secret(secret) => out.push_str(&self.secret(name, secret)?),
+            }
+        }
+        Ok(out)
+    }
+
     /// Renders a compiled param tree against `scope`.
     pub(crate) fn render(&self, param: &Param, scope: &Jinja) -> Result<Value> {
         Ok(match param {
             Param::Static(v) => v.clone(),
-            Param::Text(name) => Value::String(self.render_text(name, scope)?),
+            Param::Text(name, secrets) => Value::String(self.render_text(name, secrets, scope)?),
+            Param::Secret(secret) => Value::String(self.secret(secret, secret)?),
+            Param::Joined(name, parts) => Value::String(self.joined(name, parts)?),
             Param::Native(name, expr) => {
                 let value = self.eval_native(name, expr, scope)?;
                 serde_json::to_value(&value).map_err(|e| Error::Template {
@@ -189,7 +306,9 @@ impl Templates {
     pub(crate) fn eval(&self, param: &Param, scope: &Jinja) -> Result<Jinja> {
         Ok(match param {
             Param::Static(v) => jinja(v),
-            Param::Text(name) => Jinja::from(self.render_text(name, scope)?),
+            Param::Text(name, secrets) => Jinja::from(self.render_text(name, secrets, scope)?),
+            Param::Secret(secret) => Jinja::from(self.secret(secret, secret)?),
+            Param::Joined(name, parts) => Jinja::from(self.joined(name, parts)?),
             Param::Native(name, expr) => self.eval_native(name, expr, scope)?,
             Param::List(items) => items
                 .iter()
@@ -240,12 +359,22 @@ impl Templates {
         Ok(value)
     }
 
-    fn render_text(&self, name: &str, scope: &Jinja) -> Result<String> {
+    fn render_text(&self, name: &str, secrets: &[String], scope: &Jinja) -> Result<String> {
         let template = self.env.get_template(name).map_err(|e| Error::Template {
             name: name.to_owned(),
             message: describe(&e),
         })?;
-        let text = template.render(scope).map_err(|e| Error::Template {
+        let scope = if secrets.is_empty() {
+            scope.clone()
+        } else {
+            let values = secrets
+                .iter()
+                .map(|s| Ok((s.as_str(), Jinja::from(self.secret(name, s)?))))
+                .collect::<Result<Vec<_>>>()?;
+            let values = Jinja::from_pairs(values);
+            minijinja::value::merge_maps([Jinja::from_pairs([(SECRETS, values)]), scope.clone()])
+        };
+        let text = template.render(&scope).map_err(|e| Error::Template {
             name: name.to_owned(),
             message: describe(&e),
         })?;
@@ -272,6 +401,52 @@ impl Templates {
             Value::Object(m) => !m.is_empty(),
         })
     }
+}
+
+/// The tag (`{{ … }}`, `{% … %}`, `{# … #}`) a secret marker stands inside, if one does.
+fn tag_around_a_marker(pieces: &[Piece<'_>]) -> Option<&'static str> {
+    const TAGS: [(&str, &str, &str); 3] = [
+        ("{{", "}}", "{{ … }}"),
+        ("{%", "%}", "{% … %}"),
+        ("{#", "#}", "{# … #}"),
+    ];
+    let mut open: Option<(&str, &'static str)> = None;
+    for piece in pieces {
+        let mut rest = match piece {
+            Piece::Secret(_) => match open {
+                Some((_, shown)) => return Some(shown),
+                None => continue,
+            },
+            Piece::Text(text) => *text,
+        };
+        loop {
+            match open {
+                Some((close, _)) => match rest.find(close) {
+                    Some(at) => {
+                        rest = &rest[at + close.len()..];
+                        open = None;
+                    }
+                    None => break,
+                },
+                None => {
+                    let first = TAGS
+                        .iter()
+                        .filter_map(|(start, close, shown)| {
+                            rest.find(start).map(|at| (at, start.len(), *close, *shown))
+                        })
+                        .min_by_key(|(at, ..)| *at);
+                    match first {
+                        Some((at, len, close, shown)) => {
+                            rest = &rest[at + len..];
+                            open = Some((close, shown));
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 /// `expr` as a dotted path of plain names (`item.queue.name`), when it is one.
@@ -342,7 +517,7 @@ mod tests {
     use serde_json::json;
 
     fn render(params: Value, context: Value) -> Result<Value> {
-        let mut t = Templates::new(None);
+        let mut t = Templates::new(None, Secrets::default());
         let mut errors = Vec::new();
         let param = t.compile("p", &params, &mut errors);
         if let Some(e) = errors.pop() {
@@ -419,7 +594,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_surface_at_compile_time() {
-        let mut t = Templates::new(None);
+        let mut t = Templates::new(None, Secrets::default());
         let mut errors = Vec::new();
         t.compile("pipe.x", &json!("{{ context. }}"), &mut errors);
         assert_eq!(errors.len(), 1);
@@ -434,7 +609,7 @@ mod tests {
 
     #[test]
     fn env_is_limited_to_allowed_names() {
-        let t = Templates::new(Some(vec!["OTAI_ALLOWED".into()]));
+        let t = Templates::new(Some(vec!["OTAI_ALLOWED".into()]), Secrets::default());
         let mut t = t;
         let mut errors = Vec::new();
         let p = t.compile("p", &json!("{{ env('PATH') }}"), &mut errors);
@@ -444,6 +619,99 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("env('PATH') is not allowed"), "{err}");
+    }
+
+    /// Compiles `params` with the tricky secrets; renders them with `context`.
+    fn render_secrets(params: Value, context: Value) -> (Result<Value>, Vec<Error>) {
+        let mut t = Templates::new(None, crate::secrets::tricky());
+        let mut errors = Vec::new();
+        let param = t.compile("p", &params, &mut errors);
+        let scope = scope(&jinja(&context), &BTreeMap::new(), None);
+        let rendered = t.render(&param, &scope);
+        let evaluated = t.eval(&param, &scope).and_then(|v| {
+            serde_json::to_value(&v).map_err(|e| Error::config("eval", e.to_string()))
+        });
+        if let (Ok(a), Ok(b)) = (&rendered, &evaluated) {
+            assert_eq!(a, b, "render and eval agree");
+        }
+        (rendered, errors)
+    }
+
+    #[test]
+    fn secrets_reach_params_byte_for_byte_and_are_never_template_source() -> Result<()> {
+        let mut params = serde_json::Map::new();
+        let mut expected = serde_json::Map::new();
+        for (name, value) in crate::secrets::TRICKY {
+            params.insert(name.into(), json!(format!("${{{{ secrets.{name} }}}}")));
+            expected.insert(name.into(), json!(value));
+        }
+        params.insert(
+            "joined".into(),
+            json!("<${{ secrets.QUOTES }}|${{secrets.LINES}}>"),
+        );
+        expected.insert("joined".into(), json!("<a\"b'c|line1\nline2>"));
+        params.insert(
+            "mixed".into(),
+            json!("{{ context.who }}: ${{ secrets.TEMPLATE }}{% if true %} ${{ secrets.RAW }}{% endif %} ${{ secrets.UNICODE }}"),
+        );
+        expected.insert("mixed".into(), json!("bob: {{ 7*6 }} {% raw %} ümlaut ✓"));
+        let (rendered, errors) = render_secrets(Value::Object(params), json!({"who": "bob"}));
+        assert_eq!(errors.len(), 0, "{errors:?}");
+        assert_eq!(rendered?, Value::Object(expected));
+        Ok(())
+    }
+
+    #[test]
+    fn a_secret_marker_inside_a_template_tag_is_an_error() {
+        for (text, tag) in [
+            ("{{ '${{ secrets.QUOTES }}' }}", "{{ … }}"),
+            (
+                "{{ x }} {% if '${{ secrets.QUOTES }}' %}x{% endif %}",
+                "{% … %}",
+            ),
+            ("{# ${{ secrets.QUOTES }} #}", "{# … #}"),
+        ] {
+            let (_, errors) = render_secrets(json!({"a": text}), json!({}));
+            let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                messages,
+                [format!(
+                    "config error at p.a: a secret marker cannot be inside `{tag}`: write `${{{{ secrets.NAME }}}}` outside it"
+                )],
+                "{text}"
+            );
+        }
+        let (rendered, errors) =
+            render_secrets(json!("{{ 1 }}${{ secrets.RAW }}{{ 2 }}"), json!({}));
+        assert!(errors.is_empty());
+        assert_eq!(rendered.ok(), Some(json!("1{% raw %}2")));
+    }
+
+    #[test]
+    fn unknown_secrets_and_bad_markers_are_errors_naming_the_param() {
+        let (_, errors) = render_secrets(
+            json!({"a": {"b": "x ${{ secrets.NOPE }}"}, "c": ["${{ pipes.x }}"]}),
+            json!({}),
+        );
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "config error at p.a.b: secret `NOPE` is not in the secrets file",
+                "config error at p.c[0]: `${{ pipes.x }}`: only `${{ secrets.NAME }}` is supported (NAME: letters, digits, `_`)",
+            ]
+        );
+    }
+
+    #[test]
+    fn params_are_never_escaped_whatever_their_name_ends_with() -> Result<()> {
+        let out = render(
+            json!({"html": "{{ context.x }}", "json": "{{ context.x }}!", "yml": "{{ context.x }}"}),
+            json!({"x": "<a href=\"x\">'"}),
+        )?;
+        let x = "<a href=\"x\">'";
+        assert_eq!(out, json!({"html": x, "json": format!("{x}!"), "yml": x}));
+        Ok(())
     }
 
     #[test]
