@@ -14,7 +14,7 @@ use otai_core::{Error, Result};
 pub struct HttpParams {
     /// Seconds a whole request may take, reply included.
     pub timeout: f64,
-    /// Seconds to establish a connection (TCP and TLS); never more than `timeout`.
+    /// Seconds to establish a connection (TCP and TLS); at most 90 % of `timeout`.
     pub connect_timeout: f64,
     /// Retries on transient failures, for requests that are safe to repeat.
     pub retries: u32,
@@ -57,10 +57,12 @@ impl HttpParams {
         positive_seconds("timeout", self.timeout)
     }
 
-    /// `connect_timeout` as a duration, at most `timeout`.
+    /// `connect_timeout` as a duration, at most 90 % of `timeout`: connecting must give up
+    /// before the whole request does, or a connection that never comes (a TLS handshake with a
+    /// plain-HTTP server) would be reported as a slow reply.
     pub fn connect_timeout_duration(&self) -> Result<Duration> {
         let connect = positive_seconds("connect_timeout", self.connect_timeout)?;
-        Ok(connect.min(self.timeout_duration()?))
+        Ok(connect.min(self.timeout_duration()?.mul_f64(0.9)))
     }
 }
 
@@ -138,7 +140,7 @@ macro_rules! config_with_http_params {
             #[serde(default = "__otai_http_param_defaults::timeout")]
             pub timeout: f64,
             /// Seconds to establish a connection, TLS handshake included (default 10, at most
-            /// `timeout`).
+            /// 90 % of `timeout`).
             #[serde(default = "__otai_http_param_defaults::connect_timeout")]
             pub connect_timeout: f64,
             /// Retries on transient failures of requests that are safe to repeat (default 2).
@@ -261,7 +263,10 @@ mod tests {
         let mut params = HttpParams::default();
         assert_eq!(params.connect_timeout_duration()?, Duration::from_secs(10));
         params.timeout = 2.0;
-        assert_eq!(params.connect_timeout_duration()?, Duration::from_secs(2));
+        assert_eq!(
+            params.connect_timeout_duration()?,
+            Duration::from_millis(1800)
+        );
         Ok(())
     }
 }
