@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use otai_core::{Error, Result};
+use otai_http::{HttpClient, Repeatable};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use tokio::sync::Mutex;
@@ -11,7 +12,7 @@ use tokio::sync::Mutex;
 use crate::config::{AuthMode, OtoboConfig, TransportKind};
 use crate::errors::{business_error, map_business_error};
 use crate::routes::Operation;
-use crate::transport::{Failure, HttpTransport, Protocol};
+use crate::transport::{HttpTransport, Protocol};
 
 /// Who logs in.
 #[derive(Clone)]
@@ -36,13 +37,12 @@ pub struct OtoboClient {
     mode: AuthMode,
     session: Arc<Mutex<Option<Session>>>,
     session_max_age: Duration,
-    retries: u32,
 }
 
 impl std::fmt::Debug for OtoboClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OtoboClient")
-            .field("webservice", &self.transport.base)
+            .field("webservice", &self.transport.http.base_url())
             .field("login", &self.credentials.login)
             .field("mode", &self.mode)
             .finish_non_exhaustive()
@@ -73,11 +73,12 @@ impl OtoboClient {
                             .unwrap_or_else(|| crate::soap::OTOBO_NAMESPACE.to_owned()),
                     },
                 },
-                http: http_client(config)?,
-                base: crate::endpoint::webservice_url(config)?,
+                http: HttpClient::new(
+                    &crate::endpoint::webservice_url(config)?,
+                    &config.http_params(),
+                    config.concurrency.max(8),
+                )?,
                 routes: config.route_table()?,
-                max_response_bytes: config.max_response_bytes,
-                timeout: config.timeout_duration(),
             },
             credentials: Credentials {
                 login_key,
@@ -86,14 +87,13 @@ impl OtoboClient {
             },
             mode: config.auth_mode,
             session: Arc::new(Mutex::new(None)),
-            session_max_age: Duration::from_secs_f64(config.session_max_age),
-            retries: config.retries,
+            session_max_age: config.session_max_age_duration()?,
         })
     }
 
     /// The web service URL requests go to.
     pub fn webservice_url(&self) -> &str {
-        &self.transport.base
+        self.transport.http.base_url()
     }
 
     /// The configured route of `operation`, for messages: `GET /Ticket/:TicketID`.
@@ -104,47 +104,52 @@ impl OtoboClient {
     /// Calls `operation` with `payload` (credentials are added) and returns the reply.
     ///
     /// Business errors become typed errors. A rejected session is re-created once,
-    /// transparently. Safe operations are retried on transient failures with backoff and
-    /// jitter; TicketCreate and TicketUpdate are repeated only when the request surely never
-    /// reached the server.
+    /// transparently. Transient failures are retried as [`otai_http::RetryPolicy`] allows:
+    /// TicketCreate and TicketUpdate only when the request surely never reached the server.
     pub async fn call(&self, operation: Operation, payload: Map<String, Value>) -> Result<Value> {
         let request = self.transport.describe(operation);
         let mut renewed_session = false;
-        let mut attempt = 0;
         loop {
             let (auth, session_used) = self.auth_fields().await?;
             let mut full = payload.clone();
             full.extend(auth);
-            let failure = match self.transport.send(operation, full).await {
-                Ok(reply) => match business_error(&reply) {
-                    None => return Ok(reply),
-                    Some(error)
-                        if error.is_auth_failure()
-                            && session_used.is_some()
-                            && !renewed_session =>
-                    {
-                        tracing::debug!(
-                            operation = operation.name(),
-                            "session rejected, creating a new one"
-                        );
-                        self.forget_session(session_used.as_deref()).await;
-                        renewed_session = true;
-                        continue;
-                    }
-                    Some(error) => return Err(map_business_error(&request, error)),
-                },
-                Err(failure) => failure,
-            };
-            let retryable = failure.error.is_transient()
-                && (operation.is_idempotent() || !failure.may_have_reached_server);
-            if !retryable || attempt >= self.retries {
-                return Err(failure.error);
+            let reply = self.send_with_retries(operation, &request, full).await?;
+            match business_error(&reply) {
+                None => return Ok(reply),
+                Some(error)
+                    if error.is_auth_failure() && session_used.is_some() && !renewed_session =>
+                {
+                    tracing::debug!(
+                        operation = operation.name(),
+                        "session rejected, creating a new one"
+                    );
+                    self.forget_session(session_used.as_deref()).await;
+                    renewed_session = true;
+                }
+                Some(error) => return Err(map_business_error(&request, error)),
             }
-            let delay = backoff(attempt, &failure);
-            tracing::warn!(operation = operation.name(), attempt = attempt + 1, delay_ms = delay.as_millis() as u64, error = %failure.error, "retrying");
-            tokio::time::sleep(delay).await;
-            attempt += 1;
         }
+    }
+
+    /// Sends `payload` as `operation`, repeating it on transient failures where that is safe.
+    async fn send_with_retries(
+        &self,
+        operation: Operation,
+        request: &str,
+        payload: Map<String, Value>,
+    ) -> Result<Value> {
+        let repeatable = if operation.is_idempotent() {
+            Repeatable::Always
+        } else {
+            Repeatable::OnlyIfUnsent
+        };
+        self.transport
+            .http
+            .retries()
+            .run(request, repeatable, || {
+                self.transport.send(operation, payload.clone())
+            })
+            .await
     }
 
     /// Creates a session now (or checks the credentials in `per_request` mode).
@@ -211,58 +216,21 @@ impl OtoboClient {
             "Password".into(),
             self.credentials.password.expose_secret().into(),
         );
-        let mut attempt = 0;
-        loop {
-            match self
-                .transport
-                .send(Operation::SessionCreate, payload.clone())
-                .await
-            {
-                Ok(reply) => {
-                    if let Some(error) = business_error(&reply) {
-                        return Err(map_business_error(&request, error));
-                    }
-                    return match reply.get("SessionID") {
-                        Some(Value::String(id)) if !id.is_empty() => {
-                            Ok(SecretString::from(id.clone()))
-                        }
-                        _ => Err(Error::Remote {
-                            request,
-                            status: Some(200),
-                            code: None,
-                            message: "reply has no SessionID".into(),
-                            retry_after: None,
-                        }),
-                    };
-                }
-                Err(failure) if failure.error.is_transient() && attempt < self.retries => {
-                    tokio::time::sleep(backoff(attempt, &failure)).await;
-                    attempt += 1;
-                }
-                Err(failure) => return Err(failure.error),
-            }
+        let reply = self
+            .send_with_retries(Operation::SessionCreate, &request, payload)
+            .await?;
+        if let Some(error) = business_error(&reply) {
+            return Err(map_business_error(&request, error));
+        }
+        match reply.get("SessionID") {
+            Some(Value::String(id)) if !id.is_empty() => Ok(SecretString::from(id.clone())),
+            _ => Err(Error::Remote {
+                request,
+                status: Some(200),
+                code: None,
+                message: "reply has no SessionID".into(),
+                retry_after: None,
+            }),
         }
     }
-}
-
-/// The delay before retry `attempt`; the server's `Retry-After` wins.
-fn backoff(attempt: u32, failure: &Failure) -> Duration {
-    let retry_after = match &failure.error {
-        Error::Remote { retry_after, .. } => *retry_after,
-        _ => None,
-    };
-    otai_http::backoff(attempt, retry_after)
-}
-
-/// One reqwest client per service: timeouts, TLS and proxy from the configuration.
-fn http_client(config: &OtoboConfig) -> Result<reqwest::Client> {
-    let options = otai_http::ClientOptions::new(
-        config.timeout_duration(),
-        Duration::from_secs_f64(config.connect_timeout),
-    )
-    .ca_file(config.ca_file.as_deref())
-    .insecure_skip_verify(config.insecure_skip_verify)
-    .proxy(config.proxy.as_deref())
-    .pool(config.concurrency.max(8));
-    otai_http::build_client(&options)
 }

@@ -1,7 +1,6 @@
 //! YAML `params` of the OTOBO / Znuny adapter, and the typed builder.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use otai_core::{Error, Result};
@@ -17,81 +16,65 @@ pub const DEFAULT_WEBSERVICE: &str = "GenericTicketConnectorREST";
 /// The default web service name over SOAP.
 pub const DEFAULT_SOAP_WEBSERVICE: &str = "GenericTicketConnectorSOAP";
 
-/// Configuration of the OTOBO / Znuny adapter. See `docs/adapters/otobo-znuny.md`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct OtoboConfig {
-    /// The server root (`https://helpdesk.example.com`), the URL up to `nph-genericinterface.pl`,
-    /// or the full web service URL.
-    pub base_url: String,
-    /// Path of `nph-genericinterface.pl` when `base_url` is the server root.
-    /// Default `/otobo/nph-genericinterface.pl`; Znuny: `/otrs/nph-genericinterface.pl`.
-    #[serde(default)]
-    pub script_path: Option<String>,
-    /// Web service name (default `GenericTicketConnectorREST`).
-    #[serde(default)]
-    pub webservice_name: Option<String>,
-    /// Web service ID, instead of the name.
-    #[serde(default)]
-    pub webservice_id: Option<u64>,
-    /// `rest` (default) or `soap`: the web service's transport.
-    #[serde(default)]
-    pub transport: TransportKind,
-    /// The TicketConnector namespace for SOAP (default OTOBO's `http://www.otobo.org/TicketConnector/`;
-    /// Znuny/OTRS: `http://www.otrs.org/TicketConnector/`).
-    #[serde(default)]
-    pub soap_namespace: Option<String>,
-    /// Routes: a preset name (`stock`, `python-client`) or a map with an optional `preset` and
-    /// per-operation `{method, route}` overrides.
-    #[serde(default)]
-    pub routes: RoutesConfig,
-    /// Agent login.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// Customer-user login, instead of an agent.
-    #[serde(default)]
-    pub customer_username: Option<String>,
-    /// Password of the agent or customer user.
-    #[serde(default)]
-    pub password: Option<SecretString>,
-    /// `session` (default): one SessionCreate shared by all calls; or `per_request`.
-    #[serde(default)]
-    pub auth_mode: AuthMode,
-    /// Re-create the session after this many seconds (default 6600, below OTOBO's default
-    /// `SessionMaxIdleTime` of 7200, which the Generic Interface never refreshes).
-    #[serde(default = "default_session_max_age")]
-    pub session_max_age: f64,
-    /// Seconds a whole request may take (default 30).
-    #[serde(default = "default_timeout")]
-    pub timeout: f64,
-    /// Seconds to establish a connection (default 10).
-    #[serde(default = "default_connect_timeout")]
-    pub connect_timeout: f64,
-    /// Retries of safe requests (search, get, session) on transient failures (default 2).
-    #[serde(default = "default_retries")]
-    pub retries: u32,
-    /// Largest reply accepted, in bytes (default 64 MiB).
-    #[serde(default = "default_max_response_bytes")]
-    pub max_response_bytes: usize,
-    /// A PEM file of extra CA certificates to trust.
-    #[serde(default)]
-    pub ca_file: Option<PathBuf>,
-    /// Turns off TLS certificate verification. Never in production; logs a warning.
-    #[serde(default)]
-    pub insecure_skip_verify: bool,
-    /// Proxy URL for all requests.
-    #[serde(default)]
-    pub proxy: Option<String>,
-    /// How many ticket details are fetched at once after a search (default 8).
-    #[serde(default = "default_concurrency")]
-    pub concurrency: usize,
-    /// Unified values ↔ this server's names, and custom-field renames.
-    #[serde(default)]
-    pub mapping: MappingConfig,
-    /// Values used when creating a ticket without them.
-    #[serde(default)]
-    pub defaults: CreateDefaults,
+otai_http::config_with_http_params! {
+    /// Configuration of the OTOBO / Znuny adapter. See `docs/adapters/otobo-znuny.md`. The shared
+    /// HTTP params (`timeout`, `connect_timeout`, `retries`, `max_response_bytes`, `ca_file`,
+    /// `insecure_skip_verify`, `proxy`) come from [`otai_http::config_with_http_params!`]; `retries`
+    /// covers searches, reads and SessionCreate.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[non_exhaustive]
+    pub struct OtoboConfig {
+        /// The server root (`https://helpdesk.example.com`), the URL up to `nph-genericinterface.pl`,
+        /// or the full web service URL.
+        pub base_url: String,
+        /// Path of `nph-genericinterface.pl` when `base_url` is the server root.
+        /// Default `/otobo/nph-genericinterface.pl`; Znuny: `/otrs/nph-genericinterface.pl`.
+        #[serde(default)]
+        pub script_path: Option<String>,
+        /// Web service name (default `GenericTicketConnectorREST`).
+        #[serde(default)]
+        pub webservice_name: Option<String>,
+        /// Web service ID, instead of the name.
+        #[serde(default)]
+        pub webservice_id: Option<u64>,
+        /// `rest` (default) or `soap`: the web service's transport.
+        #[serde(default)]
+        pub transport: TransportKind,
+        /// The TicketConnector namespace for SOAP (default OTOBO's `http://www.otobo.org/TicketConnector/`;
+        /// Znuny/OTRS: `http://www.otrs.org/TicketConnector/`).
+        #[serde(default)]
+        pub soap_namespace: Option<String>,
+        /// Routes: a preset name (`stock`, `python-client`) or a map with an optional `preset` and
+        /// per-operation `{method, route}` overrides.
+        #[serde(default)]
+        pub routes: RoutesConfig,
+        /// Agent login.
+        #[serde(default)]
+        pub username: Option<String>,
+        /// Customer-user login, instead of an agent.
+        #[serde(default)]
+        pub customer_username: Option<String>,
+        /// Password of the agent or customer user.
+        #[serde(default)]
+        pub password: Option<SecretString>,
+        /// `session` (default): one SessionCreate shared by all calls; or `per_request`.
+        #[serde(default)]
+        pub auth_mode: AuthMode,
+        /// Re-create the session after this many seconds (default 6600, below OTOBO's default
+        /// `SessionMaxIdleTime` of 7200, which the Generic Interface never refreshes).
+        #[serde(default = "default_session_max_age")]
+        pub session_max_age: f64,
+        /// How many ticket details are fetched at once after a search (default 8).
+        #[serde(default = "default_concurrency")]
+        pub concurrency: usize,
+        /// Unified values ↔ this server's names, and custom-field renames.
+        #[serde(default)]
+        pub mapping: MappingConfig,
+        /// Values used when creating a ticket without them.
+        #[serde(default)]
+        pub defaults: CreateDefaults,
+    }
 }
 
 /// The Generic Interface transport of the web service.
@@ -210,18 +193,6 @@ impl Default for CreateDefaults {
 fn default_session_max_age() -> f64 {
     6600.0
 }
-fn default_timeout() -> f64 {
-    30.0
-}
-fn default_connect_timeout() -> f64 {
-    10.0
-}
-fn default_retries() -> u32 {
-    2
-}
-fn default_max_response_bytes() -> usize {
-    64 * 1024 * 1024
-}
 fn default_concurrency() -> usize {
     8
 }
@@ -245,7 +216,7 @@ impl OtoboConfig {
     /// A configuration for `base_url` with every default; add credentials with [`Self::agent`]
     /// or [`Self::customer`].
     pub fn new(base_url: impl Into<String>) -> Self {
-        Self {
+        otai_http::with_default_http_params!(Self {
             base_url: base_url.into(),
             script_path: None,
             webservice_name: None,
@@ -258,17 +229,10 @@ impl OtoboConfig {
             password: None,
             auth_mode: AuthMode::Session,
             session_max_age: default_session_max_age(),
-            timeout: default_timeout(),
-            connect_timeout: default_connect_timeout(),
-            retries: default_retries(),
-            max_response_bytes: default_max_response_bytes(),
-            ca_file: None,
-            insecure_skip_verify: false,
-            proxy: None,
             concurrency: default_concurrency(),
             mapping: MappingConfig::default(),
             defaults: CreateDefaults::default(),
-        }
+        })
     }
 
     /// Authenticates as agent `username`.
@@ -400,25 +364,16 @@ impl OtoboConfig {
                 "missing (tip: `password: '${{ secrets.OTOBO_PASSWORD }}'`)",
             ));
         }
-        for (name, seconds) in [
-            ("timeout", self.timeout),
-            ("connect_timeout", self.connect_timeout),
-            ("session_max_age", self.session_max_age),
-        ] {
-            if !(seconds.is_finite() && seconds > 0.0) {
-                return Err(Error::config(
-                    format!("params.{name}"),
-                    "must be a positive number of seconds",
-                ));
-            }
-        }
+        self.http_params().validate()?;
+        self.session_max_age_duration()?;
         if self.concurrency == 0 {
             return Err(Error::config("params.concurrency", "must be at least 1"));
         }
         Ok(())
     }
 
-    pub(crate) fn timeout_duration(&self) -> Duration {
-        Duration::from_secs_f64(self.timeout)
+    /// `session_max_age` as a duration.
+    pub(crate) fn session_max_age_duration(&self) -> Result<Duration> {
+        otai_http::positive_seconds("session_max_age", self.session_max_age)
     }
 }

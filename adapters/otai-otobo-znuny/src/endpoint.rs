@@ -9,21 +9,8 @@ use crate::config::{
 
 /// The web service URL (`…/nph-genericinterface.pl/Webservice/<name>`), without a trailing slash.
 pub(crate) fn webservice_url(config: &OtoboConfig) -> Result<String> {
-    let base = config.base_url.trim().trim_end_matches('/');
-    let parsed = url::Url::parse(base)
-        .map_err(|e| Error::config("params.base_url", format!("not a URL ({e}): `{base}`")))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::config(
-            "params.base_url",
-            "must start with http:// or https://",
-        ));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::config(
-            "params.base_url",
-            "must not contain `?` or `#`",
-        ));
-    }
+    let base = otai_http::check_base_url(&config.base_url)?;
+    let base = base.as_str();
     if config.webservice_name.is_some() && config.webservice_id.is_some() {
         return Err(Error::config(
             "params.webservice_id",

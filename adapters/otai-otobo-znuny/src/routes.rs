@@ -89,6 +89,16 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method as reqwest knows it.
+    pub(crate) fn http(self) -> reqwest::Method {
+        match self {
+            Self::Get => reqwest::Method::GET,
+            Self::Post => reqwest::Method::POST,
+            Self::Put => reqwest::Method::PUT,
+            Self::Patch => reqwest::Method::PATCH,
+        }
+    }
+
     /// The method's name.
     pub fn as_str(self) -> &'static str {
         match self {

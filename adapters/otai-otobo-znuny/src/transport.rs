@@ -1,29 +1,11 @@
 //! Sending one operation over HTTP::REST or HTTP::SOAP and decoding the reply into JSON.
 
-use std::time::{Duration, Instant};
-
 use otai_core::{Error, Result};
+use otai_http::{Failure, HttpClient, HttpReply};
 use serde_json::{Map, Value};
 
 use crate::errors::{MAX_SERVER_TEXT, map_http_error};
 use crate::routes::{Method, Operation, RouteTable, fill_route};
-
-/// A failed send, and whether the request may have reached the server.
-#[derive(Debug)]
-pub(crate) struct Failure {
-    pub(crate) error: Error,
-    /// `false` only when the server surely saw nothing (the connection was never made).
-    pub(crate) may_have_reached_server: bool,
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Self {
-            error,
-            may_have_reached_server: false,
-        }
-    }
-}
 
 /// How requests travel: HTTP::REST routes, or HTTP::SOAP envelopes to the web service URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,15 +16,12 @@ pub(crate) enum Protocol {
     Soap { namespace: String },
 }
 
-/// The transport: protocol, routes, one HTTP client (one connection pool), the web service URL.
+/// The transport: protocol, routes, and one HTTP client for the web service URL.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpTransport {
     pub(crate) protocol: Protocol,
-    pub(crate) http: reqwest::Client,
-    pub(crate) base: String,
+    pub(crate) http: HttpClient,
     pub(crate) routes: RouteTable,
-    pub(crate) max_response_bytes: usize,
-    pub(crate) timeout: Duration,
 }
 
 impl HttpTransport {
@@ -82,25 +61,15 @@ impl HttpTransport {
         let name = soap_operation(operation);
         let request_name = format!("SOAP {name}");
         let envelope = crate::soap::encode_request(namespace, name, payload)?;
-        let started = Instant::now();
-        let response = self
+        let builder = self
             .http
-            .post(&self.base)
+            .request(reqwest::Method::POST, "")
             .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
-            .body(envelope)
-            .send()
-            .await
-            .map_err(|e| self.send_failure(&request_name, e))?;
-        let status = response.status().as_u16();
-        let body = otai_http::read_limited(response, self.max_response_bytes)
-            .await
-            .map_err(|e| self.body_failure(&request_name, e))?;
-        tracing::debug!(operation = name, request = %request_name, status, bytes = body.len(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "generic interface request");
-        let text = String::from_utf8_lossy(&body);
-        crate::soap::decode_response(&request_name, name, status, &text).map_err(|error| Failure {
-            error,
-            may_have_reached_server: true,
-        })
+            .body(envelope);
+        let reply = self.http.send(&request_name, builder).await?;
+        let text = String::from_utf8_lossy(&reply.body);
+        crate::soap::decode_response(&request_name, name, reply.status, &text)
+            .map_err(|error| reply_failure(error, &reply))
     }
 
     /// One REST request over the operation's route.
@@ -112,103 +81,38 @@ impl HttpTransport {
         let route = self.routes.get(operation);
         let path = fill_route(&route.route, &mut payload)?;
         let request_name = format!("{} {}", route.method.as_str(), route.route);
-        let url = format!("{}{}", self.base, path);
+        let builder = self.http.request(route.method.http(), &path);
         let builder = match route.method {
-            Method::Get => self
-                .http
-                .get(&url)
-                .query(&query_pairs(&request_name, &payload)?),
-            other => {
-                let builder = match other {
-                    Method::Post => self.http.post(&url),
-                    Method::Put => self.http.put(&url),
-                    _ => self.http.patch(&url),
-                };
-                if payload.is_empty() {
-                    builder // never `{}`: the server rejects an empty object
-                } else {
-                    let body = serde_json::to_vec(&payload)
-                        .map_err(|e| Error::invalid_input("payload", e.to_string()))?;
-                    builder
-                        .header(
-                            reqwest::header::CONTENT_TYPE,
-                            "application/json; charset=utf-8",
-                        )
-                        .body(body)
-                }
+            Method::Get => builder.query(&query_pairs(&request_name, &payload)?),
+            _ if payload.is_empty() => builder, // never `{}`: the server rejects an empty object
+            _ => {
+                let body = serde_json::to_vec(&payload)
+                    .map_err(|e| Error::invalid_input("payload", e.to_string()))?;
+                builder
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/json; charset=utf-8",
+                    )
+                    .body(body)
             }
         };
-
-        let started = Instant::now();
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| self.send_failure(&request_name, e))?;
-        let status = response.status().as_u16();
-        let retry_after = otai_http::retry_after(&response);
-        let body = otai_http::read_limited(response, self.max_response_bytes)
-            .await
-            .map_err(|e| self.body_failure(&request_name, e))?;
-        tracing::debug!(
-            operation = operation.name(),
-            request = %request_name,
-            status,
-            bytes = body.len(),
-            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
-            "generic interface request"
-        );
-        let text = String::from_utf8_lossy(&body);
+        let reply = self.http.send(&request_name, builder).await?;
+        let text = String::from_utf8_lossy(&reply.body);
         if operation != Operation::SessionCreate {
             // SessionCreate replies carry the session ID: never logged, at any level.
             tracing::trace!(operation = operation.name(), body = %otai_core::error::shorten(&text, 2000), "reply");
         }
-        decode(&request_name, status, &text).map_err(|mut error| {
-            if let Error::Remote {
-                retry_after: slot, ..
-            } = &mut error
-            {
-                *slot = retry_after;
-            }
-            Failure {
-                error,
-                may_have_reached_server: true,
-            }
-        })
+        decode(&request_name, reply.status, &text).map_err(|error| reply_failure(error, &reply))
     }
+}
 
-    fn send_failure(&self, request: &str, e: reqwest::Error) -> Failure {
-        let reached = !e.is_connect();
-        let error = if e.is_timeout() {
-            Error::Timeout {
-                request: request.to_owned(),
-                after: self.timeout,
-            }
-        } else {
-            let what = if e.is_connect() {
-                format!("cannot connect to {}", otai_http::server_label(&self.base))
-            } else {
-                format!("request to {} failed", otai_http::server_label(&self.base))
-            };
-            Error::Transport {
-                request: request.to_owned(),
-                message: what,
-                transient: true,
-                source: Some(Box::new(e.without_url())),
-            }
-        };
-        Failure {
-            error,
-            may_have_reached_server: reached,
-        }
+/// An error read from a reply: the request reached the server, and the server's `Retry-After`
+/// goes with it.
+fn reply_failure(mut error: Error, reply: &HttpReply) -> Failure {
+    if let Error::Remote { retry_after, .. } = &mut error {
+        *retry_after = reply.retry_after;
     }
-
-    fn body_failure(&self, request: &str, e: otai_http::BodyError) -> Failure {
-        let error = e.into_error(request, self.timeout);
-        Failure {
-            error,
-            may_have_reached_server: true,
-        }
-    }
+    Failure::sent(error)
 }
 
 /// Keys whose values never reach a log.

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use otai_core::error::shorten;
 use otai_core::{Error, Result};
+use otai_http::{Failure, HttpClient, HttpReply, Repeatable};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
@@ -20,18 +21,14 @@ enum Auth {
 /// A REST 2 client. Cheap to clone; clones share the connection pool.
 #[derive(Clone)]
 pub struct RtClient {
-    http: reqwest::Client,
-    base: String,
+    http: HttpClient,
     auth: Auth,
-    retries: u32,
-    max_response_bytes: usize,
-    timeout: Duration,
 }
 
 impl std::fmt::Debug for RtClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RtClient")
-            .field("base", &self.base)
+            .field("base", &self.http.base_url())
             .finish_non_exhaustive()
     }
 }
@@ -44,6 +41,23 @@ pub(crate) struct Reply {
     pub(crate) retry_after: Option<Duration>,
 }
 
+impl From<HttpReply> for Reply {
+    fn from(reply: HttpReply) -> Self {
+        let body = serde_json::from_slice(&reply.body).unwrap_or_else(|_| {
+            if reply.body.is_empty() {
+                Value::Null
+            } else {
+                Value::String(String::from_utf8_lossy(&reply.body).into_owned())
+            }
+        });
+        Self {
+            status: reply.status,
+            body,
+            retry_after: reply.retry_after,
+        }
+    }
+}
+
 impl RtClient {
     /// Builds a client; contacts nobody.
     pub fn new(config: &RtConfig) -> Result<Self> {
@@ -53,25 +67,17 @@ impl RtClient {
             (None, Some(user), Some(password)) => Auth::Basic(user.clone(), password.clone()),
             _ => return Err(Error::config("params.token", "missing")),
         };
-        let timeout = Duration::from_secs_f64(config.timeout);
-        let options = otai_http::ClientOptions::new(timeout, timeout.min(Duration::from_secs(10)))
-            .ca_file(config.ca_file.as_deref())
-            .insecure_skip_verify(config.insecure_skip_verify)
-            .proxy(config.proxy.as_deref())
-            .pool(config.concurrency.max(4));
-        let http = otai_http::build_client(&options)?;
-        Ok(Self {
-            http,
-            base: config.rest_url()?,
-            auth,
-            retries: config.retries,
-            max_response_bytes: config.max_response_bytes,
-            timeout,
-        })
+        let http = HttpClient::new(
+            &config.rest_url()?,
+            &config.http_params(),
+            config.concurrency.max(4),
+        )?;
+        Ok(Self { http, auth })
     }
 
-    /// Sends a request; GETs are retried on transient failures. Returns the reply whatever its
-    /// status; see [`error_for`] to turn a failure status into an error.
+    /// Sends a request and returns the reply whatever its status; see [`error_for`] to turn a
+    /// failure status into an error. Transient failures and 429/502/503/504 are retried as
+    /// [`otai_http::RetryPolicy`] allows: reads always, writes only when surely unsent.
     pub(crate) async fn send(
         &self,
         method: Method,
@@ -80,29 +86,15 @@ impl RtClient {
         body: Option<&Value>,
     ) -> Result<Reply> {
         let request = format!("{method} {path}");
-        let mut attempt = 0;
-        loop {
-            let result = self.send_once(&method, path, query, body, &request).await;
-            match result {
-                Err(e) if method == Method::GET && e.is_transient() && attempt < self.retries => {
-                    let delay = otai_http::backoff(attempt, None);
-                    tracing::warn!(request = %request, attempt = attempt + 1, error = %e, "retrying");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                Ok(reply)
-                    if method == Method::GET
-                        && matches!(reply.status, 429 | 502..=504)
-                        && attempt < self.retries =>
-                {
-                    let delay = otai_http::backoff(attempt, reply.retry_after);
-                    tracing::warn!(request = %request, attempt = attempt + 1, status = reply.status, delay_ms = delay.as_millis() as u64, "retrying");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        let repeatable = Repeatable::for_method(&method);
+        let reply = self
+            .http
+            .retries()
+            .run_replies(&request, repeatable, || {
+                self.send_once(&method, path, query, body, &request)
+            })
+            .await?;
+        Ok(Reply::from(reply))
     }
 
     /// GETs `path` and returns the body of a 200; any other status is an error naming `what`
@@ -127,11 +119,8 @@ impl RtClient {
         query: &[(&str, String)],
         body: Option<&Value>,
         request: &str,
-    ) -> Result<Reply> {
-        let mut builder = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .query(query);
+    ) -> Result<HttpReply, Failure> {
+        let mut builder = self.http.request(method.clone(), path).query(query);
         builder = match &self.auth {
             Auth::Token(token) => builder.header(
                 reqwest::header::AUTHORIZATION,
@@ -142,50 +131,7 @@ impl RtClient {
         if let Some(body) = body {
             builder = builder.json(body);
         }
-        let started = std::time::Instant::now();
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| self.transport_error(request, e))?;
-        let status = response.status().as_u16();
-        let retry_after = otai_http::retry_after(&response);
-        let bytes = otai_http::read_limited(response, self.max_response_bytes)
-            .await
-            .map_err(|e| e.into_error(request, self.timeout))?;
-        tracing::debug!(request = %request, status, bytes = bytes.len(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "rt request");
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            if bytes.is_empty() {
-                Value::Null
-            } else {
-                Value::String(String::from_utf8_lossy(&bytes).into_owned())
-            }
-        });
-        Ok(Reply {
-            status,
-            body,
-            retry_after,
-        })
-    }
-
-    fn transport_error(&self, request: &str, e: reqwest::Error) -> Error {
-        if e.is_timeout() {
-            return Error::Timeout {
-                request: request.to_owned(),
-                after: self.timeout,
-            };
-        }
-        let server = otai_http::server_label(&self.base);
-        let what = if e.is_connect() {
-            format!("cannot connect to {server}")
-        } else {
-            format!("request to {server} failed")
-        };
-        Error::Transport {
-            request: request.to_owned(),
-            message: what,
-            transient: true,
-            source: Some(Box::new(e.without_url())),
-        }
+        self.http.send(request, builder).await
     }
 }
 
@@ -227,7 +173,7 @@ pub(crate) fn error_for(request: &str, reply: &Reply) -> Error {
             status: Some(status),
             code: None,
             message,
-            retry_after: None,
+            retry_after: reply.retry_after,
         },
     }
 }

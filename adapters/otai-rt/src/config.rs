@@ -1,7 +1,6 @@
 //! YAML `params` of the Request Tracker adapter.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use otai_core::registry::{BuildContext, ServiceConfig};
@@ -11,50 +10,37 @@ use serde::Deserialize;
 
 use crate::RtService;
 
-/// Configuration of the RT adapter. See `docs/adapters/rt.md`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct RtConfig {
-    /// The RT root URL (`https://rt.example.com`; `/REST/2.0` is added) or the full REST 2 URL.
-    pub base_url: String,
-    /// An auth token, sent as `Authorization: token …`.
-    #[serde(default)]
-    pub token: Option<SecretString>,
-    /// Login for HTTP Basic auth, instead of a token.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// Password for HTTP Basic auth.
-    #[serde(default)]
-    pub password: Option<SecretString>,
-    /// Seconds a request may take (default 30).
-    #[serde(default = "default_timeout")]
-    pub timeout: f64,
-    /// Retries of reads on transient failures (default 2).
-    #[serde(default = "default_retries")]
-    pub retries: u32,
-    /// The largest reply accepted, in bytes (default 64 MiB).
-    #[serde(default = "default_max_response_bytes")]
-    pub max_response_bytes: usize,
-    /// A PEM file of extra CA certificates.
-    #[serde(default)]
-    pub ca_file: Option<PathBuf>,
-    /// Turns TLS verification off (logs a warning; never in production).
-    #[serde(default)]
-    pub insecure_skip_verify: bool,
-    /// Proxy URL for all requests.
-    #[serde(default)]
-    pub proxy: Option<String>,
-    /// Tickets read at once when a search returns several (default 4).
-    #[serde(default = "default_concurrency")]
-    pub concurrency: usize,
-    /// Whether RT's full-text index is on, so `text_contains` can search message content on the
-    /// server. Off (default): the adapter filters `text_contains` itself after the other criteria.
-    #[serde(default)]
-    pub fulltext_index: bool,
-    /// Unified values ↔ RT values.
-    #[serde(default)]
-    pub mapping: RtMapping,
+otai_http::config_with_http_params! {
+    /// Configuration of the RT adapter. See `docs/adapters/rt.md`. The shared HTTP params
+    /// (`timeout`, `connect_timeout`, `retries`, `max_response_bytes`, `ca_file`,
+    /// `insecure_skip_verify`, `proxy`) come from [`otai_http::config_with_http_params!`]; `retries`
+    /// covers reads, and writes that surely never reached the server.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[non_exhaustive]
+    pub struct RtConfig {
+        /// The RT root URL (`https://rt.example.com`; `/REST/2.0` is added) or the full REST 2 URL.
+        pub base_url: String,
+        /// An auth token, sent as `Authorization: token …`.
+        #[serde(default)]
+        pub token: Option<SecretString>,
+        /// Login for HTTP Basic auth, instead of a token.
+        #[serde(default)]
+        pub username: Option<String>,
+        /// Password for HTTP Basic auth.
+        #[serde(default)]
+        pub password: Option<SecretString>,
+        /// Tickets read at once when a search returns several (default 4).
+        #[serde(default = "default_concurrency")]
+        pub concurrency: usize,
+        /// Whether RT's full-text index is on, so `text_contains` can search message content on the
+        /// server. Off (default): the adapter filters `text_contains` itself after the other criteria.
+        #[serde(default)]
+        pub fulltext_index: bool,
+        /// Unified values ↔ RT values.
+        #[serde(default)]
+        pub mapping: RtMapping,
+    }
 }
 
 /// Value mapping between unified values and RT's.
@@ -73,16 +59,6 @@ pub struct RtMapping {
     pub queue: BTreeMap<String, String>,
 }
 
-fn default_timeout() -> f64 {
-    30.0
-}
-fn default_max_response_bytes() -> usize {
-    64 * 1024 * 1024
-}
-
-fn default_retries() -> u32 {
-    2
-}
 fn default_concurrency() -> usize {
     4
 }
@@ -90,21 +66,15 @@ fn default_concurrency() -> usize {
 impl RtConfig {
     /// A configuration for `base_url` authenticating with `token`.
     pub fn with_token(base_url: impl Into<String>, token: impl Into<String>) -> Self {
-        Self {
+        otai_http::with_default_http_params!(Self {
             base_url: base_url.into(),
             token: Some(SecretString::from(token.into())),
             username: None,
             password: None,
-            timeout: default_timeout(),
-            retries: default_retries(),
-            max_response_bytes: default_max_response_bytes(),
-            ca_file: None,
-            insecure_skip_verify: false,
-            proxy: None,
             concurrency: default_concurrency(),
             fulltext_index: false,
             mapping: RtMapping::default(),
-        }
+        })
     }
 
     /// A configuration for `base_url` with HTTP Basic auth.
@@ -128,17 +98,9 @@ impl RtConfig {
 
     /// The REST 2 URL, without a trailing slash.
     pub fn rest_url(&self) -> Result<String> {
-        let base = self.base_url.trim().trim_end_matches('/');
-        let parsed = url::Url::parse(base)
-            .map_err(|e| Error::config("params.base_url", format!("not a URL ({e}): `{base}`")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::config(
-                "params.base_url",
-                "must start with http:// or https://",
-            ));
-        }
+        let base = otai_http::check_base_url(&self.base_url)?;
         Ok(if base.ends_with("/REST/2.0") {
-            base.to_owned()
+            base
         } else {
             format!("{base}/REST/2.0")
         })
@@ -165,12 +127,7 @@ impl RtConfig {
                 ));
             }
         }
-        if !(self.timeout.is_finite() && self.timeout > 0.0) {
-            return Err(Error::config(
-                "params.timeout",
-                "must be a positive number of seconds",
-            ));
-        }
+        self.http_params().validate()?;
         if self.concurrency == 0 {
             return Err(Error::config("params.concurrency", "must be at least 1"));
         }
