@@ -59,6 +59,11 @@ pub const TICKET_KEYS: &[&str] = &[
 /// Unified keys of a note (`add_note`, and the `note` of `update_ticket`).
 pub const NOTE_KEYS: &[&str] = &["subject", "body", "content_type", "internal"];
 
+/// The most tickets a search returns when it gives no `limit`: adapters make it configurable
+/// (`max_results`) and apply it with [`SearchRequest::limit_or`], so a server that matches a
+/// million tickets cannot make one search fetch them all.
+pub const DEFAULT_MAX_RESULTS: usize = 10_000;
+
 /// The key that passes a map of native arguments verbatim, unchecked.
 pub const NATIVE_KEY: &str = "native";
 
@@ -95,6 +100,12 @@ impl SearchRequest {
     pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
         self.native.insert(key.into(), value.into());
         self
+    }
+
+    /// The most tickets to return: the request's `limit`, or `max_results` (the adapter's
+    /// configured maximum) when it gives none.
+    pub fn limit_or(&self, max_results: usize) -> usize {
+        self.criteria.limit.unwrap_or(max_results)
     }
 
     /// Parses kwargs for an adapter that declares `native` keys (`adapter` names it in errors).
