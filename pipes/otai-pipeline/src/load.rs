@@ -9,9 +9,13 @@ use serde_json::Value;
 use crate::Registry;
 use crate::config::{self, Config, OnError, PipeDef};
 use crate::engine::{CompiledPipe, CompiledPipeline, Engine, Step};
+use crate::foreach::{self, ForeachParams};
 use crate::lines::LineIndex;
+use crate::params::check_at_load;
+use crate::params::plan::Plan;
+use crate::pipe::{CheckContext, ParamError};
 use crate::secrets::Secrets;
-use crate::template::Templates;
+use crate::template::{Param, Templates};
 use crate::trigger::Trigger;
 use otai_core::registry::BuildContext;
 use otai_core::{Error, TicketSystemService};
@@ -23,9 +27,6 @@ fn secret_message(e: Error) -> String {
         other => other.to_string(),
     }
 }
-
-/// The params `foreach` takes.
-const FOREACH_PARAMS: [&str; 4] = ["items", "concurrency", "fail_fast", "collect"];
 
 /// What `load` needs besides the file.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +47,10 @@ impl LoadOptions {
         }
     }
 }
+
+/// The services of a config as pipes refer to them: by id, the built service (none when only
+/// validating, or when it failed) and its `use:` name.
+type Services = BTreeMap<String, (Option<Arc<dyn TicketSystemService>>, String)>;
 
 /// Every problem found in a configuration.
 #[derive(Debug)]
@@ -104,6 +109,10 @@ pub fn load_str(
     };
     let services = loader.services(&config, ctx, options.validate_only);
     let pipelines = loader.pipelines(&config, &services);
+    let services = services
+        .into_iter()
+        .map(|(id, (built, _))| (id, built))
+        .collect();
     if !loader.errors.is_empty() {
         let secrets = options.secrets.clone();
         let errors = loader
@@ -155,13 +164,8 @@ impl Loader<'_> {
         self.errors.push(Error::config(at, message));
     }
 
-    fn services(
-        &mut self,
-        config: &Config,
-        ctx: &BuildContext,
-        validate_only: bool,
-    ) -> BTreeMap<String, Option<Arc<dyn TicketSystemService>>> {
-        let mut built = BTreeMap::new();
+    fn services(&mut self, config: &Config, ctx: &BuildContext, validate_only: bool) -> Services {
+        let mut built = Services::new();
         for (i, service) in config.services.iter().enumerate() {
             let id = if service.id.is_empty() {
                 format!("#{}", i + 1)
@@ -187,14 +191,14 @@ impl Loader<'_> {
                     other => other.to_string(),
                 });
                 self.error(&id, &format!("{path}.use"), message.unwrap_or_default());
-                built.insert(id, None);
+                built.insert(id, (None, service.use_name.clone()));
                 continue;
             }
             let params = match self.secrets.substitute_value(&service.params) {
                 Ok(params) => params,
                 Err(e) => {
                     self.error(&id, &format!("{path}.params"), secret_message(e));
-                    built.insert(id, None);
+                    built.insert(id, (None, service.use_name.clone()));
                     continue;
                 }
             };
@@ -210,30 +214,26 @@ impl Loader<'_> {
                     .map(Some)
             };
             match result {
-                Ok(service) => {
-                    built.insert(id, service);
+                Ok(ready) => {
+                    built.insert(id, (ready, service.use_name.clone()));
                 }
                 Err(Error::Config {
                     path: inner,
                     message,
                 }) => {
                     self.error(&id, &format!("{path}.{inner}"), message);
-                    built.insert(id, None);
+                    built.insert(id, (None, service.use_name.clone()));
                 }
                 Err(e) => {
                     self.error(&id, &path, otai_core::error::report(&e));
-                    built.insert(id, None);
+                    built.insert(id, (None, service.use_name.clone()));
                 }
             }
         }
         built
     }
 
-    fn pipelines(
-        &mut self,
-        config: &Config,
-        services: &BTreeMap<String, Option<Arc<dyn TicketSystemService>>>,
-    ) -> Vec<CompiledPipeline> {
+    fn pipelines(&mut self, config: &Config, services: &Services) -> Vec<CompiledPipeline> {
         let mut seen_pipelines = BTreeSet::new();
         let mut compiled = Vec::new();
         for pipeline in &config.pipelines {
@@ -275,7 +275,7 @@ impl Loader<'_> {
     fn pipe(
         &mut self,
         def: &PipeDef,
-        services: &BTreeMap<String, Option<Arc<dyn TicketSystemService>>>,
+        services: &Services,
         all_ids: &BTreeSet<String>,
         defined: &mut BTreeSet<String>,
     ) -> CompiledPipe {
@@ -283,17 +283,100 @@ impl Loader<'_> {
         if !defined.insert(def.id.clone()) {
             self.error(&def.id, &path, format!("duplicate pipe id `{}`", def.id));
         }
-        let mut template_errors = Vec::new();
+        let (params, condition, broken) = self.compile(def, &path);
+        self.check_references(def, all_ids, &path);
+        let service = self.pipe_service(def, services, &path);
+        let native = service
+            .as_ref()
+            .and_then(|id| services.get(id))
+            .and_then(|(_, use_name)| self.registry.services().native_keys(use_name));
+        let mut compiled = CompiledPipe {
+            id: def.id.clone(),
+            on_error: def.on_error,
+            plan: Plan::new(&params, &broken),
+            params,
+            condition,
+            service,
+            step: Step::Invalid,
+        };
+        if def.use_name == foreach::NAME {
+            if def.pipes.is_empty() {
+                self.error(
+                    &def.id,
+                    &format!("{path}.pipes"),
+                    "foreach needs nested `pipes:`",
+                );
+            }
+            let checked =
+                check_at_load::<ForeachParams>(&compiled.plan, foreach::NAME, ForeachParams::check);
+            self.param_errors(&def.id, &path, checked.errors);
+            let children = def
+                .pipes
+                .iter()
+                .map(|p| self.pipe(p, services, all_ids, defined))
+                .collect();
+            compiled.step = Step::Foreach(children);
+            return compiled;
+        }
+        if !def.pipes.is_empty() {
+            self.error(
+                &def.id,
+                &format!("{path}.pipes"),
+                "only `foreach` takes nested pipes",
+            );
+        }
+        let spec = match self.registry.pipe(&def.use_name) {
+            Ok(spec) => spec.clone(),
+            Err(e) => {
+                let message = match e {
+                    Error::Config { message, .. } => message,
+                    other => other.to_string(),
+                };
+                self.error(&def.id, &format!("{path}.use"), message);
+                compiled.on_error = OnError::Fail;
+                return compiled;
+            }
+        };
+        if spec.needs_service && def.service.is_none() && services.len() != 1 {
+            let message = if services.is_empty() {
+                "this pipe needs a ticket system: add a service".to_owned()
+            } else {
+                format!(
+                    "name the service to use (`service:`); there are {}",
+                    services.len()
+                )
+            };
+            self.error(&def.id, &format!("{path}.service"), message);
+        }
+        let templated = compiled.plan.templated_paths();
+        let ctx = CheckContext::at_load(&def.id, native, &templated);
+        let (errors, prepared) = spec.pipe.load(&compiled.plan, &def.use_name, &ctx);
+        self.param_errors(&def.id, &path, errors);
+        compiled.step = Step::Pipe {
+            name: def.use_name.clone(),
+            pipe: spec.pipe,
+            prepared,
+        };
+        compiled
+    }
+
+    /// Compiles the pipe's params and `if:`, reporting template errors. Also returns the paths
+    /// of params that failed to compile: the params check treats them as templates.
+    fn compile(&mut self, def: &PipeDef, path: &str) -> (Param, Option<Param>, Vec<String>) {
+        let mut broken = Vec::new();
         let raw_params = match self.secrets.substitute_value(&def.params) {
             Ok(value) => value,
             Err(e) => {
                 self.error(&def.id, &format!("{path}.params"), secret_message(e));
+                broken.push(String::new());
                 Value::Null
             }
         };
+        let mut param_errors = Vec::new();
         let params = self
             .templates
-            .compile(&def.id, &raw_params, &mut template_errors);
+            .compile(&def.id, &raw_params, &mut param_errors);
+        let mut condition_errors = Vec::new();
         let condition = def.condition.as_ref().map(|c| {
             let source = if c.contains("{{") {
                 c.clone()
@@ -303,27 +386,39 @@ impl Loader<'_> {
             self.templates.compile(
                 &format!("{}.if", def.id),
                 &Value::String(source),
-                &mut template_errors,
+                &mut condition_errors,
             )
         });
-        for error in template_errors {
+        for error in param_errors {
             match error {
                 Error::Template { name, message } => {
-                    let field = name.strip_prefix(&def.id).unwrap_or(&name);
-                    let field = if field == ".if" {
-                        field.to_owned()
-                    } else {
-                        format!(".params{field}")
-                    };
+                    let field = name.strip_prefix(def.id.as_str()).unwrap_or(&name);
+                    let field = field.strip_prefix('.').unwrap_or(field).to_owned();
                     self.error(
                         &def.id,
-                        &format!("pipes.{}{field}", def.id),
+                        &format!("{path}.params{}", below(&field)),
                         format!("bad template: {message}"),
                     );
+                    broken.push(field);
                 }
                 other => self.errors.push(other),
             }
         }
+        for error in condition_errors {
+            match error {
+                Error::Template { message, .. } => self.error(
+                    &def.id,
+                    &format!("{path}.if"),
+                    format!("bad template: {message}"),
+                ),
+                other => self.errors.push(other),
+            }
+        }
+        (params, condition, broken)
+    }
+
+    /// Reports every pipe id the params and `if:` refer to that does not exist.
+    fn check_references(&mut self, def: &PipeDef, all_ids: &BTreeSet<String>, path: &str) {
         for reference in references(&def.params).into_iter().chain(
             def.condition
                 .iter()
@@ -337,146 +432,40 @@ impl Loader<'_> {
                 );
             }
         }
-        let service = match &def.service {
-            Some(name) => match services.get(name) {
-                Some(service) => service.clone(),
-                None => {
-                    let known: Vec<String> = services.keys().cloned().collect();
-                    self.error(
-                        &def.id,
-                        &format!("{path}.service"),
-                        otai_core::registry::unknown_name_message("service", name, known.iter()),
-                    );
-                    None
-                }
-            },
-            None if services.len() == 1 => services.values().next().cloned().flatten(),
+    }
+
+    /// The id of the service the pipe uses: the one it names, else the only one.
+    fn pipe_service(&mut self, def: &PipeDef, services: &Services, path: &str) -> Option<String> {
+        match &def.service {
+            Some(name) if services.contains_key(name) => Some(name.clone()),
+            Some(name) => {
+                let known: Vec<String> = services.keys().cloned().collect();
+                self.error(
+                    &def.id,
+                    &format!("{path}.service"),
+                    otai_core::registry::unknown_name_message("service", name, known.iter()),
+                );
+                None
+            }
+            None if services.len() == 1 => services.keys().next().cloned(),
             None => None,
-        };
-        if def.use_name == "foreach" {
-            if def.pipes.is_empty() {
-                self.error(
-                    &def.id,
-                    &format!("{path}.pipes"),
-                    "foreach needs nested `pipes:`",
-                );
-            }
-            if def.params.get("items").is_none() {
-                self.error(
-                    &def.id,
-                    &format!("{path}.params.items"),
-                    "missing: the list to iterate, e.g. `items: '{{ pipes.fetch.tickets }}'`",
-                );
-            }
-            for key in def.params.as_object().into_iter().flat_map(|m| m.keys()) {
-                if !FOREACH_PARAMS.contains(&key.as_str()) {
-                    self.error(
-                        &def.id,
-                        &format!("{path}.params.{key}"),
-                        format!(
-                            "unknown param; `foreach` accepts: {}",
-                            FOREACH_PARAMS.join(", ")
-                        ),
-                    );
-                }
-            }
-            let children = def
-                .pipes
-                .iter()
-                .map(|p| self.pipe(p, services, all_ids, defined))
-                .collect();
-            return CompiledPipe {
-                id: def.id.clone(),
-                on_error: def.on_error,
-                params,
-                condition,
-                service,
-                step: Step::Foreach(children),
-            };
         }
-        if !def.pipes.is_empty() {
-            self.error(
-                &def.id,
-                &format!("{path}.pipes"),
-                "only `foreach` takes nested pipes",
-            );
+    }
+
+    /// Reports a pipe's param problems, each at `pipes.<id>.params.<field>`.
+    fn param_errors(&mut self, id: &str, path: &str, errors: Vec<ParamError>) {
+        for e in errors {
+            self.error(id, &format!("{path}.params{}", below(&e.field)), e.message);
         }
-        let spec = match self.registry.pipe(&def.use_name) {
-            Ok(spec) => spec.clone(),
-            Err(Error::Config { message, .. }) => {
-                self.error(&def.id, &format!("{path}.use"), message);
-                return CompiledPipe {
-                    id: def.id.clone(),
-                    on_error: OnError::Fail,
-                    params,
-                    condition,
-                    service,
-                    step: Step::Invalid,
-                };
-            }
-            Err(e) => {
-                self.error(&def.id, &format!("{path}.use"), e.to_string());
-                return CompiledPipe {
-                    id: def.id.clone(),
-                    on_error: OnError::Fail,
-                    params,
-                    condition,
-                    service,
-                    step: Step::Invalid,
-                };
-            }
-        };
-        let given: Vec<String> = def
-            .params
-            .as_object()
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        if !def.params.is_null() && !def.params.is_object() {
-            self.error(&def.id, &format!("{path}.params"), "params must be a map");
-        }
-        for required in spec.required {
-            if !given.iter().any(|g| g == required) {
-                self.error(
-                    &def.id,
-                    &format!("{path}.params.{required}"),
-                    "missing required param",
-                );
-            }
-        }
-        if let Some(accepted) = spec.accepted {
-            for key in &given {
-                if !accepted.contains(&key.as_str()) {
-                    self.error(
-                        &def.id,
-                        &format!("{path}.params.{key}"),
-                        format!(
-                            "unknown param; `{}` accepts: {}",
-                            def.use_name,
-                            accepted.join(", ")
-                        ),
-                    );
-                }
-            }
-        }
-        if spec.needs_service && def.service.is_none() && services.len() != 1 {
-            let message = if services.is_empty() {
-                "this pipe needs a ticket system: add a service".to_owned()
-            } else {
-                format!(
-                    "name the service to use (`service:`); there are {}",
-                    services.len()
-                )
-            };
-            self.error(&def.id, &format!("{path}.service"), message);
-        }
-        CompiledPipe {
-            id: def.id.clone(),
-            on_error: def.on_error,
-            params,
-            condition,
-            service,
-            step: Step::Pipe((spec.factory)()),
-        }
+    }
+}
+
+/// A param path as it follows `params`: `.queue`, `[0]`, or nothing for the params themselves.
+fn below(field: &str) -> String {
+    if field.is_empty() || field.starts_with('[') {
+        field.to_owned()
+    } else {
+        format!(".{field}")
     }
 }
 
