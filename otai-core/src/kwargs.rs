@@ -64,4 +64,3 @@ pub fn describe(value: &Value) -> &'static str {
         Value::Object(_) => "a map",
     }
 }
-

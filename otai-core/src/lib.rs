@@ -38,7 +38,5 @@ pub use model::{
     TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket, lenient_id::LenientId,
 };
 pub use registry::ServiceRegistry;
-pub use request::{
-    CreateRequest, GetRequest, NoteRequest, SearchRequest, TicketId, UpdateRequest,
-};
+pub use request::{CreateRequest, GetRequest, NoteRequest, SearchRequest, TicketId, UpdateRequest};
 pub use service::{TicketSystemService, TicketSystemServiceExt};

@@ -6,16 +6,16 @@
 //! pipelines offline.
 //!
 //! ```
-//! use otai_core::{TicketSystemServiceExt, TicketSearchCriteria, UnifiedEntity, UnifiedTicket};
+//! use otai_core::{TicketSystemService, TicketSearchCriteria, UnifiedEntity, UnifiedTicket};
 //! use otai_local::LocalStore;
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let store = LocalStore::in_memory()?;
 //! let created = store
-//!     .create(&UnifiedTicket::new().subject("Printer on fire").queue(UnifiedEntity::by_name("Raw")))
+//!     .create_ticket(UnifiedTicket::new().subject("Printer on fire").queue(UnifiedEntity::by_name("Raw")).into())
 //!     .await?;
 //! let found = store
-//!     .find_tickets_by(&TicketSearchCriteria::new().queue(UnifiedEntity::by_name("raw")))
+//!     .find_tickets(TicketSearchCriteria::new().queue(UnifiedEntity::by_name("raw")).into())
 //!     .await?;
 //! assert_eq!(found[0].id, created.id);
 //! # Ok::<(), otai_core::Error>(())
@@ -31,8 +31,9 @@
 //!   body and every note.
 //! - New tickets are in state `new` unless a state is given. The body becomes the first note,
 //!   visible to the customer.
-//! - There is no native API: an argument that is not a unified key is an
-//!   [`Error::InvalidInput`](otai_core::Error::InvalidInput) naming it.
+//! - There is no native API: it declares no native keys, so an argument that is not a unified
+//!   key is an [`Error::InvalidInput`](otai_core::Error::InvalidInput) naming it, and so is
+//!   anything given under `native:`.
 //! - One connection serves all tasks, so concurrent use from many tasks never fails with
 //!   "database is locked"; files use WAL and a busy timeout for other processes.
 #![forbid(unsafe_code)]

@@ -1,8 +1,8 @@
 //! The TicketSystemService implementation.
 
 use async_trait::async_trait;
-use otai_core::kwargs::{self, Kwargs};
-use otai_core::{Error, Result, TicketSearchCriteria, TicketSystemService, UnifiedTicket};
+use otai_core::request::{CreateRequest, GetRequest, NoteRequest, SearchRequest, UpdateRequest};
+use otai_core::{Error, Kwargs, Result, TicketId, TicketSystemService, UnifiedTicket};
 
 use crate::LocalStore;
 use crate::read::{load_ticket, load_tickets, ticket_exists};
@@ -14,10 +14,9 @@ impl TicketSystemService for LocalStore {
         "local"
     }
 
-    async fn find_tickets(&self, kwargs: Kwargs) -> Result<Vec<UnifiedTicket>> {
-        let parsed = kwargs::parse_search(kwargs)?;
-        reject_native(&parsed.native, TicketSearchCriteria::KEYS)?;
-        let criteria = parsed.unified;
+    async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>> {
+        no_native(&request.native)?;
+        let criteria = request.criteria;
         self.run(move |conn| {
             let ids = search::find_ids(conn, &criteria)?;
             load_tickets(conn, &ids)
@@ -25,19 +24,17 @@ impl TicketSystemService for LocalStore {
         .await
     }
 
-    async fn get_ticket(&self, kwargs: Kwargs) -> Result<Option<UnifiedTicket>> {
-        let parsed = kwargs::parse_get(kwargs)?;
-        reject_native(&parsed.native, &["ticket_id"])?;
-        let Some(id) = parse_id(parsed.ticket_id.as_deref())? else {
+    async fn get_ticket(&self, request: GetRequest) -> Result<Option<UnifiedTicket>> {
+        no_native(&request.native)?;
+        let Some(id) = local_id(&request.ticket_id) else {
             return Ok(None);
         };
         self.run(move |conn| load_ticket(conn, id)).await
     }
 
-    async fn create_ticket(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let parsed = kwargs::parse_create(kwargs)?;
-        reject_native(&parsed.native, kwargs::TICKET_KEYS)?;
-        let ticket = parsed.unified;
+    async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
+        no_native(&request.native)?;
+        let ticket = request.ticket;
         self.run(move |conn| {
             let tx = conn
                 .transaction()
@@ -50,12 +47,13 @@ impl TicketSystemService for LocalStore {
         .await
     }
 
-    async fn update_ticket(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let parsed = kwargs::parse_update(kwargs)?;
-        reject_native(&parsed.native, &with_id(kwargs::TICKET_KEYS))?;
-        let raw_id = parsed.ticket_id.unwrap_or_default();
-        let id = parse_id(Some(&raw_id))?.ok_or_else(|| Error::ticket_not_found(&raw_id))?;
-        let (changes, reread) = (parsed.unified, parsed.reread);
+    async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
+        no_native(&request.native)?;
+        let id = local_id(&request.ticket_id)
+            .ok_or_else(|| Error::ticket_not_found(&request.ticket_id))?;
+        let mut changes = request.changes;
+        changes.notes.extend(request.note);
+        let reread = request.reread;
         self.run(move |conn| {
             if !ticket_exists(conn, id)? {
                 return Err(Error::ticket_not_found(id));
@@ -70,12 +68,11 @@ impl TicketSystemService for LocalStore {
         .await
     }
 
-    async fn add_note(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let parsed = kwargs::parse_note(kwargs)?;
-        reject_native(&parsed.native, &with_id(kwargs::NOTE_KEYS))?;
-        let raw_id = parsed.ticket_id.unwrap_or_default();
-        let id = parse_id(Some(&raw_id))?.ok_or_else(|| Error::ticket_not_found(&raw_id))?;
-        let (note, reread) = (parsed.unified, parsed.reread);
+    async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
+        no_native(&request.native)?;
+        let id = local_id(&request.ticket_id)
+            .ok_or_else(|| Error::ticket_not_found(&request.ticket_id))?;
+        let (note, reread) = (request.note, request.reread);
         self.run(move |conn| {
             if !ticket_exists(conn, id)? {
                 return Err(Error::ticket_not_found(id));
@@ -91,27 +88,19 @@ impl TicketSystemService for LocalStore {
     }
 }
 
-/// Local ticket IDs are positive integers; any other text names no ticket.
-fn parse_id(id: Option<&str>) -> Result<Option<i64>> {
-    Ok(id.and_then(|s| s.parse::<i64>().ok()).filter(|n| *n > 0))
+/// Local ticket IDs are positive integers; any other ID names no ticket.
+fn local_id(id: &TicketId) -> Option<i64> {
+    id.as_str().parse::<i64>().ok().filter(|n| *n > 0)
 }
 
-fn with_id(keys: &[&'static str]) -> Vec<&'static str> {
-    let mut all = vec!["ticket_id", "reread"];
-    all.extend_from_slice(keys);
-    all
-}
-
-/// The local store has no native API: any key that is not unified is a mistake.
-fn reject_native(native: &Kwargs, valid: &[&str]) -> Result<()> {
+/// The local store has no native API: native arguments (only reachable through `native:` or
+/// the typed API, as it declares no native keys) cannot be honoured.
+fn no_native(native: &Kwargs) -> Result<()> {
     match native.keys().next() {
         None => Ok(()),
         Some(key) => Err(Error::invalid_input(
-            key.clone(),
-            format!(
-                "unknown argument; the local store accepts: {}",
-                valid.join(", ")
-            ),
+            format!("native.{key}"),
+            "the local store has no native API: use the unified keys only",
         )),
     }
 }

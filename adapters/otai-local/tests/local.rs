@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use otai_core::registry::BuildContext;
+use otai_core::request::{GetRequest, NoteRequest, UpdateRequest};
 use otai_core::testkit::{ConformanceProfile, run_conformance};
 use otai_core::{
-    Error, ServiceRegistry, TicketSystemService, TicketSystemServiceExt, UnifiedEntity,
-    UnifiedTicket,
+    Error, ServiceRegistry, TicketId, TicketSystemService, TicketSystemServiceExt, UnifiedEntity,
+    UnifiedNote, UnifiedTicket,
 };
 use otai_local::LocalStore;
 use serde_json::{Value, json};
@@ -72,18 +73,20 @@ async fn many_concurrent_writers_never_hit_a_locked_database() -> TestResult {
             let store = Arc::clone(&store);
             tokio::spawn(async move {
                 let t = store
-                    .create(
-                        &UnifiedTicket::new()
+                    .create_ticket(
+                        UnifiedTicket::new()
                             .subject(format!("load {i}"))
-                            .queue(UnifiedEntity::by_name("Raw")),
+                            .queue(UnifiedEntity::by_name("Raw"))
+                            .into(),
                     )
                     .await?;
-                let id = t.id.unwrap_or_default();
+                let id =
+                    t.id.ok_or_else(|| Error::invalid_input("id", "a created ticket has an id"))?;
                 store
-                    .update_ticket(kw(json!({"ticket_id": id, "priority": "high"})))
+                    .update_ticket_kw(kw(json!({"ticket_id": id, "priority": "high"})))
                     .await?;
                 store
-                    .add_note(kw(json!({"ticket_id": id, "body": format!("note {i}")})))
+                    .add_note_kw(kw(json!({"ticket_id": id, "body": format!("note {i}")})))
                     .await?;
                 Ok::<_, Error>(())
             })
@@ -92,7 +95,9 @@ async fn many_concurrent_writers_never_hit_a_locked_database() -> TestResult {
     for task in futures::future::join_all(tasks).await {
         task??;
     }
-    let high = store.find_tickets(kw(json!({"priority": "high"}))).await?;
+    let high = store
+        .find_tickets_kw(kw(json!({"priority": "high"})))
+        .await?;
     assert_eq!(high.len(), 200);
     assert!(
         high.iter().all(|t| t.notes.len() == 1),
@@ -108,17 +113,18 @@ async fn tickets_persist_across_reopen() -> TestResult {
     let id = {
         let store = LocalStore::open(&path)?;
         store
-            .create(
-                &UnifiedTicket::new()
+            .create_ticket(
+                UnifiedTicket::new()
                     .subject("kept")
-                    .custom_field("Tag", json!(["a", 1])),
+                    .custom_field("Tag", json!(["a", 1]))
+                    .into(),
             )
             .await?
             .id
     };
     let store = LocalStore::open(&path)?;
     let ticket = store
-        .get_ticket_by_id(id.as_deref().unwrap_or_default())
+        .get_ticket_by_id(id.as_deref().ok_or("the created ticket has no id")?)
         .await?;
     let ticket = ticket.ok_or("ticket vanished")?;
     assert_eq!(ticket.subject.as_deref(), Some("kept"));
@@ -129,20 +135,28 @@ async fn tickets_persist_across_reopen() -> TestResult {
 #[tokio::test]
 async fn unknown_arguments_are_named_with_the_valid_keys() -> TestResult {
     let store = LocalStore::in_memory()?;
+    let message = |err: Option<Error>| err.map(|e| e.to_string()).unwrap_or_default();
     let err = store
-        .find_tickets(kw(json!({"StateType": "open"})))
+        .find_tickets_kw(kw(json!({"StateType": "open"})))
         .await
         .err();
     assert_eq!(
-        err.map(|e| e.to_string()).as_deref(),
-        Some(
-            "invalid input `StateType`: unknown argument; the local store accepts: queue, state, \
-             priority, type, owner, customer, subject_contains, text_contains, created_after, \
-             created_before, updated_after, updated_before, custom_fields, limit, offset"
-        )
+        message(err),
+        "invalid input `StateType`: unknown key for find_tickets; did you mean `state` or `type`?"
     );
     let err = store
-        .create_ticket(kw(json!({"subject": "x", "Title": "y"})))
+        .find_tickets_kw(kw(json!({"Fulltext": "fire"})))
+        .await
+        .err();
+    assert_eq!(
+        message(err),
+        "invalid input `Fulltext`: unknown key for find_tickets; it takes queue, state, \
+         priority, type, owner, customer, subject_contains, text_contains, created_after, \
+         created_before, updated_after, updated_before, custom_fields, limit, offset, all; \
+         local declares no native keys for it"
+    );
+    let err = store
+        .create_ticket_kw(kw(json!({"subject": "x", "Title": "y"})))
         .await
         .err();
     assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "Title"));
@@ -150,18 +164,99 @@ async fn unknown_arguments_are_named_with_the_valid_keys() -> TestResult {
 }
 
 #[tokio::test]
+async fn native_arguments_are_refused_as_there_is_no_native_api() -> TestResult {
+    let store = LocalStore::in_memory()?;
+    let err = store
+        .find_tickets_kw(kw(json!({"queue": "Raw", "native": {"StateType": "open"}})))
+        .await
+        .err();
+    assert_eq!(
+        err.map(|e| e.to_string()).as_deref(),
+        Some(
+            "invalid input `native.StateType`: the local store has no native API: use the unified keys only"
+        )
+    );
+    let created = store
+        .create_ticket(UnifiedTicket::new().subject("s").into())
+        .await?;
+    let id: TicketId = created.id.as_deref().ok_or("no id")?.parse()?;
+    let err = store
+        .update_ticket(UpdateRequest::new(id.clone(), UnifiedTicket::new()).native("Lock", "lock"))
+        .await
+        .err();
+    assert!(
+        matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "native.Lock"),
+        "{err:?}"
+    );
+    let err = store
+        .get_ticket(GetRequest::new(id).native("Extended", 1))
+        .await
+        .err();
+    assert!(
+        matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "native.Extended"),
+        "{err:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn ids_that_are_not_local_name_no_ticket() -> TestResult {
+    let store = LocalStore::in_memory()?;
+    assert_eq!(store.get_ticket_by_id("abc").await?, None);
+    assert_eq!(store.get_ticket_by_id("0").await?, None);
+    let err = store
+        .add_note(NoteRequest::new("x-1".parse()?, UnifiedNote::new("s", "b")))
+        .await
+        .err();
+    assert!(err.as_ref().is_some_and(Error::is_not_found), "{err:?}");
+    let err = store.get_ticket_by_id("../1").await.err();
+    assert!(
+        matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "ticket_id"),
+        "{err:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_typed_api_updates_with_a_note_and_without_a_reread() -> TestResult {
+    let store = LocalStore::in_memory()?;
+    let created = store
+        .create_ticket(UnifiedTicket::new().subject("s").into())
+        .await?;
+    let id: TicketId = created.id.as_deref().ok_or("no id")?.parse()?;
+    let changes = UnifiedTicket::new().queue(UnifiedEntity::by_name("Support"));
+    let returned = store
+        .update_ticket(
+            UpdateRequest::new(id.clone(), changes)
+                .note(UnifiedNote::new("triage", "moved"))
+                .reread(false),
+        )
+        .await?;
+    assert_eq!(returned.id.as_deref(), Some(id.as_str()));
+    assert_eq!(returned.created, None, "not re-read");
+    assert_eq!(returned.notes.len(), 1, "the note it added");
+    let stored = store.get_ticket(GetRequest::new(id)).await?.ok_or("gone")?;
+    assert_eq!(stored.queue, Some(UnifiedEntity::by_name("Support")));
+    assert_eq!(
+        stored.notes.last().and_then(|n| n.body.as_deref()),
+        Some("moved")
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn creating_needs_a_subject_and_the_body_cannot_be_rewritten() -> TestResult {
     let store = LocalStore::in_memory()?;
     let err = store
-        .create_ticket(kw(json!({"body": "no subject"})))
+        .create_ticket_kw(kw(json!({"body": "no subject"})))
         .await
         .err();
     assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "subject"));
     let t = store
-        .create(&UnifiedTicket::new().subject("s").body("first"))
+        .create_ticket(UnifiedTicket::new().subject("s").body("first").into())
         .await?;
     let err = store
-        .update_ticket(kw(json!({"ticket_id": t.id, "body": "rewritten"})))
+        .update_ticket_kw(kw(json!({"ticket_id": t.id, "body": "rewritten"})))
         .await
         .err();
     assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "body"));
@@ -174,10 +269,10 @@ async fn creating_needs_a_subject_and_the_body_cannot_be_rewritten() -> TestResu
 async fn text_search_is_case_insensitive_beyond_ascii() -> TestResult {
     let store = LocalStore::in_memory()?;
     store
-        .create(&UnifiedTicket::new().subject("ÄRGER mit dem Drucker"))
+        .create_ticket(UnifiedTicket::new().subject("ÄRGER mit dem Drucker").into())
         .await?;
     let hits = store
-        .find_tickets(kw(json!({"subject_contains": "ärger"})))
+        .find_tickets_kw(kw(json!({"subject_contains": "ärger"})))
         .await?;
     assert_eq!(hits.len(), 1);
     Ok(())
@@ -197,7 +292,7 @@ async fn registry_builds_a_seeded_store_once() -> TestResult {
     let ctx = BuildContext::new(dir.path());
     for _ in 0..2 {
         let store = registry.build_service("local", &params, &ctx)?;
-        let all = store.find_tickets(kw(json!({"queue": "raw"}))).await?;
+        let all = store.find_tickets_kw(kw(json!({"queue": "raw"}))).await?;
         assert_eq!(all.len(), 2, "seeded exactly once");
         assert_eq!(all[0].notes.len(), 1, "given notes replace the body note");
         assert_eq!(all[1].custom_fields.get("Building"), Some(&json!("B2")));

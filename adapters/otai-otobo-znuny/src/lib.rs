@@ -4,17 +4,28 @@
 //! otai's unified model. See `docs/adapters/otobo-znuny.md` for every setting.
 //!
 //! ```no_run
-//! use otai_core::{TicketSystemServiceExt, TicketSearchCriteria, UnifiedEntity};
+//! use otai_core::{TicketSystemService, TicketSearchCriteria, UnifiedEntity};
+//! use otai_core::request::SearchRequest;
 //! use otai_otobo_znuny::{OtoboConfig, OtoboService};
 //!
 //! # async fn run() -> otai_core::Result<()> {
 //! let config = OtoboConfig::new("https://helpdesk.example.com").agent("api-agent", "secret");
 //! let otobo = OtoboService::new(&config)?;
+//! let criteria = TicketSearchCriteria::new().queue(UnifiedEntity::by_name("Raw")).limit(20);
 //! let raw = otobo
-//!     .find_tickets_by(&TicketSearchCriteria::new().queue(UnifiedEntity::by_name("Raw")).limit(20))
+//!     .find_tickets(SearchRequest::new(criteria).native("StateType", ["new", "open"].as_slice()))
 //!     .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! ## Native keys
+//! Besides the unified keys, each operation accepts the GenericTicketConnector parameters it
+//! declares (see [`TicketSystemService::native_keys`](otai_core::TicketSystemService::native_keys)):
+//! TicketSearch filters and sorting (`StateType`, `SortBy`, `MIMEBase_Body`,
+//! `TicketCreateTimeOlderMinutes`, `DynamicField`, `DynamicField_<Name>`, …), TicketGet options
+//! (`Extended`, `ArticleLimit`, `Attachments`, …) and, for writes, the `Ticket`, `Article`,
+//! `DynamicField`, `Attachment` objects and `PendingTime`. A misspelt key is refused before any
+//! request is sent; `native: {…}` passes anything else verbatim.
 //!
 //! Native models ([`wire::Ticket`], [`wire::Article`]) stay reachable: [`OtoboService::call`]
 //! returns raw replies and [`mapping`] converts them.
@@ -28,6 +39,7 @@ mod errors;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod mapping;
+mod native;
 pub mod routes;
 mod service;
 pub mod soap;

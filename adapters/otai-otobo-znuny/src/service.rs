@@ -6,7 +6,10 @@ use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use otai_core::kwargs::{self, Kwargs};
 use otai_core::registry::{BuildContext, ServiceConfig};
-use otai_core::{Error, Result, TicketSystemService, UnifiedTicket};
+use otai_core::request::{
+    CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
+};
+use otai_core::{Error, Result, TicketId, TicketSystemService, UnifiedTicket};
 use serde_json::{Map, Value, json};
 
 use crate::client::OtoboClient;
@@ -14,6 +17,7 @@ use crate::config::{CreateDefaults, OtoboConfig};
 use crate::mapping::{
     ValueMaps, dynamic_fields, search_payload, ticket_fields, ticket_into_unified,
 };
+use crate::native::NATIVE_KEYS;
 use crate::routes::Operation;
 use crate::wire::{TicketGetReply, TicketSearchReply, TicketWriteReply};
 
@@ -148,8 +152,9 @@ fn decode<T: serde::de::DeserializeOwned>(request: &str, reply: Value) -> Result
     })
 }
 
-/// Native keys: `Ticket`/`Article` maps merge into those objects, `PendingTime` goes into
-/// `Ticket`, `DynamicField` items are appended, anything else is a top-level input key.
+/// Puts already-checked native arguments into the operation's input: `Ticket`/`Article` maps
+/// merge into those objects, `PendingTime` goes into `Ticket`, `DynamicField` items are
+/// appended, anything else (declared, or given verbatim under `native:`) is a top-level key.
 fn merge_native(payload: &mut Map<String, Value>, native: Kwargs) -> Result<()> {
     for (key, value) in native {
         match (key.as_str(), value) {
@@ -161,6 +166,7 @@ fn merge_native(payload: &mut Map<String, Value>, native: Kwargs) -> Result<()> 
                     target.extend(extra);
                 }
             }
+            // Only reachable through `native:`, which is not checked against the declared kinds.
             ("Ticket" | "Article", other) => {
                 return Err(Error::invalid_input(
                     key,
@@ -194,7 +200,7 @@ fn merge_native(payload: &mut Map<String, Value>, native: Kwargs) -> Result<()> 
     Ok(())
 }
 
-fn not_found(id: &str) -> impl FnOnce(Error) -> Error + '_ {
+fn not_found(id: &TicketId) -> impl FnOnce(Error) -> Error + '_ {
     move |e| match e {
         Error::NotFound { .. } => Error::NotFound {
             what: format!("ticket {id} (or no permission to see it)"),
@@ -218,11 +224,14 @@ impl TicketSystemService for OtoboService {
         "otobo-znuny"
     }
 
-    async fn find_tickets(&self, kwargs: Kwargs) -> Result<Vec<UnifiedTicket>> {
-        let parsed = kwargs::parse_search(kwargs)?;
-        let criteria = parsed.unified;
+    fn native_keys(&self) -> &'static NativeKeys {
+        &NATIVE_KEYS
+    }
+
+    async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>> {
+        let criteria = request.criteria;
         let mut payload = search_payload(&criteria, &self.maps)?;
-        payload.extend(parsed.native);
+        merge_native(&mut payload, request.native)?;
         let reply = self.client.call(Operation::TicketSearch, payload).await?;
         let found: TicketSearchReply =
             decode(&self.client.describe(Operation::TicketSearch), reply)?;
@@ -246,15 +255,13 @@ impl TicketSystemService for OtoboService {
             .await
     }
 
-    async fn get_ticket(&self, kwargs: Kwargs) -> Result<Option<UnifiedTicket>> {
-        let parsed = kwargs::parse_get(kwargs)?;
-        let id = parsed.ticket_id.unwrap_or_default();
-        self.get_one(&id, &parsed.native).await
+    async fn get_ticket(&self, request: GetRequest) -> Result<Option<UnifiedTicket>> {
+        self.get_one(request.ticket_id.as_str(), &request.native)
+            .await
     }
 
-    async fn create_ticket(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let parsed = kwargs::parse_create(kwargs)?;
-        let t = parsed.unified;
+    async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
+        let t = request.ticket;
         let d = &self.defaults;
         let subject = t.subject.clone().unwrap_or_default();
         let body = t
@@ -293,7 +300,7 @@ impl TicketSystemService for OtoboService {
         if !fields.is_empty() {
             payload.insert("DynamicField".into(), Value::Array(fields));
         }
-        merge_native(&mut payload, parsed.native)?;
+        merge_native(&mut payload, request.native)?;
         let ticket = payload.get("Ticket").cloned().unwrap_or_default();
         if ticket.get("Queue").is_none() && ticket.get("QueueID").is_none() {
             return Err(Error::invalid_input(
@@ -320,10 +327,10 @@ impl TicketSystemService for OtoboService {
         self.reread(&id).await
     }
 
-    async fn update_ticket(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let parsed = kwargs::parse_update(kwargs)?;
-        let id = parsed.ticket_id.unwrap_or_default();
-        let changes = parsed.unified;
+    async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
+        let id = request.ticket_id;
+        let mut changes = request.changes;
+        changes.notes.extend(request.note);
         let mut payload = Map::new();
         let fields = ticket_fields(&changes, &self.maps);
         if !fields.is_empty() {
@@ -346,7 +353,7 @@ impl TicketSystemService for OtoboService {
                 ));
             }
         }
-        merge_native(&mut payload, parsed.native)?;
+        merge_native(&mut payload, request.native)?;
         let ticket = payload.get("Ticket");
         let state = ticket
             .and_then(|t| t.get("State"))
@@ -362,34 +369,32 @@ impl TicketSystemService for OtoboService {
                 ),
             ));
         }
-        payload.insert("TicketID".into(), id.clone().into());
+        payload.insert("TicketID".into(), id.as_str().into());
         self.client
             .call(Operation::TicketUpdate, payload)
             .await
             .map_err(not_found(&id))?;
-        if parsed.reread {
-            self.reread(&id).await
+        if request.reread {
+            self.reread(id.as_str()).await
         } else {
-            Ok(changes.id(id))
+            Ok(changes.id(id.into_string()))
         }
     }
 
-    async fn add_note(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let parsed = kwargs::parse_note(kwargs)?;
-        let id = parsed.ticket_id.unwrap_or_default();
-        let note = parsed.unified;
+    async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
+        let (id, note) = (request.ticket_id, request.note);
         let mut payload = Map::new();
-        payload.insert("TicketID".into(), id.clone().into());
+        payload.insert("TicketID".into(), id.as_str().into());
         payload.insert("Article".into(), self.article(&note));
-        merge_native(&mut payload, parsed.native)?;
+        merge_native(&mut payload, request.native)?;
         self.client
             .call(Operation::TicketUpdate, payload)
             .await
             .map_err(not_found(&id))?;
-        if parsed.reread {
-            self.reread(&id).await
+        if request.reread {
+            self.reread(id.as_str()).await
         } else {
-            Ok(UnifiedTicket::new().id(id).note(note))
+            Ok(UnifiedTicket::new().id(id.into_string()).note(note))
         }
     }
 
@@ -405,6 +410,8 @@ impl TicketSystemService for OtoboService {
 }
 
 impl ServiceConfig for OtoboConfig {
+    const NATIVE_KEYS: &'static NativeKeys = &NATIVE_KEYS;
+
     fn check(&self) -> Result<()> {
         self.validate()
     }

@@ -1,7 +1,7 @@
 //! The conformance kit against the in-process fake, through the real wire format.
 
 use otai_core::testkit::{ConformanceProfile, run_conformance};
-use otai_core::{Error, TicketSystemService, TicketSystemServiceExt, UnifiedEntity};
+use otai_core::{Error, TicketSystemServiceExt, UnifiedEntity};
 use otai_otobo_znuny::OtoboService;
 use otai_otobo_znuny::fake::FakeOtobo;
 use serde_json::json;
@@ -55,7 +55,7 @@ async fn sessions_expiring_mid_run_are_renewed() -> TestResult {
     let fake = FakeOtobo::start().await?;
     let otobo = OtoboService::new(&fake.config())?;
     let created = otobo
-        .create_ticket(
+        .create_ticket_kw(
             json!({"subject": "s", "body": "b"})
                 .as_object()
                 .cloned()
@@ -63,7 +63,7 @@ async fn sessions_expiring_mid_run_are_renewed() -> TestResult {
         )
         .await?;
     fake.expire_sessions();
-    let id = created.id.unwrap_or_default();
+    let id = created.id.ok_or("the created ticket has no id")?;
     assert!(otobo.get_ticket_by_id(&id).await?.is_some());
     Ok(())
 }
@@ -73,7 +73,7 @@ async fn unknown_values_are_invalid_input_from_the_server() -> TestResult {
     let fake = FakeOtobo::start().await?;
     let otobo = OtoboService::new(&fake.config())?;
     let err = otobo
-        .create_ticket(
+        .create_ticket_kw(
             json!({"subject": "s", "body": "b", "queue": "Nope"})
                 .as_object()
                 .cloned()
@@ -116,7 +116,7 @@ async fn soap_errors_map_to_the_same_typed_errors() -> TestResult {
         "AccessDenied is None, as over REST"
     );
     let err = otobo
-        .create_ticket(
+        .create_ticket_kw(
             json!({"subject": "s", "body": "b", "queue": "Nope"})
                 .as_object()
                 .cloned()

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use otai_core::request::SearchRequest;
 use otai_core::{Error, TicketSystemService};
 use otai_otobo_znuny::{OtoboConfig, OtoboService};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -72,7 +73,7 @@ fn config(url: &str) -> OtoboConfig {
 async fn an_unknown_certificate_is_refused_by_default() -> TestResult {
     let url = https_server().await?;
     let otobo = OtoboService::new(&config(&url))?;
-    let err = otobo.find_tickets(Default::default()).await.err();
+    let err = otobo.find_tickets(SearchRequest::all()).await.err();
     let shown = err
         .as_ref()
         .map(|e| otai_core::error::report(e))
@@ -93,13 +94,13 @@ async fn a_ca_file_makes_a_private_certificate_trusted_and_only_that_one() -> Te
     let mut trusted = config(&url);
     trusted.ca_file = Some(fixture("server.crt"));
     let otobo = OtoboService::new(&trusted)?;
-    assert!(otobo.find_tickets(Default::default()).await?.is_empty());
+    assert!(otobo.find_tickets(SearchRequest::all()).await?.is_empty());
 
     let mut other = config(&url);
     other.ca_file = Some(fixture("other-ca.crt"));
     let otobo = OtoboService::new(&other)?;
     let shown = otobo
-        .find_tickets(Default::default())
+        .find_tickets(SearchRequest::all())
         .await
         .err()
         .map(|e| otai_core::error::report(&e))
@@ -114,6 +115,6 @@ async fn verification_is_off_only_when_asked() -> TestResult {
     let mut insecure = config(&url);
     insecure.insecure_skip_verify = true;
     let otobo = OtoboService::new(&insecure)?;
-    assert!(otobo.find_tickets(Default::default()).await?.is_empty());
+    assert!(otobo.find_tickets(SearchRequest::all()).await?.is_empty());
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use otai_core::request::SearchRequest;
 use otai_core::{
     Error, ServiceRegistry, TicketSystemService, TicketSystemServiceExt, UnifiedEntity,
 };
@@ -102,7 +103,7 @@ async fn concurrent_calls_share_one_session() -> TestResult {
     let otobo = Arc::new(OtoboService::new(&config(&server))?);
     let calls = (0..20).map(|_| {
         let otobo = Arc::clone(&otobo);
-        tokio::spawn(async move { otobo.find_tickets(kw(json!({"queue": "Raw"}))).await })
+        tokio::spawn(async move { otobo.find_tickets_kw(kw(json!({"queue": "Raw"}))).await })
     });
     for call in futures::future::join_all(calls).await {
         assert!(call??.is_empty());
@@ -125,7 +126,7 @@ async fn get_ticket_converts_the_recorded_reply() -> TestResult {
         .await;
     let otobo = OtoboService::new(&config(&server))?;
     let ticket = otobo
-        .get_ticket(kw(json!({"ticket_id": 71, "Attachments": 1})))
+        .get_ticket_kw(kw(json!({"ticket_id": 71, "Attachments": 1})))
         .await?;
     let ticket = ticket.ok_or("ticket 71 missing")?;
     assert_eq!(
@@ -158,7 +159,7 @@ async fn a_missing_ticket_is_none_for_get_and_not_found_for_changes() -> TestRes
     let otobo = OtoboService::new(&config(&server))?;
     assert_eq!(otobo.get_ticket_by_id("99999999").await?, None);
     let err = otobo
-        .update_ticket(kw(json!({"ticket_id": "99999999", "subject": "x"})))
+        .update_ticket_kw(kw(json!({"ticket_id": "99999999", "subject": "x"})))
         .await
         .err();
     assert_eq!(
@@ -234,7 +235,7 @@ async fn get_requests_percent_encode_every_value_and_send_no_body() -> TestResul
         .await;
     let otobo = OtoboService::new(&config(&server))?;
     let found = otobo
-        .find_tickets(kw(json!({"queue": "Raw & Co", "subject_contains": tricky})))
+        .find_tickets_kw(kw(json!({"queue": "Raw & Co", "subject_contains": tricky})))
         .await?;
     assert!(found.is_empty());
     let requests = server.received_requests().await.unwrap_or_default();
@@ -278,15 +279,12 @@ async fn search_then_details_keep_the_search_order_and_honour_offset() -> TestRe
         .await;
     let otobo = OtoboService::new(&config(&server))?;
     let found = otobo
-        .find_tickets(kw(
+        .find_tickets_kw(kw(
             json!({"queue": "Raw", "state": "new", "limit": 2, "offset": 1}),
         ))
         .await?;
-    let ids: Vec<_> = found
-        .iter()
-        .map(|t| t.id.clone().unwrap_or_default())
-        .collect();
-    assert_eq!(ids, ["4", "2"]);
+    let ids: Vec<_> = found.iter().map(|t| t.id.as_deref()).collect();
+    assert_eq!(ids, [Some("4"), Some("2")]);
     Ok(())
 }
 
@@ -315,7 +313,7 @@ async fn create_sends_the_recorded_structure_and_rereads() -> TestResult {
     let article = request["Article"].clone();
     let otobo = OtoboService::new(&config(&server))?;
     let created = otobo
-        .create_ticket(kw(json!({
+        .create_ticket_kw(kw(json!({
             "subject": "Printer on fire in room 42",
             "queue": "Raw", "state": "new", "priority": "3 normal", "customer": "sdkcustomer",
             "body": article["Body"],
@@ -334,7 +332,7 @@ async fn create_without_queue_or_customer_names_what_is_missing() -> TestResult 
     let server = MockServer::start().await;
     let otobo = OtoboService::new(&config(&server))?;
     let err = otobo
-        .create_ticket(kw(json!({"subject": "s", "body": "b", "customer": "c"})))
+        .create_ticket_kw(kw(json!({"subject": "s", "body": "b", "customer": "c"})))
         .await
         .err();
     assert_eq!(
@@ -342,7 +340,7 @@ async fn create_without_queue_or_customer_names_what_is_missing() -> TestResult 
         Some("invalid input `queue`: OTOBO needs a queue: set `queue` or `defaults.queue`")
     );
     let err = otobo
-        .create_ticket(kw(json!({"subject": "s", "body": "b", "queue": "Raw"})))
+        .create_ticket_kw(kw(json!({"subject": "s", "body": "b", "queue": "Raw"})))
         .await
         .err();
     assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "customer"));
@@ -369,7 +367,7 @@ async fn invalid_queue_is_invalid_input_naming_the_field() -> TestResult {
         .await;
     let otobo = OtoboService::new(&config(&server))?;
     let err = otobo
-        .create_ticket(kw(
+        .create_ticket_kw(kw(
             json!({"subject": "t", "body": "b", "queue": "NoSuchQueue", "customer": "sdkcustomer"}),
         ))
         .await
@@ -398,7 +396,7 @@ async fn update_maps_values_and_skips_the_reread_when_asked() -> TestResult {
     mapping.priority.insert("high".into(), "4 high".into());
     let otobo = OtoboService::new(&config(&server).mapping(mapping))?;
     let t = otobo
-        .update_ticket(kw(json!({
+        .update_ticket_kw(kw(json!({
             "ticket_id": "71", "queue": "Misc", "priority": "high", "state": "open", "reread": false
         })))
         .await?;
@@ -412,7 +410,7 @@ async fn pending_states_need_a_pending_time_before_anything_is_sent() -> TestRes
     let server = MockServer::start().await;
     let otobo = OtoboService::new(&config(&server))?;
     let err = otobo
-        .update_ticket(kw(json!({"ticket_id": 71, "state": "pending reminder"})))
+        .update_ticket_kw(kw(json!({"ticket_id": 71, "state": "pending reminder"})))
         .await
         .err();
     assert!(
@@ -453,10 +451,10 @@ async fn notes_are_internal_by_default_and_visible_when_asked() -> TestResult {
         .await;
     let otobo = OtoboService::new(&config(&server))?;
     otobo
-        .add_note(kw(json!({"ticket_id": 71, "subject": "triaged", "body": "Moved to Misc by rule 'printer'.", "reread": false})))
+        .add_note_kw(kw(json!({"ticket_id": 71, "subject": "triaged", "body": "Moved to Misc by rule 'printer'.", "reread": false})))
         .await?;
     otobo
-        .add_note(kw(json!({"ticket_id": 71, "body": "<p>hi</p>", "content_type": "text/html", "internal": false, "reread": false})))
+        .add_note_kw(kw(json!({"ticket_id": 71, "body": "<p>hi</p>", "content_type": "text/html", "internal": false, "reread": false})))
         .await?;
     Ok(())
 }
@@ -508,7 +506,7 @@ async fn rate_limits_are_waited_out_as_the_server_asks() -> TestResult {
         .await;
     let otobo = OtoboService::new(&config(&server))?;
     let started = std::time::Instant::now();
-    assert!(otobo.find_tickets(Map::new()).await?.is_empty());
+    assert!(otobo.find_tickets(SearchRequest::all()).await?.is_empty());
     let waited = started.elapsed();
     assert!(
         waited >= std::time::Duration::from_secs(2),
@@ -549,9 +547,9 @@ async fn safe_requests_are_retried_but_creates_are_not() -> TestResult {
         .mount(&server)
         .await;
     let otobo = OtoboService::new(&config(&server))?;
-    assert!(otobo.find_tickets(Map::new()).await?.is_empty());
+    assert!(otobo.find_tickets(SearchRequest::all()).await?.is_empty());
     let err = otobo
-        .create_ticket(kw(
+        .create_ticket_kw(kw(
             json!({"subject": "s", "body": "b", "queue": "Raw", "customer": "c"}),
         ))
         .await
@@ -598,7 +596,7 @@ async fn per_request_mode_sends_credentials_and_never_a_session() -> TestResult 
         .mount(&server)
         .await;
     let otobo = OtoboService::new(&config(&server).auth_mode(AuthMode::PerRequest))?;
-    assert!(otobo.find_tickets(Map::new()).await?.is_empty());
+    assert!(otobo.find_tickets(SearchRequest::all()).await?.is_empty());
     Ok(())
 }
 
@@ -617,7 +615,7 @@ async fn the_python_client_preset_posts_searches_with_nested_filters() -> TestRe
         .await;
     let otobo = OtoboService::new(&config(&server).route_preset(RoutePreset::PythonClient))?;
     let found = otobo
-        .find_tickets(kw(
+        .find_tickets_kw(kw(
             json!({"queue": "Raw", "custom_fields": {"SDKText": "x"}}),
         ))
         .await?;
@@ -743,7 +741,7 @@ async fn oversized_replies_are_refused() -> TestResult {
     config.max_response_bytes = 1024;
     let otobo = OtoboService::new(&config)?;
     let err = otobo
-        .find_tickets(Map::new())
+        .find_tickets(SearchRequest::all())
         .await
         .err()
         .map(|e| e.to_string());
@@ -775,7 +773,7 @@ async fn customer_users_log_in_as_customers() -> TestResult {
         .await;
     let config = OtoboConfig::new(server.uri()).customer("sdkcustomer", PASSWORD);
     let otobo = OtoboService::new(&config)?;
-    assert!(otobo.find_tickets(Map::new()).await?.is_empty());
+    assert!(otobo.find_tickets(SearchRequest::all()).await?.is_empty());
     Ok(())
 }
 
@@ -802,7 +800,7 @@ async fn soap_posts_envelopes_to_the_web_service_url_in_the_configured_namespace
     let otobo = OtoboService::new(&config)?;
     assert!(
         otobo
-            .find_tickets(kw(json!({"queue": "Raw"})))
+            .find_tickets_kw(kw(json!({"queue": "Raw"})))
             .await?
             .is_empty()
     );

@@ -179,6 +179,8 @@ impl RtConfig {
 }
 
 impl ServiceConfig for RtConfig {
+    const NATIVE_KEYS: &'static otai_core::request::NativeKeys = &crate::native::NATIVE_KEYS;
+
     fn check(&self) -> Result<()> {
         self.validate()
     }

@@ -4,22 +4,34 @@
 //! (internal) and correspondence (visible) as notes, custom fields. See `docs/adapters/rt.md`.
 //!
 //! ```no_run
-//! use otai_core::{TicketSystemServiceExt, TicketSearchCriteria, UnifiedEntity};
+//! use otai_core::{TicketSystemService, TicketSearchCriteria, UnifiedEntity};
+//! use otai_core::request::SearchRequest;
 //! use otai_rt::{RtConfig, RtService};
 //!
 //! # async fn run() -> otai_core::Result<()> {
 //! let rt = RtService::new(&RtConfig::with_token("https://rt.example.com", "1-14-abc"))?;
+//! let criteria = TicketSearchCriteria::new().queue(UnifiedEntity::by_name("General")).limit(20);
 //! let open = rt
-//!     .find_tickets_by(&TicketSearchCriteria::new().queue(UnifiedEntity::by_name("General")).limit(20))
+//!     .find_tickets(SearchRequest::new(criteria).native("query", "Status = '__Active__'"))
 //!     .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! ## Native keys
+//! Besides the unified keys: a search takes `query` (TicketSQL, AND-ed with the unified
+//! filters), `orderby` and `order`; create and update take RT ticket fields (`Requestor`, `Cc`,
+//! `AdminCc`, `CustomRoles`, `Due`, `Starts`, `TimeEstimated`, …); a note takes `Attachments`,
+//! `TimeTaken`, `Status`, `CustomFields`, `TxnCustomFields`. A misspelt key is refused before any
+//! request is sent; `native: {…}` passes anything else verbatim (as query parameters of a search,
+//! into the JSON body of the other calls; `get_ticket` takes none).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod client;
 mod config;
 pub mod mapping;
+mod native;
+mod params;
 mod service;
 pub mod sql;
 

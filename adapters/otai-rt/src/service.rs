@@ -5,13 +5,17 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
-use otai_core::kwargs::{self, Kwargs};
+use otai_core::request::{
+    CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
+};
 use otai_core::{Error, Result, TicketSystemService, UnifiedNote, UnifiedTicket};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use crate::client::{RtClient, error_for};
 use crate::mapping::{Maps, note_from_transaction, ticket_from_rt};
+use crate::native::NATIVE_KEYS;
+use crate::params::search_params;
 use crate::{RtConfig, sql};
 
 /// Page size for searches and history.
@@ -222,11 +226,11 @@ impl RtService {
             .await
     }
 
-    /// IDs matching `sql`, ascending, at most `want` (all when `None`).
+    /// IDs matching `sql` in the order `extra` asks for, at most `want` (all when `None`).
     async fn search_ids(
         &self,
         sql: &str,
-        order: &[(&str, String)],
+        extra: &[(String, String)],
         want: Option<usize>,
     ) -> Result<Vec<String>> {
         let mut ids = Vec::new();
@@ -237,7 +241,7 @@ impl RtService {
                 ("per_page", PAGE.to_string()),
                 ("page", page.to_string()),
             ];
-            query.extend(order.iter().cloned());
+            query.extend(extra.iter().map(|(k, v)| (k.as_str(), v.clone())));
             let reply = self
                 .client
                 .send(Method::GET, "/tickets", &query, None)
@@ -369,29 +373,16 @@ impl TicketSystemService for RtService {
         "rt"
     }
 
-    async fn find_tickets(&self, kwargs: Kwargs) -> Result<Vec<UnifiedTicket>> {
-        let parsed = kwargs::parse_search(kwargs)?;
-        let criteria = parsed.unified;
-        let mut native_query = None;
-        let mut order = vec![("orderby", "id".to_owned()), ("order", "ASC".to_owned())];
-        for (key, value) in parsed.native {
-            match (key.as_str(), value) {
-                ("query", Value::String(q)) => native_query = Some(q),
-                ("orderby" | "order", Value::String(v)) => {
-                    order.retain(|(k, _)| *k != key);
-                    order.push((if key == "orderby" { "orderby" } else { "order" }, v));
-                }
-                (other, _) => {
-                    return Err(Error::invalid_input(
-                        other,
-                        "unknown argument; RT also accepts `query` (TicketSQL), `orderby`, `order`",
-                    ));
-                }
-            }
-        }
+    fn native_keys(&self) -> &'static NativeKeys {
+        &NATIVE_KEYS
+    }
+
+    async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>> {
+        let criteria = request.criteria;
+        let params = search_params(request.native)?;
         let sql = sql::ticket_sql(
             &criteria,
-            native_query.as_deref(),
+            params.query.as_deref(),
             &self.maps,
             self.fulltext,
         )?;
@@ -407,7 +398,7 @@ impl TicketSystemService for RtService {
         } else {
             criteria.limit.map(|l| l + offset)
         };
-        let mut ids = self.search_ids(&sql, &order, want).await?;
+        let mut ids = self.search_ids(&sql, &params.extra, want).await?;
         if filter_text.is_none() {
             ids = ids.into_iter().skip(offset).take(limit).collect();
         }
@@ -433,24 +424,23 @@ impl TicketSystemService for RtService {
         })
     }
 
-    async fn get_ticket(&self, kwargs: Kwargs) -> Result<Option<UnifiedTicket>> {
-        let parsed = kwargs::parse_get(kwargs)?;
-        if let Some(key) = parsed.native.keys().next() {
+    async fn get_ticket(&self, request: GetRequest) -> Result<Option<UnifiedTicket>> {
+        if let Some(key) = request.native.keys().next() {
             return Err(Error::invalid_input(
-                key.clone(),
-                "unknown argument; get_ticket takes `ticket_id`",
+                format!("native.{key}"),
+                "RT's get_ticket has no native arguments",
             ));
         }
-        let id = parsed.ticket_id.unwrap_or_default();
+        let id = request.ticket_id.as_str();
+        // RT ticket IDs are numbers: any other ID names no ticket.
         if !id.chars().all(|c| c.is_ascii_digit()) {
             return Ok(None);
         }
-        self.ticket(&id).await
+        self.ticket(id).await
     }
 
-    async fn create_ticket(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let parsed = kwargs::parse_create(kwargs)?;
-        let t = parsed.unified;
+    async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
+        let t = request.ticket;
         let mut body = self.fields(&t)?;
         if !body.contains_key("Queue") {
             return Err(Error::invalid_input(
@@ -462,7 +452,7 @@ impl TicketSystemService for RtService {
             body.insert("Content".into(), text.clone().into());
             body.insert("ContentType".into(), "text/plain".into());
         }
-        body.extend(parsed.native);
+        body.extend(request.native);
         let reply = self
             .client
             .send(Method::POST, "/ticket", &[], Some(&Value::Object(body)))
@@ -486,12 +476,12 @@ impl TicketSystemService for RtService {
         self.reread(&id).await
     }
 
-    async fn update_ticket(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let parsed = kwargs::parse_update(kwargs)?;
-        let id = parsed.ticket_id.unwrap_or_default();
-        let changes = parsed.unified;
+    async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
+        let id = request.ticket_id.into_string();
+        let mut changes = request.changes;
+        changes.notes.extend(request.note);
         let mut body = self.fields(&changes)?;
-        body.extend(parsed.native);
+        body.extend(request.native);
         let path = format!("/ticket/{}", segment(&id)?);
         if body.is_empty() {
             if !self.exists(&id).await? {
@@ -524,19 +514,17 @@ impl TicketSystemService for RtService {
         for note in &changes.notes {
             self.post_note(&id, note, Map::new()).await?;
         }
-        if parsed.reread {
+        if request.reread {
             self.reread(&id).await
         } else {
             Ok(changes.id(id))
         }
     }
 
-    async fn add_note(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let parsed = kwargs::parse_note(kwargs)?;
-        let id = parsed.ticket_id.unwrap_or_default();
-        let note = parsed.unified;
-        self.post_note(&id, &note, parsed.native).await?;
-        if parsed.reread {
+    async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
+        let (id, note) = (request.ticket_id.into_string(), request.note);
+        self.post_note(&id, &note, request.native).await?;
+        if request.reread {
             self.reread(&id).await
         } else {
             Ok(UnifiedTicket::new().id(id).note(note))

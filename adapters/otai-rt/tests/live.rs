@@ -111,13 +111,13 @@ async fn failed_field_changes_are_typed_errors_although_rt_answers_200() -> Test
     };
     let rt = service(&url, &token).await?;
     let t = rt
-        .create_ticket(kw(
+        .create_ticket_kw(kw(
             json!({"subject": "otai live bad update", "queue": "General", "body": "x"}),
         ))
         .await?;
-    let id = t.id.unwrap_or_default();
+    let id = t.id.ok_or("the created ticket has no id")?;
     let err = rt
-        .update_ticket(kw(json!({"ticket_id": id, "state": "bogus"})))
+        .update_ticket_kw(kw(json!({"ticket_id": id, "state": "bogus"})))
         .await
         .err();
     assert!(
@@ -125,7 +125,7 @@ async fn failed_field_changes_are_typed_errors_although_rt_answers_200() -> Test
         "{err:?}"
     );
     let err = rt
-        .update_ticket(kw(json!({"ticket_id": id, "owner": "no-such-user-otai"})))
+        .update_ticket_kw(kw(json!({"ticket_id": id, "owner": "no-such-user-otai"})))
         .await
         .err();
     assert!(matches!(&err, Some(Error::InvalidInput { .. })), "{err:?}");
@@ -143,16 +143,16 @@ async fn hostile_search_values_cannot_change_the_query() -> TestResult {
         .as_nanos();
     let tag = format!("otaiq{nanos}");
     let subject = format!("{tag} it's a \\ backslash");
-    rt.create_ticket(kw(
+    rt.create_ticket_kw(kw(
         json!({"subject": subject, "queue": "General", "body": "x"}),
     ))
     .await?;
     let exact = rt
-        .find_tickets(kw(json!({"subject_contains": format!("{tag} it's a \\")})))
+        .find_tickets_kw(kw(json!({"subject_contains": format!("{tag} it's a \\")})))
         .await?;
     assert_eq!(exact.len(), 1, "the quoted value matched literally");
     let injected = rt
-        .find_tickets(kw(json!({"subject_contains": "x' OR id > '0"})))
+        .find_tickets_kw(kw(json!({"subject_contains": "x' OR id > '0"})))
         .await?;
     assert!(
         injected.is_empty(),
@@ -169,19 +169,20 @@ async fn native_ticketsql_and_bad_queries() -> TestResult {
     };
     let rt = service(&url, &token).await?;
     let t = rt
-        .create(
-            &otai_core::UnifiedTicket::new()
+        .create_ticket(
+            otai_core::UnifiedTicket::new()
                 .subject("otai live native")
-                .queue(UnifiedEntity::by_name("General")),
+                .queue(UnifiedEntity::by_name("General"))
+                .into(),
         )
         .await?;
-    let id = t.id.unwrap_or_default();
+    let id = t.id.ok_or("the created ticket has no id")?;
     let found = rt
-        .find_tickets(kw(json!({"query": format!("id = {id}")})))
+        .find_tickets_kw(kw(json!({"query": format!("id = {id}")})))
         .await?;
     assert_eq!(found.len(), 1);
     let err = rt
-        .find_tickets(kw(json!({"query": "Subject LIKE"})))
+        .find_tickets_kw(kw(json!({"query": "Subject LIKE"})))
         .await
         .err();
     assert!(
@@ -213,7 +214,7 @@ async fn the_quickstart_triage_pipeline_runs_against_real_rt() -> TestResult {
         ("VPN down", "my password is rejected"),
         ("Coffee", "strange noises"),
     ] {
-        rt.create_ticket(kw(json!({"subject": format!("{tag} {subject}"), "body": body, "queue": "General", "customer": "alice@example.com"}))).await?;
+        rt.create_ticket_kw(kw(json!({"subject": format!("{tag} {subject}"), "body": body, "queue": "General", "customer": "alice@example.com"}))).await?;
     }
     let text = format!(
         "services:
@@ -273,7 +274,7 @@ pipelines:
         "nothing left in General"
     );
     let moved = rt
-        .find_tickets(kw(json!({"queue": "Hardware", "subject_contains": tag})))
+        .find_tickets_kw(kw(json!({"queue": "Hardware", "subject_contains": tag})))
         .await?;
     assert_eq!(moved.len(), 3);
     let printer = moved

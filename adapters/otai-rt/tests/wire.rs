@@ -1,6 +1,6 @@
 //! RT's quirks against a mock server.
 
-use otai_core::{Error, ServiceRegistry, TicketSystemService};
+use otai_core::{Error, ServiceRegistry, TicketSystemService, TicketSystemServiceExt};
 use otai_rt::{RtConfig, RtService};
 use serde_json::{Map, Value, json};
 use wiremock::matchers::{header, method, path, query_param};
@@ -62,7 +62,7 @@ async fn get_resolves_names_and_reads_the_first_message() -> TestResult {
     ticket_one(&server).await;
     let rt = rt(&server)?;
     let t = rt
-        .get_ticket(kw(json!({"ticket_id": 1})))
+        .get_ticket_kw(kw(json!({"ticket_id": 1})))
         .await?
         .ok_or("missing")?;
     assert_eq!(
@@ -73,7 +73,7 @@ async fn get_resolves_names_and_reads_the_first_message() -> TestResult {
     assert_eq!(t.notes.len(), 1, "EmailRecord is not a note");
     assert!(!t.notes[0].internal);
     // The queue name is cached: a second read does not ask again (expect(1) above).
-    rt.get_ticket(kw(json!({"ticket_id": "1"}))).await?;
+    rt.get_ticket_kw(kw(json!({"ticket_id": "1"}))).await?;
     Ok(())
 }
 
@@ -99,11 +99,11 @@ async fn searches_without_hits_have_float_pages_and_missing_tickets_are_none() -
         .await;
     let rt = rt(&server)?;
     assert!(
-        rt.find_tickets(kw(json!({"queue": "General", "subject_contains": "it's"})))
+        rt.find_tickets_kw(kw(json!({"queue": "General", "subject_contains": "it's"})))
             .await?
             .is_empty()
     );
-    assert_eq!(rt.get_ticket(kw(json!({"ticket_id": 99}))).await?, None);
+    assert_eq!(rt.get_ticket_kw(kw(json!({"ticket_id": 99}))).await?, None);
     Ok(())
 }
 
@@ -121,7 +121,7 @@ async fn a_200_update_with_failure_messages_is_an_error() -> TestResult {
         .await;
     let rt = rt(&server)?;
     let err = rt
-        .update_ticket(kw(
+        .update_ticket_kw(kw(
             json!({"ticket_id": 1, "owner": "ghost", "subject": "b", "reread": false}),
         ))
         .await
@@ -163,7 +163,7 @@ async fn status_codes_map_to_typed_errors_without_the_token() -> TestResult {
         .await;
     let rt = rt(&server)?;
     let err = rt
-        .create_ticket(kw(json!({"subject": "x", "queue": "Nope"})))
+        .create_ticket_kw(kw(json!({"subject": "x", "queue": "Nope"})))
         .await
         .err();
     assert!(
@@ -176,7 +176,7 @@ async fn status_codes_map_to_typed_errors_without_the_token() -> TestResult {
         "{err:?}"
     );
     let err = rt
-        .add_note(kw(json!({"ticket_id": 5, "body": "hi"})))
+        .add_note_kw(kw(json!({"ticket_id": 5, "body": "hi"})))
         .await
         .err();
     assert!(err.as_ref().is_some_and(Error::is_not_found), "{err:?}");
@@ -185,33 +185,161 @@ async fn status_codes_map_to_typed_errors_without_the_token() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn unknown_arguments_and_unmapped_priorities_are_rejected_before_sending() -> TestResult {
+/// A server that fails the test (when dropped) if any request reaches it.
+async fn untouchable() -> MockServer {
     let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(500))
+        .named("no request may be sent")
+        .expect(0)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn unknown_keys_are_refused_with_a_suggestion_before_any_request() -> TestResult {
+    let server = untouchable().await;
     let rt = rt(&server)?;
+    let message = |err: Option<Error>| err.map(|e| e.to_string()).unwrap_or_default();
     let err = rt
-        .find_tickets(kw(json!({"StateType": "open"})))
+        .find_tickets_kw(kw(json!({"queu": "General"})))
         .await
         .err();
-    assert!(
-        matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "StateType"),
-        "{err:?}"
+    assert_eq!(
+        message(err),
+        "invalid input `queu`: unknown key for find_tickets; did you mean `queue` or `query`? \
+         (pass anything else verbatim under `native:`)"
     );
     let err = rt
-        .find_tickets(kw(json!({"priority": "urgent"})))
+        .find_tickets_kw(kw(json!({"queue": "General", "Query": "id > 0"})))
+        .await
+        .err();
+    assert_eq!(
+        message(err),
+        "invalid input `Query`: unknown key for find_tickets; did you mean `query` or `queue`? \
+         (pass anything else verbatim under `native:`)"
+    );
+    // Kwargs built at run time (e.g. `otai run --kw`) go through the same parser.
+    let mut dynamic = kw(json!({"ticket_id": 1}));
+    dynamic.insert("TimeWorkd".into(), json!(5));
+    let err = rt.update_ticket_kw(dynamic).await.err();
+    assert_eq!(
+        message(err),
+        "invalid input `TimeWorkd`: unknown key for update_ticket; did you mean `TimeWorked`? \
+         (pass anything else verbatim under `native:`)"
+    );
+    let err = rt
+        .get_ticket_kw(kw(json!({"ticket_id": 1, "Extended": 1})))
+        .await
+        .err();
+    assert_eq!(
+        message(err),
+        "invalid input `Extended`: unknown key for get_ticket; it takes ticket_id, id; \
+         rt declares no native keys for it"
+    );
+    let err = rt
+        .add_note_kw(kw(json!({"ticket_id": 1, "body": "b", "TimeTaken": "ten"})))
+        .await
+        .err();
+    assert_eq!(
+        message(err),
+        "invalid input `TimeTaken`: expected a whole number, got a string"
+    );
+    let err = rt
+        .find_tickets_kw(kw(json!({"priority": "urgent"})))
         .await
         .err();
     assert!(
         matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "priority"),
         "{err:?}"
     );
-    assert!(
-        server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .is_empty()
+    Ok(())
+}
+
+#[tokio::test]
+async fn escaped_native_arguments_have_to_fit_where_they_go() -> TestResult {
+    let server = untouchable().await;
+    let rt = rt(&server)?;
+    let message = |err: Option<Error>| err.map(|e| e.to_string()).unwrap_or_default();
+    let err = rt
+        .find_tickets_kw(kw(json!({"native": {"page": 3}})))
+        .await
+        .err();
+    assert_eq!(
+        message(err),
+        "invalid input `native.page`: the adapter sets it to page through the results"
     );
+    let err = rt
+        .get_ticket_kw(kw(json!({"ticket_id": 1, "native": {"fields": "id"}})))
+        .await
+        .err();
+    assert_eq!(
+        message(err),
+        "invalid input `native.fields`: RT's get_ticket has no native arguments"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn native_search_arguments_reach_the_query_string() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/tickets"))
+        .and(query_param(
+            "query",
+            "(Status = '__Active__') AND Queue = 'General'",
+        ))
+        .and(query_param("orderby", "Created"))
+        .and(query_param("order", "DESC"))
+        .and(query_param("simple", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"count": 0, "page": 1, "pages": 0.0, "per_page": 100, "total": 0, "items": []}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let found = rt(&server)?
+        .find_tickets_kw(kw(json!({
+            "queue": "General", "query": "Status = '__Active__'", "orderby": "Created",
+            "order": "DESC", "native": {"simple": 0}
+        })))
+        .await?;
+    assert!(found.is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn native_write_arguments_join_the_json_body() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/REST/2.0/ticket/1"))
+        .and(wiremock::matchers::body_json(
+            json!({"Subject": "b", "TimeWorked": 15, "Cc": ["bob@example.com"]}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!(["Ticket 1: Subject changed"])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/REST/2.0/ticket/1/comment"))
+        .and(wiremock::matchers::body_json(json!({
+            "Subject": "Note", "Content": "done", "ContentType": "text/plain"
+        })))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!(["Comments added"])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let t = rt(&server)?
+        .update_ticket_kw(kw(json!({
+            "ticket_id": 1, "subject": "b", "TimeWorked": 15, "Cc": ["bob@example.com"],
+            "note": "done", "reread": false
+        })))
+        .await?;
+    assert_eq!(t.id.as_deref(), Some("1"));
+    assert_eq!(t.notes.len(), 1, "the note sent with the change");
     Ok(())
 }
 
@@ -261,7 +389,9 @@ async fn reads_wait_out_rate_limits_and_refuse_oversized_replies() -> TestResult
         .await;
     ticket_one(&server).await;
     let started = std::time::Instant::now();
-    let ticket = rt(&server)?.get_ticket(kw(json!({"ticket_id": 1}))).await?;
+    let ticket = rt(&server)?
+        .get_ticket_kw(kw(json!({"ticket_id": 1})))
+        .await?;
     assert_eq!(
         ticket.and_then(|t| t.subject).as_deref(),
         Some("Printer on fire")
@@ -280,7 +410,7 @@ async fn reads_wait_out_rate_limits_and_refuse_oversized_replies() -> TestResult
     let mut config = RtConfig::with_token(big.uri(), TOKEN);
     config.max_response_bytes = 1024;
     let err = RtService::new(&config)?
-        .get_ticket(kw(json!({"ticket_id": 2})))
+        .get_ticket_kw(kw(json!({"ticket_id": 2})))
         .await
         .err()
         .map(|e| e.to_string());

@@ -1,14 +1,17 @@
 //! The SDK without YAML: seeds the embedded store with sample tickets and triages them by keywords:
-//! every ticket in `Raw` moves to a team queue, gets a priority and an internal note.
+//! every ticket in `Raw` moves to a team queue, gets a priority and an internal note, in one
+//! typed update.
 //!
 //! Run it with `cargo run -p sdk-library`.
 
 use std::time::Instant;
 
-use otai_core::kwargs::Kwargs;
-use otai_core::{TicketSystemService, TicketSystemServiceExt, UnifiedTicket};
+use otai_core::request::{SearchRequest, UpdateRequest};
+use otai_core::{
+    Error, TicketId, TicketSearchCriteria, TicketSystemService, UnifiedEntity, UnifiedNote,
+    UnifiedTicket,
+};
 use otai_local::LocalStore;
-use serde_json::{Value, json};
 
 /// Keyword rules: the first rule with a keyword in subject or body wins.
 const RULES: &[(&str, &[&str], &str, &str)] = &[
@@ -50,11 +53,18 @@ fn classify(ticket: &UnifiedTicket) -> (&'static str, &'static str, &'static str
         })
 }
 
-fn kwargs(value: Value) -> Kwargs {
-    match value {
-        Value::Object(map) => map,
-        _ => Kwargs::new(),
-    }
+/// Every ticket in queue `Raw`.
+fn in_raw() -> SearchRequest {
+    SearchRequest::new(TicketSearchCriteria::new().queue(UnifiedEntity::by_name("Raw")))
+}
+
+/// The ID of a ticket the store returned.
+fn id_of(ticket: &UnifiedTicket) -> Result<TicketId, Error> {
+    ticket
+        .id
+        .as_deref()
+        .ok_or_else(|| Error::invalid_input("id", "the store returned a ticket without an id"))?
+        .parse()
 }
 
 #[tokio::main]
@@ -69,36 +79,33 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run() -> Result<usize, otai_core::Error> {
+async fn run() -> Result<usize, Error> {
     let started = Instant::now();
     let store = LocalStore::in_memory()?;
     let seed: Vec<UnifiedTicket> = serde_yaml::from_str(include_str!("../seed.yml"))
-        .map_err(|e| otai_core::Error::config("seed.yml", e.to_string()))?;
-    for ticket in &seed {
-        store.create(ticket).await?;
+        .map_err(|e| Error::config("seed.yml", e.to_string()))?;
+    for ticket in seed {
+        store.create_ticket(ticket.into()).await?;
     }
 
-    let raw = store.find_tickets(kwargs(json!({"queue": "Raw"}))).await?;
+    let raw = store.find_tickets(in_raw()).await?;
     let (mut changed, mut failed) = (0, 0);
     for ticket in &raw {
-        let id = ticket.id.clone().unwrap_or_default();
         let (label, queue, priority) = classify(ticket);
         let result = async {
-            store
-                .update_ticket(kwargs(json!({
-                    "ticket_id": id, "queue": queue, "priority": priority, "reread": false
-                })))
-                .await?;
-            store
-                .add_note(kwargs(json!({
-                    "ticket_id": id, "subject": "triage", "body": format!("triaged: {label}"),
-                    "reread": false
-                })))
-                .await
+            let id = id_of(ticket)?;
+            let changes = UnifiedTicket::new()
+                .queue(UnifiedEntity::by_name(queue))
+                .priority(UnifiedEntity::by_name(priority));
+            // The note lands with the change; `reread(false)` saves reading the ticket back.
+            let update = UpdateRequest::new(id.clone(), changes)
+                .note(UnifiedNote::new("triage", format!("triaged: {label}")))
+                .reread(false);
+            store.update_ticket(update).await.map(|_| id)
         }
         .await;
         match result {
-            Ok(_) => {
+            Ok(id) => {
                 changed += 1;
                 println!(
                     "#{id:<3} {:<32} -> {queue:<13} {priority:<6} ({label})",
@@ -107,14 +114,12 @@ async fn run() -> Result<usize, otai_core::Error> {
             }
             Err(e) => {
                 failed += 1;
+                let id = ticket.id.as_deref().unwrap_or("?");
                 eprintln!("#{id}: {}", otai_core::error::report(&e));
             }
         }
     }
-    let left = store
-        .find_tickets(kwargs(json!({"queue": "Raw"})))
-        .await?
-        .len();
+    let left = store.find_tickets(in_raw()).await?.len();
     println!(
         "summary: {} seen, {changed} changed, {failed} failed, {left} left in Raw, {:.1} ms",
         raw.len(),

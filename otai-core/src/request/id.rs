@@ -73,8 +73,9 @@ impl std::str::FromStr for TicketId {
 }
 
 impl std::fmt::Display for TicketId {
+    /// The ID as text; honours width and alignment (`{id:<6}`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -97,9 +98,21 @@ mod tests {
 
     #[test]
     fn ids_are_text_or_whole_numbers_and_safe_in_a_path() {
-        assert_eq!(TicketId::from_value(&json!(" 7 ")).map(|i| i.0), Ok("7".into()));
-        assert_eq!(TicketId::from_value(&json!(71)).map(|i| i.0), Ok("71".into()));
-        for bad in [json!("."), json!(".."), json!("a/b"), json!("1 2"), json!("x\u{1b}")] {
+        assert_eq!(
+            TicketId::from_value(&json!(" 7 ")).map(|i| i.0),
+            Ok("7".into())
+        );
+        assert_eq!(
+            TicketId::from_value(&json!(71)).map(|i| i.0),
+            Ok("71".into())
+        );
+        for bad in [
+            json!("."),
+            json!(".."),
+            json!("a/b"),
+            json!("1 2"),
+            json!("x\u{1b}"),
+        ] {
             assert!(TicketId::from_value(&bad).is_err(), "{bad}");
         }
         assert_eq!(
@@ -107,5 +120,10 @@ mod tests {
             Err("expected a ticket ID (string or number), got a number".into())
         );
         assert!(TicketId::from_value(&json!("9".repeat(129))).is_err());
+        assert_eq!(
+            format!("#{:<3}|", TicketId::from(7)),
+            "#7  |",
+            "width is honoured"
+        );
     }
 }

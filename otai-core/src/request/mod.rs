@@ -33,6 +33,9 @@ mod id;
 mod native;
 mod parse;
 
+#[cfg(test)]
+mod tests;
+
 pub use id::{MAX_TICKET_ID_LEN, TicketId};
 pub use native::{NativeKey, NativeKeys, NativeKind, Operation};
 pub use parse::{RequestErrors, check_kwargs};

@@ -101,9 +101,13 @@ impl NativeKind {
 }
 
 /// One native key: its name as the helpdesk spells it, its type and a one-line doc.
+///
+/// A name ending in `*` is a family of keys sharing a prefix: `DynamicField_*` accepts
+/// `DynamicField_Building` (the part after the prefix must not be empty).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NativeKey {
-    /// The name, exactly as the helpdesk's API spells it (e.g. OTOBO's `StateType`).
+    /// The name, exactly as the helpdesk's API spells it (e.g. OTOBO's `StateType`), or a
+    /// prefix followed by `*`.
     pub name: &'static str,
     /// The type it takes.
     pub kind: NativeKind,
@@ -115,6 +119,15 @@ impl NativeKey {
     /// A native key (for `const` tables).
     pub const fn new(name: &'static str, kind: NativeKind, doc: &'static str) -> Self {
         Self { name, kind, doc }
+    }
+
+    /// Whether `key` is this key: the same name, or, for a name ending in `*`, the prefix
+    /// followed by at least one character.
+    pub fn matches(&self, key: &str) -> bool {
+        match self.name.strip_suffix('*') {
+            Some(prefix) => key.len() > prefix.len() && key.starts_with(prefix),
+            None => key == self.name,
+        }
     }
 }
 
@@ -154,6 +167,11 @@ impl NativeKeys {
             Operation::Note => self.note,
         }
     }
+
+    /// The declared key of `operation` that `key` is, if any (see [`NativeKey::matches`]).
+    pub fn find(&self, operation: Operation, key: &str) -> Option<&'static NativeKey> {
+        self.of(operation).iter().find(|k| k.matches(key))
+    }
 }
 
 #[cfg(test)]
@@ -174,5 +192,33 @@ mod tests {
             NativeKind::Map.check(&json!([1])),
             Err("expected a map, got a list".into())
         );
+    }
+
+    #[test]
+    fn a_trailing_star_matches_a_non_empty_suffix_only() {
+        let family = NativeKey::new("DynamicField_*", NativeKind::Map, "a field filter");
+        assert!(family.matches("DynamicField_Building"));
+        assert!(
+            !family.matches("DynamicField_"),
+            "the name after the prefix is missing"
+        );
+        assert!(!family.matches("DynamicField"));
+        assert!(
+            !family.matches("dynamicfield_Building"),
+            "names are case-sensitive"
+        );
+        let exact = NativeKey::new("StateType", NativeKind::List, "state types");
+        assert!(exact.matches("StateType"));
+        assert!(!exact.matches("StateTypes"));
+        static KEYS: &[NativeKey] = &[NativeKey::new("Title", NativeKind::Text, "t")];
+        let keys = NativeKeys {
+            search: KEYS,
+            ..NativeKeys::NONE
+        };
+        assert_eq!(
+            keys.find(Operation::Search, "Title").map(|k| k.name),
+            Some("Title")
+        );
+        assert_eq!(keys.find(Operation::Get, "Title"), None);
     }
 }

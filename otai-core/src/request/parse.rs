@@ -30,7 +30,7 @@ impl From<RequestErrors> for Error {
         }
         match first {
             Error::InvalidInput { field, message } => {
-                Error::invalid_input(field, format!("{message}; also {}", rest.join("; ")))
+                Error::invalid_input(field, format!("{message}; also {}", rest.join("; also ")))
             }
             other => other,
         }
@@ -85,7 +85,6 @@ impl Reader {
         declared: &NativeKeys,
     ) -> Self {
         let unified_names = unified_keys(operation);
-        let native_names = declared.of(operation);
         let mut reader = Reader {
             unified: Kwargs::new(),
             native: Kwargs::new(),
@@ -120,7 +119,7 @@ impl Reader {
                         reader.deferred.insert(key);
                     }
                 }
-            } else if let Some(spec) = native_names.iter().find(|n| n.name == key) {
+            } else if let Some(spec) = declared.find(operation, &key) {
                 match value {
                     Some(value) => match spec.kind.check(&value) {
                         Ok(()) => {
@@ -223,7 +222,11 @@ impl Reader {
     }
 }
 
-/// The message for a key that is neither unified nor declared native.
+/// How many native key names an unknown-key message lists before it counts the rest.
+const LISTED_NATIVE_KEYS: usize = 20;
+
+/// The message for a key that is neither unified nor declared native. The escape hatch is
+/// named only where the adapter has a native API for the operation (it declares keys for it).
 fn unknown_key(
     key: &str,
     operation: Operation,
@@ -233,20 +236,37 @@ fn unknown_key(
 ) -> String {
     let native: Vec<&str> = declared.of(operation).iter().map(|k| k.name).collect();
     let close = closest_names(key, unified.iter().chain(native.iter()).copied());
-    let escape = "pass anything else verbatim under `native:`";
+    let escape = if native.is_empty() {
+        ""
+    } else {
+        "pass anything else verbatim under `native:`"
+    };
     if !close.is_empty() {
+        let hint = if escape.is_empty() {
+            String::new()
+        } else {
+            format!(" ({escape})")
+        };
         return format!(
-            "unknown key for {operation}; did you mean {}? ({escape})",
+            "unknown key for {operation}; did you mean {}?{hint}",
             quote_list(&close)
         );
     }
     let natives = if native.is_empty() {
         format!("{adapter} declares no native keys for it")
     } else {
-        format!("native keys of {adapter}: {}", native.join(", "))
+        let listed = native.len().min(LISTED_NATIVE_KEYS);
+        let more = match native.len() - listed {
+            0 => String::new(),
+            rest => format!(" and {rest} more"),
+        };
+        format!(
+            "native keys of {adapter}: {}{more}; {escape}",
+            native[..listed].join(", ")
+        )
     };
     format!(
-        "unknown key for {operation}; it takes {}; {natives}; {escape}",
+        "unknown key for {operation}; it takes {}; {natives}",
         unified.join(", ")
     )
 }
@@ -262,6 +282,8 @@ pub(crate) fn search(
 }
 
 fn read_search(mut r: Reader) -> Result<SearchRequest, RequestErrors> {
+    // A misspelt or mistyped key was meant as a filter: no "no filter" error on top of it.
+    let key_problems = !r.problems.is_empty();
     let all = match r.unified.remove(ALL_KEY) {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => b,
@@ -277,10 +299,14 @@ fn read_search(mut r: Reader) -> Result<SearchRequest, RequestErrors> {
         .iter()
         .any(|k| !NOT_FILTERS.contains(k) && r.has(k))
         || !r.native.is_empty()
-        || r.deferred.contains(NATIVE_KEY);
+        // A templated filter (unified or native) or `native:` map: known only at run time.
+        || r.deferred.iter().any(|k| !NOT_FILTERS.contains(&k.as_str()));
     if all && filtered {
-        r.problem(ALL_KEY, "`all: true` means no filter: remove it, or the filters");
-    } else if !all && !filtered && !r.deferred.contains(ALL_KEY) {
+        r.problem(
+            ALL_KEY,
+            "`all: true` means no filter: remove it, or the filters",
+        );
+    } else if !all && !filtered && !r.deferred.contains(ALL_KEY) && !key_problems {
         r.problem(
             ALL_KEY,
             "no filter: this search would return every ticket; add a filter, or `all: true` if that is meant",
@@ -301,7 +327,13 @@ pub(crate) fn get(
     adapter: &str,
     native: &NativeKeys,
 ) -> Result<GetRequest, RequestErrors> {
-    read_get(Reader::new(Operation::Get, kwargs, BTreeSet::new(), adapter, native))
+    read_get(Reader::new(
+        Operation::Get,
+        kwargs,
+        BTreeSet::new(),
+        adapter,
+        native,
+    ))
 }
 
 fn read_get(mut r: Reader) -> Result<GetRequest, RequestErrors> {
@@ -316,14 +348,25 @@ pub(crate) fn create(
     adapter: &str,
     native: &NativeKeys,
 ) -> Result<CreateRequest, RequestErrors> {
-    read_create(Reader::new(Operation::Create, kwargs, BTreeSet::new(), adapter, native))
+    read_create(Reader::new(
+        Operation::Create,
+        kwargs,
+        BTreeSet::new(),
+        adapter,
+        native,
+    ))
 }
 
 fn read_create(mut r: Reader) -> Result<CreateRequest, RequestErrors> {
     let subject_given = r.deferred.contains("subject");
     let ticket = r.typed::<UnifiedTicket>("");
     if let Some(ticket) = &ticket {
-        if !subject_given && ticket.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        if !subject_given
+            && ticket
+                .subject
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty())
+        {
             r.problem("subject", "a new ticket needs a non-empty subject");
         }
     }
@@ -337,12 +380,22 @@ pub(crate) fn update(
     adapter: &str,
     native: &NativeKeys,
 ) -> Result<UpdateRequest, RequestErrors> {
-    read_update(Reader::new(Operation::Update, kwargs, BTreeSet::new(), adapter, native))
+    read_update(Reader::new(
+        Operation::Update,
+        kwargs,
+        BTreeSet::new(),
+        adapter,
+        native,
+    ))
 }
 
 fn read_update(mut r: Reader) -> Result<UpdateRequest, RequestErrors> {
+    // A misspelt or mistyped key was meant as a change: no "nothing to change" on top of it.
+    let key_problems = !r.problems.is_empty();
     let id = r.ticket_id();
     let reread = r.reread();
+    // A note that is given counts as a change even when it is wrong (that is reported apart).
+    let note_given = r.has(UPDATE_NOTE_KEY);
     let note = match r.unified.remove(UPDATE_NOTE_KEY) {
         None | Some(Value::Null) => None,
         Some(value) => update_note(&mut r, value),
@@ -354,12 +407,13 @@ fn read_update(mut r: Reader) -> Result<UpdateRequest, RequestErrors> {
         );
     }
     let changing = TICKET_KEYS.iter().any(|k| r.has(k))
-        || note.is_some()
-        || r.deferred.contains(UPDATE_NOTE_KEY)
+        || note_given
         || !r.native.is_empty()
         || r.deferred.contains(NATIVE_KEY)
-        || r.deferred.iter().any(|k| !ID_KEYS.contains(&k.as_str()) && k != REREAD_KEY);
-    if !changing {
+        || r.deferred
+            .iter()
+            .any(|k| !ID_KEYS.contains(&k.as_str()) && k != REREAD_KEY);
+    if !changing && !key_problems {
         r.problem(
             "(arguments)",
             "nothing to change: give fields to set, a `note`, or native keys",
@@ -428,7 +482,13 @@ pub(crate) fn note(
     adapter: &str,
     native: &NativeKeys,
 ) -> Result<NoteRequest, RequestErrors> {
-    read_note(Reader::new(Operation::Note, kwargs, BTreeSet::new(), adapter, native))
+    read_note(Reader::new(
+        Operation::Note,
+        kwargs,
+        BTreeSet::new(),
+        adapter,
+        native,
+    ))
 }
 
 fn read_note(mut r: Reader) -> Result<NoteRequest, RequestErrors> {

@@ -477,12 +477,25 @@ impl Kit<'_> {
         )?;
         let bad_limit = self
             .service
-            .find_tickets_kw(kwargs(json!({"limit": "many"}))?)
+            .find_tickets_kw(kwargs(
+                json!({"subject_contains": self.profile.tag, "limit": "many"}),
+            )?)
             .await;
         expect_invalid(
             "find_tickets with limit \"many\"",
             bad_limit.map(|_| ()),
             "limit",
+        )?;
+        let misspelt = self
+            .service
+            .find_tickets_kw(kwargs(json!({"queu": self.profile.queue}))?)
+            .await;
+        expect_invalid("find_tickets with `queu`", misspelt.map(|_| ()), "queu")?;
+        let unfiltered = self.service.find_tickets_kw(Kwargs::new()).await;
+        expect_invalid(
+            "find_tickets without a filter or `all: true`",
+            unfiltered.map(|_| ()),
+            "all",
         )?;
         let no_id = self.service.get_ticket_kw(Kwargs::new()).await;
         expect_invalid(

@@ -9,10 +9,11 @@
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! use otai_core::TicketSystemService;
+//! use otai_core::{TicketSystemService, request::SearchRequest};
 //! let fake = otai_otobo_znuny::fake::FakeOtobo::start().await?;
 //! let otobo = otai_otobo_znuny::OtoboService::new(&fake.config())?;
-//! assert!(otobo.find_tickets(Default::default()).await?.is_empty());
+//! assert!(otobo.find_tickets(SearchRequest::all()).await?.is_empty());
+//! assert_eq!(fake.requests_seen(), 2, "SessionCreate and TicketSearch");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
@@ -22,6 +23,7 @@ mod model;
 mod store;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -109,6 +111,7 @@ pub struct FakeOtobo {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
     latency: Latency,
+    requests: Arc<AtomicUsize>,
     login: (String, String),
     shutdown: Option<oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<()>>,
@@ -124,6 +127,7 @@ impl std::fmt::Debug for State {
 struct Shared {
     state: Arc<Mutex<State>>,
     latency: Latency,
+    requests: Arc<AtomicUsize>,
 }
 
 impl FakeOtobo {
@@ -140,6 +144,7 @@ impl FakeOtobo {
             addr: listener.local_addr()?,
             state,
             latency: options.latency,
+            requests: Arc::new(AtomicUsize::new(0)),
             login: options.agents.first().cloned().unwrap_or_default(),
             shutdown: None,
             served: None,
@@ -152,6 +157,7 @@ impl FakeOtobo {
         let shared = Shared {
             state: Arc::clone(&self.state),
             latency: self.latency,
+            requests: Arc::clone(&self.requests),
         };
         let (tx, rx) = oneshot::channel::<()>();
         let router = axum::Router::new().fallback(handle).with_state(shared);
@@ -198,6 +204,11 @@ impl FakeOtobo {
         config
     }
 
+    /// How many HTTP requests reached the fake since it started (any route, any outcome).
+    pub fn requests_seen(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
     /// Forgets every session, as a server does when they expire.
     pub fn expire_sessions(&self) {
         if let Ok(mut state) = self.state.lock() {
@@ -242,6 +253,7 @@ async fn handle(
     uri: Uri,
     body: Bytes,
 ) -> Response {
+    shared.requests.fetch_add(1, Ordering::SeqCst);
     // Any web service name is served: `…/Webservice/<name><route>`.
     let Some(route) = uri
         .path()
