@@ -46,6 +46,16 @@ impl fmt::Display for DeError {
 
 impl std::error::Error for DeError {}
 
+impl DeError {
+    /// The error placed at `path()`, unless it has a place already.
+    fn at(mut self, path: impl FnOnce() -> Vec<Seg>) -> Self {
+        if self.path.is_none() {
+            self.path = Some(path());
+        }
+        self
+    }
+}
+
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(message: T) -> Self {
         Self {
@@ -398,7 +408,17 @@ impl<'de> de::MapAccess<'de> for Entries<'_> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         match self.value.take() {
-            Some((key, src)) => seed.deserialize(self.node.child(Step::Key(key), src)),
+            Some((key, src)) => {
+                let child = self.node.child(Step::Key(key), src);
+                // Errors raised by the value's own type after reading it get the value's path.
+                seed.deserialize(child).map_err(|e| {
+                    e.at(|| {
+                        let mut path = self.node.segs();
+                        path.push(Seg::Key(key.to_owned()));
+                        path
+                    })
+                })
+            }
             None => Err(de::Error::custom("a map value without its key")),
         }
     }
@@ -441,8 +461,14 @@ impl<'de> de::SeqAccess<'de> for Items<'_> {
         };
         let index = self.index;
         self.index += 1;
-        seed.deserialize(self.node.child(Step::Index(index), src))
-            .map(Some)
+        let child = self.node.child(Step::Index(index), src);
+        seed.deserialize(child).map(Some).map_err(|e| {
+            e.at(|| {
+                let mut path = self.node.segs();
+                path.push(Seg::Index(index));
+                path
+            })
+        })
     }
 
     fn size_hint(&self) -> Option<usize> {

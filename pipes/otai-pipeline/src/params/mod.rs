@@ -82,7 +82,9 @@ pub(crate) fn check_at_load<P: DeserializeOwned>(
                 true
             }
             _ => {
-                if !templated.iter().any(|t| related(&field, t)) {
+                // A value known only later, or one that replaced an earlier mistake, can cause
+                // errors of its own: those are not the user's.
+                if !unsure.iter().any(|u| related(&field, u)) {
                     push_new(&mut errors, to_param_error(&error));
                 }
                 unsure.push(field);

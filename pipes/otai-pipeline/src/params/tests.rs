@@ -258,3 +258,66 @@ fn unknown_keys_in_rendered_maps_are_errors_at_run() -> Result<(), String> {
     );
     Ok(())
 }
+
+/// A number that must be even: checked by its own type, after it is read.
+#[derive(Debug)]
+struct Even(u32);
+
+impl<'de> Deserialize<'de> for Even {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u32::deserialize(d)?;
+        if n % 2 == 1 {
+            return Err(serde::de::Error::custom(format!("{n} is odd")));
+        }
+        Ok(Even(n))
+    }
+}
+
+/// A list that must not be empty nor hold a zero: checked after its items are read.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "Vec<Even>")]
+struct Evens;
+
+impl TryFrom<Vec<Even>> for Evens {
+    type Error = &'static str;
+
+    fn try_from(items: Vec<Even>) -> Result<Self, &'static str> {
+        match items.as_slice() {
+            [] => Err("empty"),
+            some if some.iter().any(|e| e.0 == 0) => Err("zero is not allowed"),
+            _ => Ok(Evens),
+        }
+    }
+}
+
+#[test]
+fn errors_of_a_values_own_type_name_the_value_and_cause_no_second_error() {
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Params {
+        evens: Evens,
+    }
+    let (_, p) = plan(json!({"evens": [2, 3, 5]}));
+    let errors = check_at_load::<Params>(&p, "evens", |_| Ok(())).errors;
+    assert_eq!(
+        errors,
+        [
+            ParamError::new("evens[1]", "3 is odd"),
+            ParamError::new("evens[2]", "5 is odd")
+        ]
+    );
+    let (_, p) = plan(json!({"evens": []}));
+    let errors = check_at_load::<Params>(&p, "evens", |_| Ok(())).errors;
+    assert_eq!(errors, [ParamError::new("evens", "empty")]);
+    let (_, p) = plan(json!({"evens": [0]}));
+    let errors = check_at_load::<Params>(&p, "evens", |_| Ok(())).errors;
+    assert_eq!(errors, [ParamError::new("evens", "zero is not allowed")]);
+    let (_, p) = plan(json!({"evens": [3]}));
+    let errors = check_at_load::<Params>(&p, "evens", |_| Ok(())).errors;
+    assert_eq!(
+        errors,
+        [ParamError::new("evens[0]", "3 is odd")],
+        "not also `zero is not allowed`: the zero is the placeholder for the 3"
+    );
+}
