@@ -81,15 +81,33 @@ pub struct ParamError {
     pub field: String,
     /// What is wrong and, where possible, how to fix it.
     pub message: String,
+    /// Whether it is about the key itself (unknown, misspelt), not its value.
+    about_key: bool,
 }
 
 impl ParamError {
-    /// A problem with `field`.
+    /// A problem with the value of `field`. At load, one about a templated field is dropped: its
+    /// value is a placeholder there.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             message: message.into(),
+            about_key: false,
         }
+    }
+
+    /// A problem with the key `field` itself (unknown, misspelt): reported even when its value
+    /// is a template, since keys never are.
+    pub fn key(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            about_key: true,
+            ..Self::new(field, message)
+        }
+    }
+
+    /// Whether this is about a key rather than its value.
+    pub fn is_about_key(&self) -> bool {
+        self.about_key
     }
 }
 

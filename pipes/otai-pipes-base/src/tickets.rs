@@ -162,6 +162,17 @@ impl TicketPipe {
     }
 }
 
+/// An error about a templated key is about the key (unknown, given twice): values of
+/// templated keys are not checked at load.
+fn about_deferred_key(error: ParamError, deferred: &BTreeSet<String>) -> ParamError {
+    let key_end = error.field.find(['.', '[']).unwrap_or(error.field.len());
+    if deferred.contains(&error.field[..key_end]) {
+        ParamError::key(error.field, error.message)
+    } else {
+        error
+    }
+}
+
 /// Points an error about kwarg `queue` at the param it came from (`ticket_payload.queue`).
 fn at_origin(mut error: ParamError, origin: &BTreeMap<String, String>) -> ParamError {
     let key_end = error.field.find(['.', '[']).unwrap_or(error.field.len());
@@ -202,10 +213,10 @@ impl Pipe for TicketPipe {
             self.parse(params, known, service)
         } else {
             let (adapter, native) = service;
-            let deferred = deferred.into_iter().map(|(k, _)| k).collect();
-            check_kwargs(self.0.operation(), known, deferred, adapter, native)
+            let deferred: BTreeSet<String> = deferred.into_iter().map(|(k, _)| k).collect();
+            check_kwargs(self.0.operation(), known, deferred.clone(), adapter, native)
                 .into_iter()
-                .map(ParamError::from)
+                .map(|e| about_deferred_key(ParamError::from(e), &deferred))
                 .collect()
         };
         let errors: Vec<ParamError> = errors.into_iter().map(|e| at_origin(e, &origin)).collect();

@@ -24,7 +24,8 @@ fn registry() -> Registry {
     registry
 }
 
-/// The issue's configuration, with one more mistake of each kind.
+/// The issue's configuration, with one more mistake of each kind (a misspelt key whose value
+/// is a template among them: keys are never templates).
 const BAD: &str = "services:
   - id: otobo
     use: otobo-znuny
@@ -49,6 +50,9 @@ pipes:
       - id: move
         use: update_ticket
         params: {ticket_id: '{{ item.id }}', queue: '{{ pipes.route }}', reread: maybe}
+  - id: first
+    use: find_first_ticket
+    params: {stat: '{{ context.state }}', queue: Raw}
   - id: idle
     use: foreach
     params: {items: [], concurrency: 0, colect: false}
@@ -77,7 +81,7 @@ fn otai_validate_reports_every_problem_the_issue_found_at_once() -> TestResult {
     .unwrap_or_default();
     assert_eq!(
         errors,
-        "11 problems in the configuration:
+        "12 problems in the configuration:
   - config error at otai.yml:6: pipes.fetch.params.queu: unknown key for find_tickets; did you mean `queue` or `Queues` or `QueueIDs`? (pass anything else verbatim under `native:`)
   - config error at otai.yml:6: pipes.fetch.params.limit: invalid type: string \"many\", expected a whole number (0 or more)
   - config error at otai.yml:9: pipes.each.params.concurrency: invalid type: string \"eight\", expected a whole number (0 or more)
@@ -86,9 +90,10 @@ fn otai_validate_reports_every_problem_the_issue_found_at_once() -> TestResult {
   - config error at otai.yml:13: pipes.classify.params.rules[0].patterns[0]: invalid regex `(lottery`: unclosed group
   - config error at otai.yml:19: pipes.route.params.defualt: unknown param; did you mean `default`? (`map` accepts: value, mapping, default)
   - config error at otai.yml:22: pipes.move.params.reread: expected true or false, got a string
-  - config error at otai.yml:25: pipes.idle.params.colect: unknown param; did you mean `collect`? (`foreach` accepts: items, concurrency, fail_fast, collect)
-  - config error at otai.yml:25: pipes.idle.params.concurrency: must be from 1 to 1024, got 0
-  - config error at otai.yml:29: pipes.say.params.levle: unknown param; did you mean `level`? (`log` accepts: message, level)
+  - config error at otai.yml:25: pipes.first.params.stat: unknown key for find_tickets; did you mean `state` or `SLAs` or `States`? (pass anything else verbatim under `native:`)
+  - config error at otai.yml:28: pipes.idle.params.colect: unknown param; did you mean `collect`? (`foreach` accepts: items, concurrency, fail_fast, collect)
+  - config error at otai.yml:28: pipes.idle.params.concurrency: must be from 1 to 1024, got 0
+  - config error at otai.yml:32: pipes.say.params.levle: unknown param; did you mean `level`? (`log` accepts: message, level)
 "
     );
     Ok(())

@@ -34,7 +34,7 @@ pub(crate) struct Checked<P> {
 }
 
 /// Checks params as known at load, for pipe `name` (for messages). `check` is the pipe's own
-/// check; its errors about templated params (whose values are placeholders) are dropped.
+/// check; its errors about the values of templated params (placeholders here) are dropped.
 pub(crate) fn check_at_load<P: DeserializeOwned>(
     plan: &Plan,
     name: &str,
@@ -54,7 +54,7 @@ pub(crate) fn check_at_load<P: DeserializeOwned>(
             Ok(params) => {
                 let found = check(&params).err().unwrap_or_default();
                 for e in found {
-                    if !unsure.iter().any(|u| related(&e.field, u)) {
+                    if e.is_about_key() || !unsure.iter().any(|u| related(&e.field, u)) {
                         push_new(&mut errors, e);
                     }
                 }
@@ -167,7 +167,7 @@ fn unknown_error(name: &str, unknown: &Unknown) -> ParamError {
             quote_list(&close)
         )
     };
-    ParamError::new(field, message)
+    ParamError::key(field, message)
 }
 
 #[cfg(test)]

@@ -251,7 +251,7 @@ fn unknown_keys_in_rendered_maps_are_errors_at_run() -> Result<(), String> {
     let errors = parse::<LoopParams>(&filled, "loop").err();
     assert_eq!(
         errors,
-        Some(vec![ParamError::new(
+        Some(vec![ParamError::key(
             "rules[0].lable",
             "unknown key; did you mean `label`? (accepts: label, keywords)"
         )])
@@ -320,4 +320,21 @@ fn errors_of_a_values_own_type_name_the_value_and_cause_no_second_error() {
         [ParamError::new("evens[0]", "3 is odd")],
         "not also `zero is not allowed`: the zero is the placeholder for the 3"
     );
+}
+
+#[test]
+fn a_check_error_about_a_key_stands_even_when_its_value_is_a_template() {
+    let (_, p) = plan(json!({"items": [], "concurrency": "{{ context.n }}"}));
+    let check = |_: &LoopParams| {
+        Err(vec![
+            ParamError::new("concurrency", "about the value: dropped"),
+            ParamError::key("concurrency", "about the key: kept"),
+        ])
+    };
+    let errors = check_at_load::<LoopParams>(&p, "loop", check).errors;
+    assert_eq!(
+        errors,
+        [ParamError::key("concurrency", "about the key: kept")]
+    );
+    assert!(errors[0].is_about_key());
 }
