@@ -36,7 +36,6 @@
 pub mod config;
 mod engine;
 mod erased;
-mod foreach;
 mod lines;
 mod load;
 mod params;

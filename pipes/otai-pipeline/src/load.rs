@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::Registry;
 use crate::config::{self, Config, OnError, PipeDef};
+use crate::engine::foreach::{self, ForeachParams};
 use crate::engine::{CompiledPipe, CompiledPipeline, Engine, Step};
-use crate::foreach::{self, ForeachParams};
 use crate::lines::LineIndex;
 use crate::params::check_at_load;
 use crate::params::plan::Plan;

@@ -1,16 +1,16 @@
 //! Running pipelines: render each pipe's params right before it runs, call it, record the result.
 
+pub(crate) mod foreach;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use crate::config::OnError;
 use crate::erased::{ErasedPipe, Input, Prepared, RunError};
-use crate::foreach::ForeachParams;
 use crate::params::plan::Plan;
 use crate::pipe::{ParamError, PipeContext};
 use crate::report::{PipeReport, PipeStatus, RunReport};
@@ -19,7 +19,6 @@ use crate::template::{Param, Templates, jinja, scope};
 use crate::trigger::Trigger;
 use crate::wrappers::{Counted, DryRun, RunStats};
 use minijinja::Value as Jinja;
-use minijinja::value::ValueKind;
 use otai_core::{Error, Result, TicketId, TicketSystemService};
 
 /// What a compiled pipe does.
@@ -80,10 +79,6 @@ impl std::fmt::Debug for Engine {
 /// Results of the pipes run so far, as template values. Values share their data, so cloning is
 /// cheap and every foreach item can have its own.
 type Results = BTreeMap<String, Jinja>;
-
-/// One foreach item's outcome: index, whether it succeeded, its own results (`None` when not
-/// run after a `fail_fast` stop; `Some(None)` when results are not collected), its reports.
-type ItemOutcome = (usize, bool, Option<Option<Jinja>>, Vec<PipeReport>);
 
 /// Called as `foreach` items finish: (foreach pipe, items done, items in all).
 pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
@@ -375,150 +370,12 @@ impl Engine {
                 tracing::debug!(pipe = %name, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "pipe succeeded");
                 Ok(Some(data))
             }
-            Step::Foreach(children) => {
-                let filled = pipe.plan.fill(&self.templates, &jinja, &["items"])?;
-                let params = crate::params::parse::<ForeachParams>(&filled, crate::foreach::NAME)
-                    .and_then(|mut p| {
-                        // `items` is read below, as template values.
-                        p.items = Some(crate::foreach::ItemList);
-                        p.check().map(|()| p)
-                    })
-                    .map_err(|errors| params_error(state.pipeline, &pipe.id, item, errors))?;
-                let items = self.foreach_items(pipe, &jinja, state.pipeline, item)?;
-                self.foreach(children, &params, items, state, results, name, reports)
-                    .await
-                    .map(Some)
-            }
+            Step::Foreach(children) => self
+                .run_foreach(pipe, children, state, results, item, name, reports, &jinja)
+                .await
+                .map(Some),
             Step::Invalid => Err(Error::config(name, "invalid pipe")),
         }
-    }
-
-    /// The items of a `foreach`, as template values (a list of tickets stays shared).
-    fn foreach_items(
-        &self,
-        pipe: &CompiledPipe,
-        scope: &Jinja,
-        pipeline: &str,
-        item: Option<(&Jinja, usize)>,
-    ) -> Result<Vec<Jinja>> {
-        let items = match &pipe.params {
-            Param::Map(entries) => match entries.iter().find(|(k, _)| k == "items") {
-                Some((_, param)) => self.templates.eval(param, scope)?,
-                None => Jinja::UNDEFINED,
-            },
-            whole => self
-                .templates
-                .eval(whole, scope)?
-                .get_attr("items")
-                .unwrap_or_default(),
-        };
-        match items.kind() {
-            ValueKind::Seq => Ok(items.try_iter().map(Iterator::collect).unwrap_or_default()),
-            ValueKind::Undefined | ValueKind::None => Ok(Vec::new()),
-            other => Err(params_error(
-                pipeline,
-                &pipe.id,
-                item,
-                vec![ParamError::new(
-                    "items",
-                    format!("expected a list, got {other}"),
-                )],
-            )),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn foreach(
-        &self,
-        children: &[CompiledPipe],
-        params: &ForeachParams,
-        item_values: Vec<Jinja>,
-        state: &RunState<'_>,
-        results: &Results,
-        name: &str,
-        reports: &mut Vec<PipeReport>,
-    ) -> Result<Jinja> {
-        let (concurrency, fail_fast, collect) =
-            (params.concurrency, params.fail_fast, params.collect);
-        let stop = std::sync::atomic::AtomicBool::new(false);
-        let total = item_values.len();
-        // Items start lazily, `concurrency` at a time; each clones the (cheap, shared) results
-        // when it starts and hands back only its own pipes' results, and outcomes are folded in
-        // as they finish (in order), so nothing per item outlives it.
-        let (stop, item_values) = (&stop, &item_values);
-        let starts = (0..total).map(|index| {
-            let item = &item_values[index];
-            let run: futures::future::BoxFuture<'_, ItemOutcome> = Box::pin(async move {
-                let mut item_reports = Vec::new();
-                if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    return (index, false, None, item_reports);
-                }
-                let mut item_results = results.clone();
-                let prefix = format!("{name}[{index}].");
-                let ok = self
-                    .run_pipes(
-                        children,
-                        state,
-                        &mut item_results,
-                        Some((item, index)),
-                        &prefix,
-                        &mut item_reports,
-                    )
-                    .await;
-                if !ok && fail_fast {
-                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-                let own = collect.then(|| {
-                    Jinja::from_pairs(children.iter().filter_map(|c| {
-                        item_results.get(&c.id).map(|v| (c.id.as_str(), v.clone()))
-                    }))
-                });
-                (index, ok, Some(own), item_reports)
-            });
-            run
-        });
-        let mut runs = futures::stream::iter(starts).buffered(concurrency);
-        let mut outputs = Vec::new();
-        let (mut failed, mut skipped, mut finished) = (Vec::new(), 0, 0);
-        while let Some((index, ok, own, item_reports)) = runs.next().await {
-            finished += 1;
-            if let Some(progress) = state.progress {
-                progress(name, finished, total);
-            }
-            reports.extend(item_reports);
-            let Some(own) = own else {
-                skipped += 1;
-                continue;
-            };
-            if !ok {
-                failed.push(index);
-            }
-            outputs.extend(own);
-        }
-        if !failed.is_empty() || skipped > 0 {
-            let shown: Vec<String> = failed.iter().take(10).map(|i| i.to_string()).collect();
-            return Err(Error::Pipeline {
-                pipe: name.to_owned(),
-                message: format!(
-                    "{} of {} items failed (items {}{}){}",
-                    failed.len(),
-                    total,
-                    shown.join(", "),
-                    if failed.len() > 10 { ", …" } else { "" },
-                    if skipped > 0 {
-                        format!("; {skipped} not run after the first failure (fail_fast)")
-                    } else {
-                        String::new()
-                    }
-                ),
-                source: None,
-            });
-        }
-        let mut output = vec![("count", Jinja::from(total))];
-        if collect {
-            output.push(("items", outputs.into_iter().collect()));
-        }
-        Ok(Jinja::from_pairs(output))
     }
 }
 
