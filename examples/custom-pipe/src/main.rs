@@ -75,7 +75,11 @@ impl Pipe for CreateTicketPipe {
                     }
                 })
                 .collect();
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     async fn run(&self, ctx: &PipeContext, p: &CreateTicketParams) -> Result<TemplateValue> {
@@ -83,7 +87,10 @@ impl Pipe for CreateTicketPipe {
         let kwargs = with_defaults(&p.ticket_payload);
         let request = CreateRequest::from_kwargs(kwargs, service.kind(), service.native_keys())?;
         let ticket = service.create_ticket(request).await?;
-        Ok(TemplateValue::from_pairs([("ticket", ticket_value(ticket))]))
+        Ok(TemplateValue::from_pairs([(
+            "ticket",
+            ticket_value(ticket),
+        )]))
     }
 }
 
