@@ -23,29 +23,46 @@
 //!
 //! Load with [`load_file`] (every problem is reported at once, with file, line and path), then
 //! [`Engine::run`] a pipeline or [`Engine::run_forever`] on the triggers.
+//!
+//! Pipes go config → build → run, like services: each [`Pipe`] declares typed
+//! [`Params`](Pipe::Params), checked when the file is loaded as far as they are written in it,
+//! and parsed by the same struct once templates are rendered. The engine hands pipes their
+//! services wrapped: [`Counted`] counts the run's figures and, under `--dry-run`, [`DryRun`]
+//! keeps every write from the helpdesk, whatever a pipe does.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod config;
 mod engine;
+mod erased;
 mod load;
+mod params;
 mod pipe;
 mod registry;
+mod report;
 mod secrets;
 mod source;
 mod template;
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
 mod trigger;
 mod values;
+mod wrappers;
 
 pub use config::{Config, OnError, PipeDef, PipelineDef, ServiceDef, TriggerDef, parse};
-pub use engine::{Engine, PipeReport, PipeStatus, Progress, RunReport};
+pub use engine::{Engine, Progress};
 pub use load::{ConfigErrors, LoadOptions, load_file, load_str};
-pub use pipe::{Pipe, PipeContext, PipeSpec, RunStats, params};
+pub use params::Shared;
+pub use pipe::{CheckContext, ParamError, Pipe, PipeContext, PipeSpec};
 pub use registry::Registry;
+pub use report::{PipeReport, PipeStatus, RunReport};
 pub use secrets::Secrets;
 pub use trigger::Trigger;
 pub use values::{optional_ticket_value, template_value, ticket_value, tickets_value};
+pub use wrappers::{Counted, DryRun, RunStats, RunTotals};
 
 /// The template engine's value type, for pipes that hand typed results to templates.
 pub use minijinja::Value as TemplateValue;

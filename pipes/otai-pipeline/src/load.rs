@@ -8,16 +8,17 @@ use serde_json::Value;
 
 use crate::Registry;
 use crate::config::{self, Config, OnError, Origin, PipeDef};
+use crate::engine::foreach::{self, ForeachParams};
 use crate::engine::{CompiledPipe, CompiledPipeline, Engine, Step};
+use crate::params::check_at_load;
+use crate::params::plan::Plan;
+use crate::pipe::{CheckContext, ParamError};
 use crate::secrets::Secrets;
 use crate::source::Lines;
-use crate::template::Templates;
+use crate::template::{Param, Templates};
 use crate::trigger::Trigger;
 use otai_core::registry::BuildContext;
 use otai_core::{Error, TicketSystemService};
-
-/// The params `foreach` takes.
-const FOREACH_PARAMS: [&str; 4] = ["items", "concurrency", "fail_fast", "collect"];
 
 /// What `load` needs besides the file.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +39,10 @@ impl LoadOptions {
         }
     }
 }
+
+/// The services of a config as pipes refer to them: by id, the built service (none when only
+/// validating, or when it failed) and its `use:` name.
+type Services = BTreeMap<String, (Option<Arc<dyn TicketSystemService>>, String)>;
 
 /// Every problem found in a configuration.
 #[derive(Debug)]
@@ -106,6 +111,10 @@ pub fn load_str(
     };
     let services = loader.services(&config, ctx, options.validate_only);
     let pipelines = loader.pipelines(&config, &services);
+    let services = services
+        .into_iter()
+        .map(|(id, (built, _))| (id, built))
+        .collect();
     if !loader.errors.is_empty() {
         let errors = loader
             .errors
@@ -146,13 +155,8 @@ impl Loader<'_> {
         self.errors.push(Error::config(at, message));
     }
 
-    fn services(
-        &mut self,
-        config: &Config,
-        ctx: &BuildContext,
-        validate_only: bool,
-    ) -> BTreeMap<String, Option<Arc<dyn TicketSystemService>>> {
-        let mut built = BTreeMap::new();
+    fn services(&mut self, config: &Config, ctx: &BuildContext, validate_only: bool) -> Services {
+        let mut built = Services::new();
         for (i, service) in config.services.iter().enumerate() {
             let id = if service.id.is_empty() {
                 format!("#{}", i + 1)
@@ -178,7 +182,7 @@ impl Loader<'_> {
                     other => other.to_string(),
                 });
                 self.error(origin, "use", message.unwrap_or_default());
-                built.insert(id, None);
+                built.insert(id, (None, service.use_name.clone()));
                 continue;
             }
             let (params, problems) = self.secrets.fill(&service.params, self.allow_env);
@@ -186,7 +190,7 @@ impl Loader<'_> {
                 for (param, message) in problems {
                     self.error(origin, &format!("params.{param}"), message);
                 }
-                built.insert(id, None);
+                built.insert(id, (None, service.use_name.clone()));
                 continue;
             }
             let result = if validate_only {
@@ -201,34 +205,30 @@ impl Loader<'_> {
                     .map(Some)
             };
             match result {
-                Ok(service) => {
-                    built.insert(id, service);
+                Ok(ready) => {
+                    built.insert(id, (ready, service.use_name.clone()));
                 }
                 Err(Error::Config {
                     path: inner,
                     message,
                 }) => {
                     self.error(origin, &inner, message);
-                    built.insert(id, None);
+                    built.insert(id, (None, service.use_name.clone()));
                 }
                 Err(e) => {
                     self.error(origin, "", otai_core::error::report(&e));
-                    built.insert(id, None);
+                    built.insert(id, (None, service.use_name.clone()));
                 }
             }
         }
         // Services that could not be read were reported; pipes naming them are not wrong.
         for id in &config.unreadable_services {
-            built.entry(id.clone()).or_insert(None);
+            built.entry(id.clone()).or_insert((None, String::new()));
         }
         built
     }
 
-    fn pipelines(
-        &mut self,
-        config: &Config,
-        services: &BTreeMap<String, Option<Arc<dyn TicketSystemService>>>,
-    ) -> Vec<CompiledPipeline> {
+    fn pipelines(&mut self, config: &Config, services: &Services) -> Vec<CompiledPipeline> {
         let mut seen_pipelines = BTreeSet::new();
         let mut compiled = Vec::new();
         for pipeline in &config.pipelines {
@@ -265,7 +265,7 @@ impl Loader<'_> {
     fn pipe(
         &mut self,
         def: &PipeDef,
-        services: &BTreeMap<String, Option<Arc<dyn TicketSystemService>>>,
+        services: &Services,
         all_ids: &BTreeSet<String>,
         defined: &mut BTreeSet<String>,
     ) -> CompiledPipe {
@@ -273,162 +273,52 @@ impl Loader<'_> {
         if !defined.insert(def.id.clone()) {
             self.error(at, "", format!("duplicate pipe id `{}`", def.id));
         }
-        let mut template_errors = Vec::new();
-        let params = self
-            .templates
-            .compile(&def.id, &def.params, &mut template_errors);
-        let condition = def.condition.as_ref().map(|c| {
-            let source = if c.contains("{{") {
-                c.clone()
-            } else {
-                format!("{{{{ {c} }}}}")
-            };
-            self.templates.compile(
-                &format!("{}.if", def.id),
-                &Value::String(source),
-                &mut template_errors,
-            )
-        });
-        for error in template_errors {
-            // Templates are named `<pipe id>.<param path>`, the condition `<pipe id>.if`.
-            let (name, message) = match error {
-                Error::Template { name, message } => (name, format!("bad template: {message}")),
-                Error::Config { path, message } => (path, message),
-                other => {
-                    self.errors.push(other);
-                    continue;
-                }
-            };
-            let field = name.strip_prefix(&def.id).unwrap_or(&name);
-            let field = if field == ".if" {
-                "if".to_owned()
-            } else {
-                format!("params{field}")
-            };
-            self.error(at, &field, message);
-        }
-        for reference in references(&def.params).into_iter().chain(
-            def.condition
-                .iter()
-                .flat_map(|c| references(&Value::String(c.clone()))),
-        ) {
-            if !all_ids.contains(&reference) {
-                self.error(
-                    at,
-                    "params",
-                    format!("refers to pipe `{reference}`, which does not exist"),
-                );
-            }
-        }
-        let service = match &def.service {
-            Some(name) => match services.get(name) {
-                Some(service) => service.clone(),
-                None => {
-                    let known: Vec<String> = services.keys().cloned().collect();
-                    self.error(
-                        at,
-                        "service",
-                        otai_core::registry::unknown_name_message("service", name, known.iter()),
-                    );
-                    None
-                }
-            },
-            None if services.len() == 1 => services.values().next().cloned().flatten(),
-            None => None,
+        let (params, condition, broken) = self.compile(def);
+        self.check_references(def, all_ids);
+        let service = self.pipe_service(def, services);
+        let native = service
+            .as_ref()
+            .and_then(|id| services.get(id))
+            .and_then(|(_, use_name)| self.registry.services().native_keys(use_name));
+        let mut compiled = CompiledPipe {
+            id: def.id.clone(),
+            on_error: def.on_error,
+            plan: Plan::new(&params, &broken),
+            params,
+            condition,
+            service,
+            step: Step::Invalid,
         };
-        if def.use_name == "foreach" {
+        if def.use_name == foreach::NAME {
             if def.pipes.is_empty() {
-                self.error(at, "pipes", "foreach needs nested `pipes:`");
+                self.error(&def.origin, "pipes", "foreach needs nested `pipes:`");
             }
-            if def.params.get("items").is_none() {
-                self.error(
-                    at,
-                    "params.items",
-                    "missing: the list to iterate, e.g. `items: '{{ pipes.fetch.tickets }}'`",
-                );
-            }
-            for key in def.params.as_object().into_iter().flat_map(|m| m.keys()) {
-                if !FOREACH_PARAMS.contains(&key.as_str()) {
-                    self.error(
-                        at,
-                        &format!("params.{key}"),
-                        format!(
-                            "unknown param; `foreach` accepts: {}",
-                            FOREACH_PARAMS.join(", ")
-                        ),
-                    );
-                }
-            }
+            let checked =
+                check_at_load::<ForeachParams>(&compiled.plan, foreach::NAME, ForeachParams::check);
+            self.param_errors(&def.origin, checked.errors);
             let children = def
                 .pipes
                 .iter()
                 .map(|p| self.pipe(p, services, all_ids, defined))
                 .collect();
-            return CompiledPipe {
-                id: def.id.clone(),
-                on_error: def.on_error,
-                params,
-                condition,
-                service,
-                step: Step::Foreach(children),
-            };
+            compiled.step = Step::Foreach(children);
+            return compiled;
         }
         if !def.pipes.is_empty() {
-            self.error(at, "pipes", "only `foreach` takes nested pipes");
+            self.error(&def.origin, "pipes", "only `foreach` takes nested pipes");
         }
         let spec = match self.registry.pipe(&def.use_name) {
             Ok(spec) => spec.clone(),
-            Err(Error::Config { message, .. }) => {
-                self.error(at, "use", message);
-                return CompiledPipe {
-                    id: def.id.clone(),
-                    on_error: OnError::Fail,
-                    params,
-                    condition,
-                    service,
-                    step: Step::Invalid,
-                };
-            }
             Err(e) => {
-                self.error(at, "use", e.to_string());
-                return CompiledPipe {
-                    id: def.id.clone(),
-                    on_error: OnError::Fail,
-                    params,
-                    condition,
-                    service,
-                    step: Step::Invalid,
+                let message = match e {
+                    Error::Config { message, .. } => message,
+                    other => other.to_string(),
                 };
+                self.error(&def.origin, "use", message);
+                compiled.on_error = OnError::Fail;
+                return compiled;
             }
         };
-        let given: Vec<String> = def
-            .params
-            .as_object()
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        if !def.params.is_null() && !def.params.is_object() {
-            self.error(at, "params", "params must be a map");
-        }
-        for required in spec.required {
-            if !given.iter().any(|g| g == required) {
-                self.error(at, &format!("params.{required}"), "missing required param");
-            }
-        }
-        if let Some(accepted) = spec.accepted {
-            for key in &given {
-                if !accepted.contains(&key.as_str()) {
-                    self.error(
-                        at,
-                        &format!("params.{key}"),
-                        format!(
-                            "unknown param; `{}` accepts: {}",
-                            def.use_name,
-                            accepted.join(", ")
-                        ),
-                    );
-                }
-            }
-        }
         if spec.needs_service && def.service.is_none() && services.len() != 1 {
             let message = if services.is_empty() {
                 "this pipe needs a ticket system: add a service".to_owned()
@@ -438,16 +328,116 @@ impl Loader<'_> {
                     services.len()
                 )
             };
-            self.error(at, "service", message);
+            self.error(&def.origin, "service", message);
         }
-        CompiledPipe {
-            id: def.id.clone(),
-            on_error: def.on_error,
-            params,
-            condition,
-            service,
-            step: Step::Pipe((spec.factory)()),
+        let templated = compiled.plan.templated_paths();
+        let ctx = CheckContext::at_load(&def.id, native, &templated);
+        let (errors, prepared) = spec.pipe.load(&compiled.plan, &def.use_name, &ctx);
+        self.param_errors(&def.origin, errors);
+        compiled.step = Step::Pipe {
+            name: def.use_name.clone(),
+            pipe: spec.pipe,
+            prepared,
+        };
+        compiled
+    }
+
+    /// Compiles the pipe's params and `if:`, reporting template errors. Also returns the paths
+    /// of params that failed to compile: the params check treats them as templates.
+    fn compile(&mut self, def: &PipeDef) -> (Param, Option<Param>, Vec<String>) {
+        let mut broken = Vec::new();
+        let mut param_errors = Vec::new();
+        let params = self
+            .templates
+            .compile(&def.id, &def.params, &mut param_errors);
+        let mut condition_errors = Vec::new();
+        let condition = def.condition.as_ref().map(|c| {
+            let source = if c.contains("{{") {
+                c.clone()
+            } else {
+                format!("{{{{ {c} }}}}")
+            };
+            self.templates.compile(
+                &format!("{}.if", def.id),
+                &Value::String(source),
+                &mut condition_errors,
+            )
+        });
+        // Templates are named `<pipe id>.<param path>`; secret problems name the same path.
+        for error in param_errors {
+            let (name, message) = match error {
+                Error::Template { name, message } => (name, format!("bad template: {message}")),
+                Error::Config { path, message } => (path, message),
+                other => {
+                    self.errors.push(other);
+                    continue;
+                }
+            };
+            let field = name.strip_prefix(def.id.as_str()).unwrap_or(&name);
+            let field = field.strip_prefix('.').unwrap_or(field).to_owned();
+            self.error(&def.origin, &format!("params{}", below(&field)), message);
+            broken.push(field);
         }
+        for error in condition_errors {
+            match error {
+                Error::Template { message, .. } => {
+                    self.error(&def.origin, "if", format!("bad template: {message}"))
+                }
+                other => self.errors.push(other),
+            }
+        }
+        (params, condition, broken)
+    }
+
+    /// Reports every pipe id the params and `if:` refer to that does not exist.
+    fn check_references(&mut self, def: &PipeDef, all_ids: &BTreeSet<String>) {
+        for reference in references(&def.params).into_iter().chain(
+            def.condition
+                .iter()
+                .flat_map(|c| references(&Value::String(c.clone()))),
+        ) {
+            if !all_ids.contains(&reference) {
+                self.error(
+                    &def.origin,
+                    "params",
+                    format!("refers to pipe `{reference}`, which does not exist"),
+                );
+            }
+        }
+    }
+
+    /// The id of the service the pipe uses: the one it names, else the only one.
+    fn pipe_service(&mut self, def: &PipeDef, services: &Services) -> Option<String> {
+        match &def.service {
+            Some(name) if services.contains_key(name) => Some(name.clone()),
+            Some(name) => {
+                let known: Vec<String> = services.keys().cloned().collect();
+                self.error(
+                    &def.origin,
+                    "service",
+                    otai_core::registry::unknown_name_message("service", name, known.iter()),
+                );
+                None
+            }
+            None if services.len() == 1 => services.keys().next().cloned(),
+            None => None,
+        }
+    }
+
+    /// Reports a pipe's param problems, each at `<pipe path>.params.<field>`.
+    fn param_errors(&mut self, origin: &Origin, errors: Vec<ParamError>) {
+        for e in errors {
+            self.error(origin, &format!("params{}", below(&e.field)), e.message);
+        }
+    }
+}
+
+/// A param path as it follows `params`: `.queue`, `[0]`, or nothing for the params themselves.
+fn below(field: &str) -> String {
+    if field.is_empty() || field.starts_with('[') {
+        field.to_owned()
+    } else {
+        format!(".{field}")
     }
 }
 

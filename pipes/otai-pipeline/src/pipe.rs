@@ -1,43 +1,180 @@
 //! The pipe contract: what built-in and plugin pipes implement.
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
+use crate::erased::{ErasedPipe, Typed};
+use crate::params::path::related;
+use otai_core::request::NativeKeys;
 use otai_core::{Error, Result, TicketSystemService};
 
-/// One step of a pipeline. It gets its rendered params and returns its result data, which later
-/// pipes read as `pipes.<id>`.
+/// One step of a pipeline: typed params in, a result out, which later pipes read as
+/// `pipes.<id>`. Like a service, a pipe goes config → build → run: its [`Pipe::Params`] are
+/// checked when the file is loaded (static params fully, templated ones once rendered), so a
+/// typo or a bad value is reported by `otai validate`, never halfway through a run.
 ///
 /// ```
 /// use async_trait::async_trait;
-/// use otai_pipeline::{Pipe, PipeContext};
-/// use serde_json::Value;
+/// use otai_pipeline::{CheckContext, ParamError, Pipe, PipeContext, TemplateValue};
 ///
-/// struct Shout;
+/// /// Repeats `text` `times` times.
+/// struct Repeat;
+///
+/// #[derive(serde::Deserialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct RepeatParams {
+///     /// The text to repeat.
+///     text: String,
+///     /// How often: 1 to 10.
+///     #[serde(default = "one")]
+///     times: usize,
+/// }
+///
+/// fn one() -> usize { 1 }
 ///
 /// #[async_trait]
-/// impl Pipe for Shout {
-///     async fn run(&self, _ctx: &PipeContext, params: Value) -> otai_core::Result<Value> {
-///         let text = params["text"].as_str().unwrap_or_default();
-///         Ok(Value::from(text.to_uppercase()))
+/// impl Pipe for Repeat {
+///     type Params = RepeatParams;
+///
+///     fn check(&self, p: &RepeatParams, _ctx: &CheckContext<'_>) -> Result<(), Vec<ParamError>> {
+///         if !(1..=10).contains(&p.times) {
+///             return Err(vec![ParamError::new("times", format!("must be from 1 to 10, got {}", p.times))]);
+///         }
+///         Ok(())
+///     }
+///
+///     async fn run(&self, _ctx: &PipeContext, p: &RepeatParams) -> otai_core::Result<TemplateValue> {
+///         Ok(TemplateValue::from(p.text.repeat(p.times)))
 ///     }
 /// }
+///
+/// let spec = otai_pipeline::PipeSpec::new("repeat `text`", Repeat);
+/// # let _ = spec;
 /// ```
 #[async_trait]
-pub trait Pipe: Send + Sync {
-    /// Runs the pipe with its rendered params.
-    async fn run(&self, ctx: &PipeContext, params: Value) -> Result<Value>;
+pub trait Pipe: Send + Sync + 'static {
+    /// The params: a serde struct with `#[serde(deny_unknown_fields)]` and a doc comment on every
+    /// field. Unknown keys are always errors (with a suggestion), whatever the struct says. Wrap
+    /// large static params in [`Shared`](crate::Shared) to parse them once for every run.
+    type Params: DeserializeOwned + Send + Sync + 'static;
 
-    /// Runs the pipe and returns its result as later templates see it. The engine calls this;
-    /// the default converts [`Pipe::run`]'s JSON. Pipes with large results (ticket lists)
-    /// override it to hand over typed values that are never copied into maps, such as
-    /// [`tickets_value`](crate::tickets_value).
-    async fn run_value(&self, ctx: &PipeContext, params: Value) -> Result<minijinja::Value> {
-        Ok(crate::template::jinja(&self.run(ctx, params).await?))
+    /// Checks what serde cannot: ranges, combinations. Runs at load on the params written in the
+    /// file (templated ones are placeholders there, and errors naming them are dropped) and again
+    /// after rendering when any param is a template. Each error names its field.
+    fn check(&self, params: &Self::Params, ctx: &CheckContext<'_>) -> Result<(), Vec<ParamError>> {
+        let _ = (params, ctx);
+        Ok(())
+    }
+
+    /// Runs the pipe. Errors are the pipe's own; bad params never reach here.
+    async fn run(&self, ctx: &PipeContext, params: &Self::Params) -> Result<crate::TemplateValue>;
+}
+
+/// A problem with one param: the field below `params` (e.g. `rules[0].patterns`; empty for the
+/// params as a whole) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParamError {
+    /// The field, as a path below `params`.
+    pub field: String,
+    /// What is wrong and, where possible, how to fix it.
+    pub message: String,
+    /// Whether it is about the key itself (unknown, misspelt), not its value.
+    about_key: bool,
+}
+
+impl ParamError {
+    /// A problem with the value of `field`. At load, one about a templated field is dropped: its
+    /// value is a placeholder there.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+            about_key: false,
+        }
+    }
+
+    /// A problem with the key `field` itself (unknown, misspelt): reported even when its value
+    /// is a template, since keys never are.
+    pub fn key(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            about_key: true,
+            ..Self::new(field, message)
+        }
+    }
+
+    /// Whether this is about a key rather than its value.
+    pub fn is_about_key(&self) -> bool {
+        self.about_key
+    }
+}
+
+impl From<Error> for ParamError {
+    /// An invalid-input error names its field; anything else is about the params as a whole.
+    fn from(error: Error) -> Self {
+        match error {
+            Error::InvalidInput { field, message } => {
+                let field = if field == "(arguments)" {
+                    String::new()
+                } else {
+                    field
+                };
+                Self::new(field, message)
+            }
+            other => Self::new("", other.to_string()),
+        }
+    }
+}
+
+/// What [`Pipe::check`] may consult.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CheckContext<'a> {
+    /// The pipe's id.
+    pub pipe_id: &'a str,
+    /// The kind (`local`, `otobo-znuny`, …) and native keys of the pipe's service, when it has
+    /// one and it is known.
+    pub service: Option<(&'a str, &'static NativeKeys)>,
+    templated: &'a [String],
+    at_load: bool,
+}
+
+impl<'a> CheckContext<'a> {
+    /// The context of a check after rendering, when every value is known.
+    pub fn at_run(pipe_id: &'a str, service: Option<(&'a str, &'static NativeKeys)>) -> Self {
+        Self {
+            pipe_id,
+            service,
+            templated: &[],
+            at_load: false,
+        }
+    }
+
+    /// The context of a check at load: `templated` lists the paths whose values are templates.
+    pub(crate) fn at_load(
+        pipe_id: &'a str,
+        service: Option<(&'a str, &'static NativeKeys)>,
+        templated: &'a [String],
+    ) -> Self {
+        Self {
+            pipe_id,
+            service,
+            templated,
+            at_load: true,
+        }
+    }
+
+    /// Whether this check runs at load (before any template is rendered).
+    pub fn is_load(&self) -> bool {
+        self.at_load
+    }
+
+    /// Whether `field` (a path below `params`, `""` for all of them) is, holds or lies inside a
+    /// template, so its value is a placeholder now.
+    pub fn is_templated(&self, field: &str) -> bool {
+        self.templated.iter().any(|t| related(field, t))
     }
 }
 
@@ -47,12 +184,13 @@ pub trait Pipe: Send + Sync {
 pub struct PipeContext {
     /// The pipe's id.
     pub pipe_id: String,
-    /// The ticket system the pipe uses, when the config has one.
+    /// The ticket system the pipe uses, when the config has one. The engine hands over a wrapped
+    /// service: its calls are counted for the run report and, under `--dry-run`, its writes are
+    /// logged and answered with placeholders instead of being sent.
     pub service: Option<Arc<dyn TicketSystemService>>,
-    /// When true, pipes that write must not: they log and return what they would send.
+    /// Whether this is a dry run. Writes through [`PipeContext::service`] are held back already;
+    /// only pipes with side effects elsewhere (mail, webhooks) need to look at this.
     pub dry_run: bool,
-    /// Counters for the run summary.
-    pub stats: Arc<RunStats>,
 }
 
 impl std::fmt::Debug for PipeContext {
@@ -71,7 +209,6 @@ impl PipeContext {
             pipe_id: pipe_id.into(),
             service,
             dry_run: false,
-            stats: Arc::default(),
         }
     }
 
@@ -86,94 +223,34 @@ impl PipeContext {
     }
 }
 
-/// Counters of one run: tickets seen, tickets changed, items failed.
-#[derive(Debug, Default)]
-pub struct RunStats {
-    seen: AtomicUsize,
-    changed: Mutex<HashSet<String>>,
-    writes: AtomicUsize,
-    failed: AtomicUsize,
-}
-
-impl RunStats {
-    /// Counts `n` tickets seen.
-    pub fn saw(&self, n: usize) {
-        self.seen.fetch_add(n, Ordering::Relaxed);
-    }
-
-    /// Records a change of ticket `id`.
-    pub fn changed(&self, id: Option<&str>) {
-        self.writes.fetch_add(1, Ordering::Relaxed);
-        if let (Some(id), Ok(mut set)) = (id, self.changed.lock()) {
-            set.insert(id.to_owned());
-        }
-    }
-
-    /// Counts one failed pipe or item.
-    pub fn failed(&self) {
-        self.failed.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// (seen, distinct tickets changed, failed).
-    pub fn totals(&self) -> (usize, usize, usize) {
-        let changed = self.changed.lock().map(|s| s.len()).unwrap_or_default();
-        (
-            self.seen.load(Ordering::Relaxed),
-            changed,
-            self.failed.load(Ordering::Relaxed),
-        )
-    }
-}
-
-/// How a registered pipe is described and built.
+/// A registered pipe: its description and the pipe itself, its params type erased.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct PipeSpec {
     /// One line for `otai` listings and docs.
     pub description: &'static str,
-    /// Params that must be present.
-    pub required: &'static [&'static str],
-    /// Every accepted param, or `None` to accept any.
-    pub accepted: Option<&'static [&'static str]>,
     /// Whether the pipe uses a ticket system service.
     pub needs_service: bool,
-    /// Builds the pipe.
-    pub factory: Arc<dyn Fn() -> Arc<dyn Pipe> + Send + Sync>,
+    pub(crate) pipe: Arc<dyn ErasedPipe>,
 }
 
 impl std::fmt::Debug for PipeSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PipeSpec")
             .field("description", &self.description)
+            .field("needs_service", &self.needs_service)
             .finish_non_exhaustive()
     }
 }
 
 impl PipeSpec {
-    /// A spec for a pipe built by `factory`, accepting any params.
-    pub fn new(
-        description: &'static str,
-        factory: impl Fn() -> Arc<dyn Pipe> + Send + Sync + 'static,
-    ) -> Self {
+    /// A spec for `pipe`; its params are what [`Pipe::Params`] declares.
+    pub fn new<P: Pipe>(description: &'static str, pipe: P) -> Self {
         Self {
             description,
-            required: &[],
-            accepted: None,
             needs_service: false,
-            factory: Arc::new(factory),
+            pipe: Arc::new(Typed(pipe)),
         }
-    }
-
-    /// Declares required params.
-    pub fn required(mut self, params: &'static [&'static str]) -> Self {
-        self.required = params;
-        self
-    }
-
-    /// Declares every accepted param (others are config errors).
-    pub fn accepted(mut self, params: &'static [&'static str]) -> Self {
-        self.accepted = Some(params);
-        self
     }
 
     /// Declares that the pipe uses a ticket system.
@@ -181,22 +258,4 @@ impl PipeSpec {
         self.needs_service = true;
         self
     }
-}
-
-/// Reads a JSON value into `T` for pipe `pipe`; errors name the param path.
-pub fn params<T: serde::de::DeserializeOwned>(pipe: &str, value: Value) -> Result<T> {
-    otai_core::kwargs::deserialize_tracked(value).map_err(|e| {
-        let path = e.path().to_string();
-        Error::config(
-            format!(
-                "pipes.{pipe}.params{}",
-                if path == "." {
-                    String::new()
-                } else {
-                    format!(".{path}")
-                }
-            ),
-            otai_core::error::plain_serde_message(&e.into_inner().to_string()),
-        )
-    })
 }

@@ -1,14 +1,21 @@
-//! The six ticket pipes: each passes its rendered params to the service as kwargs.
+//! The six ticket pipes: their params are the service method's kwargs (plus Open Ticket AI's
+//! wrapper keys), parsed once into the typed request against the service's native keys.
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use async_trait::async_trait;
-use otai_core::{Error, Kwargs, Result};
+use otai_core::request::{
+    CreateRequest, GetRequest, NativeKeys, NoteRequest, Operation, SearchRequest, UpdateRequest,
+    check_kwargs,
+};
+use otai_core::{Error, Kwargs, Result, TicketSystemService};
 use otai_pipeline::{
-    Pipe, PipeContext, PipeSpec, TemplateValue, optional_ticket_value, template_value,
+    CheckContext, ParamError, Pipe, PipeContext, PipeSpec, TemplateValue, optional_ticket_value,
     ticket_value, tickets_value,
 };
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 
 /// Which service method a ticket pipe calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +28,27 @@ enum Op {
     Note,
 }
 
-/// Open Ticket AI wraps the kwargs in one of these keys; their content is merged into the kwargs.
-/// (`note` only for `add_note`: in `update_ticket` it is the note added with the change.)
+impl Op {
+    /// The operation whose keys the pipe takes.
+    fn operation(self) -> Operation {
+        match self {
+            Op::Fetch | Op::FindFirst => Operation::Search,
+            Op::Get => Operation::Get,
+            Op::Create => Operation::Create,
+            Op::Update => Operation::Update,
+            Op::Note => Operation::Note,
+        }
+    }
+
+    /// Whether `key` is an Open Ticket AI wrapper for this pipe. (`note` only for `add_note`:
+    /// in `update_ticket` it is the note added with the change.)
+    fn is_wrapper(self, key: &str) -> bool {
+        WRAPPERS.contains(&key) && (key != "note" || self == Op::Note)
+    }
+}
+
+/// Open Ticket AI wraps the kwargs in one of these keys; their content is merged into the kwargs
+/// (keys given outside the wrapper win).
 const WRAPPERS: &[&str] = &[
     "ticket_search_criteria",
     "ticket_payload",
@@ -31,112 +57,236 @@ const WRAPPERS: &[&str] = &[
     "ticket",
 ];
 
-struct TicketPipe(Op);
+/// A request parsed from kwargs.
+#[derive(Debug, Clone)]
+enum Request {
+    Search(SearchRequest),
+    Get(GetRequest),
+    Create(CreateRequest),
+    Update(UpdateRequest),
+    Note(NoteRequest),
+}
 
-fn kwargs(pipe: &str, op: Op, params: Value) -> Result<Kwargs> {
-    let mut map = match params {
-        Value::Object(map) => map,
-        Value::Null => Kwargs::new(),
-        other => {
-            return Err(Error::config(
-                format!("pipes.{pipe}.params"),
-                format!(
-                    "expected a map, got {}",
-                    otai_core::kwargs::describe(&other)
-                ),
-            ));
-        }
-    };
-    for wrapper in WRAPPERS {
-        if *wrapper == "note" && op != Op::Note {
-            continue;
-        }
-        if let Some(inner) = map.remove(*wrapper) {
-            match inner {
-                Value::Object(inner) => {
-                    for (k, v) in inner {
-                        map.entry(k).or_insert(v);
-                    }
-                }
-                Value::Null => {}
-                other => {
-                    return Err(Error::config(
-                        format!("pipes.{pipe}.params.{wrapper}"),
-                        format!(
-                            "expected a map, got {}",
-                            otai_core::kwargs::describe(&other)
-                        ),
-                    ));
-                }
+impl Request {
+    fn parse(op: Op, kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> Result<Self> {
+        Ok(match op {
+            Op::Fetch | Op::FindFirst => {
+                Request::Search(SearchRequest::from_kwargs(kwargs, adapter, native)?)
             }
+            Op::Get => Request::Get(GetRequest::from_kwargs(kwargs, adapter, native)?),
+            Op::Create => Request::Create(CreateRequest::from_kwargs(kwargs, adapter, native)?),
+            Op::Update => Request::Update(UpdateRequest::from_kwargs(kwargs, adapter, native)?),
+            Op::Note => Request::Note(NoteRequest::from_kwargs(kwargs, adapter, native)?),
+        })
+    }
+}
+
+/// A ticket pipe's params: the kwargs as written, and the request once parsed.
+#[derive(Debug)]
+struct TicketParams {
+    kwargs: Kwargs,
+    /// Parsed by the check (at load when all static, else after rendering), used by the run.
+    request: OnceLock<Request>,
+}
+
+impl<'de> Deserialize<'de> for TicketParams {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(Self {
+            kwargs: Kwargs::deserialize(d)?,
+            request: OnceLock::new(),
+        })
+    }
+}
+
+/// The kwargs with the wrappers merged in, and for each key the param it came from
+/// (`ticket_search_criteria.queue`, or the key itself).
+type Unwrapped = (Kwargs, BTreeMap<String, String>);
+
+fn unwrap(op: Op, params: &Kwargs) -> std::result::Result<Unwrapped, Vec<ParamError>> {
+    let mut kwargs = Kwargs::new();
+    let mut origin = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (key, value) in params {
+        if !op.is_wrapper(key) {
+            kwargs.insert(key.clone(), value.clone());
+            origin.insert(key.clone(), key.clone());
         }
     }
-    Ok(map)
+    for (wrapper, value) in params.iter().filter(|(k, _)| op.is_wrapper(k)) {
+        match value {
+            Value::Object(inner) => {
+                for (key, value) in inner {
+                    if !kwargs.contains_key(key) {
+                        kwargs.insert(key.clone(), value.clone());
+                        origin.insert(key.clone(), format!("{wrapper}.{key}"));
+                    }
+                }
+            }
+            Value::Null => {}
+            other => errors.push(ParamError::new(
+                wrapper.clone(),
+                format!("expected a map, got {}", otai_core::kwargs::describe(other)),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok((kwargs, origin))
+    } else {
+        Err(errors)
+    }
+}
+
+/// One of the six ticket pipes.
+struct TicketPipe(Op);
+
+impl TicketPipe {
+    /// Checks kwargs whose values are all known, keeping the request for the run.
+    fn parse(
+        &self,
+        params: &TicketParams,
+        kwargs: Kwargs,
+        service: (&str, &NativeKeys),
+    ) -> Vec<ParamError> {
+        let (adapter, native) = service;
+        match Request::parse(self.0, kwargs.clone(), adapter, native) {
+            Ok(request) => {
+                let _ = params.request.set(request);
+                Vec::new()
+            }
+            // Only on failure: every problem, one by one.
+            Err(_) => check_kwargs(self.0.operation(), kwargs, BTreeSet::new(), adapter, native)
+                .into_iter()
+                .map(ParamError::from)
+                .collect(),
+        }
+    }
+}
+
+/// An error about a templated key is about the key (unknown, given twice): values of
+/// templated keys are not checked at load.
+fn about_deferred_key(error: ParamError, deferred: &BTreeSet<String>) -> ParamError {
+    let key_end = error.field.find(['.', '[']).unwrap_or(error.field.len());
+    if deferred.contains(&error.field[..key_end]) {
+        ParamError::key(error.field, error.message)
+    } else {
+        error
+    }
+}
+
+/// Points an error about kwarg `queue` at the param it came from (`ticket_payload.queue`).
+fn at_origin(mut error: ParamError, origin: &BTreeMap<String, String>) -> ParamError {
+    let key_end = error.field.find(['.', '[']).unwrap_or(error.field.len());
+    if let Some(from) = origin.get(&error.field[..key_end]) {
+        error.field = format!("{from}{}", &error.field[key_end..]);
+    }
+    error
 }
 
 #[async_trait]
 impl Pipe for TicketPipe {
-    async fn run(&self, ctx: &PipeContext, params: Value) -> Result<Value> {
-        let value = self.run_value(ctx, params).await?;
-        serde_json::to_value(&value).map_err(|e| Error::Pipeline {
-            pipe: ctx.pipe_id.clone(),
-            message: format!("result is not JSON: {e}"),
-            source: None,
-        })
+    type Params = TicketParams;
+
+    /// At load, the kwargs are checked against the native keys of the service's kind: unknown
+    /// keys (with a suggestion), wrong types, a search without a filter. Templated values count
+    /// as given. After rendering, the request is parsed (and kept for the run).
+    fn check(
+        &self,
+        params: &TicketParams,
+        ctx: &CheckContext<'_>,
+    ) -> std::result::Result<(), Vec<ParamError>> {
+        let Some(service) = ctx.service else {
+            return Ok(());
+        };
+        let whole_wrapper_templated = params
+            .kwargs
+            .iter()
+            .any(|(k, v)| self.0.is_wrapper(k) && v.is_null() && ctx.is_templated(k));
+        let all_templated = params.kwargs.is_empty() && ctx.is_templated("");
+        if whole_wrapper_templated || all_templated {
+            return Ok(()); // which keys there are is known only at run
+        }
+        let (kwargs, origin) = unwrap(self.0, &params.kwargs)?;
+        let (deferred, known): (Kwargs, Kwargs) = kwargs
+            .into_iter()
+            .partition(|(k, _)| origin.get(k).is_some_and(|from| ctx.is_templated(from)));
+        let errors = if deferred.is_empty() {
+            self.parse(params, known, service)
+        } else {
+            let (adapter, native) = service;
+            let deferred: BTreeSet<String> = deferred.into_iter().map(|(k, _)| k).collect();
+            check_kwargs(self.0.operation(), known, deferred.clone(), adapter, native)
+                .into_iter()
+                .map(|e| about_deferred_key(ParamError::from(e), &deferred))
+                .collect()
+        };
+        let errors: Vec<ParamError> = errors.into_iter().map(|e| at_origin(e, &origin)).collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// Tickets are handed to later pipes as typed values: a fetched list is never copied.
-    async fn run_value(&self, ctx: &PipeContext, params: Value) -> Result<TemplateValue> {
-        let kw = kwargs(&ctx.pipe_id, self.0, params)?;
+    async fn run(&self, ctx: &PipeContext, params: &TicketParams) -> Result<TemplateValue> {
         let service = ctx.service()?;
-        let writes = matches!(self.0, Op::Create | Op::Update | Op::Note);
-        if writes && ctx.dry_run {
-            let shown = Value::Object(kw.clone()).to_string();
-            tracing::info!(pipe = %ctx.pipe_id, kwargs = %shown, "dry run: not sending");
-            return Ok(template_value(&json!({"dry_run": true, "would_send": kw})));
-        }
-        let result = |pairs: Vec<(&str, TemplateValue)>| TemplateValue::from_pairs(pairs);
-        Ok(match self.0 {
-            Op::Fetch => {
-                let tickets = service.find_tickets(kw).await?;
-                ctx.stats.saw(tickets.len());
-                result(vec![
-                    ("count", tickets.len().into()),
-                    ("tickets", tickets_value(tickets)),
-                ])
+        let request = match params.request.get() {
+            Some(request) => request.clone(),
+            None => {
+                let (kwargs, _) = unwrap(self.0, &params.kwargs).map_err(|errors| {
+                    let first = errors.into_iter().next();
+                    let (field, message) = first.map(|e| (e.field, e.message)).unwrap_or_default();
+                    Error::invalid_input(field, message)
+                })?;
+                Request::parse(self.0, kwargs, service.kind(), service.native_keys())?
             }
-            Op::FindFirst | Op::Get => {
-                let ticket = if self.0 == Op::Get {
-                    service.get_ticket(kw).await?
-                } else {
-                    service.find_first_ticket(kw).await?
-                };
-                if self.0 == Op::FindFirst {
-                    ctx.stats.saw(usize::from(ticket.is_some()));
-                }
-                result(vec![
-                    ("found", ticket.is_some().into()),
-                    ("ticket", optional_ticket_value(ticket)),
-                ])
-            }
-            Op::Create | Op::Update | Op::Note => {
-                let ticket = match self.0 {
-                    Op::Create => service.create_ticket(kw).await?,
-                    Op::Update => service.update_ticket(kw).await?,
-                    _ => service.add_note(kw).await?,
-                };
-                ctx.stats.changed(ticket.id.as_deref());
-                result(vec![("ticket", ticket_value(ticket))])
-            }
-        })
+        };
+        call(service.as_ref(), self.0, request).await
     }
 }
 
-fn spec(description: &'static str, op: Op) -> PipeSpec {
-    PipeSpec::new(description, move || {
-        Arc::new(TicketPipe(op)) as Arc<dyn Pipe>
+/// Calls the service and shapes the result for templates.
+async fn call(
+    service: &dyn TicketSystemService,
+    op: Op,
+    request: Request,
+) -> Result<TemplateValue> {
+    let result = |pairs: Vec<(&str, TemplateValue)>| TemplateValue::from_pairs(pairs);
+    Ok(match request {
+        Request::Search(request) if op == Op::FindFirst => {
+            let ticket = service.find_first_ticket(request).await?;
+            result(vec![
+                ("found", ticket.is_some().into()),
+                ("ticket", optional_ticket_value(ticket)),
+            ])
+        }
+        Request::Search(request) => {
+            let tickets = service.find_tickets(request).await?;
+            result(vec![
+                ("count", tickets.len().into()),
+                ("tickets", tickets_value(tickets)),
+            ])
+        }
+        Request::Get(request) => {
+            let ticket = service.get_ticket(request).await?;
+            result(vec![
+                ("found", ticket.is_some().into()),
+                ("ticket", optional_ticket_value(ticket)),
+            ])
+        }
+        Request::Create(request) => result(vec![(
+            "ticket",
+            ticket_value(service.create_ticket(request).await?),
+        )]),
+        Request::Update(request) => result(vec![(
+            "ticket",
+            ticket_value(service.update_ticket(request).await?),
+        )]),
+        Request::Note(request) => result(vec![(
+            "ticket",
+            ticket_value(service.add_note(request).await?),
+        )]),
     })
-    .with_service()
 }
 
 /// Registers the ticket pipes under their short, Open Ticket AI and qualified names.
@@ -148,7 +298,7 @@ pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
                 "base:FetchTicketsPipe",
                 "otai_base:pipes.ticket_system_pipes.FetchTicketsPipe",
             ],
-            "find tickets (kwargs: search criteria); result: tickets, count",
+            "find tickets (kwargs: search criteria, or `all: true`); result: tickets, count",
             Op::Fetch,
         ),
         (
@@ -184,7 +334,7 @@ pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
                 "base:UpdateTicketPipe",
                 "otai_base:pipes.ticket_system_pipes.UpdateTicketPipe",
             ],
-            "change a ticket (ticket_id + fields); result: ticket",
+            "change a ticket (ticket_id + fields, note); result: ticket",
             Op::Update,
         ),
         (
@@ -198,40 +348,66 @@ pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
         ),
     ];
     for (names, description, op) in pipes {
-        registry.register_pipe(names, spec(description, op));
+        registry.register_pipe(
+            names,
+            PipeSpec::new(description, TicketPipe(op)).with_service(),
+        );
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn kw(value: Value) -> Kwargs {
+        value.as_object().cloned().unwrap_or_default()
+    }
 
     #[test]
-    fn open_ticket_ai_wrappers_merge_into_the_kwargs() -> Result<()> {
-        let kw = kwargs(
-            "p",
+    fn open_ticket_ai_wrappers_merge_into_the_kwargs() -> std::result::Result<(), Vec<ParamError>> {
+        let (kwargs, origin) = unwrap(
             Op::Fetch,
-            json!({"ticket_search_criteria": {"queue": {"id": "5"}, "limit": 20}, "limit": 5}),
+            &kw(json!({"ticket_search_criteria": {"queue": {"id": "5"}, "limit": 20}, "limit": 5})),
         )?;
-        assert_eq!(Value::Object(kw), json!({"queue": {"id": "5"}, "limit": 5}));
-        let note = json!({"note": {"subject": "s", "body": "b"}, "ticket_id": 1});
         assert_eq!(
-            Value::Object(kwargs("p", Op::Note, note.clone())?),
+            Value::Object(kwargs),
+            json!({"queue": {"id": "5"}, "limit": 5})
+        );
+        assert_eq!(
+            origin.get("queue").map(String::as_str),
+            Some("ticket_search_criteria.queue")
+        );
+        assert_eq!(origin.get("limit").map(String::as_str), Some("limit"));
+        let note = kw(json!({"note": {"subject": "s", "body": "b"}, "ticket_id": 1}));
+        assert_eq!(
+            Value::Object(unwrap(Op::Note, &note)?.0),
             json!({"subject": "s", "body": "b", "ticket_id": 1}),
             "add_note unwraps `note`"
         );
         assert_eq!(
-            Value::Object(kwargs("p", Op::Update, note.clone())?),
-            note,
+            Value::Object(unwrap(Op::Update, &note)?.0),
+            Value::Object(note.clone()),
             "update_ticket keeps `note` as the note to add"
         );
-        let err = kwargs("p", Op::Create, json!({"ticket_payload": "x"}))
-            .err()
-            .map(|e| e.to_string());
+        let err = unwrap(Op::Create, &kw(json!({"ticket_payload": "x", "ticket": 5}))).err();
         assert_eq!(
-            err.as_deref(),
-            Some("config error at pipes.p.params.ticket_payload: expected a map, got a string")
+            err,
+            Some(vec![
+                ParamError::new("ticket", "expected a map, got a number"),
+                ParamError::new("ticket_payload", "expected a map, got a string"),
+            ])
         );
         Ok(())
+    }
+
+    #[test]
+    fn errors_point_at_the_param_the_key_came_from() {
+        let origin: BTreeMap<String, String> =
+            [("queu".into(), "ticket_payload.queu".into())].into();
+        let moved = at_origin(ParamError::new("queu", "unknown key"), &origin);
+        assert_eq!(moved.field, "ticket_payload.queu");
+        let nested = at_origin(ParamError::new("note.body", "empty"), &BTreeMap::new());
+        assert_eq!(nested.field, "note.body");
     }
 }

@@ -109,3 +109,27 @@ async fn the_value_pipes_example_runs() -> Result<(), Box<dyn std::error::Error>
     );
     Ok(())
 }
+
+#[test]
+fn the_example_configurations_validate() -> Result<(), Box<dyn std::error::Error>> {
+    let mut registry = otai_pipeline::Registry::new();
+    otai_local::register(registry.services_mut());
+    otai_otobo_znuny::register(registry.services_mut());
+    otai_pipes_base::register(&mut registry);
+    let dir = tempfile::tempdir()?;
+    let secrets = dir.path().join("secrets.yml");
+    std::fs::write(
+        &secrets,
+        "OTOBO_BASE_URL: https://helpdesk.example.com\nOTOBO_USERNAME: agent\nOTOBO_PASSWORD: example\n",
+    )?;
+    let mut options = LoadOptions::new(otai_pipeline::Secrets::from_file(&secrets)?);
+    options.validate_only = true;
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    for example in ["quickstart", "otobo-triage"] {
+        let path = examples.join(example).join("otai.yml");
+        if let Err(errors) = otai_pipeline::load_file(&path, &registry, &options) {
+            return Err(format!("examples/{example}/otai.yml:\n{errors}").into());
+        }
+    }
+    Ok(())
+}

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use otai_core::registry::BuildContext;
-use otai_core::{TicketSystemService, UnifiedTicket};
+use otai_core::{TicketSystemServiceExt, UnifiedTicket};
 use otai_otobo_znuny::OtoboService;
 use otai_otobo_znuny::fake::{FakeOptions, FakeOtobo, Latency};
 use otai_pipeline::Registry;
@@ -66,7 +66,7 @@ async fn seed(fake: &FakeOtobo, n: usize) -> Result<Vec<String>, Box<dyn std::er
     let mut ids = Vec::new();
     for i in 0..n {
         let ticket = otobo
-            .create_ticket(kw(
+            .create_ticket_kw(kw(
                 json!({"subject": format!("ticket {i}"), "body": "help", "queue": "Raw"}),
             ))
             .await?;
@@ -80,13 +80,13 @@ async fn assert_done_once(fake: &FakeOtobo, ids: &[String]) -> TestResult {
     let otobo = OtoboService::new(&fake.config())?;
     assert!(
         otobo
-            .find_tickets(kw(json!({"queue": "Raw"})))
+            .find_tickets_kw(kw(json!({"queue": "Raw"})))
             .await?
             .is_empty()
     );
     for id in ids {
         let ticket: UnifiedTicket = otobo
-            .get_ticket(kw(json!({"ticket_id": id})))
+            .get_ticket_kw(kw(json!({"ticket_id": id})))
             .await?
             .ok_or("ticket gone")?;
         let notes = ticket
@@ -177,7 +177,7 @@ async fn a_helpdesk_dying_mid_run_fails_the_items_in_flight_and_the_next_run_fin
         // Some of the updates get through, then the server goes away.
         let mut moved = 0;
         for _ in 0..1000 {
-            let misc = watcher.find_tickets(kw(json!({"queue": "Misc"}))).await;
+            let misc = watcher.find_tickets_kw(kw(json!({"queue": "Misc"}))).await;
             moved = misc.map(|t| t.len()).unwrap_or_default();
             if moved >= 5 {
                 break;

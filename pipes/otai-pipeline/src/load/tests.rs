@@ -13,7 +13,9 @@ struct Capture(Seen);
 
 #[async_trait]
 impl Pipe for Capture {
-    async fn run(&self, _: &PipeContext, params: Value) -> otai_core::Result<Value> {
+    type Params = Value;
+
+    async fn run(&self, _: &PipeContext, params: &Value) -> otai_core::Result<crate::TemplateValue> {
         self.0.lock().map(|mut s| s.push(params.clone())).ok();
         Err(Error::invalid_input(
             "params",
@@ -55,9 +57,7 @@ fn setup() -> Setup {
     let seen = Arc::clone(&pipe_params);
     registry.register_pipe(
         &["capture"],
-        PipeSpec::new("records its params", move || {
-            Arc::new(Capture(Arc::clone(&seen)))
-        }),
+        PipeSpec::new("records its params", Capture(Arc::clone(&seen))),
     );
     registry.services_mut().register_service_factory(
         &["probe"],

@@ -1,26 +1,34 @@
 //! Running pipelines: render each pipe's params right before it runs, call it, record the result.
 
+pub(crate) mod foreach;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
-use futures::StreamExt;
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::OnError;
-use crate::pipe::{Pipe, PipeContext, RunStats};
+use crate::erased::{ErasedPipe, Input, Prepared, RunError};
+use crate::params::plan::Plan;
+use crate::pipe::{ParamError, PipeContext};
+use crate::report::{PipeReport, PipeStatus, RunReport};
 use crate::secrets::Secrets;
 use crate::template::{Param, Templates, jinja, scope};
 use crate::trigger::Trigger;
+use crate::wrappers::{Counted, DryRun, RunStats};
 use minijinja::Value as Jinja;
-use minijinja::value::ValueKind;
-use otai_core::{Error, Result, TicketSystemService};
+use otai_core::{Error, Result, TicketId, TicketSystemService};
 
 /// What a compiled pipe does.
 pub(crate) enum Step {
-    /// A registered pipe.
-    Pipe(Arc<dyn Pipe>),
+    /// A registered pipe, by its `use:` name, with its params parsed at load when all static.
+    Pipe {
+        name: String,
+        pipe: Arc<dyn ErasedPipe>,
+        prepared: Option<Prepared>,
+    },
     /// `foreach` with its nested pipes.
     Foreach(Vec<CompiledPipe>),
     /// A pipe that failed validation (never run: loading fails first).
@@ -31,9 +39,13 @@ pub(crate) enum Step {
 pub(crate) struct CompiledPipe {
     pub(crate) id: String,
     pub(crate) on_error: OnError,
+    /// The compiled params, for `foreach` items and `otai render`.
     pub(crate) params: Param,
+    /// The params split into static parts and templates.
+    pub(crate) plan: Plan,
     pub(crate) condition: Option<Param>,
-    pub(crate) service: Option<Arc<dyn TicketSystemService>>,
+    /// The id of the service the pipe uses.
+    pub(crate) service: Option<String>,
     pub(crate) step: Step,
 }
 
@@ -42,74 +54,6 @@ pub(crate) struct CompiledPipeline {
     pub(crate) id: String,
     pub(crate) trigger: Trigger,
     pub(crate) pipes: Vec<CompiledPipe>,
-}
-
-/// How a pipe ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum PipeStatus {
-    /// It ran and returned data.
-    Succeeded,
-    /// Its `if:` was false.
-    Skipped,
-    /// It failed (for foreach: at least one item failed).
-    Failed,
-}
-
-/// One pipe's outcome.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct PipeReport {
-    /// The pipe's id; inside foreach, `<foreach id>[<item>].<pipe id>`.
-    pub id: String,
-    /// How it ended.
-    pub status: PipeStatus,
-    /// Why it failed, with the cause chain.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// The outcome of one run of a pipeline.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct RunReport {
-    /// The pipeline.
-    pub pipeline: String,
-    /// False when a pipe failed with `on_error: fail`.
-    pub succeeded: bool,
-    /// Every pipe (and foreach item) that ran, in order.
-    pub pipes: Vec<PipeReport>,
-    /// Tickets fetched.
-    pub seen: usize,
-    /// Distinct tickets changed.
-    pub changed: usize,
-    /// Pipes and items that failed.
-    pub failed: usize,
-    /// How long the run took.
-    pub duration: Duration,
-    /// The last result of every top-level pipe, as templates saw it.
-    #[serde(skip)]
-    results: BTreeMap<String, Jinja>,
-}
-
-impl RunReport {
-    /// The result of top-level pipe `id` as JSON (converted on each call).
-    pub fn result(&self, id: &str) -> Option<Value> {
-        self.results
-            .get(id)
-            .and_then(|v| serde_json::to_value(v).ok())
-    }
-
-    /// The ids of the top-level pipes that returned a result.
-    pub fn result_ids(&self) -> impl Iterator<Item = &str> {
-        self.results.keys().map(String::as_str)
-    }
-
-    /// The failures, one line each.
-    pub fn failures(&self) -> impl Iterator<Item = &PipeReport> {
-        self.pipes.iter().filter(|p| p.status == PipeStatus::Failed)
-    }
 }
 
 /// A loaded configuration, ready to run.
@@ -136,18 +80,18 @@ impl std::fmt::Debug for Engine {
 /// cheap and every foreach item can have its own.
 type Results = BTreeMap<String, Jinja>;
 
-/// One foreach item's outcome: index, whether it succeeded, its own results (`None` when not
-/// run after a `fail_fast` stop; `Some(None)` when results are not collected), its reports.
-type ItemOutcome = (usize, bool, Option<Option<Jinja>>, Vec<PipeReport>);
-
 /// Called as `foreach` items finish: (foreach pipe, items done, items in all).
 pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
 
 /// Shared by every pipe of one run.
 struct RunState<'a> {
+    pipeline: &'a str,
     context: minijinja::Value,
     dry_run: bool,
+    /// The services as pipes get them: counted, and held back under dry run.
+    services: BTreeMap<String, Arc<dyn TicketSystemService>>,
     stats: Arc<RunStats>,
+    failed: AtomicUsize,
     progress: Option<Progress<'a>>,
 }
 
@@ -199,10 +143,14 @@ impl Engine {
     ) -> Result<RunReport> {
         let pipeline = self.pipeline(id)?;
         let started = Instant::now();
+        let stats = Arc::<RunStats>::default();
         let state = RunState {
+            pipeline: id,
             context: jinja(context),
             dry_run,
-            stats: Arc::default(),
+            services: self.wrapped_services(dry_run, &stats),
+            stats,
+            failed: AtomicUsize::new(0),
             progress,
         };
         let mut results = Results::default();
@@ -217,17 +165,43 @@ impl Engine {
                 &mut reports,
             )
             .await;
-        let (seen, changed, failed) = state.stats.totals();
+        let totals = state.stats.totals();
         Ok(RunReport {
             pipeline: id.to_owned(),
             succeeded,
             pipes: reports,
-            seen,
-            changed,
-            failed,
+            seen: totals.seen,
+            changed: totals.changed,
+            writes: totals.writes,
+            failed: state.failed.load(Ordering::Relaxed),
             duration: started.elapsed(),
             results,
         })
+    }
+
+    /// Each built service as the pipes of one run get it: `Counted`, inside `DryRun` when
+    /// nothing may be written. The one place both rules are enforced.
+    fn wrapped_services(
+        &self,
+        dry_run: bool,
+        stats: &Arc<RunStats>,
+    ) -> BTreeMap<String, Arc<dyn TicketSystemService>> {
+        let built = self
+            .services
+            .iter()
+            .filter_map(|(id, s)| Some((id, s.clone()?)));
+        built
+            .map(|(id, service)| {
+                let counted: Arc<dyn TicketSystemService> =
+                    Arc::new(Counted::new(service, id.clone(), Arc::clone(stats)));
+                let service = if dry_run {
+                    Arc::new(DryRun::new(counted, self.secrets.clone()))
+                } else {
+                    counted
+                };
+                (id.clone(), service)
+            })
+            .collect()
     }
 
     /// Runs every pipeline on its trigger until `shutdown` resolves; a pipeline's runs never
@@ -330,7 +304,7 @@ impl Engine {
                         error: None,
                     }),
                     Err(e) => {
-                        state.stats.failed();
+                        state.failed.fetch_add(1, Ordering::Relaxed);
                         let message = self.secrets.redact(&otai_core::error::report(&e));
                         tracing::warn!(pipe = %name, error = %message, "pipe failed");
                         reports.push(PipeReport {
@@ -366,155 +340,85 @@ impl Engine {
             }
         }
         match &pipe.step {
-            Step::Pipe(runner) => {
-                let params = self.templates.render(&pipe.params, &jinja)?;
+            Step::Pipe {
+                name: use_name,
+                pipe: runner,
+                prepared,
+            } => {
+                let input = match prepared {
+                    Some(prepared) => Input::Prepared(prepared),
+                    None => Input::Filled(pipe.plan.fill(&self.templates, &jinja, &[])?),
+                };
+                let service = pipe.service.as_ref();
                 let ctx = PipeContext {
                     pipe_id: pipe.id.clone(),
-                    service: pipe.service.clone(),
+                    service: service.and_then(|id| state.services.get(id)).cloned(),
                     dry_run: state.dry_run,
-                    stats: Arc::clone(&state.stats),
                 };
                 let started = Instant::now();
                 let data = runner
-                    .run_value(&ctx, params)
+                    .run(&ctx, use_name, input)
                     .await
-                    .map_err(|e| Error::Pipeline {
-                        pipe: name.to_owned(),
-                        message: String::new(),
-                        source: Some(Box::new(e)),
+                    .map_err(|e| match e {
+                        RunError::Params(errors) => {
+                            params_error(state.pipeline, &pipe.id, item, errors)
+                        }
+                        RunError::Failed(e) => Error::Pipeline {
+                            pipe: name.to_owned(),
+                            message: String::new(),
+                            source: Some(Box::new(e)),
+                        },
                     })?;
                 tracing::debug!(pipe = %name, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "pipe succeeded");
                 Ok(Some(data))
             }
             Step::Foreach(children) => self
-                .foreach(
-                    pipe,
-                    children,
-                    self.templates.eval(&pipe.params, &jinja)?,
-                    state,
-                    results,
-                    name,
-                    reports,
-                )
+                .run_foreach(pipe, children, state, results, item, name, reports, &jinja)
                 .await
                 .map(Some),
             Step::Invalid => Err(Error::config(name, "invalid pipe")),
         }
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    async fn foreach(
-        &self,
-        pipe: &CompiledPipe,
-        children: &[CompiledPipe],
-        params: Jinja,
-        state: &RunState<'_>,
-        results: &Results,
-        name: &str,
-        reports: &mut Vec<PipeReport>,
-    ) -> Result<Jinja> {
-        let param = |key: &str| params.get_attr(key).unwrap_or_default();
-        let items = param("items");
-        let item_values: Vec<Jinja> = match items.kind() {
-            ValueKind::Seq => items.try_iter().map(Iterator::collect).unwrap_or_default(),
-            ValueKind::Undefined | ValueKind::None => Vec::new(),
-            other => {
-                return Err(Error::config(
-                    format!("pipes.{}.params.items", pipe.id),
-                    format!("expected a list, got {other}"),
-                ));
+/// The error of params that do not fit their pipe after rendering: it names the pipeline, the
+/// pipe, the field and, inside `foreach`, the item (and its ticket).
+fn params_error(
+    pipeline: &str,
+    pipe_id: &str,
+    item: Option<(&Jinja, usize)>,
+    errors: Vec<ParamError>,
+) -> Error {
+    let at_item = item
+        .map(|(value, index)| {
+            let ticket = value
+                .get_attr("id")
+                .ok()
+                .filter(|id| !id.is_undefined() && !id.is_none())
+                .and_then(|id| id.to_string().parse::<TicketId>().ok());
+            match ticket {
+                Some(id) => format!(" (item {index}, ticket {id})"),
+                None => format!(" (item {index})"),
             }
-        };
-        let concurrency = param("concurrency").as_usize().unwrap_or(1).clamp(1, 1024);
-        let flag = |key: &str, default: bool| {
-            let value = param(key);
-            if value.kind() == ValueKind::Bool {
-                value.is_true()
-            } else {
-                default
-            }
-        };
-        let (fail_fast, collect) = (flag("fail_fast", false), flag("collect", true));
-        let stop = std::sync::atomic::AtomicBool::new(false);
-        let total = item_values.len();
-        // Items start lazily, `concurrency` at a time; each clones the (cheap, shared) results
-        // when it starts and hands back only its own pipes' results, and outcomes are folded in
-        // as they finish (in order), so nothing per item outlives it.
-        let (stop, item_values) = (&stop, &item_values);
-        let starts = (0..total).map(|index| {
-            let item = &item_values[index];
-            let run: futures::future::BoxFuture<'_, ItemOutcome> = Box::pin(async move {
-                let mut item_reports = Vec::new();
-                if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    return (index, false, None, item_reports);
-                }
-                let mut item_results = results.clone();
-                let prefix = format!("{name}[{index}].");
-                let ok = self
-                    .run_pipes(
-                        children,
-                        state,
-                        &mut item_results,
-                        Some((item, index)),
-                        &prefix,
-                        &mut item_reports,
-                    )
-                    .await;
-                if !ok && fail_fast {
-                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-                let own = collect.then(|| {
-                    Jinja::from_pairs(children.iter().filter_map(|c| {
-                        item_results.get(&c.id).map(|v| (c.id.as_str(), v.clone()))
-                    }))
-                });
-                (index, ok, Some(own), item_reports)
-            });
-            run
-        });
-        let mut runs = futures::stream::iter(starts).buffered(concurrency);
-        let mut outputs = Vec::new();
-        let (mut failed, mut skipped, mut finished) = (Vec::new(), 0, 0);
-        while let Some((index, ok, own, item_reports)) = runs.next().await {
-            finished += 1;
-            if let Some(progress) = state.progress {
-                progress(name, finished, total);
-            }
-            reports.extend(item_reports);
-            let Some(own) = own else {
-                skipped += 1;
-                continue;
-            };
-            if !ok {
-                failed.push(index);
-            }
-            outputs.extend(own);
-        }
-        if !failed.is_empty() || skipped > 0 {
-            let shown: Vec<String> = failed.iter().take(10).map(|i| i.to_string()).collect();
-            return Err(Error::Pipeline {
-                pipe: name.to_owned(),
-                message: format!(
-                    "{} of {} items failed (items {}{}){}",
-                    failed.len(),
-                    total,
-                    shown.join(", "),
-                    if failed.len() > 10 { ", …" } else { "" },
-                    if skipped > 0 {
-                        format!("; {skipped} not run after the first failure (fail_fast)")
-                    } else {
-                        String::new()
-                    }
-                ),
-                source: None,
-            });
-        }
-        let mut output = vec![("count", Jinja::from(total))];
-        if collect {
-            output.push(("items", outputs.into_iter().collect()));
-        }
-        Ok(Jinja::from_pairs(output))
+        })
+        .unwrap_or_default();
+    let mut errors = errors.into_iter();
+    let first = errors
+        .next()
+        .unwrap_or_else(|| ParamError::new("", "invalid params"));
+    let field = if first.field.is_empty() {
+        String::new()
+    } else {
+        format!(".{}", first.field)
+    };
+    let mut message = first.message;
+    for more in errors {
+        message.push_str(&format!("; also `{}`: {}", more.field, more.message));
     }
+    Error::config(
+        format!("pipelines.{pipeline}.pipes.{pipe_id}.params{field}{at_item}"),
+        message,
+    )
 }
 
 fn find_pipe<'a>(pipes: &'a [CompiledPipe], id: &str) -> Option<&'a CompiledPipe> {

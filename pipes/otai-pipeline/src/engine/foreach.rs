@@ -1,0 +1,258 @@
+//! `foreach`: a built-in pipe with typed params, run by the engine (it runs nested pipes).
+
+use futures::StreamExt;
+use minijinja::Value as Jinja;
+use minijinja::value::ValueKind;
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
+
+use super::{CompiledPipe, Engine, Results, RunState, params_error};
+use crate::pipe::ParamError;
+use crate::report::PipeReport;
+use crate::template::Param;
+use otai_core::{Error, Result};
+
+/// One foreach item's outcome: index, whether it succeeded, its own results (`None` when not
+/// run after a `fail_fast` stop; `Some(None)` when results are not collected), its reports.
+type ItemOutcome = (usize, bool, Option<Option<Jinja>>, Vec<PipeReport>);
+
+/// The name `foreach` is used by.
+pub(crate) const NAME: &str = "foreach";
+
+/// The most items run at once.
+pub(crate) const MAX_CONCURRENCY: usize = 1024;
+
+/// The params of `foreach`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ForeachParams {
+    /// The list to iterate, usually a template such as `{{ pipes.fetch.tickets }}`. Read by the
+    /// engine as a template value (never copied); here only its type is checked.
+    #[serde(default)]
+    pub(crate) items: Option<ItemList>,
+    /// How many items run at once: 1 to 1024 (default 1).
+    #[serde(default = "one")]
+    pub(crate) concurrency: usize,
+    /// Whether to start no new item after the first failure (default false).
+    #[serde(default)]
+    pub(crate) fail_fast: bool,
+    /// Whether to keep every item's results as `items` (default true); false keeps only `count`.
+    #[serde(default = "yes")]
+    pub(crate) collect: bool,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ForeachParams {
+    /// What serde cannot check: `items` given, `concurrency` in range.
+    pub(crate) fn check(&self) -> Result<(), Vec<ParamError>> {
+        let mut errors = Vec::new();
+        if self.items.is_none() {
+            errors.push(ParamError::new(
+                "items",
+                "missing: the list to iterate, e.g. `items: '{{ pipes.fetch.tickets }}'`",
+            ));
+        }
+        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
+            errors.push(ParamError::new(
+                "concurrency",
+                format!(
+                    "must be from 1 to {MAX_CONCURRENCY}, got {}",
+                    self.concurrency
+                ),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// `items` as the params check sees it: a list (of anything).
+#[derive(Debug)]
+pub(crate) struct ItemList;
+
+impl<'de> Deserialize<'de> for ItemList {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ListVisitor;
+
+        impl<'de> Visitor<'de> for ListVisitor {
+            type Value = ItemList;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of items")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ItemList, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ItemList)
+            }
+        }
+
+        deserializer.deserialize_seq(ListVisitor)
+    }
+}
+
+impl Engine {
+    /// Runs a `foreach`: its params parsed and checked like any pipe's, then its items.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn run_foreach(
+        &self,
+        pipe: &CompiledPipe,
+        children: &[CompiledPipe],
+        state: &RunState<'_>,
+        results: &Results,
+        item: Option<(&Jinja, usize)>,
+        name: &str,
+        reports: &mut Vec<PipeReport>,
+        jinja: &Jinja,
+    ) -> Result<Jinja> {
+        let filled = pipe.plan.fill(&self.templates, jinja, &["items"])?;
+        let params = crate::params::parse::<ForeachParams>(&filled, NAME)
+            .and_then(|mut p| {
+                // `items` is read below, as template values.
+                p.items = Some(ItemList);
+                p.check().map(|()| p)
+            })
+            .map_err(|errors| params_error(state.pipeline, &pipe.id, item, errors))?;
+        let items = self.foreach_items(pipe, jinja, state.pipeline, item)?;
+        self.foreach(children, &params, items, state, results, name, reports)
+            .await
+    }
+
+    /// The items of a `foreach`, as template values (a list of tickets stays shared).
+    fn foreach_items(
+        &self,
+        pipe: &CompiledPipe,
+        scope: &Jinja,
+        pipeline: &str,
+        item: Option<(&Jinja, usize)>,
+    ) -> Result<Vec<Jinja>> {
+        let items = match &pipe.params {
+            Param::Map(entries) => match entries.iter().find(|(k, _)| k == "items") {
+                Some((_, param)) => self.templates.eval(param, scope)?,
+                None => Jinja::UNDEFINED,
+            },
+            whole => self
+                .templates
+                .eval(whole, scope)?
+                .get_attr("items")
+                .unwrap_or_default(),
+        };
+        match items.kind() {
+            ValueKind::Seq => Ok(items.try_iter().map(Iterator::collect).unwrap_or_default()),
+            ValueKind::Undefined | ValueKind::None => Ok(Vec::new()),
+            other => Err(params_error(
+                pipeline,
+                &pipe.id,
+                item,
+                vec![ParamError::new(
+                    "items",
+                    format!("expected a list, got {other}"),
+                )],
+            )),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn foreach(
+        &self,
+        children: &[CompiledPipe],
+        params: &ForeachParams,
+        item_values: Vec<Jinja>,
+        state: &RunState<'_>,
+        results: &Results,
+        name: &str,
+        reports: &mut Vec<PipeReport>,
+    ) -> Result<Jinja> {
+        let (concurrency, fail_fast, collect) =
+            (params.concurrency, params.fail_fast, params.collect);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let total = item_values.len();
+        // Items start lazily, `concurrency` at a time; each clones the (cheap, shared) results
+        // when it starts and hands back only its own pipes' results, and outcomes are folded in
+        // as they finish (in order), so nothing per item outlives it.
+        let (stop, item_values) = (&stop, &item_values);
+        let starts = (0..total).map(|index| {
+            let item = &item_values[index];
+            let run: futures::future::BoxFuture<'_, ItemOutcome> = Box::pin(async move {
+                let mut item_reports = Vec::new();
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return (index, false, None, item_reports);
+                }
+                let mut item_results = results.clone();
+                let prefix = format!("{name}[{index}].");
+                let ok = self
+                    .run_pipes(
+                        children,
+                        state,
+                        &mut item_results,
+                        Some((item, index)),
+                        &prefix,
+                        &mut item_reports,
+                    )
+                    .await;
+                if !ok && fail_fast {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                let own = collect.then(|| {
+                    Jinja::from_pairs(children.iter().filter_map(|c| {
+                        item_results.get(&c.id).map(|v| (c.id.as_str(), v.clone()))
+                    }))
+                });
+                (index, ok, Some(own), item_reports)
+            });
+            run
+        });
+        let mut runs = futures::stream::iter(starts).buffered(concurrency);
+        let mut outputs = Vec::new();
+        let (mut failed, mut skipped, mut finished) = (Vec::new(), 0, 0);
+        while let Some((index, ok, own, item_reports)) = runs.next().await {
+            finished += 1;
+            if let Some(progress) = state.progress {
+                progress(name, finished, total);
+            }
+            reports.extend(item_reports);
+            let Some(own) = own else {
+                skipped += 1;
+                continue;
+            };
+            if !ok {
+                failed.push(index);
+            }
+            outputs.extend(own);
+        }
+        if !failed.is_empty() || skipped > 0 {
+            let shown: Vec<String> = failed.iter().take(10).map(|i| i.to_string()).collect();
+            return Err(Error::Pipeline {
+                pipe: name.to_owned(),
+                message: format!(
+                    "{} of {} items failed (items {}{}){}",
+                    failed.len(),
+                    total,
+                    shown.join(", "),
+                    if failed.len() > 10 { ", …" } else { "" },
+                    if skipped > 0 {
+                        format!("; {skipped} not run after the first failure (fail_fast)")
+                    } else {
+                        String::new()
+                    }
+                ),
+                source: None,
+            });
+        }
+        let mut output = vec![("count", Jinja::from(total))];
+        if collect {
+            output.push(("items", outputs.into_iter().collect()));
+        }
+        Ok(Jinja::from_pairs(output))
+    }
+}

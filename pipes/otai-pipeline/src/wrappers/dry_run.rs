@@ -1,0 +1,241 @@
+//! [`DryRun`]: no write reaches the helpdesk, whatever a pipe does.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::Secrets;
+use otai_core::request::{
+    CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
+};
+use otai_core::{Kwargs, Result, TicketSystemService, UnifiedNote, UnifiedTicket};
+
+/// The longest value shown in a dry-run line, in characters.
+const MAX_SHOWN: usize = 80;
+
+/// The order ticket fields are shown in (others follow, by name).
+const FIELD_ORDER: [&str; 9] = [
+    "subject",
+    "queue",
+    "priority",
+    "state",
+    "type",
+    "owner",
+    "customer",
+    "custom_fields",
+    "body",
+];
+
+/// A service that reads from `inner` and never writes to it. Each write is logged at INFO
+/// (`dry run: would update ticket 7: queue=Support, note=…`, secrets redacted, control characters
+/// escaped) and answered with a placeholder ticket, so the pipes after it still run: a created
+/// ticket gets an id `dry-run-1`, `dry-run-2`, … and the given fields; an update or a note gives
+/// the ticket id with the change. Tickets created in the dry run can be read back and changed.
+pub struct DryRun<S: ?Sized> {
+    inner: Arc<S>,
+    secrets: Secrets,
+    created: AtomicUsize,
+    placeholders: Mutex<HashMap<String, UnifiedTicket>>,
+}
+
+impl<S: ?Sized> DryRun<S> {
+    /// Holds back the writes to `inner`; `secrets` are redacted from what is logged.
+    pub fn new(inner: Arc<S>, secrets: Secrets) -> Self {
+        Self {
+            inner,
+            secrets,
+            created: AtomicUsize::new(0),
+            placeholders: Mutex::default(),
+        }
+    }
+
+    /// A value as shown in a log line: secrets redacted, control characters escaped, shortened.
+    fn shown(&self, text: &str) -> String {
+        let redacted = self.secrets.redact(text);
+        let escaped: String = redacted
+            .chars()
+            .flat_map(|c| {
+                let escaped: Vec<char> = if c.is_control() {
+                    c.escape_default().collect()
+                } else {
+                    vec![c]
+                };
+                escaped
+            })
+            .collect();
+        otai_core::error::shorten(&escaped, MAX_SHOWN)
+    }
+
+    /// `key=value, …` for every field set in `ticket`, then its native arguments.
+    fn fields(&self, ticket: &UnifiedTicket, native: &Kwargs) -> Vec<String> {
+        let Ok(Value::Object(map)) = serde_json::to_value(ticket) else {
+            return Vec::new();
+        };
+        let mut fields: Vec<(&String, &Value)> = map
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "id" | "notes"))
+            .collect();
+        fields.sort_by_key(|(k, _)| FIELD_ORDER.iter().position(|o| o == k));
+        fields
+            .into_iter()
+            .chain(native.iter())
+            .map(|(k, v)| format!("{}={}", self.shown(k), self.shown(&text_of(v))))
+            .collect()
+    }
+
+    /// The line logged for a create that gets placeholder `id`.
+    pub(super) fn create_line(&self, id: &str, request: &CreateRequest) -> String {
+        let fields = self.fields(&request.ticket, &request.native);
+        format!(
+            "dry run: would create a ticket ({id}): {}",
+            fields.join(", ")
+        )
+    }
+
+    /// The line logged for an update.
+    pub(super) fn update_line(&self, request: &UpdateRequest) -> String {
+        let mut fields = self.fields(&request.changes, &request.native);
+        if let Some(note) = &request.note {
+            let body = note.body.as_deref().unwrap_or_default();
+            fields.push(format!("note={}", self.shown(body)));
+        }
+        let id = &request.ticket_id;
+        format!("dry run: would update ticket {id}: {}", fields.join(", "))
+    }
+
+    /// The line logged for a note.
+    pub(super) fn note_line(&self, request: &NoteRequest) -> String {
+        let note = &request.note;
+        let mut fields = Vec::new();
+        if let Some(subject) = &note.subject {
+            fields.push(format!("subject={}", self.shown(subject)));
+        }
+        let body = note.body.as_deref().unwrap_or_default();
+        fields.push(format!("body={}", self.shown(body)));
+        fields.extend(self.fields(&UnifiedTicket::new(), &request.native));
+        let id = &request.ticket_id;
+        format!(
+            "dry run: would add a note to ticket {id}: {}",
+            fields.join(", ")
+        )
+    }
+
+    /// The placeholder ticket `id` after `change`, when it was created in this dry run.
+    fn change_placeholder(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut UnifiedTicket),
+    ) -> Option<UnifiedTicket> {
+        let mut placeholders = self.placeholders.lock().ok()?;
+        let ticket = placeholders.get_mut(id)?;
+        change(ticket);
+        Some(ticket.clone())
+    }
+}
+
+/// A JSON value as plain text: strings as they are, entities by name (or `#id`).
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Object(map) => match (map.get("name"), map.get("id")) {
+            (Some(Value::String(name)), _) => name.clone(),
+            (_, Some(Value::String(id))) if map.len() == 1 => format!("#{id}"),
+            _ => value.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Sets on `ticket` every field `changes` sets, and adds `note`.
+fn apply(ticket: &mut UnifiedTicket, changes: &UnifiedTicket, note: Option<&UnifiedNote>) {
+    fn set<T: Clone>(field: &mut Option<T>, new: &Option<T>) {
+        if new.is_some() {
+            field.clone_from(new);
+        }
+    }
+    set(&mut ticket.subject, &changes.subject);
+    let entities = [
+        (&mut ticket.queue, &changes.queue),
+        (&mut ticket.priority, &changes.priority),
+        (&mut ticket.state, &changes.state),
+        (&mut ticket.ticket_type, &changes.ticket_type),
+        (&mut ticket.owner, &changes.owner),
+        (&mut ticket.customer, &changes.customer),
+    ];
+    for (field, new) in entities {
+        set(field, new);
+    }
+    ticket.custom_fields.extend(changes.custom_fields.clone());
+    ticket.notes.extend(note.cloned());
+}
+
+impl<S: ?Sized> std::fmt::Debug for DryRun<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DryRun").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl<S: TicketSystemService + ?Sized> TicketSystemService for DryRun<S> {
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+
+    fn native_keys(&self) -> &'static NativeKeys {
+        self.inner.native_keys()
+    }
+
+    async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>> {
+        self.inner.find_tickets(request).await
+    }
+
+    async fn find_first_ticket(&self, request: SearchRequest) -> Result<Option<UnifiedTicket>> {
+        self.inner.find_first_ticket(request).await
+    }
+
+    async fn get_ticket(&self, request: GetRequest) -> Result<Option<UnifiedTicket>> {
+        if let Some(ticket) = self.change_placeholder(request.ticket_id.as_str(), |_| {}) {
+            return Ok(Some(ticket));
+        }
+        self.inner.get_ticket(request).await
+    }
+
+    async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
+        let n = self.created.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = format!("dry-run-{n}");
+        tracing::info!(service = self.kind(), "{}", self.create_line(&id, &request));
+        let mut ticket = request.ticket;
+        ticket.id = Some(id.clone());
+        if let Ok(mut placeholders) = self.placeholders.lock() {
+            placeholders.insert(id, ticket.clone());
+        }
+        Ok(ticket)
+    }
+
+    async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
+        tracing::info!(service = self.kind(), "{}", self.update_line(&request));
+        let id = request.ticket_id.as_str();
+        let changed =
+            self.change_placeholder(id, |t| apply(t, &request.changes, request.note.as_ref()));
+        Ok(changed.unwrap_or_else(|| {
+            let mut ticket = UnifiedTicket::new().id(id);
+            apply(&mut ticket, &request.changes, request.note.as_ref());
+            ticket
+        }))
+    }
+
+    async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
+        tracing::info!(service = self.kind(), "{}", self.note_line(&request));
+        let id = request.ticket_id.as_str();
+        let note = &request.note;
+        let changed = self.change_placeholder(id, |t| t.notes.push(note.clone()));
+        Ok(changed.unwrap_or_else(|| UnifiedTicket::new().id(id).note(note.clone())))
+    }
+
+    async fn healthcheck(&self) -> Result<()> {
+        self.inner.healthcheck().await
+    }
+}
