@@ -455,7 +455,12 @@ fn update_note(r: &mut Reader, value: Value) -> Option<UnifiedNote> {
                 }
             }
             let note = inner.typed::<UnifiedNote>("note.");
+            // A misspelt key is the mistake: the body it probably meant is not missing too.
+            let misspelt = !inner.problems.is_empty();
             r.problems.append(&mut inner.problems);
+            if misspelt {
+                return None;
+            }
             note?
         }
         other => {
