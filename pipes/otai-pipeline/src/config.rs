@@ -458,7 +458,8 @@ impl Reader<'_> {
     }
 
     /// Reads `value` as a `T`: unknown keys (when `known` is not empty) are reported with a
-    /// close name, then serde's first error, at the line of the node it concerns.
+    /// close name, then serde's first error, at the line of the node it concerns. `None` when
+    /// anything was reported.
     fn fields<T: DeserializeOwned>(
         &mut self,
         node: NodeId,
@@ -476,6 +477,9 @@ impl Reader<'_> {
         }
         let value = filtered.as_ref().unwrap_or(value);
         match serde_path_to_error::deserialize::<_, T>(value) {
+            // A node with a misspelt key is reported once: checking the rest of it would only
+            // add errors that the typo causes (a `parms:` leaves the params "missing").
+            Ok(_) if filtered.is_some() => None,
             Ok(read) => Some(read),
             Err(e) => {
                 let inner = e.path().to_string();

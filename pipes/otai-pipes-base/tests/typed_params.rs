@@ -82,18 +82,18 @@ fn otai_validate_reports_every_problem_the_issue_found_at_once() -> TestResult {
     assert_eq!(
         errors,
         "12 problems in the configuration:
-  - config error at otai.yml:6: pipes.fetch.params.queu: unknown key for find_tickets; did you mean `queue` or `Queues` or `QueueIDs`? (pass anything else verbatim under `native:`)
-  - config error at otai.yml:6: pipes.fetch.params.limit: invalid type: string \"many\", expected a whole number (0 or more)
-  - config error at otai.yml:9: pipes.each.params.concurrency: invalid type: string \"eight\", expected a whole number (0 or more)
-  - config error at otai.yml:9: pipes.each.params.fail_fast: invalid type: string \"yes\", expected a boolean
-  - config error at otai.yml:13: pipes.classify.params.treshold: unknown param; `classify` accepts: text, subject, body, rules, default
-  - config error at otai.yml:13: pipes.classify.params.rules[0].patterns[0]: invalid regex `(lottery`: unclosed group
-  - config error at otai.yml:19: pipes.route.params.defualt: unknown param; did you mean `default`? (`map` accepts: value, mapping, default)
-  - config error at otai.yml:22: pipes.move.params.reread: expected true or false, got a string
-  - config error at otai.yml:25: pipes.first.params.stat: unknown key for find_tickets; did you mean `state` or `SLAs` or `States`? (pass anything else verbatim under `native:`)
-  - config error at otai.yml:28: pipes.idle.params.colect: unknown param; did you mean `collect`? (`foreach` accepts: items, concurrency, fail_fast, collect)
-  - config error at otai.yml:28: pipes.idle.params.concurrency: must be from 1 to 1024, got 0
-  - config error at otai.yml:32: pipes.say.params.levle: unknown param; did you mean `level`? (`log` accepts: message, level)
+  - config error at otai.yml:8: pipes.fetch.params.queu: unknown key for find_tickets; did you mean `queue` or `Queues` or `QueueIDs`? (pass anything else verbatim under `native:`)
+  - config error at otai.yml:8: pipes.fetch.params.limit: invalid type: string \"many\", expected a whole number (0 or more)
+  - config error at otai.yml:11: pipes.each.params.concurrency: invalid type: string \"eight\", expected a whole number (0 or more)
+  - config error at otai.yml:11: pipes.each.params.fail_fast: invalid type: string \"yes\", expected a boolean
+  - config error at otai.yml:18: pipes.each.pipes.classify.params.treshold: unknown param; `classify` accepts: text, subject, body, rules, default
+  - config error at otai.yml:17: pipes.each.pipes.classify.params.rules[0].patterns[0]: invalid regex `(lottery`: unclosed group
+  - config error at otai.yml:21: pipes.each.pipes.route.params.defualt: unknown param; did you mean `default`? (`map` accepts: value, mapping, default)
+  - config error at otai.yml:24: pipes.each.pipes.move.params.reread: expected true or false, got a string
+  - config error at otai.yml:27: pipes.first.params.stat: unknown key for find_tickets; did you mean `state` or `SLAs` or `States`? (pass anything else verbatim under `native:`)
+  - config error at otai.yml:30: pipes.idle.params.colect: unknown param; did you mean `collect`? (`foreach` accepts: items, concurrency, fail_fast, collect)
+  - config error at otai.yml:30: pipes.idle.params.concurrency: must be from 1 to 1024, got 0
+  - config error at otai.yml:34: pipes.idle.pipes.say.params.levle: unknown param; did you mean `level`? (`log` accepts: message, level)
 "
     );
     Ok(())

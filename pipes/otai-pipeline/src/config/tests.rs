@@ -45,9 +45,11 @@ pipelines:
         .iter()
         .map(|p| (p.id.as_str(), p.pipes.len()))
         .collect();
-    assert_eq!(ids, [("a", 0), ("b", 1)]);
+    // A node with a misspelt key is reported once and not checked further.
+    assert_eq!(ids, [("a", 0), ("b", 0)]);
     assert_eq!(config.pipelines[0].unreadable_pipes, ["fetch"]);
-    assert_eq!(config.pipelines[1].trigger.every, Some(json!("5m")));
+    assert_eq!(config.pipelines[1].unreadable_pipes, ["x"]);
+    assert_eq!(config.pipelines[1].trigger.every, None);
 }
 
 #[test]

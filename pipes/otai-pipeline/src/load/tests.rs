@@ -15,7 +15,11 @@ struct Capture(Seen);
 impl Pipe for Capture {
     type Params = Value;
 
-    async fn run(&self, _: &PipeContext, params: &Value) -> otai_core::Result<crate::TemplateValue> {
+    async fn run(
+        &self,
+        _: &PipeContext,
+        params: &Value,
+    ) -> otai_core::Result<crate::TemplateValue> {
         self.0.lock().map(|mut s| s.push(params.clone())).ok();
         Err(Error::invalid_input(
             "params",

@@ -70,10 +70,13 @@ pub(crate) fn check_at_load<P: DeserializeOwned>(
         let field = display(&at);
         let progressed = match error.problem {
             Problem::Missing(key) => {
-                push_new(
-                    &mut errors,
-                    ParamError::new(join(&field, key), "missing required param"),
-                );
+                // `valeu: 1` already says "did you mean `value`?": `value` is not missing too.
+                if !suggested(&errors, &field, key) {
+                    push_new(
+                        &mut errors,
+                        ParamError::new(join(&field, key), "missing required param"),
+                    );
+                }
                 filled.insert(&at, key, Filled::Placeholder)
             }
             Problem::NotAMap(_) if at.is_empty() => {
@@ -121,6 +124,18 @@ pub(crate) fn parse<P: DeserializeOwned>(
             Err(errors)
         }
     }
+}
+
+/// Whether an unknown key beside `parent.key` was already reported with `key` as its suggestion.
+fn suggested(errors: &[ParamError], parent: &str, key: &str) -> bool {
+    let hint = format!("did you mean `{key}`");
+    errors.iter().any(|e| {
+        let sibling = match e.field.rsplit_once('.') {
+            Some((up, _)) => up == parent,
+            None => parent.is_empty(),
+        };
+        sibling && e.message.starts_with("unknown") && e.message.contains(&hint)
+    })
 }
 
 fn push_new(errors: &mut Vec<ParamError>, error: ParamError) {
