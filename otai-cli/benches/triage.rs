@@ -107,7 +107,7 @@ fn main() -> BoxResult<()> {
 
 /// The fake in this process: N tickets in Raw, then serve until killed.
 async fn serve_fake(n: usize, latency: bool) -> BoxResult<()> {
-    use otai_core::TicketSystemService;
+    use otai_core::TicketSystemServiceExt;
     use otai_otobo_znuny::fake::{FakeOptions, FakeOtobo, Latency};
     let options = if latency {
         FakeOptions::default().latency(Latency::otobo_11())
@@ -125,7 +125,7 @@ async fn serve_fake(n: usize, latency: bool) -> BoxResult<()> {
     futures::stream::iter(0..n)
         .map(|i| {
             let kw = json!({"subject": format!("{} #{i}", subjects[i % 4]), "body": "Please help.", "queue": "Raw"});
-            otobo.create_ticket(kw.as_object().cloned().unwrap_or_default())
+            otobo.create_ticket_kw(kw.as_object().cloned().unwrap_or_default())
         })
         .buffer_unordered(64)
         .try_collect::<Vec<_>>()

@@ -156,6 +156,10 @@ pub enum TicketOperation {
         /// At most this many tickets.
         #[arg(long)]
         limit: Option<usize>,
+        /// Search without any filter (every ticket, within --limit): without a filter, a search
+        /// must say so.
+        #[arg(long)]
+        all: bool,
     },
     /// Create a ticket.
     Create {

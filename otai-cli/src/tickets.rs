@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use otai_core::{Kwargs, UnifiedTicket};
+use otai_core::{Kwargs, TicketSystemServiceExt, UnifiedTicket};
 use otai_pipeline::Registry;
 use serde_json::Value;
 
@@ -51,7 +51,7 @@ pub(crate) async fn tickets(args: TicketsArgs, registry: &Registry) -> Result<Ex
     let tickets: Vec<UnifiedTicket> = match args.operation {
         TicketOperation::Get { id } => {
             kw.insert("ticket_id".into(), id.clone().into());
-            match service.get_ticket(kw).await? {
+            match service.get_ticket_kw(kw).await? {
                 Some(ticket) => vec![ticket],
                 None => return Err(Failure::from(otai_core::Error::ticket_not_found(id))),
             }
@@ -60,11 +60,13 @@ pub(crate) async fn tickets(args: TicketsArgs, registry: &Registry) -> Result<Ex
             fields: f,
             subject,
             limit,
+            all,
         } => {
             fields(&mut kw, f)?;
             set(&mut kw, "subject_contains", subject);
             set(&mut kw, "limit", limit);
-            let found = service.find_tickets(kw).await?;
+            set(&mut kw, "all", all.then_some(true));
+            let found = service.find_tickets_kw(kw).await?;
             print(&found, args.json, true)?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -76,7 +78,7 @@ pub(crate) async fn tickets(args: TicketsArgs, registry: &Registry) -> Result<Ex
             fields(&mut kw, f)?;
             kw.insert("subject".into(), subject.into());
             set(&mut kw, "body", body);
-            vec![service.create_ticket(kw).await?]
+            vec![service.create_ticket_kw(kw).await?]
         }
         TicketOperation::Update {
             id,
@@ -86,7 +88,7 @@ pub(crate) async fn tickets(args: TicketsArgs, registry: &Registry) -> Result<Ex
             fields(&mut kw, f)?;
             kw.insert("ticket_id".into(), id.into());
             set(&mut kw, "subject", subject);
-            vec![service.update_ticket(kw).await?]
+            vec![service.update_ticket_kw(kw).await?]
         }
         TicketOperation::Note {
             id,
@@ -100,7 +102,7 @@ pub(crate) async fn tickets(args: TicketsArgs, registry: &Registry) -> Result<Ex
             set(&mut kw, "subject", subject);
             set(&mut kw, "content_type", content_type);
             kw.insert("internal".into(), (!visible).into());
-            vec![service.add_note(kw).await?]
+            vec![service.add_note_kw(kw).await?]
         }
     };
     print(&tickets, args.json, false)?;

@@ -2,7 +2,7 @@
 //! ticket arguments (kwargs) and command-line arguments. Each message names the place and the fix.
 
 use assert_cmd::Command;
-use otai_core::TicketSystemService;
+use otai_core::TicketSystemServiceExt;
 use otai_core::registry::BuildContext;
 use otai_pipeline::{LoadOptions, load_str};
 use serde_json::{Value, json};
@@ -39,7 +39,7 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         (
             "not YAML",
             Config("services: [\n"),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: invalid YAML: did not find expected node content at line 2 column 1, while parsing a flow node\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:2: invalid YAML: while parsing a node, did not find expected node content\n",
         ),
         (
             "root is a list",
@@ -49,103 +49,103 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         (
             "unknown top-level key",
             Config("servics: []\n"),
-            "1 problem in the configuration:\n  - config error at otai.yml:1: servics: unknown field `servics`, expected one of `services`, `pipes`, `pipelines`, `allow_env`\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:1: servics: unknown key `servics`; did you mean `services`? (known: services, pipes, pipelines, allow_env)\n",
         ),
         (
             "service without id",
             Config("services:\n  - use: local\n    params: {path: ':memory:'}\n"),
-            "1 problem in the configuration:\n  - config error at otai.yml:1: services.#1: a service needs an `id`\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:2: services[0]: a service needs an `id`\n",
         ),
         (
             "duplicate service ids",
             Config(
                 "services:\n  - id: a\n    use: local\n    params: {path: ':memory:'}\n  - id: a\n    use: local\n    params: {path: ':memory:'}\n",
             ),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: services.a: duplicate service id `a`\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:5: services.a: duplicate service id `a`\n",
         ),
         (
             "misspelt service type",
             Config("services:\n  - id: s\n    use: lokal\n"),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: services.s.use: unknown service `lokal`; did you mean `local`? (known: local, otai:LocalTicketSystemService, otai:RTTicketSystemService, otobo-znuny, otobo-znuny:OTOBOZnunyTicketSystemService, rt)\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:3: services.s.use: unknown service `lokal`; did you mean `local`? (known: local, otai:LocalTicketSystemService, otai:RTTicketSystemService, otobo-znuny, otobo-znuny:OTOBOZnunyTicketSystemService, rt)\n",
         ),
         (
             "service param of the wrong type",
             Config("services:\n  - id: s\n    use: local\n    params: {path: [1]}\n"),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: services.s.params.path: invalid type: list, expected path string\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:4: services.s.params.path: invalid type: list, expected path string\n",
         ),
         (
             "OTOBO without base_url",
             Config(
                 "services:\n  - id: o\n    use: otobo-znuny\n    params: {username: u, password: p}\n",
             ),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: services.o.params: missing field `base_url`\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params: missing field `base_url`\n",
         ),
         (
             "OTOBO base_url not a URL",
             Config(
                 "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'helpdesk', username: u, password: p}\n",
             ),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: services.o.params.base_url: not a URL (relative URL without a base): `helpdesk`\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params.base_url: not a URL (relative URL without a base): `helpdesk`\n",
         ),
         (
             "OTOBO without password",
             Config(
                 "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'http://127.0.0.1:9', username: u}\n",
             ),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: services.o.params.password: missing (tip: `password: '${{ secrets.OTOBO_PASSWORD }}'`)\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params.password: missing (tip: `password: '${{ secrets.OTOBO_PASSWORD }}'`)\n",
         ),
         (
             "OTOBO timeout not a duration",
             Config(
                 "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'http://127.0.0.1:9', username: u, password: p, timeout: soon}\n",
             ),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: services.o.params.timeout: invalid type: string \"soon\", expected a number\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params.timeout: invalid type: string \"soon\", expected a number\n",
         ),
         (
             "OTOBO unknown transport",
             Config(
                 "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'http://127.0.0.1:9', username: u, password: p, transport: pigeon}\n",
             ),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: services.o.params.transport: unknown variant `pigeon`, expected `rest` or `soap`\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params.transport: unknown variant `pigeon`, expected `rest` or `soap`\n",
         ),
         (
             "OTOBO unreadable CA file",
             Config(
                 "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'https://127.0.0.1:9', username: u, password: p, ca_file: /nonexistent/ca.pem}\n",
             ),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: services.o.params.ca_file: cannot read `/nonexistent/ca.pem`: No such file or directory (os error 2)\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params.ca_file: cannot read `/nonexistent/ca.pem`: No such file or directory (os error 2)\n",
         ),
         (
             "RT without token",
             Config(
                 "services:\n  - id: r\n    use: rt\n    params: {base_url: 'http://127.0.0.1:9'}\n",
             ),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: services.r.params.token: missing: give `token` (tip: `token: '${{ secrets.RT_TOKEN }}'`) or `username`/`password`\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:4: services.r.params.token: missing: give `token` (tip: `token: '${{ secrets.RT_TOKEN }}'`) or `username`/`password`\n",
         ),
         // ---- configuration: pipes and pipelines
         (
             "pipe without id",
             Config(with_store!("  - use: fetch_tickets\n")),
-            "1 problem in the configuration:\n  - config error at otai.yml:5: pipes[0]: missing field `id`\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:6: pipes[0]: missing field `id`\n",
         ),
         (
             "duplicate pipe ids",
             Config(with_store!(
                 "  - id: a\n    use: log\n    params: {message: x}\n  - id: a\n    use: log\n    params: {message: y}\n"
             )),
-            "1 problem in the configuration:\n  - config error at otai.yml:6: pipes.a: duplicate pipe id `a`\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:9: pipes.a: duplicate pipe id `a`\n",
         ),
         (
             "misspelt pipe",
             Config(with_store!("  - id: f\n    use: fetch_tikets\n")),
-            "1 problem in the configuration:\n  - config error at otai.yml:6: pipes.f.use: unknown pipe `fetch_tikets`; did you mean `fetch_tickets`? (known: add_note, classify, create_ticket, expression, fetch_tickets, find_first_ticket, foreach, get_ticket, log, map, update_ticket)\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:7: pipes.f.use: unknown pipe `fetch_tikets`; did you mean `fetch_tickets`? (known: add_note, classify, create_ticket, expression, fetch_tickets, find_first_ticket, foreach, get_ticket, log, map, update_ticket)\n",
         ),
         (
             "unknown pipe param",
             Config(with_store!(
                 "  - id: e\n    use: expression\n    params: {value: 1, valeu: 2}\n"
             )),
-            "1 problem in the configuration:\n  - config error at otai.yml:6: pipes.e.params.valeu: unknown param; `expression` accepts: value\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes.e.params.valeu: unknown param; did you mean `value`? (`expression` accepts: value)\n",
         ),
         (
             "missing required param",
@@ -157,49 +157,49 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
             Config(with_store!(
                 "  - id: e\n    use: expression\n    params: [1]\n"
             )),
-            "2 problems in the configuration:\n  - config error at otai.yml:6: pipes.e.params: params must be a map\n  - config error at otai.yml:6: pipes.e.params.value: missing required param\n",
+            "2 problems in the configuration:\n  - config error at otai.yml:8: pipes.e.params: params must be a map\n  - config error at otai.yml:8: pipes.e.params.value: missing required param\n",
         ),
         (
             "template syntax error",
             Config(with_store!(
                 "  - id: l\n    use: log\n    params: {message: '{{ pipes.x. }}'}\n"
             )),
-            "2 problems in the configuration:\n  - config error at otai.yml:6: pipes.l.params.message: bad template: syntax error: unexpected end of input, expected identifier or integer\n  - config error at otai.yml:6: pipes.l.params: refers to pipe `x`, which does not exist\n",
+            "2 problems in the configuration:\n  - config error at otai.yml:8: pipes.l.params.message: bad template: syntax error: unexpected end of input, expected identifier or integer\n  - config error at otai.yml:8: pipes.l.params: refers to pipe `x`, which does not exist\n",
         ),
         (
             "unclosed template block",
             Config(with_store!(
                 "  - id: l\n    use: log\n    params: {message: '{% if true %}x'}\n"
             )),
-            "1 problem in the configuration:\n  - config error at otai.yml:6: pipes.l.params.message: bad template: syntax error: unexpected end of input, expected end of block\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes.l.params.message: bad template: syntax error: unexpected end of input, expected end of block\n",
         ),
         (
             "reference to a pipe that does not exist",
             Config(with_store!(
                 "  - id: l\n    use: log\n    params: {message: '{{ pipes.nope.count }}'}\n"
             )),
-            "1 problem in the configuration:\n  - config error at otai.yml:6: pipes.l.params: refers to pipe `nope`, which does not exist\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes.l.params: refers to pipe `nope`, which does not exist\n",
         ),
         (
             "condition syntax error",
             Config(with_store!(
                 "  - id: l\n    use: log\n    if: 'pipes. =='\n    params: {message: x}\n"
             )),
-            "1 problem in the configuration:\n  - config error at otai.yml:6: pipes.l.if: bad template: syntax error: unexpected `==`, expected identifier or integer\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes.l.if: bad template: syntax error: unexpected `==`, expected identifier or integer\n",
         ),
         (
             "unknown on_error",
             Config(with_store!(
                 "  - id: l\n    use: log\n    on_error: maybe\n    params: {message: x}\n"
             )),
-            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes[0].on_error: unknown variant `maybe`, expected `fail` or `continue`\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes.l.on_error: unknown variant `maybe`, expected `fail` or `continue`\n",
         ),
         (
             "unknown service of a pipe",
             Config(with_store!(
                 "  - id: f\n    use: fetch_tickets\n    service: nowhere\n"
             )),
-            "1 problem in the configuration:\n  - config error at otai.yml:6: pipes.f.service: unknown service `nowhere` (known: store)\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes.f.service: unknown service `nowhere` (known: store)\n",
         ),
         (
             "two services, none named",
@@ -227,28 +227,28 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
             Config(with_store!(
                 "  - id: l\n    use: log\n    params: {message: x}\n    pipes:\n      - id: m\n        use: log\n        params: {message: y}\n"
             )),
-            "1 problem in the configuration:\n  - config error at otai.yml:6: pipes.l.pipes: only `foreach` takes nested pipes\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:9: pipes.l.pipes: only `foreach` takes nested pipes\n",
         ),
         (
             "interval that is not a duration",
             Config(
                 "pipelines:\n  p:\n    trigger: {every: 5 parsecs}\n    pipes:\n      - id: l\n        use: log\n        params: {message: x}\n",
             ),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: pipelines.p.trigger: invalid interval `\"5 parsecs\"`: use e.g. `30s`, `5m`, `1h`, `1d` or a number of seconds\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:3: pipelines.p.trigger: invalid interval `\"5 parsecs\"`: use e.g. `30s`, `5m`, `1h`, `1d` or a number of seconds\n",
         ),
         (
             "invalid cron expression",
             Config(
                 "pipelines:\n  p:\n    trigger: {cron: '61 * * * *'}\n    pipes:\n      - id: l\n        use: log\n        params: {message: x}\n",
             ),
-            "1 problem in the configuration:\n  - config error at otai.yml:2: pipelines.p.trigger: invalid cron expression `61 * * * *` (minute hour day month weekday): Minutes must be less than 59. ('61' specified.)\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:3: pipelines.p.trigger: invalid cron expression `61 * * * *` (minute hour day month weekday): Minutes must be less than 59. ('61' specified.)\n",
         ),
         (
             "missing secret",
             Config(with_store!(
                 "  - id: l\n    use: log\n    params: {message: '${{ secrets.OTAI_TEST_NEVER_SET }}'}\n"
             )),
-            "1 problem in the configuration:\n  - config error at otai.yml:6: pipes.l.params: secret `OTAI_TEST_NEVER_SET` is missing: set the environment variable OTAI_TEST_NEVER_SET or give a secrets file (--secrets, OTAI_SECRETS_FILE)\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes.l.params.message: secret `OTAI_TEST_NEVER_SET` is missing: set the environment variable OTAI_TEST_NEVER_SET or give a secrets file (--secrets, OTAI_SECRETS_FILE)\n",
         ),
         // ---- templates at run time
         (
@@ -270,7 +270,7 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
             Run(with_store!(
                 "  - id: each\n    use: foreach\n    params: {items: '{{ 5 }}'}\n    pipes:\n      - id: l\n        use: log\n        params: {message: x}\n"
             )),
-            "config error at pipes.each.params.items: expected a list, got number",
+            "config error at pipelines.default.pipes.each.params.items: expected a list, got number",
         ),
         (
             "runaway loop",
@@ -288,24 +288,24 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         ),
         (
             "classify with a bad regex",
-            Run(with_store!(
+            Config(with_store!(
                 "  - id: c\n    use: classify\n    params: {text: x, rules: [{label: a, patterns: ['(']}]}\n"
             )),
-            "pipe `c` failed: config error at pipes.c.params.rules[0].patterns: invalid regex `(`: unclosed group",
+            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes.c.params.rules[0].patterns[0]: invalid regex `(`: unclosed group\n",
         ),
         (
             "classify rules not a list",
-            Run(with_store!(
+            Config(with_store!(
                 "  - id: c\n    use: classify\n    params: {text: x, rules: {label: a}}\n"
             )),
-            "pipe `c` failed: config error at pipes.c.params.rules: invalid type: map, expected a list",
+            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes.c.params.rules: invalid type: map, expected a list\n",
         ),
         (
             "ticket pipe params not a map",
-            Run(with_store!(
+            Config(with_store!(
                 "  - id: f\n    use: fetch_tickets\n    params: {ticket_search_criteria: 5}\n"
             )),
-            "pipe `f` failed: config error at pipes.f.params.ticket_search_criteria: expected a map, got a number",
+            "1 problem in the configuration:\n  - config error at otai.yml:8: pipes.f.params.ticket_search_criteria: expected a map, got a number\n",
         ),
         (
             "template including a file",
@@ -353,7 +353,7 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         (
             "negative limit",
             Kwargs("search", json!({"limit": -1})),
-            "invalid input `limit`: invalid value: integer `-1`, expected a whole number (0 or more)",
+            "invalid input `all`: no filter: this search would return every ticket; add a filter, or `all: true` if that is meant; also invalid input `limit`: invalid value: integer `-1`, expected a whole number (0 or more)",
         ),
         (
             "date that is not a date",
@@ -371,7 +371,7 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         (
             "key the local store does not know",
             Kwargs("create", json!({"subject": "s", "Title": "t"})),
-            "invalid input `Title`: unknown argument; the local store accepts: subject, body, queue, priority, state, type, owner, customer, custom_fields",
+            "invalid input `Title`: unknown key for create_ticket; it takes subject, body, queue, priority, state, type, owner, customer, custom_fields; local declares no native keys for it",
         ),
         (
             "ticket that does not exist",
@@ -453,11 +453,11 @@ async fn outcome(input: &Input, dir: &tempfile::TempDir) -> Result<String, Strin
             let store = otai_local::LocalStore::in_memory().map_err(|e| e.to_string())?;
             let kw = kwargs.as_object().cloned().unwrap_or_default();
             let result = match *op {
-                "get" => store.get_ticket(kw).await.map(|_| ()),
-                "search" => store.find_tickets(kw).await.map(|_| ()),
-                "create" => store.create_ticket(kw).await.map(|_| ()),
-                "update" => store.update_ticket(kw).await.map(|_| ()),
-                "note" => store.add_note(kw).await.map(|_| ()),
+                "get" => store.get_ticket_kw(kw).await.map(|_| ()),
+                "search" => store.find_tickets_kw(kw).await.map(|_| ()),
+                "create" => store.create_ticket_kw(kw).await.map(|_| ()),
+                "update" => store.update_ticket_kw(kw).await.map(|_| ()),
+                "note" => store.add_note_kw(kw).await.map(|_| ()),
                 other => return Err(format!("no operation {other}")),
             };
             match result {
