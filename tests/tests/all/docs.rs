@@ -124,7 +124,7 @@ fn the_example_configurations_validate() -> Result<(), Box<dyn std::error::Error
     )?;
     let mut options = LoadOptions::new(otai_pipeline::Secrets::from_file(&secrets)?);
     options.validate_only = true;
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     for example in ["quickstart", "otobo-triage"] {
         let path = examples.join(example).join("otai.yml");
         if let Err(errors) = otai_pipeline::load_file(&path, &registry, &options) {

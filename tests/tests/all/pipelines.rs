@@ -37,7 +37,7 @@ fn load(text: &str, registry: &Registry) -> Result<Engine, String> {
 #[tokio::test]
 async fn the_quickstart_pipeline_triages_every_ticket() -> TestResult {
     let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart/otai.yml");
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/otai.yml");
     let engine =
         load_file(&path, &registry(), &LoadOptions::default()).map_err(|e| e.to_string())?;
     let report = engine.run("triage", &json!({}), false).await?;

@@ -1,7 +1,8 @@
 //! The adapter against a real RT 5 server: the conformance kit and round trips.
 //!
-//! Configure with `OTAI_RT_URL` and `OTAI_RT_TOKEN` (or `OTAI_RT_TOKEN_FILE`). Without them the
-//! tests say that they did not run, except under `CI=true`, where they fail.
+//! Ignored by default (`cargo test` reports them as ignored); `.ci/run` starts RT 5 and runs them
+//! with `--ignored`, configured by `OTAI_RT_URL` and `OTAI_RT_TOKEN` (or `OTAI_RT_TOKEN_FILE`).
+//! Run without a server, they fail: they never pass without having run.
 
 use otai_core::testkit::{ConformanceProfile, run_conformance};
 use otai_core::{Error, TicketSystemService, TicketSystemServiceExt, UnifiedEntity};
@@ -10,8 +11,8 @@ use serde_json::{Map, Value, json};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// The live server's settings, or `None` (after saying so) when there is none.
-fn live() -> Option<(String, String)> {
+/// The live server's settings; an error (so the test fails, never passes) when there is none.
+fn live() -> Result<(String, String), String> {
     let url = std::env::var("OTAI_RT_URL").ok().filter(|u| !u.is_empty());
     let token = std::env::var("OTAI_RT_TOKEN")
         .ok()
@@ -23,18 +24,11 @@ fn live() -> Option<(String, String)> {
                 .map(|t| t.trim().to_owned())
         });
     match (url, token) {
-        (Some(url), Some(token)) => Some((url, token)),
-        _ => {
-            let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-            assert!(
-                !ci,
-                "CI=true but no RT server is configured (OTAI_RT_URL, OTAI_RT_TOKEN_FILE): the live RT tests must run in CI"
-            );
-            eprintln!(
-                "live RT tests DID NOT RUN: set OTAI_RT_URL and OTAI_RT_TOKEN (or OTAI_RT_TOKEN_FILE)"
-            );
-            None
-        }
+        (Some(url), Some(token)) => Ok((url, token)),
+        _ => Err(
+            "no RT server: set OTAI_RT_URL and OTAI_RT_TOKEN (or OTAI_RT_TOKEN_FILE), as .ci/run does"
+                .into(),
+        ),
     }
 }
 
@@ -81,10 +75,9 @@ fn kw(value: Value) -> Map<String, Value> {
 }
 
 #[tokio::test]
+#[ignore = "needs a Request Tracker 5 server: .ci/run starts one and runs these with --ignored"]
 async fn real_rt_passes_the_conformance_kit() -> TestResult {
-    let Some((url, token)) = live() else {
-        return Ok(());
-    };
+    let (url, token) = live()?;
     let rt = service(&url, &token).await?;
     let profile = ConformanceProfile::new(
         UnifiedEntity::by_name("General"),
@@ -105,10 +98,9 @@ async fn real_rt_passes_the_conformance_kit() -> TestResult {
 }
 
 #[tokio::test]
+#[ignore = "needs a Request Tracker 5 server: .ci/run starts one and runs these with --ignored"]
 async fn failed_field_changes_are_typed_errors_although_rt_answers_200() -> TestResult {
-    let Some((url, token)) = live() else {
-        return Ok(());
-    };
+    let (url, token) = live()?;
     let rt = service(&url, &token).await?;
     let t = rt
         .create_ticket_kw(kw(
@@ -133,10 +125,9 @@ async fn failed_field_changes_are_typed_errors_although_rt_answers_200() -> Test
 }
 
 #[tokio::test]
+#[ignore = "needs a Request Tracker 5 server: .ci/run starts one and runs these with --ignored"]
 async fn hostile_search_values_cannot_change_the_query() -> TestResult {
-    let Some((url, token)) = live() else {
-        return Ok(());
-    };
+    let (url, token) = live()?;
     let rt = service(&url, &token).await?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -163,10 +154,9 @@ async fn hostile_search_values_cannot_change_the_query() -> TestResult {
 }
 
 #[tokio::test]
+#[ignore = "needs a Request Tracker 5 server: .ci/run starts one and runs these with --ignored"]
 async fn native_ticketsql_and_bad_queries() -> TestResult {
-    let Some((url, token)) = live() else {
-        return Ok(());
-    };
+    let (url, token) = live()?;
     let rt = service(&url, &token).await?;
     let t = rt
         .create_ticket(
@@ -199,11 +189,10 @@ async fn native_ticketsql_and_bad_queries() -> TestResult {
 }
 
 #[tokio::test]
+#[ignore = "needs a Request Tracker 5 server: .ci/run starts one and runs these with --ignored"]
 async fn the_quickstart_triage_pipeline_runs_against_real_rt() -> TestResult {
     use otai_pipeline::{LoadOptions, load_str};
-    let Some((url, token)) = live() else {
-        return Ok(());
-    };
+    let (url, token) = live()?;
     let rt = service(&url, &token).await?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?

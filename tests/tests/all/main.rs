@@ -1,0 +1,7 @@
+//! Cross-crate tests of otai, one binary (see the crate docs).
+
+mod docs;
+mod faults;
+mod live_rt;
+mod pipelines;
+mod typed_params;
