@@ -33,7 +33,6 @@ mod load;
 mod pipe;
 mod registry;
 mod secrets;
-mod source;
 mod template;
 mod trigger;
 mod values;

@@ -10,11 +10,11 @@ use crate::Registry;
 use crate::config::{self, Config, OnError, Origin, PipeDef};
 use crate::engine::{CompiledPipe, CompiledPipeline, Engine, Step};
 use crate::secrets::Secrets;
-use crate::source::Lines;
 use crate::template::Templates;
 use crate::trigger::Trigger;
 use otai_core::registry::BuildContext;
 use otai_core::{Error, TicketSystemService};
+use otai_yaml::Lines;
 
 /// The params `foreach` takes.
 const FOREACH_PARAMS: [&str; 4] = ["items", "concurrency", "fail_fast", "collect"];
