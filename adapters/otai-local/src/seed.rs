@@ -4,13 +4,69 @@ use std::path::Path;
 
 use otai_core::{Error, Result, UnifiedTicket};
 use otai_yaml::{FileError, NodeId};
+use rusqlite::Connection;
 use serde_json::Value;
 
 use crate::LocalStore;
-use crate::store::db_error;
+use crate::error::db_error;
+use crate::store::Access;
 
 /// The largest seed file read, in bytes.
 const MAX_SEED_BYTES: u64 = 16 << 20;
+
+/// Tickets read from a seed file, ready to load.
+#[derive(Debug, Clone)]
+pub(crate) struct Seed {
+    file: String,
+    tickets: Vec<UnifiedTicket>,
+    only_if_empty: bool,
+}
+
+impl Seed {
+    /// Reads and checks the seed file at `path`; errors are config errors naming the file, the
+    /// line and the entry's field.
+    pub(crate) fn read(path: &Path, only_if_empty: bool) -> Result<Self> {
+        let file = path.display().to_string();
+        let text = otai_yaml::read_file(path, MAX_SEED_BYTES).map_err(|e| match e {
+            FileError::TooLarge { max_bytes } => Error::config(
+                &file,
+                format!("the seed file is larger than {max_bytes} bytes"),
+            ),
+            e => Error::config(&file, format!("cannot read seed file: {e}")),
+        })?;
+        let tickets = parse_seed(path, &text)?;
+        Ok(Self {
+            file,
+            tickets,
+            only_if_empty,
+        })
+    }
+
+    /// The seed file, as given.
+    pub(crate) fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Loads the tickets, all or none; with `only_if_empty`, only into a store without tickets.
+    /// Counting and loading are one transaction that holds the database's write lock from the
+    /// start, so two processes never both find the store empty. Returns how many were loaded.
+    pub(crate) fn load(&self, conn: &mut Connection) -> Result<usize> {
+        let tx = crate::write::begin(conn, "begin seed")?;
+        if self.only_if_empty {
+            let count: i64 = tx
+                .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+                .map_err(db_error("count tickets"))?;
+            if count > 0 {
+                return Ok(0);
+            }
+        }
+        for ticket in &self.tickets {
+            crate::write::insert_ticket(&tx, ticket)?;
+        }
+        tx.commit().map_err(db_error("commit seed"))?;
+        Ok(self.tickets.len())
+    }
+}
 
 impl LocalStore {
     /// Loads the tickets in `path` (YAML, or JSON, which is YAML too): a list of unified
@@ -21,31 +77,8 @@ impl LocalStore {
     /// entry. The file is read like a configuration: at most 16 MiB, no aliases, nesting
     /// bounded.
     pub fn seed_from_file(&self, path: &Path, only_if_empty: bool) -> Result<usize> {
-        let file = path.display().to_string();
-        let text = otai_yaml::read_file(path, MAX_SEED_BYTES).map_err(|e| match e {
-            FileError::TooLarge { max_bytes } => Error::config(
-                &file,
-                format!("the seed file is larger than {max_bytes} bytes"),
-            ),
-            e => Error::config(&file, format!("cannot read seed file: {e}")),
-        })?;
-        let tickets = parse_seed(path, &text)?;
-        self.run_blocking(|conn| {
-            if only_if_empty {
-                let count: i64 = conn
-                    .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
-                    .map_err(db_error("count tickets"))?;
-                if count > 0 {
-                    return Ok(0);
-                }
-            }
-            let tx = conn.transaction().map_err(db_error("begin seed"))?;
-            for ticket in &tickets {
-                crate::write::insert_ticket(&tx, ticket)?;
-            }
-            tx.commit().map_err(db_error("commit seed"))?;
-            Ok(tickets.len())
-        })
+        let seed = Seed::read(path, only_if_empty)?;
+        self.run_blocking(Access::Write, |conn| seed.load(conn))
     }
 }
 

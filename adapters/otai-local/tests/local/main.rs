@@ -315,7 +315,18 @@ fn bad_params_and_seed_files_are_config_errors() -> TestResult {
     assert_eq!(
         validate(json!({"pth": "x"})).as_deref(),
         Some(
-            "config error at params.pth: unknown field `pth`, expected one of `path`, `seed`, `seed_if_empty`"
+            "config error at params.pth: unknown field `pth`, expected one of `path`, `seed`, \
+             `seed_if_empty`, `read_only`, `lock`, `lock_timeout`"
+        )
+    );
+    assert_eq!(
+        validate(json!({"lock": "maybe"})).as_deref(),
+        Some("config error at params.lock: unknown variant `maybe`, expected `wait` or `fail`")
+    );
+    assert_eq!(
+        validate(json!({"lock_timeout": 0})).as_deref(),
+        Some(
+            "config error at params.lock_timeout: must be a positive number of seconds, at most 86400"
         )
     );
     let dir = tempfile::tempdir()?;
@@ -371,3 +382,6 @@ fn bad_params_and_seed_files_are_config_errors() -> TestResult {
     );
     Ok(())
 }
+
+mod files;
+mod processes;
