@@ -36,11 +36,31 @@
 //!   anything given under `native:`.
 //! - One connection serves all tasks, so concurrent use from many tasks never fails with
 //!   "database is locked"; files use WAL and a busy timeout for other processes.
+//!
+//! ## One writer per file, any number of readers
+//! A process that opens a store file for writing holds an advisory lock on `<file>.lock` until
+//! the store is dropped, so two pipelines never work on the same tickets at once. Another
+//! process waits for it ([`LockMode::Wait`], at most [`OpenOptions::lock_timeout`]) or gives up
+//! ([`LockMode::Fail`]) with an error naming the file and the process that holds it. A store
+//! opened with [`OpenOptions::read_only`] takes no lock and reads while another process
+//! writes; so does a file or directory that cannot be written. Writes to a read-only store fail
+//! with [`Error::PermissionDenied`](otai_core::Error::PermissionDenied).
+//!
+//! ## Files otai did not write
+//! A store file is marked as otai's (SQLite `application_id`) and its tables are checked when it
+//! is opened. A damaged file, a file that is not a SQLite database, another application's
+//! database and a store written by a newer otai are refused with a short error naming the file
+//! and the problem, and left exactly as they were.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod config;
+mod error;
+mod lock;
+mod open;
+mod options;
 mod read;
+mod schema;
 mod search;
 mod seed;
 mod service;
@@ -48,6 +68,7 @@ mod store;
 mod write;
 
 pub use config::LocalConfig;
+pub use options::{LockMode, OpenOptions};
 pub use store::LocalStore;
 
 /// Registers the local store as `local` (and `otai:LocalTicketSystemService`).

@@ -4,7 +4,7 @@ use otai_core::model::{Timestamp, parse_timestamp};
 use otai_core::{Result, UnifiedEntity, UnifiedNote, UnifiedTicket};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::store::db_error;
+use crate::error::db_error;
 
 /// The columns `ticket_from_row` reads, in order.
 pub(crate) const TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.body, t.queue, t.priority, t.state, t.type, t.owner, t.customer, t.created, t.updated";

@@ -4,8 +4,8 @@ use otai_core::{Result, TicketSearchCriteria, UnifiedEntity};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params_from_iter};
 
+use crate::error::db_error;
 use crate::read::format_time;
-use crate::store::db_error;
 
 /// The IDs of the tickets matching `criteria`, ascending, after offset and limit.
 pub(crate) fn find_ids(conn: &Connection, criteria: &TicketSearchCriteria) -> Result<Vec<i64>> {

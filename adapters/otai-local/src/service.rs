@@ -6,6 +6,7 @@ use otai_core::{Error, Kwargs, Result, TicketId, TicketSystemService, UnifiedTic
 
 use crate::LocalStore;
 use crate::read::{load_ticket, load_tickets, ticket_exists};
+use crate::store::Access;
 use crate::{search, write};
 
 #[async_trait]
@@ -17,7 +18,7 @@ impl TicketSystemService for LocalStore {
     async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>> {
         no_native(&request.native)?;
         let criteria = request.criteria;
-        self.run(move |conn| {
+        self.run(Access::Read, move |conn| {
             let ids = search::find_ids(conn, &criteria)?;
             load_tickets(conn, &ids)
         })
@@ -29,19 +30,18 @@ impl TicketSystemService for LocalStore {
         let Some(id) = local_id(&request.ticket_id) else {
             return Ok(None);
         };
-        self.run(move |conn| load_ticket(conn, id)).await
+        self.run(Access::Read, move |conn| load_ticket(conn, id))
+            .await
     }
 
     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
         no_native(&request.native)?;
         let ticket = request.ticket;
-        self.run(move |conn| {
-            let tx = conn
-                .transaction()
-                .map_err(crate::store::db_error("begin create"))?;
+        self.run(Access::Write, move |conn| {
+            let tx = write::begin(conn, "begin create")?;
             let id = write::insert_ticket(&tx, &ticket)?;
             tx.commit()
-                .map_err(crate::store::db_error("commit create"))?;
+                .map_err(crate::error::db_error("commit create"))?;
             load_ticket(conn, id)?.ok_or_else(|| Error::ticket_not_found(id))
         })
         .await
@@ -54,7 +54,7 @@ impl TicketSystemService for LocalStore {
         let mut changes = request.changes;
         changes.notes.extend(request.note);
         let reread = request.reread;
-        self.run(move |conn| {
+        self.run(Access::Write, move |conn| {
             if !ticket_exists(conn, id)? {
                 return Err(Error::ticket_not_found(id));
             }
@@ -73,7 +73,7 @@ impl TicketSystemService for LocalStore {
         let id = local_id(&request.ticket_id)
             .ok_or_else(|| Error::ticket_not_found(&request.ticket_id))?;
         let (note, reread) = (request.note, request.reread);
-        self.run(move |conn| {
+        self.run(Access::Write, move |conn| {
             if !ticket_exists(conn, id)? {
                 return Err(Error::ticket_not_found(id));
             }
@@ -85,6 +85,13 @@ impl TicketSystemService for LocalStore {
             }
         })
         .await
+    }
+
+    /// Checks that the store file can be opened (not damaged, not another application's),
+    /// without creating, changing or locking anything.
+    async fn healthcheck(&self) -> Result<()> {
+        let store = self.clone();
+        crate::store::off_executor(move || store.check()).await
     }
 }
 

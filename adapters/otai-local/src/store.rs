@@ -1,151 +1,166 @@
-//! The connection, the schema and running work off the async executor.
+//! The store: its file, opened at first use, and running work off the async executor.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use otai_core::{Error, Result};
 use rusqlite::Connection;
-use rusqlite::functions::FunctionFlags;
 
-/// The embedded SQLite ticket store. Cheap to clone; clones share the connection.
+use crate::error::read_only_error;
+use crate::open::{self, Db, MEMORY};
+use crate::options::OpenOptions;
+use crate::seed::Seed;
+
+/// The embedded SQLite ticket store. Cheap to clone; clones share the connection and the
+/// writer lock, which is released when the last clone is dropped.
 #[derive(Clone)]
 pub struct LocalStore {
-    conn: Arc<Mutex<Connection>>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     location: PathBuf,
+    options: OpenOptions,
+    /// Tickets to load when the store is opened for writing.
+    seed: Option<Seed>,
+    /// `None` until the first operation opens the file.
+    db: Mutex<Option<Db>>,
 }
 
 impl std::fmt::Debug for LocalStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalStore")
-            .field("location", &self.location)
+            .field("location", &self.shared.location)
             .finish()
     }
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS tickets (
-    id       INTEGER PRIMARY KEY AUTOINCREMENT,
-    number   TEXT NOT NULL DEFAULT '',
-    subject  TEXT,
-    body     TEXT,
-    queue    TEXT,
-    priority TEXT,
-    state    TEXT,
-    type     TEXT,
-    owner    TEXT,
-    customer TEXT,
-    created  TEXT NOT NULL,
-    updated  TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tickets_queue ON tickets (queue);
-CREATE INDEX IF NOT EXISTS tickets_state ON tickets (state);
-CREATE TABLE IF NOT EXISTS notes (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    ticket_id    INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
-    subject      TEXT,
-    body         TEXT NOT NULL,
-    content_type TEXT,
-    internal     INTEGER NOT NULL,
-    author       TEXT,
-    created      TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS notes_ticket ON notes (ticket_id);
-CREATE TABLE IF NOT EXISTS custom_fields (
-    ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
-    name      TEXT NOT NULL,
-    value     TEXT NOT NULL,
-    PRIMARY KEY (ticket_id, name)
-);
-";
+/// Whether an operation reads or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Reads only: works on a read-only store.
+    Read,
+    /// Changes the store: refused by a read-only store.
+    Write,
+}
 
 impl LocalStore {
-    /// Opens (or creates) the store at `path`; `:memory:` gives a throw-away store.
+    /// Opens (or creates) the store at `path` for writing, waiting for the writer lock as long
+    /// as the default; `:memory:` gives a throw-away store. See [`Self::open_with`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        if path.as_os_str() == ":memory:" {
-            return Self::in_memory();
-        }
-        let conn = Connection::open(path).map_err(db_error(format!("open {}", path.display())))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db_error("enable WAL"))?;
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(db_error("set busy timeout"))?;
-        Self::init(conn, path.to_path_buf())
+        Self::open_with(path, &OpenOptions::default())
+    }
+
+    /// Opens the store at `path` now, as `options` say.
+    ///
+    /// For writing, it takes the writer lock (`<path>.lock`) first and holds it until the store
+    /// and its clones are dropped; it opens read-only instead when `options.read_only` is set or
+    /// nothing can be written there (a file or directory that is not writable). Errors name the
+    /// file: another process holds the lock, the file is damaged, not a SQLite database, another
+    /// application's database, or written by a newer otai. Nothing is written to such a file.
+    pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Self> {
+        let store = Self::deferred(path.as_ref().to_path_buf(), options.clone(), None);
+        store.run_blocking(Access::Read, |_| Ok(()))?;
+        Ok(store)
     }
 
     /// A throw-away store in memory.
     pub fn in_memory() -> Result<Self> {
-        let path = PathBuf::from(":memory:");
-        let conn = Connection::open_in_memory().map_err(db_error("open in memory"))?;
-        Self::init(conn, path)
+        Self::open(MEMORY)
+    }
+
+    /// A store whose file is opened (and `seed` loaded into it) by its first operation, so that
+    /// building it from a configuration touches no file; a failed opening is tried again by
+    /// the next operation.
+    pub(crate) fn deferred(location: PathBuf, options: OpenOptions, seed: Option<Seed>) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                location,
+                options,
+                seed,
+                db: Mutex::new(None),
+            }),
+        }
     }
 
     /// Where the store lives (a file path or `:memory:`).
     pub fn location(&self) -> &Path {
-        &self.location
+        &self.shared.location
     }
 
-    fn init(conn: Connection, location: PathBuf) -> Result<Self> {
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(db_error("enable foreign keys"))?;
-        conn.execute_batch(SCHEMA)
-            .map_err(db_error("create schema"))?;
-        conn.create_scalar_function(
-            "otai_lower",
-            1,
-            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-            |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
-        )
-        .map_err(db_error("register functions"))?;
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-            location,
-        })
+    /// Checks that the store can be opened without opening it: nothing is created, changed or
+    /// locked. A store already open is fine.
+    pub(crate) fn check(&self) -> Result<()> {
+        let opened = self.shared.db.lock().is_ok_and(|db| db.is_some());
+        if opened {
+            return Ok(());
+        }
+        open::check(&self.shared.location)
     }
 
     /// Runs `work` with the connection on the blocking thread pool.
-    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T>
+    pub(crate) async fn run<T, F>(&self, access: Access, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || store.run_blocking(work))
-            .await
-            .map_err(|e| Error::Transport {
-                request: "local store".into(),
-                message: "a store task did not finish".into(),
-                transient: false,
-                source: Some(Box::new(e)),
-            })?
+        off_executor(move || store.run_blocking(access, work)).await
     }
 
-    /// Runs `work` with the connection on this thread.
+    /// Runs `work` with the connection on this thread, opening the store first if needed.
     pub(crate) fn run_blocking<T>(
         &self,
+        access: Access,
         work: impl FnOnce(&mut Connection) -> Result<T>,
     ) -> Result<T> {
-        let mut conn = self.conn.lock().map_err(|_| Error::Transport {
+        let mut guard = self.shared.db.lock().map_err(|_| Error::Transport {
             request: "local store".into(),
             message: "the store's connection is unusable after an earlier panic".into(),
             transient: false,
             source: None,
         })?;
-        work(&mut conn)
+        let db = match &mut *guard {
+            Some(db) => db,
+            None => guard.insert(self.open_now()?),
+        };
+        if let (Access::Write, Some(reason)) = (access, &db.read_only) {
+            return Err(read_only_error(&self.shared.location, reason));
+        }
+        work(&mut db.conn)
+    }
+
+    fn open_now(&self) -> Result<Db> {
+        let shared = &self.shared;
+        let mut db = open::open(&shared.location, &shared.options)?;
+        if let Some(seed) = &shared.seed {
+            match &db.read_only {
+                None => {
+                    seed.load(&mut db.conn)?;
+                }
+                Some(reason) => tracing::warn!(
+                    store = %shared.location.display(),
+                    seed = %seed.file(),
+                    "the seed is not loaded into a read-only store: {reason}"
+                ),
+            }
+        }
+        Ok(db)
     }
 }
 
-/// Maps a SQLite error during `op` to an otai error (transient when the database was busy).
-pub(crate) fn db_error(op: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> Error {
-    let request = format!("local store: {}", op.into());
-    move |e| Error::Transport {
-        message: "database error".into(),
-        transient: matches!(
-            e.sqlite_error_code(),
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        ),
-        request,
-        source: Some(Box::new(e)),
-    }
+/// Runs blocking `work` on the blocking thread pool.
+pub(crate) async fn off_executor<T, F>(work: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Transport {
+            request: "local store".into(),
+            message: "a store task did not finish".into(),
+            transient: false,
+            source: Some(Box::new(e)),
+        })?
 }

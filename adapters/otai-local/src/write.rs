@@ -3,10 +3,10 @@
 use chrono::Utc;
 use otai_core::model::Timestamp;
 use otai_core::{Result, UnifiedEntity, UnifiedNote, UnifiedTicket};
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
+use crate::error::db_error;
 use crate::read::format_time;
-use crate::store::db_error;
 
 fn label(entity: &Option<UnifiedEntity>) -> Option<String> {
     entity.as_ref().and_then(|e| e.label()).map(str::to_owned)
@@ -69,7 +69,7 @@ pub(crate) fn insert_ticket(tx: &Transaction<'_>, ticket: &UnifiedTicket) -> Res
 /// Applies the fields set in `changes` and adds its notes, in one transaction; `updated` moves
 /// only when something changed.
 pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTicket) -> Result<()> {
-    let tx = conn.transaction().map_err(db_error("begin update"))?;
+    let tx = begin(conn, "begin update")?;
     let columns = [
         ("subject", changes.subject.clone()),
         ("queue", label(&changes.queue)),
@@ -107,11 +107,18 @@ pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTic
 
 /// Adds a note and marks the ticket changed.
 pub(crate) fn add_note(conn: &mut Connection, id: i64, note: &UnifiedNote) -> Result<()> {
-    let tx = conn.transaction().map_err(db_error("begin note"))?;
+    let tx = begin(conn, "begin note")?;
     let now = Utc::now();
     insert_note(&tx, id, note, now)?;
     touch(&tx, id, now)?;
     tx.commit().map_err(db_error("commit note"))
+}
+
+/// Starts a write transaction that holds the database's write lock from the start, so that
+/// it never fails half-way because another connection wrote first.
+pub(crate) fn begin<'c>(conn: &'c mut Connection, op: &str) -> Result<Transaction<'c>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_error(op))
 }
 
 fn insert_note(

@@ -1,6 +1,6 @@
 //! The YAML configuration: services, pipelines, pipes. Read in one function, [`parse`].
 //!
-//! The file is read once into values with the line of every node ([`crate::source`]); then the
+//! The file is read once into values with the line of every node ([`otai_yaml`]); then the
 //! top level, each service, each pipeline and each pipe are read on their own, so every broken
 //! one reports its own error at its own line, and the rest is still read and checked.
 
@@ -9,8 +9,8 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 
 use crate::load::ConfigErrors;
-use crate::source::{Lines, NodeId};
 use otai_core::Error;
+use otai_yaml::{Lines, NodeId};
 
 /// The largest configuration read, in bytes.
 pub(crate) const MAX_CONFIG_BYTES: usize = 4 << 20;
@@ -199,7 +199,7 @@ pub(crate) fn read(file: &str, text: &str) -> (Config, Vec<Error>) {
             vec![Error::config(at(file, 1, ""), message)],
         );
     }
-    let document = match crate::source::read(text) {
+    let document = match otai_yaml::read(text) {
         Ok(document) => document,
         Err(e) => {
             let message = format!("invalid YAML: {}", e.message);
@@ -398,7 +398,7 @@ impl Reader<'_> {
     }
 
     /// The pipes of the list at `node`; `prefix` is the path of their parent and a dot (or
-    /// nothing at the top). Nested pipes recurse, at most [`crate::source::MAX_DEPTH`] / 2 deep.
+    /// nothing at the top). Nested pipes recurse, at most [`otai_yaml::MAX_DEPTH`] / 2 deep.
     fn pipes(
         &mut self,
         node: NodeId,

@@ -42,7 +42,6 @@ mod pipe;
 mod registry;
 mod report;
 mod secrets;
-mod source;
 mod template;
 #[cfg(test)]
 mod testing;

@@ -14,11 +14,11 @@ use crate::params::check_at_load;
 use crate::params::plan::Plan;
 use crate::pipe::{CheckContext, ParamError};
 use crate::secrets::Secrets;
-use crate::source::Lines;
 use crate::template::{Param, Templates};
 use crate::trigger::Trigger;
 use otai_core::registry::BuildContext;
 use otai_core::{Error, TicketSystemService};
+use otai_yaml::Lines;
 
 /// What `load` needs besides the file.
 #[derive(Debug, Clone, Default)]

@@ -126,13 +126,13 @@ impl Secrets {
     pub(crate) fn from_text(text: &str) -> std::result::Result<Self, (usize, String)> {
         let not_a_map = "the secrets file must be a map of names to values";
         // The parser's own words could quote a secret: only the line is given.
-        let document = crate::source::read(text)
+        let document = otai_yaml::read(text)
             .map_err(|e| (e.line, "the secrets file is not valid YAML".to_owned()))?;
         let Value::Object(map) = document.value else {
             return Err((1, not_a_map.to_owned()));
         };
         let mut file = BTreeMap::new();
-        for (name, node) in document.lines.entries(crate::source::NodeId::default()) {
+        for (name, node) in document.lines.entries(otai_yaml::NodeId::default()) {
             let value = match map.get(name) {
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Number(n)) => n.to_string(),

@@ -303,33 +303,85 @@ async fn registry_builds_a_seeded_store_once() -> TestResult {
 }
 
 #[test]
-fn bad_params_and_seed_files_are_config_errors() {
+fn bad_params_and_seed_files_are_config_errors() -> TestResult {
     let mut registry = ServiceRegistry::new();
     otai_local::register(&mut registry);
-    let err = registry
-        .validate_service("local", &json!({"pth": "x"}))
-        .err()
-        .map(|e| e.to_string());
+    let validate = |params: Value| {
+        registry
+            .validate_service("local", &params)
+            .err()
+            .map(|e| e.to_string())
+    };
     assert_eq!(
-        err.as_deref(),
+        validate(json!({"pth": "x"})).as_deref(),
         Some(
-            "config error at params.pth: unknown field `pth`, expected one of `path`, `seed`, `seed_if_empty`"
+            "config error at params.pth: unknown field `pth`, expected one of `path`, `seed`, \
+             `seed_if_empty`, `read_only`, `lock`, `lock_timeout`"
         )
     );
-    let ctx = BuildContext::new("/nonexistent-otai-dir");
-    let err = registry
-        .build_service(
-            "local",
-            &json!({"path": ":memory:", "seed": "missing.yml"}),
-            &ctx,
+    assert_eq!(
+        validate(json!({"lock": "maybe"})).as_deref(),
+        Some("config error at params.lock: unknown variant `maybe`, expected `wait` or `fail`")
+    );
+    assert_eq!(
+        validate(json!({"lock_timeout": 0})).as_deref(),
+        Some(
+            "config error at params.lock_timeout: must be a positive number of seconds, at most 86400"
         )
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    );
+    let dir = tempfile::tempdir()?;
+    let bomb = format!(
+        "- subject: &s [{}]\n{}",
+        vec!["lol"; 100].join(", "),
+        "- subject: [*s, *s, *s, *s, *s, *s, *s, *s, *s, *s]\n".repeat(10_000)
+    );
+    std::fs::write(dir.path().join("bomb.yml"), bomb)?;
+    std::fs::write(
+        dir.path().join("deep.yml"),
+        format!("- subject: {}\n", "[".repeat(1_000_000)),
+    )?;
+    std::fs::File::create(dir.path().join("huge.yml"))?.set_len(17 << 20)?;
+    let ctx = BuildContext::new(dir.path());
+    let seed_error = |seed: &str| {
+        registry
+            .build_service("local", &json!({"path": ":memory:", "seed": seed}), &ctx)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    assert_eq!(
+        seed_error("bomb.yml"),
+        format!(
+            "config error at {}:2: invalid YAML: YAML aliases (`*name`) are not supported here: \
+             write the value out",
+            at("bomb.yml")
+        )
+    );
+    assert_eq!(
+        seed_error("deep.yml"),
+        format!(
+            "config error at {}:1: invalid YAML: nested more than 64 levels deep",
+            at("deep.yml")
+        )
+    );
+    assert_eq!(
+        seed_error("huge.yml"),
+        format!(
+            "config error at {}: the seed file is larger than 16777216 bytes",
+            at("huge.yml")
+        )
+    );
     assert!(
-        err.starts_with(
-            "config error at /nonexistent-otai-dir/missing.yml: cannot read seed file:"
-        ),
-        "{err}"
+        seed_error("missing.yml").starts_with(&format!(
+            "config error at {}: cannot read seed file:",
+            at("missing.yml")
+        )),
+        "{}",
+        seed_error("missing.yml")
     );
+    Ok(())
 }
+
+mod files;
+mod processes;
