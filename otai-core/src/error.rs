@@ -201,6 +201,10 @@ pub fn last_line(message: &str) -> &str {
 /// ```
 /// let m = otai_core::error::plain_serde_message("invalid value: integer `-1`, expected usize");
 /// assert_eq!(m, "invalid value: integer `-1`, expected a whole number (0 or more)");
+/// let m = otai_core::error::plain_serde_message(
+///     "unknown field `base_ur`, expected one of `base_url`, `username`",
+/// );
+/// assert_eq!(m, "unknown field `base_ur`; did you mean `base_url`? (known: base_url, username)");
 /// ```
 pub fn plain_serde_message(message: &str) -> String {
     const WORDS: [(&str, &str); 11] = [
@@ -216,7 +220,7 @@ pub fn plain_serde_message(message: &str) -> String {
         ("expected f64", "expected a number"),
         ("expected f32", "expected a number"),
     ];
-    let mut text = message.to_owned();
+    let mut text = unknown_field_with_suggestion(message).unwrap_or_else(|| message.to_owned());
     for (from, to) in WORDS {
         if let Some(at) = text.find(from) {
             let end = at + from.len();
@@ -227,6 +231,26 @@ pub fn plain_serde_message(message: &str) -> String {
         }
     }
     text
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" as "unknown field `x`; did you mean
+/// `a`? (known: a, b)", the form every other unknown name in otai takes.
+fn unknown_field_with_suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (name, rest) = rest.split_once('`')?;
+    let known = rest
+        .strip_prefix(", expected one of ")
+        .or_else(|| rest.strip_prefix(", expected "))?;
+    let known: Vec<String> = known
+        .split(", ")
+        .flat_map(|k| k.split(" or "))
+        .map(|k| k.trim_matches('`').to_owned())
+        .collect();
+    Some(crate::registry::unknown_name_message(
+        "field",
+        name,
+        known.iter(),
+    ))
 }
 
 /// Shortens server text for an error message: at most `max` characters, whitespace folded.

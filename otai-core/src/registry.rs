@@ -325,7 +325,7 @@ mod tests {
         );
         let err = parse_params::<P>(&serde_json::json!({"base": "x"})).err();
         assert!(
-            matches!(&err, Some(Error::Config { path, message }) if path == "params.base" && message.contains("expected `base_url`")),
+            matches!(&err, Some(Error::Config { path, message }) if path == "params.base" && message == "unknown field `base`; did you mean `base_url`? (known: base_url)"),
             "{err:?}"
         );
     }

@@ -352,7 +352,7 @@ fn shared_params_stay_top_level_with_unknown_fields_and_paths_reported() -> Test
     assert_eq!(
         err.as_deref(),
         Some(
-            "config error at params.retry: unknown field `retry`, expected one of `base_url`, `concurrency`, `timeout`, `connect_timeout`, `retries`, `max_response_bytes`, `ca_file`, `insecure_skip_verify`, `proxy`"
+            "config error at params.retry: unknown field `retry` (known: base_url, concurrency, timeout, connect_timeout, retries, max_response_bytes, ca_file, insecure_skip_verify, proxy)"
         )
     );
     let err = parse(serde_json::json!({"base_url": "https://h", "timeout": "soon"})).err();

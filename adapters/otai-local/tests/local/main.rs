@@ -315,8 +315,8 @@ fn bad_params_and_seed_files_are_config_errors() -> TestResult {
     assert_eq!(
         validate(json!({"pth": "x"})).as_deref(),
         Some(
-            "config error at params.pth: unknown field `pth`, expected one of `path`, `seed`, \
-             `seed_if_empty`, `read_only`, `lock`, `lock_timeout`"
+            "config error at params.pth: unknown field `pth`; did you mean `path`? (known: path, \
+             seed, seed_if_empty, read_only, lock, lock_timeout)"
         )
     );
     assert_eq!(
