@@ -1,5 +1,6 @@
 //! Cross-crate tests of otai, one binary (see the crate docs).
 
+mod bad_configs;
 mod docs;
 mod faults;
 mod live_rt;
