@@ -15,7 +15,7 @@
 //! ```
 //!
 //! ## Features
-//! - `testkit`: the [`testkit`] module, a conformance suite every adapter runs against itself.
+//! - `testkit`: the `testkit` module, a conformance suite every adapter runs against itself.
 //!
 //! ## Errors
 //! Every fallible call returns [`Result`]; [`Error::is_transient`] tells what may be retried.
