@@ -1,6 +1,7 @@
 //! Cross-crate tests of otai, one binary (see the crate docs).
 
 mod bad_configs;
+mod conformance;
 mod docs;
 mod faults;
 mod live_rt;

@@ -1,10 +1,10 @@
-//! The local store against the conformance kit, concurrency, seeding and persistence.
+//! The local store: concurrency, seeding, persistence, locks and bad files (the conformance kit
+//! runs over it in `tests/`).
 
 use std::sync::Arc;
 
 use otai_core::registry::BuildContext;
 use otai_core::request::{GetRequest, NoteRequest, UpdateRequest};
-use otai_core::testkit::{ConformanceProfile, run_conformance};
 use otai_core::{
     Error, ServiceRegistry, TicketId, TicketSystemService, TicketSystemServiceExt, UnifiedEntity,
     UnifiedNote, UnifiedTicket,
@@ -14,53 +14,11 @@ use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-fn profile() -> ConformanceProfile {
-    ConformanceProfile::new(
-        UnifiedEntity::by_name("Raw"),
-        UnifiedEntity::by_name("Hardware"),
-    )
-    .states(
-        UnifiedEntity::by_name("open"),
-        UnifiedEntity::by_name("closed"),
-    )
-    .priorities(
-        UnifiedEntity::by_name("normal"),
-        UnifiedEntity::by_name("high"),
-    )
-    .customer(UnifiedEntity::by_name("alice@example.com"))
-    .owner(UnifiedEntity::by_name("agent7"))
-    .ticket_type(UnifiedEntity::by_name("Incident"))
-    .custom_field("Building", json!("B2"))
-}
-
 fn kw(value: Value) -> otai_core::Kwargs {
     match value {
         Value::Object(map) => map,
         _ => otai_core::Kwargs::new(),
     }
-}
-
-#[tokio::test]
-async fn in_memory_store_passes_the_conformance_kit() -> TestResult {
-    let store = LocalStore::in_memory()?;
-    run_conformance(&store, &profile())
-        .await
-        .assert_all_passed();
-    Ok(())
-}
-
-#[tokio::test]
-async fn file_store_passes_the_conformance_kit_twice() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = LocalStore::open(dir.path().join("t.sqlite3"))?;
-    run_conformance(&store, &profile())
-        .await
-        .assert_all_passed();
-    // A second run on the same store must not see the first run's tickets.
-    run_conformance(&store, &profile().tag("secondrun"))
-        .await
-        .assert_all_passed();
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
