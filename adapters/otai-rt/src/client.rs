@@ -1,4 +1,4 @@
-//! HTTP to RT's REST 2 API: auth header, JSON, error mapping, retries of reads.
+//! HTTP to RT's REST 2 API: auth header, reading replies, error mapping, retries of reads.
 
 use std::time::Duration;
 
@@ -7,9 +7,14 @@ use otai_core::{Error, Result};
 use otai_http::{Failure, HttpClient, HttpReply, Repeatable};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::RtConfig;
+use crate::json::{Obj, Text};
+use crate::limits::{SERVER_TEXT_BYTES, SERVER_TEXT_CHARS};
+use crate::redact::redact;
+use crate::wire::{self, ErrorBody};
 
 /// How the client authenticates.
 #[derive(Clone)]
@@ -33,26 +38,19 @@ impl std::fmt::Debug for RtClient {
     }
 }
 
-/// A reply: status and JSON body (`Null` when the body is not JSON).
+/// A reply: status and body, as read (at most `max_response_bytes`).
 pub(crate) struct Reply {
     pub(crate) status: u16,
-    pub(crate) body: Value,
+    pub(crate) body: Vec<u8>,
     /// The server's `Retry-After`, when it sent one.
     pub(crate) retry_after: Option<Duration>,
 }
 
 impl From<HttpReply> for Reply {
     fn from(reply: HttpReply) -> Self {
-        let body = serde_json::from_slice(&reply.body).unwrap_or_else(|_| {
-            if reply.body.is_empty() {
-                Value::Null
-            } else {
-                Value::String(String::from_utf8_lossy(&reply.body).into_owned())
-            }
-        });
         Self {
             status: reply.status,
-            body,
+            body: reply.body,
             retry_after: reply.retry_after,
         }
     }
@@ -75,8 +73,8 @@ impl RtClient {
         Ok(Self { http, auth })
     }
 
-    /// Sends a request and returns the reply whatever its status; see [`error_for`] to turn a
-    /// failure status into an error. Transient failures and 429/502/503/504 are retried as
+    /// Sends a request and returns the reply whatever its status; see [`RtClient::error_for`] to
+    /// turn a failure status into an error. Transient failures and 429/502/503/504 are retried as
     /// [`otai_http::RetryPolicy`] allows: reads always, writes only when surely unsent.
     pub(crate) async fn send(
         &self,
@@ -97,19 +95,101 @@ impl RtClient {
         Ok(Reply::from(reply))
     }
 
-    /// GETs `path` and returns the body of a 200; any other status is an error naming `what`
-    /// (e.g. `GET /queue/:id`).
-    pub(crate) async fn get_ok(
+    /// GETs `path` and reads a 200 reply as `T` (see [`RtClient::decode`]); any other status is
+    /// an error naming `request` (e.g. `GET /queue/:id`).
+    pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
-        what: &str,
-    ) -> Result<Value> {
+        request: &str,
+        expected: &str,
+    ) -> Result<T> {
         let reply = self.send(Method::GET, path, query, None).await?;
         if reply.status != 200 {
-            return Err(error_for(what, &reply));
+            return Err(self.error_for(request, &reply));
         }
-        Ok(reply.body)
+        self.decode(request, expected, &reply)
+    }
+
+    /// Reads a reply as `T`. A body that is empty, HTML, not JSON, nested too deep, of another
+    /// shape or with a list over its cap is an [`Error::Remote`] naming `request` and saying what
+    /// RT sends there (`expected`, e.g. "a ticket"), never an empty success.
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        request: &str,
+        expected: &str,
+        reply: &Reply,
+    ) -> Result<T> {
+        wire::decode(&reply.body).map_err(|e| {
+            let first = reply.body.iter().find(|b| !b.is_ascii_whitespace());
+            let message = match first {
+                None => format!("an empty reply where RT sends {expected}"),
+                Some(b'<') => format!(
+                    "an HTML page where RT sends {expected} (a login or proxy page?): {}",
+                    self.server_text(&reply.body)
+                ),
+                // serde_json quotes the offending value, which is server text too.
+                Some(_) => format!(
+                    "an unreadable reply where RT sends {expected}: {}",
+                    self.server_text(e.to_string().as_bytes())
+                ),
+            };
+            reply_error(request, reply.status, message)
+        })
+    }
+
+    /// The error for a reply whose status is not a success, with RT's message (or the start of
+    /// the body), redacted and shortened.
+    pub(crate) fn error_for(&self, request: &str, reply: &Reply) -> Error {
+        let message = self.message_of(reply);
+        match reply.status {
+            401 => Error::Authentication {
+                message: if message.is_empty() {
+                    "Unauthorized".into()
+                } else {
+                    message
+                },
+            },
+            403 if message.contains("queue") => Error::InvalidInput {
+                field: "queue".into(),
+                message,
+            },
+            403 => Error::PermissionDenied { message },
+            404 => Error::NotFound {
+                what: request.to_owned(),
+            },
+            status => Error::Remote {
+                request: request.to_owned(),
+                status: Some(status),
+                code: None,
+                message,
+                retry_after: reply.retry_after,
+            },
+        }
+    }
+
+    /// RT's `{"message": …}` of a reply, else the start of its body; redacted and shortened.
+    fn message_of(&self, reply: &Reply) -> String {
+        match wire::decode::<Obj<ErrorBody>>(&reply.body) {
+            Ok(Obj(ErrorBody {
+                message: Some(Text(message)),
+            })) => self.server_text(message.as_bytes()),
+            Ok(_) => String::new(),
+            Err(_) => self.server_text(&reply.body),
+        }
+    }
+
+    /// Server text for an error message: the configured token or password replaced by `***`
+    /// (the one place that happens), then cut to [`SERVER_TEXT_CHARS`] characters.
+    pub(crate) fn server_text(&self, text: &[u8]) -> String {
+        let secrets: [&[u8]; 1] = [match &self.auth {
+            Auth::Token(token) => token.expose_secret().as_bytes(),
+            Auth::Basic(_, password) => password.expose_secret().as_bytes(),
+        }];
+        shorten(
+            &redact(text, SERVER_TEXT_BYTES, &secrets),
+            SERVER_TEXT_CHARS,
+        )
     }
 
     async fn send_once(
@@ -135,45 +215,14 @@ impl RtClient {
     }
 }
 
-/// RT's `{"message": …}` text of a reply.
-pub(crate) fn message_of(body: &Value) -> String {
-    match body {
-        Value::Object(map) => map
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// The error for a reply whose status is not a success.
-pub(crate) fn error_for(request: &str, reply: &Reply) -> Error {
-    let message = shorten(&message_of(&reply.body), 300);
-    match reply.status {
-        401 => Error::Authentication {
-            message: if message.is_empty() {
-                "Unauthorized".into()
-            } else {
-                message
-            },
-        },
-        403 if message.contains("queue") => Error::InvalidInput {
-            field: "queue".into(),
-            message,
-        },
-        403 => Error::PermissionDenied { message },
-        404 => Error::NotFound {
-            what: request.to_owned(),
-        },
-        status => Error::Remote {
-            request: request.to_owned(),
-            status: Some(status),
-            code: None,
-            message,
-            retry_after: reply.retry_after,
-        },
+/// A reply that does not answer the request (wrong record, unreadable, inconsistent paging):
+/// an [`Error::Remote`] naming `request`, never retried.
+pub(crate) fn reply_error(request: &str, status: u16, message: impl Into<String>) -> Error {
+    Error::Remote {
+        request: request.to_owned(),
+        status: Some(status),
+        code: None,
+        message: message.into(),
+        retry_after: None,
     }
 }

@@ -4,11 +4,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use otai_core::registry::{BuildContext, ServiceConfig};
+use otai_core::request::DEFAULT_MAX_RESULTS;
 use otai_core::{Error, Result, TicketSystemService};
 use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::RtService;
+use crate::limits::MAX_SEARCH_IDS;
 
 otai_http::config_with_http_params! {
     /// Configuration of the RT adapter. See `docs/adapters/rt.md`. The shared HTTP params
@@ -33,6 +35,10 @@ otai_http::config_with_http_params! {
         /// Tickets read at once when a search returns several (default 4).
         #[serde(default = "default_concurrency")]
         pub concurrency: usize,
+        /// Tickets a search returns at most when it gives no `limit` (default
+        /// [`DEFAULT_MAX_RESULTS`], at most 100 000); a search that stops there logs a warning.
+        #[serde(default = "default_max_results")]
+        pub max_results: usize,
         /// Whether RT's full-text index is on, so `text_contains` can search message content on the
         /// server. Off (default): the adapter filters `text_contains` itself after the other criteria.
         #[serde(default)]
@@ -63,6 +69,10 @@ fn default_concurrency() -> usize {
     4
 }
 
+fn default_max_results() -> usize {
+    DEFAULT_MAX_RESULTS
+}
+
 impl RtConfig {
     /// A configuration for `base_url` authenticating with `token`.
     pub fn with_token(base_url: impl Into<String>, token: impl Into<String>) -> Self {
@@ -72,6 +82,7 @@ impl RtConfig {
             username: None,
             password: None,
             concurrency: default_concurrency(),
+            max_results: default_max_results(),
             fulltext_index: false,
             mapping: RtMapping::default(),
         })
@@ -130,6 +141,12 @@ impl RtConfig {
         self.http_params().validate()?;
         if self.concurrency == 0 {
             return Err(Error::config("params.concurrency", "must be at least 1"));
+        }
+        if !(1..=MAX_SEARCH_IDS).contains(&self.max_results) {
+            return Err(Error::config(
+                "params.max_results",
+                format!("must be 1 to {MAX_SEARCH_IDS}"),
+            ));
         }
         Ok(())
     }

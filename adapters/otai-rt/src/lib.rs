@@ -29,11 +29,18 @@
 
 mod client;
 mod config;
+mod history;
+pub mod json;
+mod limits;
 pub mod mapping;
 mod native;
+mod paging;
 mod params;
+mod redact;
+mod search;
 mod service;
 pub mod sql;
+pub mod wire;
 
 pub use client::RtClient;
 pub use config::{RtConfig, RtMapping};

@@ -7,6 +7,8 @@ use otai_core::{Error, Result, UnifiedEntity, UnifiedNote, UnifiedTicket};
 use serde_json::Value;
 
 use crate::RtMapping;
+use crate::json::{Obj, Text};
+use crate::wire::{Attachment, Ref, Ticket, Transaction};
 
 /// The value maps, both ways.
 #[derive(Debug, Clone, Default)]
@@ -97,112 +99,134 @@ impl Maps {
 }
 
 /// An RT timestamp; RT's "unset" (`1970-01-01T00:00:00Z`) is `None`.
-fn time(value: &Value) -> Option<otai_core::model::Timestamp> {
-    let text = value.as_str()?;
+fn time(value: Option<Text>) -> Option<otai_core::model::Timestamp> {
+    let text = value?.0;
     if text.starts_with("1970-01-01") {
         return None;
     }
-    parse_timestamp(text)
+    parse_timestamp(&text)
 }
 
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+/// Non-empty text.
+fn text(value: Option<Text>) -> Option<String> {
+    value.map(|t| t.0).filter(|s| !s.is_empty())
 }
 
 /// The `id` of an RT reference (`{"type": "user", "id": "root", …}`).
-fn ref_id(value: &Value) -> Option<String> {
-    text(value.get("id")?)
+fn ref_id(value: Option<Obj<Ref>>) -> Option<String> {
+    text(value?.0.id)
+}
+
+/// A custom field's values: one value as itself, none as `null`, several as a list.
+fn field_value(values: Vec<Text>) -> Value {
+    let mut values: Vec<Value> = values.into_iter().map(|t| Value::String(t.0)).collect();
+    match values.len() {
+        0 => Value::Null,
+        1 => values.pop().unwrap_or_default(),
+        _ => Value::Array(values),
+    }
 }
 
 /// An RT ticket (as `GET /ticket/N` returns it) as a unified ticket. `queue_name` is the name of
 /// its queue (RT only gives the ID); `notes` are its messages, oldest first.
 pub fn ticket_from_rt(
-    rt: &Value,
+    rt: Ticket,
     queue_name: Option<String>,
     notes: Vec<UnifiedNote>,
     maps: &Maps,
 ) -> UnifiedTicket {
     let mut t = UnifiedTicket::new();
-    t.id = rt.get("id").and_then(text);
+    t.id = Some(rt.id.to_string());
     t.number = t.id.clone();
-    t.subject = rt.get("Subject").and_then(text);
-    let queue_id = rt.get("Queue").and_then(ref_id);
+    t.subject = text(rt.subject);
+    let queue_id = rt.queue.map(|q| q.0.id.to_string());
     let queue_name = queue_name.map(|q| maps.queue_back.get(&q).cloned().unwrap_or(q));
     t.queue = UnifiedEntity::from_parts(queue_id, queue_name);
-    t.state = rt
-        .get("Status")
-        .and_then(text)
+    t.state = text(rt.status)
         .map(|s| UnifiedEntity::by_name(maps.state_back.get(&s).cloned().unwrap_or(s)));
-    t.priority = maps.priority_entity(rt.get("Priority").and_then(text).as_deref());
-    t.owner = rt.get("Owner").and_then(ref_id).map(UnifiedEntity::by_name);
-    t.customer = rt
-        .get("Requestor")
-        .and_then(Value::as_array)
-        .and_then(|r| r.first())
-        .and_then(ref_id)
-        .map(UnifiedEntity::by_name);
-    t.created = rt.get("Created").and_then(time);
-    t.updated = rt.get("LastUpdated").and_then(time);
-    if let Some(fields) = rt.get("CustomFields").and_then(Value::as_array) {
-        for field in fields {
-            let Some(name) = field.get("name").and_then(text) else {
-                continue;
-            };
-            let value = match field.get("values") {
-                Some(Value::Array(values)) if values.len() == 1 => values[0].clone(),
-                Some(Value::Array(values)) if values.is_empty() => Value::Null,
-                Some(other) => other.clone(),
-                None => Value::Null,
-            };
-            t.custom_fields.insert(name, value);
-        }
+    t.priority = maps.priority_entity(text(rt.priority).as_deref());
+    t.owner = ref_id(rt.owner).map(UnifiedEntity::by_name);
+    t.customer = ref_id(rt.requestor.and_then(|r| r.0)).map(UnifiedEntity::by_name);
+    t.created = time(rt.created);
+    t.updated = time(rt.last_updated);
+    for Obj(field) in rt.custom_fields.unwrap_or_default().0 {
+        let Some(name) = text(field.name) else {
+            continue;
+        };
+        let values = field.values.unwrap_or_default().0;
+        t.custom_fields.insert(name, field_value(values));
     }
     t.body = notes.first().and_then(|n| n.body.clone());
     t.notes = notes;
     t
 }
 
-/// A message (Create, Comment or Correspond transaction) as a unified note.
-pub fn note_from_transaction(transaction: &Value, part: Option<&Value>) -> UnifiedNote {
-    let kind = transaction
-        .get("Type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+/// A message (Create, Comment or Correspond transaction) as a unified note: the text of its first
+/// non-empty `text/plain` or `text/html` part, the first subject of any part.
+pub fn note_from_transaction(transaction: Transaction, parts: Vec<Attachment>) -> UnifiedNote {
+    let kind = transaction.kind.map(|k| k.0).unwrap_or_default();
     let mut note = UnifiedNote::default().internal(kind == "Comment");
-    note.id = transaction.get("id").and_then(text);
-    note.author = transaction.get("Creator").and_then(ref_id);
-    note.created = transaction.get("Created").and_then(time);
-    if let Some(part) = part {
-        note.subject = part.get("Subject").and_then(text);
-        note.body = part.get("Content").and_then(text);
-        note.content_type = part.get("ContentType").and_then(text);
+    note.id = Some(transaction.id.to_string());
+    note.author = ref_id(transaction.creator);
+    note.created = time(transaction.created);
+    let mut subject = None;
+    for part in parts {
+        let content_type = text(part.content_type);
+        let is_text = content_type
+            .as_deref()
+            .is_some_and(|ct| ct.starts_with("text/plain") || ct.starts_with("text/html"));
+        let part_subject = text(part.subject);
+        if note.body.is_none() && is_text {
+            if let Some(body) = text(part.content) {
+                note.body = Some(body);
+                note.content_type = content_type;
+                note.subject = part_subject.clone();
+            }
+        }
+        if subject.is_none() {
+            subject = part_subject;
+        }
+    }
+    if note.subject.is_none() {
+        note.subject = subject;
     }
     note
+}
+
+/// Whether a transaction is a message: a Create, Comment or Correspond.
+pub fn is_message(transaction: &Transaction) -> bool {
+    matches!(
+        transaction.kind.as_ref().map(|k| k.0.as_str()),
+        Some("Create" | "Comment" | "Correspond")
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::decode;
     use serde_json::json;
 
+    fn read<T: serde::de::DeserializeOwned>(value: Value) -> Result<T> {
+        decode::<Obj<T>>(value.to_string().as_bytes())
+            .map(|o| o.0)
+            .map_err(|e| Error::invalid_input("reply", e.to_string()))
+    }
+
     #[test]
-    fn converts_a_recorded_ticket() {
-        let rt = json!({
+    fn converts_a_recorded_ticket() -> Result<()> {
+        let rt = read::<Ticket>(json!({
             "id": 1, "Subject": "Printer on fire", "Status": "new", "Priority": "80",
             "Queue": {"type": "queue", "id": "1"}, "Owner": {"type": "user", "id": "Nobody"},
             "Requestor": [{"type": "user", "id": "alice@example.com"}],
             "Created": "2026-11-23T03:40:48Z", "LastUpdated": "1970-01-01T00:00:00Z",
             "CustomFields": [{"name": "Building", "values": ["B2"]}, {"name": "Tags", "values": ["a", "b"]}]
-        });
+        }))?;
         let maps = Maps::new(&RtMapping {
             priority: [("high".to_owned(), 80)].into(),
             ..Default::default()
         });
-        let t = ticket_from_rt(&rt, Some("General".into()), Vec::new(), &maps);
+        let t = ticket_from_rt(rt, Some("General".into()), Vec::new(), &maps);
         assert_eq!(t.id.as_deref(), Some("1"));
         assert_eq!(t.queue, Some(UnifiedEntity::new("1", "General")));
         assert_eq!(t.priority, Some(UnifiedEntity::new("80", "high")));
@@ -215,20 +239,32 @@ mod tests {
         assert_eq!(t.updated, None, "1970 means unset");
         assert_eq!(t.custom_fields.get("Building"), Some(&json!("B2")));
         assert_eq!(t.custom_fields.get("Tags"), Some(&json!(["a", "b"])));
+        Ok(())
     }
 
     #[test]
-    fn comments_are_internal_and_correspondence_is_not() {
-        let part = json!({"Subject": "s", "Content": "hello", "ContentType": "text/plain"});
-        let comment = note_from_transaction(
-            &json!({"id": "35", "Type": "Comment", "Creator": {"id": "root"}}),
-            Some(&part),
-        );
+    fn comments_are_internal_and_correspondence_is_not() -> Result<()> {
+        let parts = || -> Result<Vec<Attachment>> {
+            Ok(vec![
+                read(json!({"id": 1, "ContentType": "multipart/mixed", "Subject": "s"}))?,
+                read(json!({"id": 2, "ContentType": "text/plain", "Content": "hello"}))?,
+            ])
+        };
+        let comment =
+            read::<Transaction>(json!({"id": "35", "Type": "Comment", "Creator": {"id": "root"}}))?;
+        assert!(is_message(&comment));
+        let comment = note_from_transaction(comment, parts()?);
         assert!(comment.internal);
         assert_eq!(comment.author.as_deref(), Some("root"));
-        let reply = note_from_transaction(&json!({"id": 36, "Type": "Correspond"}), Some(&part));
+        assert_eq!(comment.subject.as_deref(), Some("s"), "from the first part");
+        let reply = note_from_transaction(read(json!({"id": 36, "Type": "Correspond"}))?, parts()?);
         assert!(!reply.internal);
         assert_eq!(reply.id.as_deref(), Some("36"));
         assert_eq!(reply.body.as_deref(), Some("hello"));
+        assert_eq!(reply.content_type.as_deref(), Some("text/plain"));
+        assert!(!is_message(&read(
+            json!({"id": 37, "Type": "EmailRecord"})
+        )?));
+        Ok(())
     }
 }

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use futures::{StreamExt, TryStreamExt};
 use otai_core::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
 };
@@ -12,14 +11,14 @@ use otai_core::{Error, Result, TicketSystemService, UnifiedNote, UnifiedTicket};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use crate::client::{RtClient, error_for};
-use crate::mapping::{Maps, note_from_transaction, ticket_from_rt};
+use crate::RtConfig;
+use crate::client::{RtClient, reply_error};
+use crate::history::messages;
+use crate::json::{Id, Obj, Text};
+use crate::limits::MAX_CACHED_QUEUES;
+use crate::mapping::{Maps, ticket_from_rt};
 use crate::native::NATIVE_KEYS;
-use crate::params::search_params;
-use crate::{RtConfig, sql};
-
-/// Page size for searches and history.
-const PAGE: usize = 100;
+use crate::wire::{Created, Messages, Queue, SystemInfo, Ticket};
 
 /// Phrases RT uses in the 200 reply of a ticket update when a change failed.
 const FAILURE_PHRASES: &[&str] = &[
@@ -41,11 +40,13 @@ const FAILURE_PHRASES: &[&str] = &[
 /// ticket's Create, Comment (internal) and Correspond (visible) messages, oldest first.
 #[derive(Debug, Clone)]
 pub struct RtService {
-    client: RtClient,
-    maps: Arc<Maps>,
-    queue_names: Arc<Mutex<HashMap<String, String>>>,
-    concurrency: usize,
-    fulltext: bool,
+    pub(crate) client: RtClient,
+    pub(crate) maps: Arc<Maps>,
+    queue_names: Arc<Mutex<HashMap<Id, String>>>,
+    pub(crate) concurrency: usize,
+    pub(crate) fulltext: bool,
+    /// Tickets a search returns at most when it gives no `limit`.
+    pub(crate) max_results: usize,
 }
 
 impl RtService {
@@ -82,14 +83,17 @@ impl RtService {
             .client
             .send(Method::POST, &path, &[], Some(&Value::Object(body)))
             .await?;
+        let request = format!("POST /ticket/:id/{kind}");
         if reply.status != 201 {
             // RT answers 400 "Message could not be recorded" for a missing ticket.
             if reply.status == 404 || !self.exists(id).await? {
                 return Err(Error::ticket_not_found(id));
             }
-            return Err(error_for(&format!("POST /ticket/:id/{kind}"), &reply));
+            return Err(self.client.error_for(&request, &reply));
         }
-        Ok(())
+        self.client
+            .decode::<Messages>(&request, "a list of messages", &reply)
+            .map(|_| ())
     }
 
     /// Builds the service; contacts nobody until the first call.
@@ -100,178 +104,86 @@ impl RtService {
             queue_names: Arc::new(Mutex::new(HashMap::new())),
             concurrency: config.concurrency,
             fulltext: config.fulltext_index,
+            max_results: config.max_results,
         })
     }
 
-    /// The ticket with its messages; `None` when RT answers 404.
+    /// The ticket with its messages; `None` when RT answers 404 or `id` is no RT id.
     pub async fn ticket(&self, id: &str) -> Result<Option<UnifiedTicket>> {
-        let path = format!("/ticket/{}", segment(id)?);
-        let reply = self.client.send(Method::GET, &path, &[], None).await?;
+        match ticket_number(id) {
+            Some(id) => self.read_ticket(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Ticket `id` with its messages; `None` when RT answers 404. A reply about another ticket
+    /// is an error.
+    pub(crate) async fn read_ticket(&self, id: Id) -> Result<Option<UnifiedTicket>> {
+        const REQUEST: &str = "GET /ticket/:id";
+        let reply = self
+            .client
+            .send(Method::GET, &format!("/ticket/{id}"), &[], None)
+            .await?;
         if reply.status == 404 {
             return Ok(None);
         }
         if reply.status != 200 {
-            return Err(error_for("GET /ticket/:id", &reply));
+            return Err(self.client.error_for(REQUEST, &reply));
         }
-        let queue = match reply
-            .body
-            .get("Queue")
-            .and_then(|q| q.get("id"))
-            .and_then(Value::as_str)
-        {
-            Some(queue_id) => self.queue_name(queue_id).await?,
+        let Obj(ticket) = self
+            .client
+            .decode::<Obj<Ticket>>(REQUEST, "a ticket", &reply)?;
+        if ticket.id != id {
+            return Err(reply_error(
+                REQUEST,
+                reply.status,
+                format!(
+                    "asked for ticket {id}, the reply is about ticket {}",
+                    ticket.id
+                ),
+            ));
+        }
+        let queue = match &ticket.queue {
+            Some(Obj(queue)) => self.queue_name(queue.id).await?,
             None => None,
         };
-        let notes = self.messages(id).await?;
-        Ok(Some(ticket_from_rt(&reply.body, queue, notes, &self.maps)))
+        let notes = messages(&self.client, id, self.concurrency).await?;
+        Ok(Some(ticket_from_rt(ticket, queue, notes, &self.maps)))
     }
 
-    async fn queue_name(&self, queue_id: &str) -> Result<Option<String>> {
+    /// The name of queue `id`, remembered for the service's lifetime (up to
+    /// [`MAX_CACHED_QUEUES`] queues).
+    async fn queue_name(&self, id: Id) -> Result<Option<String>> {
+        const REQUEST: &str = "GET /queue/:id";
         if let Some(name) = self
             .queue_names
             .lock()
             .ok()
-            .and_then(|c| c.get(queue_id).cloned())
+            .and_then(|c| c.get(&id).cloned())
         {
             return Ok(Some(name));
         }
-        let queue = self
+        let Obj(queue) = self
             .client
-            .get_ok(
-                &format!("/queue/{}", segment(queue_id)?),
-                &[],
-                "GET /queue/:id",
-            )
+            .get_json::<Obj<Queue>>(&format!("/queue/{id}"), &[], REQUEST, "a queue")
             .await?;
-        let name = queue.get("Name").and_then(Value::as_str).map(str::to_owned);
+        if queue.id != id {
+            return Err(reply_error(
+                REQUEST,
+                200,
+                format!(
+                    "asked for queue {id}, the reply is about queue {}",
+                    queue.id
+                ),
+            ));
+        }
+        let name = queue.name.map(|n| n.0).filter(|n| !n.is_empty());
         if let (Some(name), Ok(mut cache)) = (&name, self.queue_names.lock()) {
-            cache.insert(queue_id.to_owned(), name.clone());
+            if cache.len() < MAX_CACHED_QUEUES {
+                cache.insert(id, name.clone());
+            }
         }
         Ok(name)
-    }
-
-    /// The ticket's messages: Create, Comment and Correspond transactions with their text.
-    async fn messages(&self, id: &str) -> Result<Vec<UnifiedNote>> {
-        let path = format!("/ticket/{}/history", segment(id)?);
-        let mut transactions = Vec::new();
-        for page in 1.. {
-            let query = [
-                ("fields", "Type,Creator,Created".to_owned()),
-                ("per_page", PAGE.to_string()),
-                ("page", page.to_string()),
-            ];
-            let page_body = self
-                .client
-                .get_ok(&path, &query, "GET /ticket/:id/history")
-                .await?;
-            let items = page_body
-                .get("items")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let count = items.len();
-            transactions.extend(items.into_iter().filter(|t| {
-                matches!(
-                    t.get("Type").and_then(Value::as_str),
-                    Some("Create" | "Comment" | "Correspond")
-                )
-            }));
-            if count < PAGE {
-                break;
-            }
-        }
-        futures::stream::iter(transactions)
-            .map(|transaction| async move {
-                let tid = transaction
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let query = [("fields", "ContentType,Content,Subject".to_owned())];
-                let attachments = self
-                    .client
-                    .get_ok(
-                        &format!("/transaction/{}/attachments", segment(&tid)?),
-                        &query,
-                        "GET /transaction/:id/attachments",
-                    )
-                    .await?;
-                let parts = attachments
-                    .get("items")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let text_part = parts.iter().find(|p| {
-                    let ct = p
-                        .get("ContentType")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    (ct.starts_with("text/plain") || ct.starts_with("text/html"))
-                        && p.get("Content")
-                            .and_then(Value::as_str)
-                            .is_some_and(|c| !c.is_empty())
-                });
-                let mut note = note_from_transaction(&transaction, text_part);
-                if note.subject.is_none() {
-                    note.subject = parts
-                        .iter()
-                        .find_map(|p| p.get("Subject").and_then(Value::as_str))
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned);
-                }
-                Ok(note)
-            })
-            .buffered(self.concurrency)
-            .try_collect()
-            .await
-    }
-
-    /// IDs matching `sql` in the order `extra` asks for, at most `want` (all when `None`).
-    async fn search_ids(
-        &self,
-        sql: &str,
-        extra: &[(String, String)],
-        want: Option<usize>,
-    ) -> Result<Vec<String>> {
-        let mut ids = Vec::new();
-        for page in 1.. {
-            let mut query = vec![
-                ("query", sql.to_owned()),
-                ("fields", "id".to_owned()),
-                ("per_page", PAGE.to_string()),
-                ("page", page.to_string()),
-            ];
-            query.extend(extra.iter().map(|(k, v)| (k.as_str(), v.clone())));
-            let reply = self
-                .client
-                .send(Method::GET, "/tickets", &query, None)
-                .await?;
-            if reply.status == 400 {
-                return Err(Error::invalid_input(
-                    "query",
-                    crate::client::message_of(&reply.body).trim().to_owned(),
-                ));
-            }
-            if reply.status != 200 {
-                return Err(error_for("GET /tickets", &reply));
-            }
-            let items = reply
-                .body
-                .get("items")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let count = items.len();
-            ids.extend(items.iter().filter_map(|i| match i.get("id") {
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(Value::Number(n)) => Some(n.to_string()),
-                _ => None,
-            }));
-            if count < PAGE || want.is_some_and(|w| ids.len() >= w) {
-                break;
-            }
-        }
-        Ok(ids)
     }
 
     async fn exists(&self, id: &str) -> Result<bool> {
@@ -349,6 +261,21 @@ fn segment(id: &str) -> Result<String> {
     Ok(id.to_owned())
 }
 
+/// `id` as an RT ticket number, if it is one.
+fn ticket_number(id: &str) -> Option<Id> {
+    let id = id.trim();
+    if id.is_empty() || id.len() > 19 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok().filter(|n| *n > 0).map(Id)
+}
+
+/// The ticket an update message names: `Ticket 7: Status changed …` → 7.
+fn ticket_named(message: &str) -> Option<Id> {
+    let (head, _) = message.strip_prefix("Ticket ")?.split_once(':')?;
+    ticket_number(head)
+}
+
 /// The unified field a failed-update message is about.
 fn field_of(message: &str) -> &'static str {
     let m = message.to_lowercase();
@@ -378,50 +305,7 @@ impl TicketSystemService for RtService {
     }
 
     async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>> {
-        let criteria = request.criteria;
-        let params = search_params(request.native)?;
-        let sql = sql::ticket_sql(
-            &criteria,
-            params.query.as_deref(),
-            &self.maps,
-            self.fulltext,
-        )?;
-        let filter_text = criteria
-            .text_contains
-            .as_ref()
-            .filter(|_| !self.fulltext)
-            .map(|t| t.to_lowercase());
-        let offset = criteria.offset.unwrap_or(0);
-        let limit = criteria.limit.unwrap_or(usize::MAX);
-        let want = if filter_text.is_some() {
-            None
-        } else {
-            criteria.limit.map(|l| l + offset)
-        };
-        let mut ids = self.search_ids(&sql, &params.extra, want).await?;
-        if filter_text.is_none() {
-            ids = ids.into_iter().skip(offset).take(limit).collect();
-        }
-        let tickets: Vec<Option<UnifiedTicket>> = futures::stream::iter(ids)
-            .map(|id| async move { self.ticket(&id).await })
-            .buffered(self.concurrency)
-            .try_collect()
-            .await?;
-        let tickets = tickets.into_iter().flatten();
-        Ok(match filter_text {
-            None => tickets.collect(),
-            Some(text) => tickets
-                .filter(|t| {
-                    let has = |s: &Option<String>| {
-                        s.as_deref()
-                            .is_some_and(|s| s.to_lowercase().contains(&text))
-                    };
-                    has(&t.subject) || has(&t.body) || t.notes.iter().any(|n| has(&n.body))
-                })
-                .skip(offset)
-                .take(limit)
-                .collect(),
-        })
+        self.search(request).await
     }
 
     async fn get_ticket(&self, request: GetRequest) -> Result<Option<UnifiedTicket>> {
@@ -431,12 +315,8 @@ impl TicketSystemService for RtService {
                 "RT's get_ticket has no native arguments",
             ));
         }
-        let id = request.ticket_id.as_str();
         // RT ticket IDs are numbers: any other ID names no ticket.
-        if !id.chars().all(|c| c.is_ascii_digit()) {
-            return Ok(None);
-        }
-        self.ticket(id).await
+        self.ticket(request.ticket_id.as_str()).await
     }
 
     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
@@ -457,23 +337,27 @@ impl TicketSystemService for RtService {
             .client
             .send(Method::POST, "/ticket", &[], Some(&Value::Object(body)))
             .await?;
+        const REQUEST: &str = "POST /ticket";
         if reply.status != 201 {
-            return Err(error_for("POST /ticket", &reply));
+            return Err(self.client.error_for(REQUEST, &reply));
         }
-        let id = match reply.body.get("id") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => {
-                return Err(Error::Remote {
-                    request: "POST /ticket".into(),
-                    status: Some(201),
-                    code: None,
-                    message: "reply has no id".into(),
-                    retry_after: None,
-                });
-            }
+        let Obj(created) =
+            self.client
+                .decode::<Obj<Created>>(REQUEST, "the new ticket's id", &reply)?;
+        if let Some(Text(kind)) = created.kind.filter(|k| k.0 != "ticket") {
+            return Err(reply_error(
+                REQUEST,
+                reply.status,
+                format!(
+                    "the reply is about a `{}`, not a ticket",
+                    self.client.server_text(kind.as_bytes())
+                ),
+            ));
+        }
+        let Some(id) = created.id else {
+            return Err(reply_error(REQUEST, reply.status, "reply has no id"));
         };
-        self.reread(&id).await
+        self.reread(&id.to_string()).await
     }
 
     async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
@@ -492,22 +376,36 @@ impl TicketSystemService for RtService {
                 .client
                 .send(Method::PUT, &path, &[], Some(&Value::Object(body)))
                 .await?;
+            const REQUEST: &str = "PUT /ticket/:id";
             match reply.status {
                 404 => return Err(Error::ticket_not_found(&id)),
                 200 => {}
-                _ => return Err(error_for("PUT /ticket/:id", &reply)),
+                _ => return Err(self.client.error_for(REQUEST, &reply)),
             }
-            let failures: Vec<String> = reply
-                .body
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
+            let messages = self
+                .client
+                .decode::<Messages>(REQUEST, "a list of messages", &reply)?
+                .0;
+            let asked = ticket_number(&id);
+            if let Some(other) = messages
+                .iter()
+                .filter_map(|m| ticket_named(&m.0))
+                .find(|n| Some(*n) != asked)
+            {
+                return Err(reply_error(
+                    REQUEST,
+                    reply.status,
+                    format!("asked to change ticket {id}, the reply is about ticket {other}"),
+                ));
+            }
+            let failures: Vec<&str> = messages
+                .iter()
+                .map(|m| m.0.as_str())
                 .filter(|m| FAILURE_PHRASES.iter().any(|p| m.to_lowercase().contains(p)))
-                .map(str::to_owned)
                 .collect();
             if let Some(first) = failures.first() {
-                return Err(Error::invalid_input(field_of(first), failures.join("; ")));
+                let text = self.client.server_text(failures.join("; ").as_bytes());
+                return Err(Error::invalid_input(field_of(first), text));
             }
         }
         // RT records a comment in a request of its own, after the change.
@@ -532,6 +430,9 @@ impl TicketSystemService for RtService {
     }
 
     async fn healthcheck(&self) -> Result<()> {
-        self.client.get_ok("/rt", &[], "GET /rt").await.map(|_| ())
+        self.client
+            .get_json::<Obj<SystemInfo>>("/rt", &[], "GET /rt", "its version")
+            .await
+            .map(|_| ())
     }
 }

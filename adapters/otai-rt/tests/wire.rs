@@ -1,4 +1,13 @@
-//! RT's quirks against a mock server.
+//! RT's quirks against a mock server; hostile servers in the modules below.
+
+#[path = "wire/paging.rs"]
+mod paging;
+#[path = "wire/replies.rs"]
+mod replies;
+#[path = "wire/secrets.rs"]
+mod secrets;
+#[path = "wire/support.rs"]
+mod support;
 
 use otai_core::{Error, ServiceRegistry, TicketSystemService, TicketSystemServiceExt};
 use otai_rt::{RtConfig, RtService};
