@@ -9,8 +9,8 @@ use otai_core::registry::BuildContext;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let mut registry = Registry::new();
-    otai_otobo_znuny::register(&mut registry);
-    otai_rt::register(&mut registry);
+    otai_otobo_znuny::register(registry.services_mut());
+    otai_rt::register(registry.services_mut());
     otai_pipes_base::register(&mut registry);
     let mut options = LoadOptions::default();
     options.validate_only = true;
