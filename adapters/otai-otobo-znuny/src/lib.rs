@@ -40,6 +40,8 @@ mod errors;
 pub mod fake;
 pub mod mapping;
 mod native;
+mod redact;
+mod reply;
 pub mod routes;
 mod service;
 pub mod soap;

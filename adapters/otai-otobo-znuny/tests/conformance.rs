@@ -98,7 +98,7 @@ async fn the_soap_transport_passes_the_same_kit() -> TestResult {
     run_conformance(&otobo, &profile())
         .await
         .assert_all_passed();
-    let history = otobo.ticket_history("1").await?;
+    let history = otobo.ticket_history(&"1".parse()?).await?;
     assert!(!history.is_empty(), "history over SOAP");
     Ok(())
 }
