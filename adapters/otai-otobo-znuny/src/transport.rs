@@ -145,7 +145,7 @@ fn reply_failure(mut error: Error, reply: &HttpReply) -> Failure {
 }
 
 /// The SOAP operation name: TicketGetList is TicketGet with a list of IDs.
-fn soap_operation(operation: Operation) -> &'static str {
+pub(crate) fn soap_operation(operation: Operation) -> &'static str {
     match operation {
         Operation::TicketGetList => Operation::TicketGet.name(),
         other => other.name(),
