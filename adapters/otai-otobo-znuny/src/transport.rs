@@ -50,7 +50,7 @@ impl HttpTransport {
             tracing::trace!(operation = operation.name(), request = %redacted(&payload), "generic interface request body");
         }
         let answer = match &self.protocol {
-            Protocol::Rest => self.send_rest(operation, payload, expect).await,
+            Protocol::Rest => self.send_rest(operation, payload, expect, &secrets).await,
             Protocol::Soap { namespace } => {
                 self.send_soap(operation, &payload, namespace, expect).await
             }
@@ -105,6 +105,7 @@ impl HttpTransport {
         operation: Operation,
         mut payload: Map<String, Value>,
         expect: &E,
+        secrets: &Secrets,
     ) -> Result<Answer<E::Output>, Failure> {
         let route = self.routes.get(operation);
         let path = fill_route(&route.route, &mut payload)?;
@@ -127,8 +128,10 @@ impl HttpTransport {
         let reply = self.http.send(&request_name, builder).await?;
         if operation != Operation::SessionCreate && tracing::enabled!(tracing::Level::TRACE) {
             // SessionCreate replies carry the session ID: never logged, at any level.
+            // A proxy page may echo the request's secrets: redacted like error texts.
             let text = String::from_utf8_lossy(&reply.body[..reply.body.len().min(8192)]);
-            tracing::trace!(operation = operation.name(), body = %otai_core::error::shorten(&text, 2000), "reply");
+            let shown = secrets.redact(&crate::errors::server_text(&text, 2000));
+            tracing::trace!(operation = operation.name(), body = %shown, "reply");
         }
         crate::reply::decode_json(&request_name, reply.status, &reply.body, expect)
             .map_err(|error| reply_failure(error, &reply))

@@ -217,9 +217,77 @@ async fn searches_without_a_limit_stop_at_max_results() -> TestResult {
     let mut config = config(&server);
     config.max_results = 45;
     let otobo = OtoboService::new(&config)?;
+    let logs = Logs::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber());
     let found = otobo.find_tickets(SearchRequest::all()).await?;
     assert_eq!(found.len(), 45, "three TicketGets of at most 20");
+    assert!(
+        logs.text().contains("search stopped at max_results"),
+        "{}",
+        logs.text()
+    );
     Ok(())
+}
+
+#[tokio::test]
+async fn a_search_meeting_its_own_limit_warns_of_nothing() -> TestResult {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{WS}/Ticket")))
+        .and(query_param("Limit", "2"))
+        .respond_with(raw(r#"{"TicketID":["1","2"]}"#))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex("/Ticket/.+"))
+        .respond_with(EchoTickets)
+        .mount(&server)
+        .await;
+    let otobo = OtoboService::new(&config(&server))?;
+    let logs = Logs::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let found = otobo
+        .find_tickets(SearchRequest::new(TicketSearchCriteria::new().limit(2)))
+        .await?;
+    assert_eq!(found.len(), 2);
+    assert!(!logs.text().contains("max_results"), "{}", logs.text());
+    Ok(())
+}
+
+/// Log lines written on this thread while a subscriber from [`Logs::subscriber`] is the default.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
+        let logs = self.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || logs.clone())
+            .finish()
+    }
+
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|buf| String::from_utf8_lossy(&buf).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut buf) = self.0.lock() {
+            buf.extend_from_slice(data);
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[tokio::test]
