@@ -7,8 +7,9 @@
 //! charged: each takes at most the bytes it had in the reply.
 //!
 //! The budget lives in a thread-local for the duration of one synchronous decode
-//! ([`within`]), so the `serde` types need no extra plumbing. Outside [`within`] (a caller
-//! deserializing [`crate::wire`] types itself) nothing is charged: only the list caps apply.
+//! (`within`), so the `serde` types need no extra plumbing. Outside such a decode (a caller
+//! deserializing [`crate::wire`] types with serde, not through [`crate::decode_reply`]) nothing
+//! is charged: only the list caps apply.
 
 use std::cell::Cell;
 
