@@ -11,7 +11,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 
 cargo fuzz build -s none -O
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-for target in otobo_reply rt_reply config template; do
+for target in otobo_reply soap_tree rt_reply config template; do
   echo "== fuzz $target (${seconds}s)"
   mkdir -p "$scratch/$target" "$scratch/seed-$target"
   tar -xzf "corpus/$target.tar.gz" -C "$scratch/seed-$target"

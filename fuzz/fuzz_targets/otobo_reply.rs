@@ -1,36 +1,31 @@
-//! Any bytes as a GenericTicketConnector reply, REST (JSON) and SOAP (XML): decoding and the
-//! conversion to unified tickets must never panic.
+//! Any bytes as a GenericTicketConnector reply, REST (JSON) and SOAP (XML), through the
+//! adapter's own decoding path (`decode_reply`: from the bytes, bounded, duplicate keys refused)
+//! and on to unified tickets: nothing may panic, overflow the stack or grow memory past the
+//! decoding budget (run with `-rss_limit_mb`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use otai_core::kwargs::deserialize_tracked;
 use otai_otobo_znuny::mapping::{ValueMaps, ticket_into_unified};
-use otai_otobo_znuny::wire::{TicketGetReply, TicketSearchReply, TicketWriteReply};
+use otai_otobo_znuny::wire::{SessionReply, TicketGetReply, TicketSearchReply, TicketWriteReply};
+use otai_otobo_znuny::{Operation, TransportKind, decode_reply};
 
 fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
-        decode(value);
-    }
-    for operation in ["TicketGet", "TicketSearch", "TicketUpdate", "SessionCreate"] {
+    for transport in [TransportKind::Rest, TransportKind::Soap] {
         for status in [200, 500] {
-            if let Ok(value) =
-                otai_otobo_znuny::soap::decode_response("POST /", operation, status, &text)
+            let _ =
+                decode_reply::<TicketSearchReply>(transport, Operation::TicketSearch, status, data);
+            let _ =
+                decode_reply::<TicketWriteReply>(transport, Operation::TicketUpdate, status, data);
+            let _ = decode_reply::<SessionReply>(transport, Operation::SessionCreate, status, data);
+            if let Ok(reply) =
+                decode_reply::<TicketGetReply>(transport, Operation::TicketGet, status, data)
             {
-                decode(value);
+                let maps = ValueMaps::default();
+                for ticket in reply.tickets.0 {
+                    let unified = ticket_into_unified(ticket, &maps);
+                    let _ = serde_json::to_string(&unified);
+                }
             }
         }
     }
 });
-
-fn decode(value: serde_json::Value) {
-    let _ = deserialize_tracked::<TicketSearchReply>(value.clone());
-    let _ = deserialize_tracked::<TicketWriteReply>(value.clone());
-    if let Ok(reply) = deserialize_tracked::<TicketGetReply>(value) {
-        let maps = ValueMaps::default();
-        for ticket in reply.tickets.0 {
-            let unified = ticket_into_unified(ticket, &maps);
-            let _ = serde_json::to_string(&unified);
-        }
-    }
-}

@@ -10,9 +10,15 @@ use serde_json::{Map, Value};
 use tokio::sync::Mutex;
 
 use crate::config::{AuthMode, OtoboConfig, TransportKind};
-use crate::errors::{business_error, map_business_error};
+use crate::errors::map_business_error;
+use crate::reply::{Answer, Expect, Raw, Typed};
 use crate::routes::Operation;
 use crate::transport::{HttpTransport, Protocol};
+use crate::wire::SessionReply;
+
+/// The longest session ID accepted from SessionCreate (OTOBO's have 32 characters); it is
+/// sent with every request.
+const MAX_SESSION_ID_LEN: usize = 1024;
 
 /// Who logs in.
 #[derive(Clone)]
@@ -101,22 +107,35 @@ impl OtoboClient {
         self.transport.describe(operation)
     }
 
-    /// Calls `operation` with `payload` (credentials are added) and returns the reply.
+    /// Calls `operation` with `payload` (credentials are added) and returns the reply as JSON,
+    /// decoded under the raw decoding budget ([`crate::wire::budget`]).
     ///
     /// Business errors become typed errors. A rejected session is re-created once,
     /// transparently. Transient failures are retried as [`otai_http::RetryPolicy`] allows:
     /// TicketCreate and TicketUpdate only when the request surely never reached the server.
     pub async fn call(&self, operation: Operation, payload: Map<String, Value>) -> Result<Value> {
+        self.request(operation, payload, &Raw).await
+    }
+
+    /// Like [`Self::call`], decoding the reply as `expect` says.
+    pub(crate) async fn request<E: Expect>(
+        &self,
+        operation: Operation,
+        payload: Map<String, Value>,
+        expect: &E,
+    ) -> Result<E::Output> {
         let request = self.transport.describe(operation);
         let mut renewed_session = false;
         loop {
             let (auth, session_used) = self.auth_fields().await?;
             let mut full = payload.clone();
             full.extend(auth);
-            let reply = self.send_with_retries(operation, &request, full).await?;
-            match business_error(&reply) {
-                None => return Ok(reply),
-                Some(error)
+            match self
+                .send_with_retries(operation, &request, full, expect)
+                .await?
+            {
+                Answer::Done(output) => return Ok(output),
+                Answer::Failed(error)
                     if error.is_auth_failure() && session_used.is_some() && !renewed_session =>
                 {
                     tracing::debug!(
@@ -126,18 +145,19 @@ impl OtoboClient {
                     self.forget_session(session_used.as_deref()).await;
                     renewed_session = true;
                 }
-                Some(error) => return Err(map_business_error(&request, error)),
+                Answer::Failed(error) => return Err(map_business_error(&request, error)),
             }
         }
     }
 
     /// Sends `payload` as `operation`, repeating it on transient failures where that is safe.
-    async fn send_with_retries(
+    async fn send_with_retries<E: Expect>(
         &self,
         operation: Operation,
         request: &str,
         payload: Map<String, Value>,
-    ) -> Result<Value> {
+        expect: &E,
+    ) -> Result<Answer<E::Output>> {
         let repeatable = if operation.is_idempotent() {
             Repeatable::Always
         } else {
@@ -147,7 +167,7 @@ impl OtoboClient {
             .http
             .retries()
             .run(request, repeatable, || {
-                self.transport.send(operation, payload.clone())
+                self.transport.send(operation, payload.clone(), expect)
             })
             .await
     }
@@ -217,20 +237,33 @@ impl OtoboClient {
             self.credentials.password.expose_secret().into(),
         );
         let reply = self
-            .send_with_retries(Operation::SessionCreate, &request, payload)
+            .send_with_retries(
+                Operation::SessionCreate,
+                &request,
+                payload,
+                &Typed::<SessionReply>::new(),
+            )
             .await?;
-        if let Some(error) = business_error(&reply) {
-            return Err(map_business_error(&request, error));
-        }
-        match reply.get("SessionID") {
-            Some(Value::String(id)) if !id.is_empty() => Ok(SecretString::from(id.clone())),
-            _ => Err(Error::Remote {
-                request,
-                status: Some(200),
-                code: None,
-                message: "reply has no SessionID".into(),
-                retry_after: None,
-            }),
-        }
+        let reply = match reply {
+            Answer::Done(reply) => reply,
+            Answer::Failed(error) => return Err(map_business_error(&request, error)),
+        };
+        let problem = match reply.session_id {
+            Some(id) if id.len() > MAX_SESSION_ID_LEN => {
+                format!("SessionID longer than {MAX_SESSION_ID_LEN} bytes")
+            }
+            Some(id) if id.chars().any(char::is_control) => {
+                "SessionID holds control characters".to_owned()
+            }
+            Some(id) => return Ok(SecretString::from(id)),
+            None => "reply has no SessionID".to_owned(),
+        };
+        Err(Error::Remote {
+            request,
+            status: Some(200),
+            code: None,
+            message: problem,
+            retry_after: None,
+        })
     }
 }

@@ -68,6 +68,11 @@ otai_http::config_with_http_params! {
         /// How many ticket details are fetched at once after a search (default 8).
         #[serde(default = "default_concurrency")]
         pub concurrency: usize,
+        /// The most tickets a search without `limit` returns (default
+        /// [`otai_core::request::DEFAULT_MAX_RESULTS`]); a warning is logged when a search stops
+        /// there.
+        #[serde(default = "default_max_results")]
+        pub max_results: usize,
         /// Unified values ↔ this server's names, and custom-field renames.
         #[serde(default)]
         pub mapping: MappingConfig,
@@ -196,6 +201,9 @@ fn default_session_max_age() -> f64 {
 fn default_concurrency() -> usize {
     8
 }
+fn default_max_results() -> usize {
+    otai_core::request::DEFAULT_MAX_RESULTS
+}
 fn default_state() -> String {
     "new".into()
 }
@@ -230,6 +238,7 @@ impl OtoboConfig {
             auth_mode: AuthMode::Session,
             session_max_age: default_session_max_age(),
             concurrency: default_concurrency(),
+            max_results: default_max_results(),
             mapping: MappingConfig::default(),
             defaults: CreateDefaults::default(),
         })
@@ -368,6 +377,9 @@ impl OtoboConfig {
         self.session_max_age_duration()?;
         if self.concurrency == 0 {
             return Err(Error::config("params.concurrency", "must be at least 1"));
+        }
+        if self.max_results == 0 {
+            return Err(Error::config("params.max_results", "must be at least 1"));
         }
         Ok(())
     }

@@ -37,6 +37,13 @@ pub(crate) fn webservice_url(config: &OtoboConfig) -> Result<String> {
             if name.trim().is_empty() {
                 return Err(Error::config("params.webservice_name", "must not be empty"));
             }
+            // Even encoded (`%2E%2E`), dots alone are a dot segment to a URL parser.
+            if name.chars().all(|c| c == '.') {
+                return Err(Error::config(
+                    "params.webservice_name",
+                    "`.` and `..` are not web service names",
+                ));
+            }
             format!("Webservice/{}", utf8_percent_encode(name, NON_ALPHANUMERIC))
         }
     };
@@ -89,6 +96,27 @@ mod tests {
             ),
             "http://127.0.0.1:8080/otobo/nph-genericinterface.pl/Webservice/X"
         );
+    }
+
+    #[test]
+    fn the_web_service_name_stays_one_segment() {
+        for name in ["a/../b", "../x", "?q", "#f", "a b", "%2e%2e"] {
+            let got = url("https://h.example", |c| c.webservice_name(name));
+            let parsed = url::Url::parse(&got).ok();
+            let segments: Vec<String> = parsed
+                .iter()
+                .flat_map(|u| u.path_segments().into_iter().flatten().map(str::to_owned))
+                .collect();
+            assert_eq!(segments.len(), 4, "{name:?} -> {got}");
+            assert_eq!(segments[2], "Webservice", "{name:?} -> {got}");
+            assert!(parsed.is_some_and(|u| u.query().is_none() && u.fragment().is_none()));
+        }
+        for name in [".", ".."] {
+            assert_eq!(
+                url("https://h.example", |c| c.webservice_name(name)),
+                "config error at params.webservice_name: `.` and `..` are not web service names"
+            );
+        }
     }
 
     #[test]

@@ -1,11 +1,33 @@
 //! Mapping GenericTicketConnector replies onto otai's errors.
 
 use otai_core::Error;
-use otai_core::error::shorten;
-use serde_json::Value;
 
 /// The longest server text kept in an error message.
 pub(crate) const MAX_SERVER_TEXT: usize = 300;
+
+/// Server text for a message: whitespace folded, at most `max` characters, then `… (N chars)`
+/// (as [`otai_core::error::shorten`] writes it). Reads the text once and allocates only what
+/// it keeps, so a reply of any size costs `max` characters.
+pub(crate) fn server_text(text: &str, max: usize) -> String {
+    let mut kept = String::new();
+    let (mut count, mut taken) = (0usize, 0usize);
+    for (i, word) in text.split_whitespace().enumerate() {
+        let parts = (i > 0).then_some(" ").into_iter().chain([word]);
+        for part in parts {
+            for c in part.chars() {
+                if taken < max {
+                    kept.push(c);
+                    taken += 1;
+                }
+                count += 1;
+            }
+        }
+    }
+    if count > max {
+        kept.push_str(&format!("… ({count} chars)"));
+    }
+    kept
+}
 
 /// A business error from a `{"Error": {...}}` reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,23 +48,9 @@ impl BusinessError {
     }
 }
 
-/// The `Error` object of a reply, if it has one.
-pub(crate) fn business_error(reply: &Value) -> Option<BusinessError> {
-    let error = reply.get("Error")?;
-    let text = |key: &str| match error.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    };
-    Some(BusinessError {
-        code: text("ErrorCode"),
-        message: text("ErrorMessage"),
-    })
-}
-
 /// Maps a business error of `operation` to otai's error.
 pub(crate) fn map_business_error(request: &str, error: BusinessError) -> Error {
-    let message = shorten(&error.message, MAX_SERVER_TEXT);
+    let message = server_text(&error.message, MAX_SERVER_TEXT);
     match error.kind() {
         "AuthFail" | "SessionInvalid" => Error::Authentication { message },
         "AccessDenied" if message.contains("does not have access to the ticket") => {
@@ -86,15 +94,29 @@ fn field_of(message: &str) -> String {
         .to_owned()
 }
 
+/// A SOAP-style fault as some proxies and web service configs send it in JSON; any other key
+/// is skipped unread.
+#[derive(serde::Deserialize)]
+struct JsonFault {
+    #[serde(
+        default,
+        rename = "faultcode",
+        deserialize_with = "otai_core::model::lenient_id::optional"
+    )]
+    code: Option<String>,
+    #[serde(default, rename = "faultstring")]
+    text: Option<String>,
+}
+
 /// Maps a non-200 reply (or a 200 that is not JSON) to otai's error.
 pub(crate) fn map_http_error(request: &str, status: u16, body: &str) -> Error {
-    let text = if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(body) {
-        match (map.get("faultcode"), map.get("faultstring")) {
-            (Some(code), Some(Value::String(s))) => {
-                format!("{} fault: {s}", code.as_str().unwrap_or("server"))
-            }
-            _ => body.to_owned(),
-        }
+    let fault = serde_json::from_str::<JsonFault>(body).ok();
+    let text = if let Some(JsonFault {
+        code: Some(code),
+        text: Some(text),
+    }) = fault
+    {
+        server_text(&format!("{code} fault: {text}"), MAX_SERVER_TEXT)
     } else if body.trim().is_empty() {
         match status {
             500 => "empty reply (unknown web service name or ID, or a broken web service config)"
@@ -102,13 +124,13 @@ pub(crate) fn map_http_error(request: &str, status: u16, body: &str) -> Error {
             _ => "empty reply".to_owned(),
         }
     } else {
-        body.to_owned()
+        server_text(body, MAX_SERVER_TEXT)
     };
     Error::Remote {
         request: request.to_owned(),
         status: Some(status),
         code: None,
-        message: shorten(&text, MAX_SERVER_TEXT),
+        message: text,
         retry_after: None,
     }
 }
@@ -116,10 +138,17 @@ pub(crate) fn map_http_error(request: &str, status: u16, body: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
 
     fn map(reply: Value) -> Error {
-        let error = business_error(&reply).unwrap_or(BusinessError {
+        let text = |key: &str| reply["Error"][key].as_str().unwrap_or_default().to_owned();
+        let error = Some(BusinessError {
+            code: text("ErrorCode"),
+            message: text("ErrorMessage"),
+        })
+        .filter(|_| reply.get("Error").is_some())
+        .unwrap_or(BusinessError {
             code: String::new(),
             message: String::new(),
         });
@@ -198,6 +227,19 @@ mod tests {
                 .to_string()
                 .ends_with("… (5000 chars)")
         );
+        for text in [
+            "",
+            "a",
+            "  a \n b  ",
+            &"word ".repeat(200),
+            "äöü ".repeat(100).as_str(),
+        ] {
+            assert_eq!(
+                server_text(text, 300),
+                otai_core::error::shorten(text, 300),
+                "{text}"
+            );
+        }
         assert!(map_http_error("GET /", 503, "busy").is_transient());
     }
 }

@@ -40,6 +40,8 @@ mod errors;
 pub mod fake;
 pub mod mapping;
 mod native;
+mod redact;
+mod reply;
 pub mod routes;
 mod service;
 pub mod soap;
@@ -50,6 +52,37 @@ pub use client::OtoboClient;
 pub use config::{AuthMode, OtoboConfig, TransportKind};
 pub use routes::{Operation, Route, RoutePreset};
 pub use service::OtoboService;
+
+/// Decodes a reply body to `operation` as the adapter does: straight from the bytes into `T`
+/// (one of the [`wire`] types), under the decoding budget ([`wire::budget`]), with duplicate keys
+/// refused and, over SOAP, nesting bounded by [`soap::MAX_DEPTH`]. A business error (`Error`
+/// object) comes back as the typed error the adapter would return.
+pub fn decode_reply<T: serde::de::DeserializeOwned + Send>(
+    transport: TransportKind,
+    operation: Operation,
+    status: u16,
+    body: &[u8],
+) -> otai_core::Result<T> {
+    let request = format!("{transport:?} {}", operation.name());
+    let expect = reply::Typed::<T>::new();
+    let answer = match transport {
+        TransportKind::Rest => reply::decode_json(&request, status, body, &expect)?,
+        TransportKind::Soap => {
+            let text = String::from_utf8_lossy(body);
+            soap::decode_reply(
+                &request,
+                transport::soap_operation(operation),
+                status,
+                &text,
+                &expect,
+            )?
+        }
+    };
+    match answer {
+        reply::Answer::Done(value) => Ok(value),
+        reply::Answer::Failed(error) => Err(errors::map_business_error(&request, error)),
+    }
+}
 
 /// Registers the adapter as `otobo-znuny` and `otobo-znuny:OTOBOZnunyTicketSystemService`.
 pub fn register(registry: &mut otai_core::ServiceRegistry) {

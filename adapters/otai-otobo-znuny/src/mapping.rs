@@ -206,11 +206,13 @@ fn field_value(name: &str, value: &Value) -> Result<Value> {
     })
 }
 
-/// TicketSearch parameters for unified criteria. `Limit` covers `offset + limit`; the caller
-/// slices. Nested parameters (custom-field filters) need a route that is not GET.
+/// TicketSearch parameters for unified criteria, at most `limit` tickets after `offset`:
+/// `Limit` covers `offset + limit`; the caller slices. Nested parameters (custom-field filters)
+/// need a route that is not GET.
 pub(crate) fn search_payload(
     criteria: &TicketSearchCriteria,
     maps: &ValueMaps,
+    limit: usize,
 ) -> Result<Map<String, Value>> {
     let mut p = Map::new();
     let lists = [
@@ -278,12 +280,10 @@ pub(crate) fn search_payload(
             .collect::<Result<_>>()?;
         p.insert("DynamicField".into(), Value::Array(filters));
     }
-    if let Some(limit) = criteria.limit {
-        p.insert(
-            "Limit".into(),
-            (limit + criteria.offset.unwrap_or(0)).into(),
-        );
-    }
+    p.insert(
+        "Limit".into(),
+        limit.saturating_add(criteria.offset.unwrap_or(0)).into(),
+    );
     Ok(p)
 }
 
@@ -369,7 +369,7 @@ mod tests {
             .limit(10)
             .offset(5);
         assert_eq!(
-            Value::Object(search_payload(&c, &maps())?),
+            Value::Object(search_payload(&c, &maps(), 10)?),
             json!({
                 "Queues": ["Raw"], "StateIDs": ["4"], "Priorities": ["4 high"], "OwnerIDs": ["7"],
                 "CustomerUserLogin": "alice", "Title": "*printer*", "Fulltext": "tray",
@@ -380,6 +380,7 @@ mod tests {
         let err = search_payload(
             &TicketSearchCriteria::new().owner(UnifiedEntity::by_name("bob")),
             &maps(),
+            10,
         )
         .err();
         assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "owner"));

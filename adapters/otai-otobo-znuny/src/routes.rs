@@ -240,6 +240,14 @@ pub fn fill_route(template: &str, payload: &mut Map<String, Value>) -> Result<St
                         ));
                     }
                 };
+                // `.` and `..` (also as `%2e`) are dot segments: a URL parser would climb out of
+                // the route. An empty segment changes the route too.
+                if matches!(text.as_str(), "" | "." | "..") {
+                    return Err(Error::invalid_input(
+                        name,
+                        format!("`{text}` cannot be a path segment of `{template}`"),
+                    ));
+                }
                 path.extend(utf8_percent_encode(&text, SEGMENT));
             }
             None => path.push_str(segment),
@@ -267,6 +275,42 @@ mod tests {
         assert_eq!(Value::Object(payload), json!({"AllArticles": 1}));
         let mut list = map(json!({"TicketID": ["1", 2]}));
         assert_eq!(fill_route("/Ticket/:TicketID", &mut list)?, "/Ticket/1,2");
+        Ok(())
+    }
+
+    #[test]
+    fn no_value_leaves_the_route() -> Result<()> {
+        let base = "http://h.example/otobo/nph-genericinterface.pl/Webservice/W";
+        let values = [
+            "..", ".", "", "../..", "%2e%2e", ".%2E", "a/../..", "?x=1", "#f", "..;x", "a\\..",
+            "1,..", "\u{2025}", "..\u{0}", " ..", "./.",
+        ];
+        for value in values {
+            let mut payload = map(json!({ "TicketID": value }));
+            let Ok(path) = fill_route("/Ticket/:TicketID", &mut payload) else {
+                assert!(matches!(value, "" | "." | ".."), "{value:?} refused");
+                continue;
+            };
+            let url = url::Url::parse(&format!("{base}{path}"))
+                .map_err(|e| Error::invalid_input("url", e.to_string()))?;
+            let segments: Vec<&str> = url.path_segments().into_iter().flatten().collect();
+            assert_eq!(segments.len(), 6, "{value:?} -> {url}");
+            assert_eq!(
+                &segments[..5],
+                [
+                    "otobo",
+                    "nph-genericinterface.pl",
+                    "Webservice",
+                    "W",
+                    "Ticket"
+                ],
+                "{value:?}"
+            );
+            assert!(
+                url.query().is_none() && url.fragment().is_none(),
+                "{value:?} -> {url}"
+            );
+        }
         Ok(())
     }
 

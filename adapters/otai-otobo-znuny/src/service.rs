@@ -18,11 +18,9 @@ use crate::mapping::{
     ValueMaps, dynamic_fields, search_payload, ticket_fields, ticket_into_unified,
 };
 use crate::native::NATIVE_KEYS;
+use crate::reply::{SearchIds, Typed};
 use crate::routes::Operation;
-use crate::wire::{TicketGetReply, TicketSearchReply, TicketWriteReply};
-
-/// How many IDs one TicketGet asks for after a search.
-const GET_BATCH: usize = 20;
+use crate::wire::{MAX_TICKETS_PER_GET, Ticket, TicketGetReply, TicketWriteReply, WireTicketId};
 
 /// The OTOBO / Znuny ticket system.
 ///
@@ -35,6 +33,7 @@ pub struct OtoboService {
     maps: Arc<ValueMaps>,
     defaults: Arc<CreateDefaults>,
     concurrency: usize,
+    max_results: usize,
 }
 
 impl OtoboService {
@@ -62,6 +61,7 @@ impl OtoboService {
             maps: Arc::new(ValueMaps::new(&config.mapping)),
             defaults: Arc::new(config.defaults.clone()),
             concurrency: config.concurrency,
+            max_results: config.max_results,
         })
     }
 
@@ -76,9 +76,9 @@ impl OtoboService {
     }
 
     /// The history entries of a ticket (TicketHistoryGet; agents only), oldest first.
-    pub async fn ticket_history(&self, ticket_id: &str) -> Result<Vec<Value>> {
+    pub async fn ticket_history(&self, ticket_id: &TicketId) -> Result<Vec<Value>> {
         let mut payload = Map::new();
-        payload.insert("TicketID".into(), ticket_id.into());
+        payload.insert("TicketID".into(), ticket_id.as_str().into());
         let reply = self
             .client
             .call(Operation::TicketHistoryGet, payload)
@@ -97,7 +97,8 @@ impl OtoboService {
         })
     }
 
-    /// TicketGet for `ids` with articles and dynamic fields, plus `options`.
+    /// TicketGet for `ids` (at most [`MAX_TICKETS_PER_GET`]) with articles and dynamic fields,
+    /// plus `options`: exactly the tickets asked for, in the order asked.
     async fn get_many(
         &self,
         ids: Vec<String>,
@@ -108,11 +109,12 @@ impl OtoboService {
         payload.insert("DynamicFields".into(), 1.into());
         payload.extend(options.clone());
         payload.insert("TicketID".into(), json!(ids));
-        let reply = self.client.call(Operation::TicketGet, payload).await?;
-        let reply: TicketGetReply = decode(&self.client.describe(Operation::TicketGet), reply)?;
-        Ok(reply
-            .tickets
-            .0
+        let reply: TicketGetReply = self
+            .client
+            .request(Operation::TicketGet, payload, &Typed::new())
+            .await?;
+        let request = self.client.describe(Operation::TicketGet);
+        Ok(in_asked_order(&request, &ids, reply.tickets.0)?
             .into_iter()
             .map(|t| ticket_into_unified(t, &self.maps))
             .collect())
@@ -133,6 +135,31 @@ impl OtoboService {
         }
     }
 
+    /// TicketUpdate with `payload` for ticket `id`; the reply must name that ticket.
+    async fn update(&self, id: &TicketId, payload: Map<String, Value>) -> Result<()> {
+        let written: TicketWriteReply = self
+            .client
+            .request(Operation::TicketUpdate, payload, &Typed::new())
+            .await
+            .map_err(not_found(id))?;
+        let answered = written.ticket_id.map(|t| t.to_string());
+        if answered
+            .as_deref()
+            .is_some_and(|answered| same_ticket(id.as_str(), answered))
+        {
+            return Ok(());
+        }
+        Err(mismatch(
+            self.client.describe(Operation::TicketUpdate),
+            match answered {
+                Some(other) => {
+                    format!("asked to update ticket {id}, the reply names ticket {other}")
+                }
+                None => format!("asked to update ticket {id}, the reply names no TicketID"),
+            },
+        ))
+    }
+
     async fn reread(&self, id: &str) -> Result<UnifiedTicket> {
         self.get_one(id, &Map::new())
             .await?
@@ -142,14 +169,69 @@ impl OtoboService {
     }
 }
 
-/// Deserializes a reply into `T`; a shape mismatch names the request.
-fn decode<T: serde::de::DeserializeOwned>(request: &str, reply: Value) -> Result<T> {
-    otai_core::kwargs::deserialize_tracked(reply).map_err(|e| Error::Transport {
-        request: request.to_owned(),
-        message: format!("unexpected reply at `{}`: {}", e.path(), e.inner()),
-        transient: false,
-        source: None,
-    })
+/// A reply that does not answer the request: a remote error naming the request.
+fn mismatch(request: String, message: String) -> Error {
+    Error::Remote {
+        request,
+        status: Some(200),
+        code: None,
+        message,
+        retry_after: None,
+    }
+}
+
+/// Whether the ID a reply names is the one asked for (`"071"` and `71` are the same number).
+fn same_ticket(asked: &str, answered: &str) -> bool {
+    asked == answered
+        || matches!(
+            (WireTicketId::parse(asked), WireTicketId::parse(answered)),
+            (Some(a), Some(b)) if a == b
+        )
+}
+
+/// The tickets of a TicketGet reply in the order of `asked`: each asked ticket exactly once and
+/// nothing else, or a remote error naming the request.
+fn in_asked_order(request: &str, asked: &[String], tickets: Vec<Ticket>) -> Result<Vec<Ticket>> {
+    let shown = || asked.join(", ");
+    if tickets.len() != asked.len() {
+        return Err(mismatch(
+            request.to_owned(),
+            format!(
+                "asked for {} ticket(s) ({}), the reply holds {}",
+                asked.len(),
+                shown(),
+                tickets.len()
+            ),
+        ));
+    }
+    let mut slots: Vec<Option<Ticket>> = asked.iter().map(|_| None).collect();
+    for ticket in tickets {
+        let id = ticket.ticket_id.clone().unwrap_or_default();
+        let slot = asked
+            .iter()
+            .position(|a| same_ticket(a, &id))
+            .and_then(|at| slots.get_mut(at));
+        let id = crate::errors::server_text(&id, 40);
+        match slot {
+            Some(slot @ None) => *slot = Some(ticket),
+            Some(Some(_)) => {
+                return Err(mismatch(
+                    request.to_owned(),
+                    format!("the reply holds ticket {id} twice (asked for {})", shown()),
+                ));
+            }
+            None => {
+                return Err(mismatch(
+                    request.to_owned(),
+                    format!(
+                        "the reply holds ticket `{id}`, which was not asked for (asked for {})",
+                        shown()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(slots.into_iter().flatten().collect())
 }
 
 /// Puts already-checked native arguments into the operation's input: `Ticket`/`Article` maps
@@ -229,23 +311,40 @@ impl TicketSystemService for OtoboService {
     }
 
     async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>> {
+        let limit = request.limit_or(self.max_results);
         let criteria = request.criteria;
-        let mut payload = search_payload(&criteria, &self.maps)?;
+        let offset = criteria.offset.unwrap_or(0);
+        let asked = limit.saturating_add(offset);
+        let mut payload = search_payload(&criteria, &self.maps, limit)?;
         merge_native(&mut payload, request.native)?;
-        let reply = self.client.call(Operation::TicketSearch, payload).await?;
-        let found: TicketSearchReply =
-            decode(&self.client.describe(Operation::TicketSearch), reply)?;
+        let found = self
+            .client
+            .request(Operation::TicketSearch, payload, &SearchIds { max: asked })
+            .await?;
+        if criteria.limit.is_none() && found.len() >= asked {
+            tracing::warn!(
+                max_results = self.max_results,
+                "search stopped at max_results: there may be more tickets; set `limit` or raise `max_results`"
+            );
+        }
+        let mut sorted = found.clone();
+        sorted.sort_unstable();
+        if let Some(twice) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(mismatch(
+                self.client.describe(Operation::TicketSearch),
+                format!("the reply names ticket {} twice", twice[0]),
+            ));
+        }
+        drop(sorted);
         let ids: Vec<String> = found
-            .ticket_ids
-            .0
             .into_iter()
-            .skip(criteria.offset.unwrap_or(0))
-            .take(criteria.limit.unwrap_or(usize::MAX))
-            .map(otai_core::LenientId::into_string)
+            .skip(offset)
+            .take(limit)
+            .map(|id| id.to_string())
             .collect();
         let options = Map::new();
-        // Batches are appended as they arrive: the list is never held twice.
-        futures::stream::iter(ids.chunks(GET_BATCH).map(<[String]>::to_vec))
+        // At most ⌈limit / 20⌉ TicketGets; batches are appended as they arrive.
+        futures::stream::iter(ids.chunks(MAX_TICKETS_PER_GET).map(<[String]>::to_vec))
             .map(|batch| self.get_many(batch, &options))
             .buffered(self.concurrency)
             .try_fold(Vec::with_capacity(ids.len()), |mut all, batch| {
@@ -314,17 +413,17 @@ impl TicketSystemService for OtoboService {
                 "OTOBO needs a customer user: set `customer` or `defaults.customer_user`",
             ));
         }
-        let reply = self.client.call(Operation::TicketCreate, payload).await?;
-        let written: TicketWriteReply =
-            decode(&self.client.describe(Operation::TicketCreate), reply)?;
-        let id = written.ticket_id.ok_or_else(|| Error::Remote {
-            request: self.client.describe(Operation::TicketCreate),
-            status: Some(200),
-            code: None,
-            message: "reply has no TicketID".into(),
-            retry_after: None,
+        let written: TicketWriteReply = self
+            .client
+            .request(Operation::TicketCreate, payload, &Typed::new())
+            .await?;
+        let id = written.ticket_id.ok_or_else(|| {
+            mismatch(
+                self.client.describe(Operation::TicketCreate),
+                "reply has no TicketID".into(),
+            )
         })?;
-        self.reread(&id).await
+        self.reread(&id.to_string()).await
     }
 
     async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
@@ -370,10 +469,7 @@ impl TicketSystemService for OtoboService {
             ));
         }
         payload.insert("TicketID".into(), id.as_str().into());
-        self.client
-            .call(Operation::TicketUpdate, payload)
-            .await
-            .map_err(not_found(&id))?;
+        self.update(&id, payload).await?;
         if request.reread {
             self.reread(id.as_str()).await
         } else {
@@ -387,10 +483,8 @@ impl TicketSystemService for OtoboService {
         payload.insert("TicketID".into(), id.as_str().into());
         payload.insert("Article".into(), self.article(&note));
         merge_native(&mut payload, request.native)?;
-        self.client
-            .call(Operation::TicketUpdate, payload)
-            .await
-            .map_err(not_found(&id))?;
+        payload.insert("TicketID".into(), id.as_str().into());
+        self.update(&id, payload).await?;
         if request.reread {
             self.reread(id.as_str()).await
         } else {
@@ -403,7 +497,7 @@ impl TicketSystemService for OtoboService {
         let mut payload = Map::new();
         payload.insert("Limit".into(), 1.into());
         self.client
-            .call(Operation::TicketSearch, payload)
+            .request(Operation::TicketSearch, payload, &SearchIds { max: 1 })
             .await
             .map(|_| ())
     }

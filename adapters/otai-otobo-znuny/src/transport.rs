@@ -4,7 +4,8 @@ use otai_core::{Error, Result};
 use otai_http::{Failure, HttpClient, HttpReply};
 use serde_json::{Map, Value};
 
-use crate::errors::{MAX_SERVER_TEXT, map_http_error};
+use crate::redact::{Secrets, redacted};
+use crate::reply::{Answer, Expect};
 use crate::routes::{Method, Operation, RouteTable, fill_route};
 
 /// How requests travel: HTTP::REST routes, or HTTP::SOAP envelopes to the web service URL.
@@ -36,28 +37,54 @@ impl HttpTransport {
         }
     }
 
-    /// Sends `payload` (credentials included) as `operation`; returns the reply's JSON object.
-    pub(crate) async fn send(
+    /// Sends `payload` (credentials included) as `operation` and decodes the reply as `expect`
+    /// says. Every error's text has the request's secrets redacted.
+    pub(crate) async fn send<E: Expect>(
         &self,
         operation: Operation,
         payload: Map<String, Value>,
-    ) -> Result<Value, Failure> {
+        expect: &E,
+    ) -> Result<Answer<E::Output>, Failure> {
+        let secrets = Secrets::of(&payload);
         if tracing::enabled!(tracing::Level::TRACE) {
             tracing::trace!(operation = operation.name(), request = %redacted(&payload), "generic interface request body");
         }
-        match &self.protocol {
-            Protocol::Rest => self.send_rest(operation, payload).await,
-            Protocol::Soap { namespace } => self.send_soap(operation, &payload, namespace).await,
+        let answer = match &self.protocol {
+            Protocol::Rest => self.send_rest(operation, payload, expect, &secrets).await,
+            Protocol::Soap { namespace } => {
+                self.send_soap(operation, &payload, namespace, expect).await
+            }
+        };
+        match answer {
+            Ok(Answer::Failed(mut error)) => {
+                error.code = secrets.redact(&error.code);
+                error.message = secrets.redact(&error.message);
+                Ok(Answer::Failed(error))
+            }
+            Ok(done) => Ok(done),
+            Err(Failure {
+                error,
+                may_have_reached_server,
+                ..
+            }) => {
+                let error = secrets.redact_error(error);
+                Err(if may_have_reached_server {
+                    Failure::sent(error)
+                } else {
+                    Failure::unsent(error)
+                })
+            }
         }
     }
 
     /// One SOAP request: the envelope POSTed to the web service URL.
-    async fn send_soap(
+    async fn send_soap<E: Expect>(
         &self,
         operation: Operation,
         payload: &Map<String, Value>,
         namespace: &str,
-    ) -> Result<Value, Failure> {
+        expect: &E,
+    ) -> Result<Answer<E::Output>, Failure> {
         let name = soap_operation(operation);
         let request_name = format!("SOAP {name}");
         let envelope = crate::soap::encode_request(namespace, name, payload)?;
@@ -68,16 +95,18 @@ impl HttpTransport {
             .body(envelope);
         let reply = self.http.send(&request_name, builder).await?;
         let text = String::from_utf8_lossy(&reply.body);
-        crate::soap::decode_response(&request_name, name, reply.status, &text)
+        crate::soap::decode_reply(&request_name, name, reply.status, &text, expect)
             .map_err(|error| reply_failure(error, &reply))
     }
 
     /// One REST request over the operation's route.
-    async fn send_rest(
+    async fn send_rest<E: Expect>(
         &self,
         operation: Operation,
         mut payload: Map<String, Value>,
-    ) -> Result<Value, Failure> {
+        expect: &E,
+        secrets: &Secrets,
+    ) -> Result<Answer<E::Output>, Failure> {
         let route = self.routes.get(operation);
         let path = fill_route(&route.route, &mut payload)?;
         let request_name = format!("{} {}", route.method.as_str(), route.route);
@@ -97,12 +126,15 @@ impl HttpTransport {
             }
         };
         let reply = self.http.send(&request_name, builder).await?;
-        let text = String::from_utf8_lossy(&reply.body);
-        if operation != Operation::SessionCreate {
+        if operation != Operation::SessionCreate && tracing::enabled!(tracing::Level::TRACE) {
             // SessionCreate replies carry the session ID: never logged, at any level.
-            tracing::trace!(operation = operation.name(), body = %otai_core::error::shorten(&text, 2000), "reply");
+            // A proxy page may echo the request's secrets: redacted like error texts.
+            let text = String::from_utf8_lossy(&reply.body[..reply.body.len().min(8192)]);
+            let shown = secrets.redact(&crate::errors::server_text(&text, 2000));
+            tracing::trace!(operation = operation.name(), body = %shown, "reply");
         }
-        decode(&request_name, reply.status, &text).map_err(|error| reply_failure(error, &reply))
+        crate::reply::decode_json(&request_name, reply.status, &reply.body, expect)
+            .map_err(|error| reply_failure(error, &reply))
     }
 }
 
@@ -115,62 +147,12 @@ fn reply_failure(mut error: Error, reply: &HttpReply) -> Failure {
     Failure::sent(error)
 }
 
-/// Keys whose values never reach a log.
-const SECRET_KEYS: [&str; 3] = ["Password", "SessionID", "TwoFactorToken"];
-
-/// The payload as JSON with passwords, session IDs and tokens replaced by `***`.
-pub(crate) fn redacted(payload: &Map<String, Value>) -> String {
-    let mut shown = payload.clone();
-    for key in SECRET_KEYS {
-        if let Some(value) = shown.get_mut(key) {
-            *value = Value::String("***".into());
-        }
-    }
-    Value::Object(shown).to_string()
-}
-
 /// The SOAP operation name: TicketGetList is TicketGet with a list of IDs.
-fn soap_operation(operation: Operation) -> &'static str {
+pub(crate) fn soap_operation(operation: Operation) -> &'static str {
     match operation {
         Operation::TicketGetList => Operation::TicketGet.name(),
         other => other.name(),
     }
-}
-
-/// Decodes a reply: a JSON object on 200; anything else becomes an error with the server's text.
-fn decode(request: &str, status: u16, text: &str) -> Result<Value> {
-    if status == 200 {
-        match serde_json::from_str::<Value>(text) {
-            Ok(value @ Value::Object(_)) => return Ok(value),
-            Ok(_) | Err(_) if text.trim().is_empty() => {
-                return Err(Error::Remote {
-                    request: request.to_owned(),
-                    status: Some(200),
-                    code: None,
-                    message: "empty reply".into(),
-                    retry_after: None,
-                });
-            }
-            Ok(_) | Err(_) => {
-                return Err(Error::Transport {
-                    request: request.to_owned(),
-                    message: format!(
-                        "reply is not a JSON object: {}",
-                        otai_core::error::shorten(text, MAX_SERVER_TEXT)
-                    ),
-                    transient: false,
-                    source: None,
-                });
-            }
-        }
-    }
-    // A JSON business error can come with any status: check it first.
-    if let Ok(reply) = serde_json::from_str::<Value>(text) {
-        if reply.get("Error").is_some() {
-            return Ok(reply);
-        }
-    }
-    Err(map_http_error(request, status, text))
 }
 
 /// Scalars and lists of scalars as query pairs; nested maps cannot travel in a query string.
@@ -210,16 +192,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn logged_payloads_hide_credentials() {
-        let payload = json!({"UserLogin": "agent", "Password": "pw1", "SessionID": "s3ss", "Ticket": {"Title": "t"}});
-        let shown = redacted(payload.as_object().cloned().as_ref().unwrap_or(&Map::new()));
-        assert_eq!(
-            shown,
-            r#"{"Password":"***","SessionID":"***","Ticket":{"Title":"t"},"UserLogin":"agent"}"#
-        );
-    }
-
-    #[test]
     fn query_pairs_repeat_lists_and_refuse_nesting() -> Result<()> {
         let payload = json!({"States": ["new", "open"], "Limit": 3, "Flag": true});
         let pairs = query_pairs(
@@ -250,30 +222,5 @@ mod tests {
             "{err:?}"
         );
         Ok(())
-    }
-
-    #[test]
-    fn decodes_business_errors_on_any_status_and_rejects_non_objects() {
-        assert!(decode("GET /", 200, r#"{"TicketID":["1"]}"#).is_ok());
-        assert!(decode("GET /", 500, r#"{"Error":{"ErrorCode":"X.Fail"}}"#).is_ok());
-        let e = decode("GET /", 200, "<html>proxy error</html>")
-            .err()
-            .map(|e| e.to_string());
-        assert_eq!(
-            e.as_deref(),
-            Some("GET /: reply is not a JSON object: <html>proxy error</html>")
-        );
-        let e = decode("GET /", 200, "").err().map(|e| e.to_string());
-        assert_eq!(
-            e.as_deref(),
-            Some("GET /: remote error (HTTP 200): empty reply")
-        );
-        let e = decode("POST /Ticket", 413, "Request Entity Too Large")
-            .err()
-            .map(|e| e.to_string());
-        assert_eq!(
-            e.as_deref(),
-            Some("POST /Ticket: remote error (HTTP 413): Request Entity Too Large")
-        );
     }
 }

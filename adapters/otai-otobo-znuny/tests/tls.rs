@@ -48,7 +48,12 @@ async fn https_server() -> Result<String, Box<dyn std::error::Error>> {
                     if n == 0 {
                         return;
                     }
-                    let body = r#"{"SessionID":"tls-session","TicketID":[]}"#;
+                    // SessionCreate is the only POST; every other request is a search.
+                    let body = if buf.starts_with(b"POST") {
+                        r#"{"SessionID":"tls-session"}"#
+                    } else {
+                        r#"{"TicketID":[]}"#
+                    };
                     let reply = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
                         body.len()

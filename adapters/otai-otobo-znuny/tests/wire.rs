@@ -470,7 +470,7 @@ async fn server_failures_keep_the_server_text_and_the_request() -> TestResult {
         .await;
     let otobo = OtoboService::new(&config(&server).retries(0))?;
     let err = otobo
-        .ticket_history("71")
+        .ticket_history(&"71".parse()?)
         .await
         .err()
         .map(|e| e.to_string());
@@ -578,7 +578,7 @@ async fn history_returns_the_recorded_entries() -> TestResult {
         .mount(&server)
         .await;
     let otobo = OtoboService::new(&config(&server))?;
-    let history = otobo.ticket_history("71").await?;
+    let history = otobo.ticket_history(&"71".parse()?).await?;
     assert!(!history.is_empty());
     assert!(history.iter().all(|h| h.get("HistoryType").is_some()));
     Ok(())

@@ -1,23 +1,28 @@
-//! The SOAP side of the Generic Interface: envelopes for requests, decoding of replies into the
-//! same JSON the REST transport yields, and the reverse for the in-process fake.
+//! The SOAP side of the Generic Interface: envelopes for requests, and replies decoded straight
+//! from the XML into the same structures the REST transport yields.
 //!
 //! Requests are SOAP 1.1 document/literal with the TicketConnector namespace; objects nest, lists
 //! repeat their element, `null` is left out, flags are `1`/`0`. Text is escaped by quick-xml;
 //! control characters that XML 1.0 cannot carry are refused with an error naming the key (they
-//! cannot reach the server intact over SOAP). Replies: a single element where a list is expected
-//! is read as a list of one by the lenient wire types; `xsi:nil` is `null` (a nil reply element is
-//! `{}`, the empty search); empty elements are `""`; numbers stay strings; `<Error>` becomes the
-//! same `{"Error": {...}}` as over REST; a `Fault` or a plain-text reply is a remote error with
-//! the server's text.
+//! cannot reach the server intact over SOAP). Replies: a document deeper than [`MAX_DEPTH`] is
+//! refused by an iterative scan before anything is decoded (nothing recurses on the reply);
+//! a single element where a list is expected is read as a list of one by the lenient wire types;
+//! `xsi:nil` is `null` (a nil reply element is `{}`, the empty search); empty elements are `""`;
+//! numbers stay strings; `<Error>` becomes the same business error as over REST; a `Fault` or a
+//! plain-text reply is a remote error with the server's text.
 
-mod tree;
+mod de;
+mod encode;
+mod scan;
 
 use otai_core::Error;
-use otai_core::error::shorten;
 use serde_json::{Map, Value};
 
-pub(crate) use tree::parse;
-use tree::write_value;
+use crate::errors::{BusinessError, MAX_SERVER_TEXT, server_text};
+use crate::reply::{Answer, Expect, Raw, Typed, decode_tracked};
+use crate::wire::ErrorReply;
+use encode::write_value;
+pub use scan::MAX_DEPTH;
 
 /// The OTOBO TicketConnector namespace (the default).
 pub const OTOBO_NAMESPACE: &str = "http://www.otobo.org/TicketConnector/";
@@ -78,78 +83,138 @@ pub fn encode_fault(namespace: &str, code: &str, message: &str) -> String {
     )
 }
 
-/// The first element inside `soap:Body`.
-fn body_element(root: &tree::Node) -> Option<&tree::Node> {
-    root.child("Body")?.children.first()
+/// A SOAP fault's code and text.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Fault {
+    #[serde(
+        default,
+        rename = "faultcode",
+        deserialize_with = "otai_core::model::lenient_id::optional"
+    )]
+    code: Option<String>,
+    #[serde(
+        default,
+        rename = "faultstring",
+        deserialize_with = "otai_core::model::lenient_id::optional"
+    )]
+    text: Option<String>,
 }
 
-/// Decodes a reply to `operation` into the JSON the REST transport yields.
-pub fn decode_response(
+/// Decodes the body element at `offset` of a scanned document as `expect`.
+fn decode_at<E: Expect>(
+    request: &str,
+    xml: &str,
+    found: &scan::Scan,
+    offset: usize,
+    expect: &E,
+) -> Result<E::Output, Error> {
+    let rest = xml.get(offset..).unwrap_or_default();
+    let mut stream = de::Stream::new(rest, &found.repeats);
+    let element = stream
+        .body_element()
+        .map_err(|e| crate::reply::unexpected(request, ".", &e.to_string()))?;
+    decode_tracked(request, element, expect, xml.len())
+}
+
+/// Decodes a reply to `operation` into its business error or `expect`'s result.
+pub(crate) fn decode_reply<E: Expect>(
     request: &str,
     operation: &str,
     status: u16,
     body: &str,
-) -> Result<Value, Error> {
+    expect: &E,
+) -> Result<Answer<E::Output>, Error> {
     let remote = |message: String, code: Option<String>| Error::Remote {
         request: request.to_owned(),
         status: Some(status),
         code,
-        message: shorten(&message, 300),
+        message,
         retry_after: None,
     };
-    let root = match parse(body) {
-        Ok(root) => root,
+    let shown = || server_text(body, MAX_SERVER_TEXT);
+    let found = match scan::scan(body) {
+        Ok(found) => found,
         Err(_) if status != 200 || body.trim().is_empty() => {
             let text = if body.trim().is_empty() {
                 "empty reply".to_owned()
             } else {
-                body.to_owned()
+                shown()
             };
             return Err(remote(text, None));
         }
         Err(e) => {
             return Err(Error::Transport {
                 request: request.to_owned(),
-                message: format!("reply is not a SOAP envelope ({e}): {}", shorten(body, 200)),
+                message: format!(
+                    "reply is not a SOAP envelope ({e}): {}",
+                    server_text(body, 200)
+                ),
                 transient: false,
                 source: None,
             });
         }
     };
-    let element = body_element(&root)
-        .ok_or_else(|| remote(format!("reply has no SOAP body: {body}"), None))?;
-    if element.name == "Fault" {
-        let text = |name: &str| {
-            element
-                .child(name)
-                .map(|c| c.text.trim().to_owned())
-                .unwrap_or_default()
-        };
+    let body_element = found.body.clone().filter(|_| found.root == "Envelope");
+    let Some((name, offset)) = body_element else {
+        return Err(remote(format!("reply has no SOAP body: {}", shown()), None));
+    };
+    if name == "Fault" {
+        let fault: Fault = decode_at(request, body, &found, offset, &Typed::new())?;
+        let code = fault.code.unwrap_or_default().trim().to_owned();
+        let text = fault.text.unwrap_or_default();
         return Err(remote(
-            format!("{} fault: {}", text("faultcode"), text("faultstring")),
-            Some(text("faultcode")),
+            server_text(&format!("{code} fault: {}", text.trim()), MAX_SERVER_TEXT),
+            Some(server_text(&code, 100)),
         ));
     }
     if status != 200 {
-        return Err(remote(body.to_owned(), None));
+        return Err(remote(shown(), None));
     }
     let expected = format!("{operation}Response");
-    if element.name != expected {
+    if name != expected {
         return Err(Error::Transport {
             request: request.to_owned(),
-            message: format!("expected <{expected}>, got <{}>", element.name),
+            message: format!("expected <{expected}>, got <{}>", server_text(&name, 60)),
             transient: false,
             source: None,
         });
     }
-    Ok(Value::Object(element.children_to_map()))
+    let probe: ErrorReply = decode_at(request, body, &found, offset, &Typed::new())?;
+    if let Some(error) = probe.error {
+        return Ok(Answer::Failed(BusinessError {
+            code: error.code.unwrap_or_default(),
+            message: error.message.unwrap_or_default(),
+        }));
+    }
+    decode_at(request, body, &found, offset, expect).map(Answer::Done)
+}
+
+/// Decodes a reply to `operation` into the JSON the REST transport yields (`{"Error": {...}}`
+/// for a business error). Values are built under the raw decoding budget.
+pub fn decode_response(
+    request: &str,
+    operation: &str,
+    status: u16,
+    body: &str,
+) -> Result<Value, Error> {
+    Ok(
+        match decode_reply(request, operation, status, body, &Raw)? {
+            Answer::Done(value) => value,
+            Answer::Failed(error) => {
+                serde_json::json!({"Error": {"ErrorCode": error.code, "ErrorMessage": error.message}})
+            }
+        },
+    )
 }
 
 /// Decodes a request envelope into (operation, input): what the server reads.
 pub fn decode_request(body: &str) -> Result<(String, Map<String, Value>), String> {
-    let root = parse(body)?;
-    let element = body_element(&root).ok_or("no SOAP body")?;
-    Ok((element.name.clone(), element.children_to_map()))
+    let found = scan::scan(body)?;
+    let (name, offset) = found.body.clone().ok_or("no SOAP body")?;
+    match decode_at("request", body, &found, offset, &Raw).map_err(|e| e.to_string())? {
+        Value::Object(map) => Ok((name, map)),
+        _ => Err("the operation element is not a map".into()),
+    }
 }
 
 #[cfg(test)]

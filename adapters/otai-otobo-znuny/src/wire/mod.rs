@@ -1,106 +1,91 @@
-//! OTOBO's JSON, read leniently: IDs and flags as strings or numbers, one object where a list is
-//! expected, unknown keys kept.
+//! OTOBO's replies, read leniently but bounded: IDs and flags as strings or numbers, one object
+//! where a list is expected, unknown keys skipped without being built, duplicate keys refused,
+//! lists capped, and every list item charged to the decoding [`budget`].
+
+pub mod budget;
+mod list;
+mod value;
 
 use otai_core::model::lenient_id;
-use serde::de::{self, IntoDeserializer, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde::Serialize;
+use serde::de::{self, Deserializer, Visitor};
+use serde_json::Value;
 
-/// A single item or a list of them; both read as a list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) use list::ListVisitor;
+pub use list::OneOrMany;
+pub use value::BoundedValue;
+use value::{bounded, flag};
+
+/// The most tickets one TicketGet asks for, and so the most a reply may hold.
+pub const MAX_TICKETS_PER_GET: usize = 20;
+/// The most articles a ticket in a TicketGet reply may carry.
+pub const MAX_ARTICLES: usize = 1000;
+/// The most dynamic fields a ticket in a TicketGet reply may carry.
+pub const MAX_DYNAMIC_FIELDS: usize = 500;
+
+/// A ticket ID as the server sends it: a positive whole number, as a JSON number or a string of
+/// digits. Anything else (`..`, `1,2`, `a/b`) is refused, so an ID from a reply is always safe
+/// in a URL path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
-pub struct OneOrMany<T>(pub Vec<T>);
+pub struct WireTicketId(pub u64);
 
-impl<T> Default for OneOrMany<T> {
-    fn default() -> Self {
-        Self(Vec::new())
+impl std::fmt::Display for WireTicketId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
-    /// Reads in one pass (no buffering of the whole value, unlike an untagged enum): a list
-    /// item by item, a map or a scalar as the single item, null as nothing.
+impl WireTicketId {
+    /// Reads an ID from text: 1 to 20 ASCII digits, not zero.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        text.parse().ok().filter(|id| *id > 0).map(Self)
+    }
+}
+
+impl<'de> Deserialize<'de> for WireTicketId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(OneOrManyVisitor(std::marker::PhantomData))
+        d.deserialize_any(WireIdVisitor)
     }
 }
 
-struct OneOrManyVisitor<T>(std::marker::PhantomData<T>);
+struct WireIdVisitor;
 
-impl<T> OneOrManyVisitor<T> {
-    fn one<'de, E: de::Error, X: IntoDeserializer<'de, E>>(value: X) -> Result<OneOrMany<T>, E>
-    where
-        T: Deserialize<'de>,
-    {
-        T::deserialize(value.into_deserializer()).map(|item| OneOrMany(vec![item]))
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
-    type Value = OneOrMany<T>;
+impl Visitor<'_> for WireIdVisitor {
+    type Value = WireTicketId;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a list, a single item, or null")
+        f.write_str("a ticket ID (a positive whole number)")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(OneOrMany(items))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<WireTicketId, E> {
+        Some(v)
+            .filter(|v| *v > 0)
+            .map(WireTicketId)
+            .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(v), &self))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|item| OneOrMany(vec![item]))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<WireTicketId, E> {
+        u64::try_from(v)
+            .ok()
+            .filter(|v| *v > 0)
+            .map(WireTicketId)
+            .ok_or_else(|| E::invalid_value(de::Unexpected::Signed(v), &self))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(OneOrMany(Vec::new()))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<WireTicketId, E> {
+        WireTicketId::parse(v).ok_or_else(|| {
+            E::invalid_value(
+                de::Unexpected::Str(&crate::errors::server_text(v, 40)),
+                &self,
+            )
+        })
     }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(OneOrMany(Vec::new()))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        OneOrMany::deserialize(d)
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Self::one(v.to_owned())
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Self::one(v)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Self::one(v)
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Self::one(v)
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Self::one(v)
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Self::one(v)
-    }
-}
-
-/// Reads a flag: `1`, `"1"`, `true` are true; `0`, `"0"`, `""`, null, `false` are false.
-fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::Bool(b)) => Some(b),
-        Some(Value::Number(n)) => Some(n.as_f64().is_some_and(|v| v != 0.0)),
-        Some(Value::String(s)) => Some(!matches!(s.trim(), "" | "0")),
-        Some(_) => None,
-    })
 }
 
 /// A dynamic field as TicketGet returns it.
@@ -111,7 +96,7 @@ pub struct DynamicField {
     /// The field's name.
     pub name: String,
     /// Its value: string, list, list of lists, or null when unset.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded")]
     pub value: Value,
 }
 
@@ -151,9 +136,6 @@ pub struct Article {
     /// `YYYY-MM-DD HH:MM:SS`, server time.
     #[serde(default, deserialize_with = "lenient_id::optional")]
     pub create_time: Option<String>,
-    /// Every other key, as the server sent it.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 /// A ticket as TicketGet returns it.
@@ -233,13 +215,10 @@ pub struct Ticket {
     pub changed: Option<String>,
     /// Dynamic fields (with `DynamicFields=1`).
     #[serde(default)]
-    pub dynamic_field: OneOrMany<DynamicField>,
+    pub dynamic_field: OneOrMany<DynamicField, MAX_DYNAMIC_FIELDS>,
     /// Articles (with `AllArticles=1`).
     #[serde(default)]
-    pub article: OneOrMany<Article>,
-    /// Every other key, as the server sent it.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub article: OneOrMany<Article, MAX_ARTICLES>,
 }
 
 /// The reply of TicketGet.
@@ -248,16 +227,60 @@ pub struct Ticket {
 pub struct TicketGetReply {
     /// The tickets, in request order.
     #[serde(default, rename = "Ticket")]
-    pub tickets: OneOrMany<Ticket>,
+    pub tickets: OneOrMany<Ticket, MAX_TICKETS_PER_GET>,
 }
 
-/// The reply of TicketSearch: `{}` when nothing matched.
+/// The reply of TicketSearch: `{}` when nothing matched; any other key is refused (a reply
+/// of another operation must not read as an empty search).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TicketSearchReply {
     /// Matching IDs, in the server's order.
     #[serde(default, rename = "TicketID")]
-    pub ticket_ids: OneOrMany<otai_core::LenientId>,
+    pub ticket_ids: OneOrMany<WireTicketId>,
+}
+
+/// The reply of SessionCreate.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct SessionReply {
+    /// The new session's ID.
+    #[serde(
+        default,
+        rename = "SessionID",
+        deserialize_with = "lenient_id::optional"
+    )]
+    pub session_id: Option<String>,
+}
+
+/// The `Error` object any reply may carry instead of its result.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorReply {
+    /// The error, when the operation failed.
+    #[serde(default, rename = "Error")]
+    pub error: Option<ErrorObject>,
+}
+
+/// `{"ErrorCode": "TicketGet.AccessDenied", "ErrorMessage": "..."}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorObject {
+    /// `<Operation>.<Kind>`.
+    #[serde(
+        default,
+        rename = "ErrorCode",
+        deserialize_with = "lenient_id::optional"
+    )]
+    pub code: Option<String>,
+    /// The server's message.
+    #[serde(
+        default,
+        rename = "ErrorMessage",
+        deserialize_with = "lenient_id::optional"
+    )]
+    pub message: Option<String>,
 }
 
 /// The reply of TicketCreate and TicketUpdate.
@@ -265,12 +288,8 @@ pub struct TicketSearchReply {
 #[non_exhaustive]
 pub struct TicketWriteReply {
     /// TicketID.
-    #[serde(
-        default,
-        rename = "TicketID",
-        deserialize_with = "lenient_id::optional"
-    )]
-    pub ticket_id: Option<String>,
+    #[serde(default, rename = "TicketID")]
+    pub ticket_id: Option<WireTicketId>,
     /// TicketNumber.
     #[serde(
         default,
@@ -302,7 +321,6 @@ mod tests {
         let t = &reply.tickets.0[0];
         assert_eq!(t.ticket_id.as_deref(), Some("71"));
         assert_eq!(t.queue_id.as_deref(), Some("2"));
-        assert_eq!(t.extra.get("ServiceID"), Some(&json!("")));
         assert_eq!(t.article.0[0].is_visible_for_customer, Some(false));
         assert_eq!(t.dynamic_field.0[0].value, Value::Null);
         Ok(())
@@ -313,13 +331,56 @@ mod tests {
         let none: TicketSearchReply = serde_json::from_value(json!({}))?;
         assert!(none.ticket_ids.0.is_empty());
         let one: TicketSearchReply = serde_json::from_value(json!({"TicketID": 7}))?;
-        assert_eq!(one.ticket_ids.0, vec![otai_core::LenientId::from("7")]);
+        assert_eq!(one.ticket_ids.0, vec![WireTicketId(7)]);
+        let other = serde_json::from_value::<TicketSearchReply>(json!({"Ticket": []}));
+        assert!(
+            other.is_err(),
+            "another operation's reply is no empty search"
+        );
         Ok(())
     }
 
     #[test]
+    fn ids_from_a_reply_are_positive_whole_numbers() {
+        let read = |v| serde_json::from_value::<WireTicketId>(v).ok();
+        assert_eq!(read(json!("71")), Some(WireTicketId(71)));
+        assert_eq!(read(json!(71)), Some(WireTicketId(71)));
+        for bad in [
+            json!(".."),
+            json!("1,2"),
+            json!("a/b"),
+            json!(0),
+            json!(-1),
+            json!(""),
+        ] {
+            assert_eq!(read(bad.clone()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_and_oversized_lists_are_errors() {
+        let dup = serde_json::from_str::<TicketGetReply>(
+            r#"{"Ticket":[{"TicketID":"1","TicketID":"666"}]}"#,
+        );
+        assert!(
+            dup.err()
+                .is_some_and(|e| e.to_string().contains("duplicate field `TicketID`"))
+        );
+        let many = format!(
+            r#"{{"Ticket":[{}{{}}]}}"#,
+            "{},".repeat(MAX_TICKETS_PER_GET)
+        );
+        assert!(serde_json::from_str::<TicketGetReply>(&many).is_err());
+        let articles = format!(
+            r#"{{"Ticket":{{"Article":[{}{{}}]}}}}"#,
+            "{},".repeat(MAX_ARTICLES)
+        );
+        assert!(serde_json::from_str::<TicketGetReply>(&articles).is_err());
+    }
+
+    #[test]
     fn one_or_many_reads_every_shape_in_one_pass_and_names_bad_items() -> serde_json::Result<()> {
-        let read = |v: Value| serde_json::from_value::<OneOrMany<u32>>(v).map(|o| o.0);
+        let read = |v: serde_json::Value| serde_json::from_value::<OneOrMany<u32>>(v).map(|o| o.0);
         assert_eq!(read(json!([1, 2]))?, vec![1, 2]);
         assert_eq!(read(json!(3))?, vec![3]);
         assert_eq!(read(json!(null))?, Vec::<u32>::new());
