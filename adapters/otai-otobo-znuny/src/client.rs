@@ -80,7 +80,7 @@ impl OtoboClient {
                     },
                 },
                 http: HttpClient::new(
-                    &crate::endpoint::webservice_url(config)?,
+                    &crate::endpoint::webservice_url(&config.location())?,
                     &config.http_params(),
                     config.concurrency.max(8),
                 )?,

@@ -221,6 +221,20 @@ fn default_content_type() -> String {
 }
 
 impl OtoboConfig {
+    /// Where the web service is, with the defaults filled in.
+    pub(crate) fn location(&self) -> crate::endpoint::Location<'_> {
+        crate::endpoint::Location {
+            base_url: &self.base_url,
+            script_path: self.script_path.as_deref().unwrap_or(DEFAULT_SCRIPT_PATH),
+            webservice_name: self.webservice_name.as_deref(),
+            webservice_id: self.webservice_id,
+            default_webservice: match self.transport {
+                TransportKind::Rest => DEFAULT_WEBSERVICE,
+                TransportKind::Soap => DEFAULT_SOAP_WEBSERVICE,
+            },
+        }
+    }
+
     /// A configuration for `base_url` with every default; add credentials with [`Self::agent`]
     /// or [`Self::customer`].
     pub fn new(base_url: impl Into<String>) -> Self {
@@ -350,7 +364,7 @@ impl OtoboConfig {
 
     /// Checks everything that can be checked without a server.
     pub fn validate(&self) -> Result<()> {
-        crate::endpoint::webservice_url(self)?;
+        crate::endpoint::webservice_url(&self.location())?;
         self.route_table()?;
         match (&self.username, &self.customer_username) {
             (Some(_), Some(_)) => {

@@ -3,13 +3,25 @@
 use otai_core::{Error, Result};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::config::{
-    DEFAULT_SCRIPT_PATH, DEFAULT_SOAP_WEBSERVICE, DEFAULT_WEBSERVICE, OtoboConfig, TransportKind,
-};
+/// Where the web service is: the parts of the config that make its URL, defaults filled in by the
+/// config ([`crate::OtoboConfig`]), so this module needs nothing from it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Location<'a> {
+    /// The configured `base_url`.
+    pub(crate) base_url: &'a str,
+    /// The script path (`script_path`, or the default).
+    pub(crate) script_path: &'a str,
+    /// The configured `webservice_name`, when given.
+    pub(crate) webservice_name: Option<&'a str>,
+    /// The configured `webservice_id`, when given.
+    pub(crate) webservice_id: Option<u64>,
+    /// The web service name used when neither is given (it depends on the transport).
+    pub(crate) default_webservice: &'a str,
+}
 
 /// The web service URL (`…/nph-genericinterface.pl/Webservice/<name>`), without a trailing slash.
-pub(crate) fn webservice_url(config: &OtoboConfig) -> Result<String> {
-    let base = otai_http::check_base_url(&config.base_url)?;
+pub(crate) fn webservice_url(config: &Location<'_>) -> Result<String> {
+    let base = otai_http::check_base_url(config.base_url)?;
     let base = base.as_str();
     if config.webservice_name.is_some() && config.webservice_id.is_some() {
         return Err(Error::config(
@@ -26,14 +38,10 @@ pub(crate) fn webservice_url(config: &OtoboConfig) -> Result<String> {
         }
         return Ok(base.to_owned());
     }
-    let service = match (config.webservice_id, &config.webservice_name) {
+    let service = match (config.webservice_id, config.webservice_name) {
         (Some(id), _) => format!("WebserviceID/{id}"),
         (None, name) => {
-            let default = match config.transport {
-                TransportKind::Rest => DEFAULT_WEBSERVICE,
-                TransportKind::Soap => DEFAULT_SOAP_WEBSERVICE,
-            };
-            let name = name.as_deref().unwrap_or(default);
+            let name = name.unwrap_or(config.default_webservice);
             if name.trim().is_empty() {
                 return Err(Error::config("params.webservice_name", "must not be empty"));
             }
@@ -50,20 +58,17 @@ pub(crate) fn webservice_url(config: &OtoboConfig) -> Result<String> {
     if base.ends_with("nph-genericinterface.pl") {
         return Ok(format!("{base}/{service}"));
     }
-    let script = config
-        .script_path
-        .as_deref()
-        .unwrap_or(DEFAULT_SCRIPT_PATH)
-        .trim_matches('/');
+    let script = config.script_path.trim_matches('/');
     Ok(format!("{base}/{script}/{service}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OtoboConfig;
 
     fn url(base: &str, f: impl FnOnce(OtoboConfig) -> OtoboConfig) -> String {
-        webservice_url(&f(OtoboConfig::new(base))).unwrap_or_else(|e| e.to_string())
+        webservice_url(&f(OtoboConfig::new(base)).location()).unwrap_or_else(|e| e.to_string())
     }
 
     #[test]
