@@ -2,8 +2,8 @@
 //! Znuny through the in-process fake (REST with a session, per-request credentials, SOAP).
 //! Request Tracker runs it against a real server in `live_rt`.
 
-use otai_core::testkit::{ConformanceProfile, run_conformance};
 use otai_core::UnifiedEntity;
+use otai_core::testkit::{ConformanceProfile, run_conformance};
 use otai_local::LocalStore;
 use otai_otobo_znuny::fake::FakeOtobo;
 use otai_otobo_znuny::{AuthMode, OtoboService, TransportKind};
