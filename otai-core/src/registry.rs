@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::output::Redactor;
 use crate::request::NativeKeys;
 use crate::{Error, Result, TicketSystemService};
 
@@ -19,14 +20,24 @@ use crate::{Error, Result, TicketSystemService};
 pub struct BuildContext {
     /// Directory relative paths in params are resolved against (the config file's directory).
     pub base_dir: PathBuf,
+    /// The redactor of everything shown: a service [hides](Redactor::hide) what it obtains at
+    /// run time (a session ID, a token) so it never shows up in an error or a log.
+    pub redactor: Redactor,
 }
 
 impl BuildContext {
-    /// A context resolving relative paths against `base_dir`.
+    /// A context resolving relative paths against `base_dir`, with a redactor of its own.
     pub fn new(base_dir: impl Into<PathBuf>) -> Self {
         Self {
             base_dir: base_dir.into(),
+            redactor: Redactor::default(),
         }
+    }
+
+    /// This context with `redactor`, shared with the rest of the program.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     /// Resolves `path` against [`Self::base_dir`] unless it is absolute (or `:memory:`).
