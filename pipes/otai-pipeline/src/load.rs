@@ -100,6 +100,9 @@ pub fn load_str(
     options: &LoadOptions,
 ) -> Result<Engine, ConfigErrors> {
     let (config, errors) = config::read(file, text);
+    let ctx = &ctx
+        .clone()
+        .with_redactor(options.secrets.redactor().clone());
     let mut loader = Loader {
         file,
         lines: &config.lines,
@@ -186,6 +189,7 @@ impl Loader<'_> {
                 continue;
             }
             let (params, problems) = self.secrets.fill(&service.params, self.allow_env);
+            hide_credentials(&params, self.secrets.redactor());
             if !problems.is_empty() {
                 for (param, message) in problems {
                     self.error(origin, &format!("params.{param}"), message);
@@ -428,6 +432,31 @@ impl Loader<'_> {
     fn param_errors(&mut self, origin: &Origin, errors: Vec<ParamError>) {
         for e in errors {
             self.error(origin, &format!("params{}", below(&e.field)), e.message);
+        }
+    }
+}
+
+/// Hides the value of every param named like a credential (`password`, `token`, …), however it
+/// is written (a secret marker, or the value itself).
+fn hide_credentials(params: &Value, redactor: &otai_core::output::Redactor) {
+    let mut stack = vec![params];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match value {
+                        Value::String(text) if otai_core::output::is_credential_key(key) => {
+                            redactor.hide(text);
+                        }
+                        Value::Number(n) if otai_core::output::is_credential_key(key) => {
+                            redactor.hide(&n.to_string());
+                        }
+                        other => stack.push(other),
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
         }
     }
 }

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::erased::{ErasedPipe, Typed};
 use crate::params::path::related;
+use otai_core::output::Redactor;
 use otai_core::request::NativeKeys;
 use otai_core::{Error, Result, TicketSystemService};
 
@@ -191,6 +192,9 @@ pub struct PipeContext {
     /// Whether this is a dry run. Writes through [`PipeContext::service`] are held back already;
     /// only pipes with side effects elsewhere (mail, webhooks) need to look at this.
     pub dry_run: bool,
+    /// The one redactor: a pipe that logs or reports a text it was given shows it through
+    /// [`Redactor::shown`] (or [`Redactor::redact`]), so no secret value reaches the output.
+    pub redactor: Redactor,
 }
 
 impl std::fmt::Debug for PipeContext {
@@ -209,6 +213,7 @@ impl PipeContext {
             pipe_id: pipe_id.into(),
             service,
             dry_run: false,
+            redactor: Redactor::default(),
         }
     }
 
