@@ -12,10 +12,13 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Everything printed goes through `output`, the one place that redacts and escapes.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod args;
 mod commands;
 mod logging;
+mod output;
 mod progress;
 mod tickets;
 
@@ -45,10 +48,12 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    // One redactor for everything this run shows: secrets, services and logs share it.
+    let output = output::Output::default();
     let cli = match args::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            output.parser_message(&e);
             return if e.use_stderr() {
                 ExitCode::from(2)
             } else {
@@ -56,16 +61,26 @@ where
             };
         }
     };
-    logging::init(cli.verbose, cli.quiet, cli.log_format);
+    logging::init(
+        cli.verbose,
+        cli.quiet,
+        cli.log_format,
+        output.redactor().clone(),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            output.error_lines(&[format!("error: cannot start the async runtime: {e}")]);
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(commands::dispatch(cli.command, registry, cli.quiet))
+    runtime.block_on(commands::dispatch(
+        cli.command,
+        registry,
+        cli.quiet,
+        &output,
+    ))
 }
