@@ -27,6 +27,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use otai_pipeline::Registry;
 
+/// The stack of every thread a command runs on. Templates can nest lists about 60 000 deep
+/// within their fuel, and minijinja frees such a value recursively: this is enough for that, with
+/// room to spare (only the pages used are ever taken).
+const STACK_BYTES: usize = 64 << 20;
+
 /// A registry with every adapter and built-in pipe of otai.
 pub fn default_registry() -> Registry {
     let mut registry = Registry::new();
@@ -69,6 +74,7 @@ where
     );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(STACK_BYTES)
         .build()
     {
         Ok(rt) => rt,
@@ -77,10 +83,29 @@ where
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(commands::dispatch(
-        cli.command,
-        registry,
-        cli.quiet,
-        &output,
-    ))
+    // `block_on` runs the command on the calling thread: give it the same stack as the workers.
+    let command = {
+        let output = output.clone();
+        move || {
+            runtime.block_on(commands::dispatch(
+                cli.command,
+                registry,
+                cli.quiet,
+                &output,
+            ))
+        }
+    };
+    let ran = std::thread::Builder::new()
+        .name("otai".into())
+        .stack_size(STACK_BYTES)
+        .spawn(command)
+        .map(std::thread::JoinHandle::join);
+    match ran {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => ExitCode::FAILURE,
+        Err(e) => {
+            output.error_lines(&[format!("error: cannot start the command's thread: {e}")]);
+            ExitCode::FAILURE
+        }
+    }
 }
