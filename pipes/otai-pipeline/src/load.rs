@@ -111,6 +111,7 @@ pub fn load_str(
         allow_env: config.allow_env.as_deref(),
         templates: Templates::new(config.allow_env.clone(), options.secrets.clone()),
         errors,
+        suggestions_left: MAX_SUGGESTIONS,
     };
     let services = loader.services(&config, ctx, options.validate_only);
     let pipelines = loader.pipelines(&config, &services);
@@ -134,6 +135,10 @@ pub fn load_str(
     ))
 }
 
+/// How many unknown service names of one file get a suggestion (each costs comparisons with
+/// the file's service names; the rest only list them).
+const MAX_SUGGESTIONS: usize = 100;
+
 struct Loader<'a> {
     file: &'a str,
     lines: &'a Lines,
@@ -142,6 +147,8 @@ struct Loader<'a> {
     allow_env: Option<&'a [String]>,
     templates: Templates,
     errors: Vec<Error>,
+    /// Unknown service names that may still get a suggestion.
+    suggestions_left: usize,
 }
 
 impl Loader<'_> {
@@ -334,7 +341,7 @@ impl Loader<'_> {
             };
             self.error(&def.origin, "service", message);
         }
-        let templated = compiled.plan.templated_paths();
+        let templated = compiled.plan.templated_paths().into_iter().collect();
         let ctx = CheckContext::at_load(&def.id, native, &templated);
         let (errors, prepared) = spec.pipe.load(&compiled.plan, &def.use_name, &ctx);
         self.param_errors(&def.origin, errors);
@@ -415,12 +422,14 @@ impl Loader<'_> {
         match &def.service {
             Some(name) if services.contains_key(name) => Some(name.clone()),
             Some(name) => {
-                let known: Vec<String> = services.keys().cloned().collect();
-                self.error(
-                    &def.origin,
-                    "service",
-                    otai_core::registry::unknown_name_message("service", name, known.iter()),
-                );
+                let known = services.keys();
+                let message = if self.suggestions_left > 0 {
+                    self.suggestions_left -= 1;
+                    otai_core::registry::unknown_name_message("service", name, known)
+                } else {
+                    otai_core::registry::unknown_name_list_message("service", name, known)
+                };
+                self.error(&def.origin, "service", message);
                 None
             }
             None if services.len() == 1 => services.keys().next().cloned(),

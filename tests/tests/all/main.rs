@@ -3,6 +3,7 @@
 mod bad_configs;
 mod docs;
 mod faults;
+mod linear;
 mod live_rt;
 mod pipelines;
 mod typed_params;

@@ -415,7 +415,8 @@ impl Templates {
     }
 }
 
-/// The tag (`{{ … }}`, `{% … %}`, `{# … #}`) a secret marker stands inside, if one does.
+/// The tag (`{{ … }}`, `{% … %}`, `{# … #}`) a secret marker stands inside, if one does. One
+/// pass: where each kind of tag next opens is remembered, and looked for again only once passed.
 fn tag_around_a_marker(pieces: &[Piece<'_>]) -> Option<&'static str> {
     const TAGS: [(&str, &str, &str); 3] = [
         ("{{", "}}", "{{ … }}"),
@@ -424,32 +425,40 @@ fn tag_around_a_marker(pieces: &[Piece<'_>]) -> Option<&'static str> {
     ];
     let mut open: Option<(&str, &'static str)> = None;
     for piece in pieces {
-        let mut rest = match piece {
+        let text = match piece {
             Piece::Secret(_) => match open {
                 Some((_, shown)) => return Some(shown),
                 None => continue,
             },
             Piece::Text(text) => *text,
         };
+        let mut at = 0;
+        let mut next: [Option<usize>; 3] = TAGS.map(|(start, ..)| text.find(start));
         loop {
             match open {
-                Some((close, _)) => match rest.find(close) {
-                    Some(at) => {
-                        rest = &rest[at + close.len()..];
+                Some((close, _)) => match text[at..].find(close) {
+                    Some(found) => {
+                        at += found + close.len();
                         open = None;
                     }
                     None => break,
                 },
                 None => {
-                    let first = TAGS
+                    for (slot, (start, ..)) in next.iter_mut().zip(TAGS) {
+                        if slot.is_some_and(|p| p < at) {
+                            *slot = text[at..].find(start).map(|found| at + found);
+                        }
+                    }
+                    let first = next
                         .iter()
-                        .filter_map(|(start, close, shown)| {
-                            rest.find(start).map(|at| (at, start.len(), *close, *shown))
+                        .zip(TAGS)
+                        .filter_map(|(p, (start, close, shown))| {
+                            p.map(|p| (p, start.len(), close, shown))
                         })
-                        .min_by_key(|(at, ..)| *at);
+                        .min_by_key(|(p, ..)| *p);
                     match first {
-                        Some((at, len, close, shown)) => {
-                            rest = &rest[at + len..];
+                        Some((p, len, close, shown)) => {
+                            at = p + len;
                             open = Some((close, shown));
                         }
                         None => break,
