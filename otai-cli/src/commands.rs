@@ -8,26 +8,32 @@ use otai_pipeline::{ConfigErrors, Engine, LoadOptions, RunReport, Secrets, load_
 use serde_json::{Map, Value};
 
 use crate::args::{Command, ConfigArgs, RenderArgs, RunArgs, ValidateArgs};
+use crate::output::Output;
 
 /// Exit code for bad input (config, arguments).
 const BAD_INPUT: u8 = 2;
 
-pub(crate) async fn dispatch(command: Command, registry: Registry, quiet: bool) -> ExitCode {
+pub(crate) async fn dispatch(
+    command: Command,
+    registry: Registry,
+    quiet: bool,
+    output: &Output,
+) -> ExitCode {
     let result = match command {
-        Command::Run(args) => run(args, &registry, quiet).await,
-        Command::Validate(args) => validate(args, &registry).await,
-        Command::Render(args) => render(args, &registry),
-        Command::Tickets(args) => crate::tickets::tickets(args, &registry).await,
+        Command::Run(args) => run(args, &registry, quiet, output).await,
+        Command::Validate(args) => validate(args, &registry, output).await,
+        Command::Render(args) => render(args, &registry, output),
+        Command::Tickets(args) => crate::tickets::tickets(args, &registry, output).await,
     };
     result.unwrap_or_else(|failure| {
-        eprint!("{}", failure.message);
+        output.error_lines(&failure.lines);
         ExitCode::from(failure.code)
     })
 }
 
-/// A failed command: what to print and the exit code.
+/// A failed command: the lines to print (each shown on its own) and the exit code.
 pub(crate) struct Failure {
-    message: String,
+    lines: Vec<String>,
     code: u8,
 }
 
@@ -35,7 +41,7 @@ impl Failure {
     /// Bad input: printed as `error: <message>`, exit code 2.
     pub(crate) fn bad_input(message: impl std::fmt::Display) -> Self {
         Self {
-            message: format!("error: {message}\n"),
+            lines: vec![format!("error: {message}")],
             code: BAD_INPUT,
         }
     }
@@ -43,8 +49,16 @@ impl Failure {
 
 impl From<ConfigErrors> for Failure {
     fn from(errors: ConfigErrors) -> Self {
+        let n = errors.0.len();
+        let header = format!(
+            "error: {n} problem{} in the configuration:",
+            if n == 1 { "" } else { "s" }
+        );
+        let lines = std::iter::once(header)
+            .chain(errors.0.iter().map(|e| format!("  - {e}")))
+            .collect();
         Self {
-            message: format!("error: {errors}"),
+            lines,
             code: BAD_INPUT,
         }
     }
@@ -58,21 +72,24 @@ impl From<Error> for Failure {
             1
         };
         Self {
-            message: format!("error: {}\n", otai_core::error::report(&error)),
+            lines: vec![format!("error: {}", otai_core::error::report(&error))],
             code,
         }
     }
 }
 
+/// Loads the configuration; its secrets hide their values through `output`'s redactor.
 pub(crate) fn load(
     config: &ConfigArgs,
     registry: &Registry,
     validate_only: bool,
+    output: &Output,
 ) -> Result<Engine, Failure> {
     let secrets = match &config.secrets {
         Some(path) => Secrets::from_file(path)?,
         None => Secrets::from_env(),
     };
+    let secrets = secrets.redacting_with(output.redactor().clone());
     let mut options = LoadOptions::new(secrets);
     options.validate_only = validate_only;
     Ok(load_file(&config.config, registry, &options)?)
@@ -82,15 +99,13 @@ pub(crate) fn load(
 pub(crate) fn pairs(flag: &str, pairs: &[String]) -> Result<Value, Failure> {
     let mut map = Map::new();
     for pair in pairs {
-        let (key, value) = pair.split_once('=').ok_or_else(|| Failure {
-            message: format!("error: {flag} `{pair}`: expected KEY=VALUE\n"),
-            code: BAD_INPUT,
-        })?;
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| Failure::bad_input(format!("{flag} `{pair}`: expected KEY=VALUE")))?;
         if key.trim().is_empty() {
-            return Err(Failure {
-                message: format!("error: {flag} `{pair}`: the key is empty\n"),
-                code: BAD_INPUT,
-            });
+            return Err(Failure::bad_input(format!(
+                "{flag} `{pair}`: the key is empty"
+            )));
         }
         let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
         map.insert(key.trim().to_owned(), value);
@@ -98,27 +113,35 @@ pub(crate) fn pairs(flag: &str, pairs: &[String]) -> Result<Value, Failure> {
     Ok(Value::Object(map))
 }
 
-fn print_report(report: &RunReport) {
+fn print_report(report: &RunReport, output: &Output) {
     let status = if report.succeeded {
         "succeeded"
     } else {
         "FAILED"
     };
-    println!(
+    output.line(&format!(
         "pipeline {}: {status}: {} seen, {} changed, {} failed in {:.1} ms",
         report.pipeline,
         report.seen,
         report.changed,
         report.failed,
         report.duration.as_secs_f64() * 1000.0
-    );
+    ));
     for failure in report.failures() {
-        println!("  {}", failure.error.as_deref().unwrap_or("failed"));
+        output.line(&format!(
+            "  {}",
+            failure.error.as_deref().unwrap_or("failed")
+        ));
     }
 }
 
-async fn run(args: RunArgs, registry: &Registry, quiet: bool) -> Result<ExitCode, Failure> {
-    let engine = load(&args.config, registry, false)?;
+async fn run(
+    args: RunArgs,
+    registry: &Registry,
+    quiet: bool,
+    output: &Output,
+) -> Result<ExitCode, Failure> {
+    let engine = load(&args.config, registry, false, output)?;
     let context = pairs("--context", &args.context)?;
     let ids: Vec<String> = if args.pipelines.is_empty() {
         engine
@@ -138,7 +161,7 @@ async fn run(args: RunArgs, registry: &Registry, quiet: bool) -> Result<ExitCode
     }
     if args.once {
         let mut all_ok = true;
-        let bar = crate::progress::Bar::new(quiet);
+        let bar = crate::progress::Bar::new(quiet, output);
         for id in ids {
             let report = engine
                 .run_with_progress(
@@ -149,7 +172,7 @@ async fn run(args: RunArgs, registry: &Registry, quiet: bool) -> Result<ExitCode
                 )
                 .await?;
             bar.finish();
-            print_report(&report);
+            print_report(&report, output);
             all_ok &= report.succeeded;
         }
         return Ok(if all_ok {
@@ -160,7 +183,7 @@ async fn run(args: RunArgs, registry: &Registry, quiet: bool) -> Result<ExitCode
     }
     let failed = std::sync::atomic::AtomicBool::new(false);
     let on_report = |report: &RunReport| {
-        print_report(report);
+        print_report(report, output);
         if !report.succeeded {
             failed.store(true, std::sync::atomic::Ordering::Relaxed);
         }
@@ -197,26 +220,27 @@ async fn shutdown_signal() {
     }
 }
 
-async fn validate(args: ValidateArgs, registry: &Registry) -> Result<ExitCode, Failure> {
+async fn validate(
+    args: ValidateArgs,
+    registry: &Registry,
+    output: &Output,
+) -> Result<ExitCode, Failure> {
     if !args.connect {
-        load(&args.config, registry, true)?;
-        println!("{}: ok", args.config.config.display());
+        load(&args.config, registry, true, output)?;
+        output.line(&format!("{}: ok", args.config.config.display()));
         return Ok(ExitCode::SUCCESS);
     }
-    let engine = load(&args.config, registry, false)?;
+    let engine = load(&args.config, registry, false, output)?;
     let mut ok = true;
     for (id, service) in engine.services() {
-        match service.healthcheck().await {
-            Ok(()) => println!("service {id} ({}): ok", service.kind()),
+        let outcome = match service.healthcheck().await {
+            Ok(()) => "ok".to_owned(),
             Err(e) => {
                 ok = false;
-                println!(
-                    "service {id} ({}): {}",
-                    service.kind(),
-                    engine.secrets().redact(&otai_core::error::report(&e))
-                );
+                otai_core::error::report(&e)
             }
-        }
+        };
+        output.line(&format!("service {id} ({}): {outcome}", service.kind()));
     }
     Ok(if ok {
         ExitCode::SUCCESS
@@ -225,12 +249,12 @@ async fn validate(args: ValidateArgs, registry: &Registry) -> Result<ExitCode, F
     })
 }
 
-fn render(args: RenderArgs, registry: &Registry) -> Result<ExitCode, Failure> {
-    let engine = load(&args.config, registry, true)?;
+fn render(args: RenderArgs, registry: &Registry, output: &Output) -> Result<ExitCode, Failure> {
+    let engine = load(&args.config, registry, true, output)?;
     let context = pairs("--context", &args.context)?;
     let rendered = engine.render(&args.pipe, &context)?;
-    let text = serde_json::to_string_pretty(&rendered)
+    output
+        .json(rendered)
         .map_err(|e| Error::config("render", e.to_string()))?;
-    println!("{text}");
     Ok(ExitCode::SUCCESS)
 }

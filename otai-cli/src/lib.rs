@@ -12,10 +12,13 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Everything printed goes through `output`, the one place that redacts and escapes.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod args;
 mod commands;
 mod logging;
+mod output;
 mod progress;
 mod tickets;
 
@@ -23,6 +26,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use otai_pipeline::Registry;
+
+/// The stack of every thread a command runs on. Templates can nest lists about 60 000 deep
+/// within their fuel, and minijinja frees such a value recursively: this is enough for that, with
+/// room to spare (only the pages used are ever taken).
+const STACK_BYTES: usize = 64 << 20;
 
 /// A registry with every adapter and built-in pipe of otai.
 pub fn default_registry() -> Registry {
@@ -45,10 +53,12 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    // One redactor for everything this run shows: secrets, services and logs share it.
+    let output = output::Output::default();
     let cli = match args::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            output.parser_message(&e);
             return if e.use_stderr() {
                 ExitCode::from(2)
             } else {
@@ -56,16 +66,46 @@ where
             };
         }
     };
-    logging::init(cli.verbose, cli.quiet, cli.log_format);
+    logging::init(
+        cli.verbose,
+        cli.quiet,
+        cli.log_format,
+        output.redactor().clone(),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(STACK_BYTES)
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            output.error_lines(&[format!("error: cannot start the async runtime: {e}")]);
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(commands::dispatch(cli.command, registry, cli.quiet))
+    // `block_on` runs the command on the calling thread: give it the same stack as the workers.
+    let command = {
+        let output = output.clone();
+        move || {
+            runtime.block_on(commands::dispatch(
+                cli.command,
+                registry,
+                cli.quiet,
+                &output,
+            ))
+        }
+    };
+    let ran = std::thread::Builder::new()
+        .name("otai".into())
+        .stack_size(STACK_BYTES)
+        .spawn(command)
+        .map(std::thread::JoinHandle::join);
+    match ran {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => ExitCode::FAILURE,
+        Err(e) => {
+            output.error_lines(&[format!("error: cannot start the command's thread: {e}")]);
+            ExitCode::FAILURE
+        }
+    }
 }

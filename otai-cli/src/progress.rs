@@ -5,20 +5,25 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::output::Output;
+
 /// Loops shorter than this show no bar.
 const MIN_ITEMS: usize = 20;
 
 /// A lazily created progress bar on stderr; does nothing when stderr is not a terminal.
-pub(crate) struct Bar {
+pub(crate) struct Bar<'a> {
     enabled: bool,
     bar: Mutex<Option<ProgressBar>>,
+    /// Shows the pipe's id (which comes from the config file).
+    output: &'a Output,
 }
 
-impl Bar {
-    pub(crate) fn new(quiet: bool) -> Self {
+impl<'a> Bar<'a> {
+    pub(crate) fn new(quiet: bool, output: &'a Output) -> Self {
         Self {
             enabled: !quiet && std::io::stderr().is_terminal(),
             bar: Mutex::new(None),
+            output,
         }
     }
 
@@ -37,7 +42,7 @@ impl Bar {
             {
                 bar.set_style(style.progress_chars("=> "));
             }
-            bar.set_message(pipe.to_owned());
+            bar.set_message(self.output.shown(pipe));
             bar
         });
         bar.set_position(done as u64);

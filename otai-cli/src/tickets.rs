@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::args::{TicketFields, TicketOperation, TicketsArgs};
 use crate::commands::{Failure, load, pairs};
+use crate::output::Output;
 
 fn fields(kwargs: &mut Kwargs, fields: TicketFields) -> Result<(), Failure> {
     for (key, value) in [
@@ -32,8 +33,12 @@ fn set(kwargs: &mut Kwargs, key: &str, value: Option<impl Into<Value>>) {
     }
 }
 
-pub(crate) async fn tickets(args: TicketsArgs, registry: &Registry) -> Result<ExitCode, Failure> {
-    let engine = load(&args.config, registry, false)?;
+pub(crate) async fn tickets(
+    args: TicketsArgs,
+    registry: &Registry,
+    output: &Output,
+) -> Result<ExitCode, Failure> {
+    let engine = load(&args.config, registry, false, output)?;
     let services = engine.services();
     let service = match &args.service {
         Some(id) => services.get(id.as_str()).cloned(),
@@ -67,7 +72,7 @@ pub(crate) async fn tickets(args: TicketsArgs, registry: &Registry) -> Result<Ex
             set(&mut kw, "limit", limit);
             set(&mut kw, "all", all.then_some(true));
             let found = service.find_tickets_kw(kw).await?;
-            print(&found, args.json, true)?;
+            print(&found, args.json, true, output)?;
             return Ok(ExitCode::SUCCESS);
         }
         TicketOperation::Create {
@@ -105,25 +110,28 @@ pub(crate) async fn tickets(args: TicketsArgs, registry: &Registry) -> Result<Ex
             vec![service.add_note_kw(kw).await?]
         }
     };
-    print(&tickets, args.json, false)?;
+    print(&tickets, args.json, false, output)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print(tickets: &[UnifiedTicket], json: bool, as_list: bool) -> Result<(), Failure> {
+/// Prints `tickets` as exact JSON (redacted) or as a table whose cells are shown to a person
+/// (redacted, control characters escaped: a subject cannot act on the terminal).
+fn print(
+    tickets: &[UnifiedTicket],
+    json: bool,
+    as_list: bool,
+    output: &Output,
+) -> Result<(), Failure> {
     if json {
-        let text = if as_list {
-            serde_json::to_string_pretty(tickets)
+        let value = if as_list {
+            serde_json::to_value(tickets)
         } else {
-            serde_json::to_string_pretty(&tickets[0])
+            serde_json::to_value(&tickets[..tickets.len().min(1)])
+                .map(|v| v.get(0).cloned().unwrap_or_default())
         };
-        println!(
-            "{}",
-            text.map_err(|e| Failure::from(otai_core::Error::invalid_input(
-                "output",
-                e.to_string()
-            )))?
-        );
-        return Ok(());
+        return value
+            .and_then(|v| output.json(v))
+            .map_err(|e| Failure::from(otai_core::Error::invalid_input("output", e.to_string())));
     }
     let label = |e: &Option<otai_core::UnifiedEntity>| {
         e.as_ref().and_then(|e| e.label()).unwrap_or("-").to_owned()
@@ -139,6 +147,7 @@ fn print(tickets: &[UnifiedTicket], json: bool, as_list: bool) -> Result<(), Fai
                 t.notes.len().to_string(),
                 t.subject.clone().unwrap_or_default(),
             ]
+            .map(|cell| output.shown(&cell))
         })
         .collect();
     let header = ["ID", "QUEUE", "STATE", "PRIORITY", "NOTES", "SUBJECT"];
@@ -159,15 +168,14 @@ fn print(tickets: &[UnifiedTicket], json: bool, as_list: bool) -> Result<(), Fai
         out.push_str(cells[5]);
         out
     };
-    println!("{}", line(header));
+    output.line(&line(header));
     for row in &rows {
-        println!(
-            "{}",
-            line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]])
-        );
+        output.line(&line([
+            &row[0], &row[1], &row[2], &row[3], &row[4], &row[5],
+        ]));
     }
     if as_list {
-        println!("({} tickets)", rows.len());
+        output.line(&format!("({} tickets)", rows.len()));
     }
     Ok(())
 }

@@ -76,14 +76,14 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         (
             "OTOBO without base_url",
             Config(
-                "services:\n  - id: o\n    use: otobo-znuny\n    params: {username: u, password: p}\n",
+                "services:\n  - id: o\n    use: otobo-znuny\n    params: {username: u, password: pw-literal}\n",
             ),
             "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params: missing field `base_url`\n",
         ),
         (
             "OTOBO base_url not a URL",
             Config(
-                "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'helpdesk', username: u, password: p}\n",
+                "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'helpdesk', username: u, password: pw-literal}\n",
             ),
             "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params.base_url: not a URL (relative URL without a base): `helpdesk`\n",
         ),
@@ -97,21 +97,21 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         (
             "OTOBO timeout not a duration",
             Config(
-                "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'http://127.0.0.1:9', username: u, password: p, timeout: soon}\n",
+                "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'http://127.0.0.1:9', username: u, password: pw-literal, timeout: soon}\n",
             ),
             "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params.timeout: invalid type: string \"soon\", expected a number\n",
         ),
         (
             "OTOBO unknown transport",
             Config(
-                "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'http://127.0.0.1:9', username: u, password: p, transport: pigeon}\n",
+                "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'http://127.0.0.1:9', username: u, password: pw-literal, transport: pigeon}\n",
             ),
             "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params.transport: unknown variant `pigeon`, expected `rest` or `soap`\n",
         ),
         (
             "OTOBO unreadable CA file",
             Config(
-                "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'https://127.0.0.1:9', username: u, password: p, ca_file: /nonexistent/ca.pem}\n",
+                "services:\n  - id: o\n    use: otobo-znuny\n    params: {base_url: 'https://127.0.0.1:9', username: u, password: pw-literal, ca_file: /nonexistent/ca.pem}\n",
             ),
             "1 problem in the configuration:\n  - config error at otai.yml:4: services.o.params.ca_file: cannot read `/nonexistent/ca.pem`: No such file or directory (os error 2)\n",
         ),

@@ -26,6 +26,7 @@
 pub mod error;
 pub mod kwargs;
 pub mod model;
+pub mod output;
 pub mod registry;
 pub mod request;
 pub mod service;

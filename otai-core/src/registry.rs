@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::output::Redactor;
 use crate::request::NativeKeys;
 use crate::{Error, Result, TicketSystemService};
 
@@ -19,14 +20,24 @@ use crate::{Error, Result, TicketSystemService};
 pub struct BuildContext {
     /// Directory relative paths in params are resolved against (the config file's directory).
     pub base_dir: PathBuf,
+    /// The redactor of everything shown: a service [hides](Redactor::hide) what it obtains at
+    /// run time (a session ID, a token) so it never shows up in an error or a log.
+    pub redactor: Redactor,
 }
 
 impl BuildContext {
-    /// A context resolving relative paths against `base_dir`.
+    /// A context resolving relative paths against `base_dir`, with a redactor of its own.
     pub fn new(base_dir: impl Into<PathBuf>) -> Self {
         Self {
             base_dir: base_dir.into(),
+            redactor: Redactor::default(),
         }
+    }
+
+    /// This context with `redactor`, shared with the rest of the program.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     /// Resolves `path` against [`Self::base_dir`] unless it is absolute (or `:memory:`).
@@ -213,35 +224,93 @@ impl ServiceRegistry {
     }
 }
 
-/// `unknown service `x`; did you mean `y`? known: a, b, c`: the message for an unknown name.
-pub fn unknown_name_message<'a>(
-    kind: &str,
-    name: &str,
-    known: impl IntoIterator<Item = &'a String>,
-) -> String {
-    let known: Vec<&String> = known.into_iter().collect();
-    let close = closest_names(name, known.iter().map(|s| s.as_str()));
-    let mut message = format!("unknown {kind} `{name}`");
-    if !close.is_empty() {
-        message.push_str(&format!("; did you mean {}?", quote_list(&close)));
-    }
-    if known.is_empty() {
-        message.push_str(&format!(" (no {kind} is registered)"));
+/// The most known names a message lists (the rest are counted).
+const MAX_LISTED: usize = 50;
+/// The most known names an unknown one is compared with for a suggestion, so a message costs
+/// the same however many names a configuration defines.
+const MAX_COMPARED: usize = 256;
+/// The longest name compared by edit distance (longer names are only checked for containment).
+const MAX_COMPARED_CHARS: usize = 64;
+
+/// `unknown service `x`; did you mean `y`? (known: a, b, c)`: the message for an unknown name.
+/// At most [`MAX_LISTED`] known names are listed, then how many there are in all.
+pub fn unknown_name_message<'a, I>(kind: &str, name: &str, known: I) -> String
+where
+    I: IntoIterator<Item = &'a String>,
+    I::IntoIter: ExactSizeIterator,
+{
+    let (first, all) = first_known(known);
+    let close = closest_names(name, first.iter().map(|s| s.as_str()));
+    let suggestion = if close.is_empty() {
+        String::new()
     } else {
-        let all: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
-        message.push_str(&format!(" (known: {})", all.join(", ")));
+        format!("; did you mean {}?", quote_list(&close))
+    };
+    format!(
+        "unknown {kind} `{name}`{suggestion}{}",
+        known_list(kind, &first, all)
+    )
+}
+
+/// [`unknown_name_message`] without a suggestion: `unknown service `x` (known: a, b, c)`, for
+/// the unknown names after the first few of a file, so their messages cost no comparisons.
+pub fn unknown_name_list_message<'a, I>(kind: &str, name: &str, known: I) -> String
+where
+    I: IntoIterator<Item = &'a String>,
+    I::IntoIter: ExactSizeIterator,
+{
+    let (first, all) = first_known(known);
+    format!("unknown {kind} `{name}`{}", known_list(kind, &first, all))
+}
+
+/// The known names a message may look at (the first [`MAX_COMPARED`]), and how many there are:
+/// a message costs the same however many names there are.
+fn first_known<'a, I>(known: I) -> (Vec<&'a String>, usize)
+where
+    I: IntoIterator<Item = &'a String>,
+    I::IntoIter: ExactSizeIterator,
+{
+    let known = known.into_iter();
+    let all = known.len();
+    (known.take(MAX_COMPARED.max(MAX_LISTED)).collect(), all)
+}
+
+/// ` (known: a, b, c)`, at most [`MAX_LISTED`] of the first names, and how many there are in
+/// all; or that none is registered.
+fn known_list(kind: &str, first: &[&String], all: usize) -> String {
+    if all == 0 {
+        return format!(" (no {kind} is registered)");
     }
-    message
+    let listed: Vec<&str> = first.iter().take(MAX_LISTED).map(|s| s.as_str()).collect();
+    let more = if all > listed.len() {
+        format!(", … ({all} in all)")
+    } else {
+        String::new()
+    };
+    format!(" (known: {}{more})", listed.join(", "))
 }
 
 /// Names close to `name`: small edit distance, or one contains the other (case-insensitive).
+/// Looks at the first [`MAX_COMPARED`] known names only.
 pub fn closest_names<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let wanted = name.to_lowercase();
+    let wanted_chars = wanted.chars().count();
+    let limit = 2 + wanted_chars / 6;
     let mut scored: Vec<(usize, &str)> = known
+        .take(MAX_COMPARED)
         .filter_map(|k| {
             let candidate = k.to_lowercase();
-            let distance = edit_distance(&wanted, &candidate);
-            let close = distance <= 2 + wanted.len() / 6
+            let candidate_chars = candidate.chars().count();
+            let comparable = wanted_chars <= MAX_COMPARED_CHARS
+                && candidate_chars <= MAX_COMPARED_CHARS
+                && wanted_chars.abs_diff(candidate_chars) <= limit;
+            // Where one name contains the other, the distance is the difference in length.
+            let distance = if comparable {
+                edit_distance(&wanted, &candidate)
+            } else {
+                wanted_chars.abs_diff(candidate_chars)
+            };
+            let close = (comparable && distance <= limit)
                 || (wanted.len() >= 4 && candidate.contains(&wanted))
                 || (candidate.len() >= 4 && wanted.contains(&candidate));
             close.then_some((distance, k))

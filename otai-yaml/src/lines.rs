@@ -1,5 +1,7 @@
 //! Where each node of a read file is: its line and its children.
 
+use std::collections::HashMap;
+
 /// A node of a read file, to find its line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NodeId(usize);
@@ -22,6 +24,9 @@ struct LineNode {
     line: usize,
     /// Maps: keys in file order. Lists: items, keyed by nothing.
     children: Vec<(Option<String>, NodeId)>,
+    /// Maps: each key's node, so a key is found without a scan (a map may have many keys, and
+    /// each problem reported below it looks one up).
+    by_key: HashMap<String, NodeId>,
 }
 
 impl Lines {
@@ -32,9 +37,7 @@ impl Lines {
 
     /// The node of map key `key` under `node`.
     pub fn child(&self, node: NodeId, key: &str) -> Option<NodeId> {
-        self.children(node)
-            .find(|(k, _)| k.as_deref() == Some(key))
-            .map(|(_, id)| *id)
+        self.nodes.get(node.0)?.by_key.get(key).copied()
     }
 
     /// The node of list item `index` under `node`.
@@ -109,13 +112,17 @@ impl Lines {
     pub(crate) fn push(&mut self, line: usize) -> NodeId {
         self.nodes.push(LineNode {
             line,
-            children: Vec::new(),
+            ..LineNode::default()
         });
         NodeId(self.nodes.len() - 1)
     }
 
     pub(crate) fn link(&mut self, parent: NodeId, key: Option<String>, child: NodeId) {
         if let Some(node) = self.nodes.get_mut(parent.0) {
+            if let Some(key) = &key {
+                // Keys are unique (the reader refuses duplicates); the first one stands.
+                node.by_key.entry(key.clone()).or_insert(child);
+            }
             node.children.push((key, child));
         }
     }

@@ -100,6 +100,9 @@ pub fn load_str(
     options: &LoadOptions,
 ) -> Result<Engine, ConfigErrors> {
     let (config, errors) = config::read(file, text);
+    let ctx = &ctx
+        .clone()
+        .with_redactor(options.secrets.redactor().clone());
     let mut loader = Loader {
         file,
         lines: &config.lines,
@@ -108,6 +111,7 @@ pub fn load_str(
         allow_env: config.allow_env.as_deref(),
         templates: Templates::new(config.allow_env.clone(), options.secrets.clone()),
         errors,
+        suggestions_left: MAX_SUGGESTIONS,
     };
     let services = loader.services(&config, ctx, options.validate_only);
     let pipelines = loader.pipelines(&config, &services);
@@ -131,6 +135,10 @@ pub fn load_str(
     ))
 }
 
+/// How many unknown service names of one file get a suggestion (each costs comparisons with
+/// the file's service names; the rest only list them).
+const MAX_SUGGESTIONS: usize = 100;
+
 struct Loader<'a> {
     file: &'a str,
     lines: &'a Lines,
@@ -139,6 +147,8 @@ struct Loader<'a> {
     allow_env: Option<&'a [String]>,
     templates: Templates,
     errors: Vec<Error>,
+    /// Unknown service names that may still get a suggestion.
+    suggestions_left: usize,
 }
 
 impl Loader<'_> {
@@ -186,6 +196,7 @@ impl Loader<'_> {
                 continue;
             }
             let (params, problems) = self.secrets.fill(&service.params, self.allow_env);
+            hide_credentials(&params, self.secrets.redactor());
             if !problems.is_empty() {
                 for (param, message) in problems {
                     self.error(origin, &format!("params.{param}"), message);
@@ -330,7 +341,7 @@ impl Loader<'_> {
             };
             self.error(&def.origin, "service", message);
         }
-        let templated = compiled.plan.templated_paths();
+        let templated = compiled.plan.templated_paths().into_iter().collect();
         let ctx = CheckContext::at_load(&def.id, native, &templated);
         let (errors, prepared) = spec.pipe.load(&compiled.plan, &def.use_name, &ctx);
         self.param_errors(&def.origin, errors);
@@ -411,12 +422,14 @@ impl Loader<'_> {
         match &def.service {
             Some(name) if services.contains_key(name) => Some(name.clone()),
             Some(name) => {
-                let known: Vec<String> = services.keys().cloned().collect();
-                self.error(
-                    &def.origin,
-                    "service",
-                    otai_core::registry::unknown_name_message("service", name, known.iter()),
-                );
+                let known = services.keys();
+                let message = if self.suggestions_left > 0 {
+                    self.suggestions_left -= 1;
+                    otai_core::registry::unknown_name_message("service", name, known)
+                } else {
+                    otai_core::registry::unknown_name_list_message("service", name, known)
+                };
+                self.error(&def.origin, "service", message);
                 None
             }
             None if services.len() == 1 => services.keys().next().cloned(),
@@ -428,6 +441,31 @@ impl Loader<'_> {
     fn param_errors(&mut self, origin: &Origin, errors: Vec<ParamError>) {
         for e in errors {
             self.error(origin, &format!("params{}", below(&e.field)), e.message);
+        }
+    }
+}
+
+/// Hides the value of every param named like a credential (`password`, `token`, …), however it
+/// is written (a secret marker, or the value itself).
+fn hide_credentials(params: &Value, redactor: &otai_core::output::Redactor) {
+    let mut stack = vec![params];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match value {
+                        Value::String(text) if otai_core::output::is_credential_key(key) => {
+                            redactor.hide(text);
+                        }
+                        Value::Number(n) if otai_core::output::is_credential_key(key) => {
+                            redactor.hide(&n.to_string());
+                        }
+                        other => stack.push(other),
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
         }
     }
 }

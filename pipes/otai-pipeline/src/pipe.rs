@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 
 use crate::erased::{ErasedPipe, Typed};
-use crate::params::path::related;
+use crate::params::path::PathSet;
+use otai_core::output::Redactor;
 use otai_core::request::NativeKeys;
 use otai_core::{Error, Result, TicketSystemService};
 
@@ -137,7 +138,7 @@ pub struct CheckContext<'a> {
     /// The kind (`local`, `otobo-znuny`, …) and native keys of the pipe's service, when it has
     /// one and it is known.
     pub service: Option<(&'a str, &'static NativeKeys)>,
-    templated: &'a [String],
+    templated: Option<&'a PathSet>,
     at_load: bool,
 }
 
@@ -147,7 +148,7 @@ impl<'a> CheckContext<'a> {
         Self {
             pipe_id,
             service,
-            templated: &[],
+            templated: None,
             at_load: false,
         }
     }
@@ -156,12 +157,12 @@ impl<'a> CheckContext<'a> {
     pub(crate) fn at_load(
         pipe_id: &'a str,
         service: Option<(&'a str, &'static NativeKeys)>,
-        templated: &'a [String],
+        templated: &'a PathSet,
     ) -> Self {
         Self {
             pipe_id,
             service,
-            templated,
+            templated: Some(templated),
             at_load: true,
         }
     }
@@ -174,7 +175,7 @@ impl<'a> CheckContext<'a> {
     /// Whether `field` (a path below `params`, `""` for all of them) is, holds or lies inside a
     /// template, so its value is a placeholder now.
     pub fn is_templated(&self, field: &str) -> bool {
-        self.templated.iter().any(|t| related(field, t))
+        self.templated.is_some_and(|t| t.overlaps(field))
     }
 }
 
@@ -191,6 +192,9 @@ pub struct PipeContext {
     /// Whether this is a dry run. Writes through [`PipeContext::service`] are held back already;
     /// only pipes with side effects elsewhere (mail, webhooks) need to look at this.
     pub dry_run: bool,
+    /// The one redactor: a pipe that logs or reports a text it was given shows it through
+    /// [`Redactor::shown`] (or [`Redactor::redact`]), so no secret value reaches the output.
+    pub redactor: Redactor,
 }
 
 impl std::fmt::Debug for PipeContext {
@@ -209,6 +213,7 @@ impl PipeContext {
             pipe_id: pipe_id.into(),
             service,
             dry_run: false,
+            redactor: Redactor::default(),
         }
     }
 

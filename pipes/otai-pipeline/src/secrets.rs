@@ -2,19 +2,18 @@
 //!
 //! A secret is a value, never template source: the loader checks each marker and the engine
 //! reads the value when it renders, so a secret that looks like a template stays itself. Every
-//! value handed out is redacted (`***`) from anything shown to a person.
+//! value handed out is hidden by the one [`Redactor`] (`***`) from anything shown to a person.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use serde_json::Value;
 
+use otai_core::output::Redactor;
 use otai_core::{Error, Result};
 
 /// The largest secrets file read, in bytes.
 const MAX_FILE_BYTES: u64 = 1 << 20;
-/// What a secret is replaced by in output.
-const HIDDEN: &str = "***";
 
 /// Where secrets come from, and every value handed out (to redact it from output).
 ///
@@ -24,6 +23,8 @@ const HIDDEN: &str = "***";
 #[derive(Clone, Default)]
 pub struct Secrets {
     shared: Arc<RwLock<Store>>,
+    /// Hides every value handed out.
+    redactor: Redactor,
 }
 
 #[derive(Default)]
@@ -32,9 +33,6 @@ struct Store {
     file: Option<BTreeMap<String, String>>,
     /// Secrets handed out, by name.
     resolved: BTreeMap<String, String>,
-    /// Every form of every value handed out (as is, escaped as JSON and as Rust strings), longest
-    /// first: what [`Secrets::redact`] replaces.
-    hidden: Vec<String>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -156,7 +154,25 @@ impl Secrets {
         };
         Self {
             shared: Arc::new(RwLock::new(store)),
+            redactor: Redactor::default(),
         }
+    }
+
+    /// These secrets, hiding every value they hand out with `redactor` (the one the rest of
+    /// the program shows its output through). Values handed out before are hidden there too.
+    pub fn redacting_with(mut self, redactor: Redactor) -> Self {
+        let store = self.shared.read().unwrap_or_else(PoisonError::into_inner);
+        for value in store.resolved.values() {
+            redactor.hide(value);
+        }
+        drop(store);
+        self.redactor = redactor;
+        self
+    }
+
+    /// The redactor hiding every value handed out.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// Checks that secret `name` can be had, and from then on redacts its value. `allow_env`
@@ -184,7 +200,7 @@ impl Secrets {
                 format!("secret `{name}` is missing: set the environment variable {name} or give a secrets file (--secrets, OTAI_SECRETS_FILE)")
             })?,
         };
-        store.hide(&value);
+        self.redactor.hide(&value);
         store.resolved.insert(name.to_owned(), value);
         Ok(())
     }
@@ -251,139 +267,21 @@ impl Secrets {
         Ok(out)
     }
 
-    /// `text` with every secret value handed out so far replaced by `***` (longest first).
+    /// `text` with every secret value handed out so far (and every credential shown with its
+    /// name) replaced by `***`: [`Redactor::redact`].
     pub fn redact(&self, text: &str) -> String {
-        let store = self.shared.read().unwrap_or_else(PoisonError::into_inner);
-        redact_with(&store.hidden, text)
+        self.redactor.redact(text)
     }
 
     /// [`Secrets::redact`] on every string (and map key) of a value tree.
     pub fn redact_value(&self, value: &mut Value) {
-        let store = self.shared.read().unwrap_or_else(PoisonError::into_inner);
-        let hidden = &store.hidden;
-        if hidden.is_empty() {
-            return;
-        }
-        let mut stack = vec![value];
-        while let Some(value) = stack.pop() {
-            match value {
-                Value::String(text) if hidden.iter().any(|h| text.contains(h.as_str())) => {
-                    *text = redact_with(hidden, text);
-                }
-                Value::Array(items) => stack.extend(items.iter_mut()),
-                Value::Object(map) => {
-                    if map
-                        .keys()
-                        .any(|k| hidden.iter().any(|h| k.contains(h.as_str())))
-                    {
-                        *map = std::mem::take(map)
-                            .into_iter()
-                            .map(|(k, v)| (redact_with(hidden, &k), v))
-                            .collect();
-                    }
-                    stack.extend(map.values_mut());
-                }
-                _ => {}
-            }
-        }
+        self.redactor.redact_value(value);
     }
 
     /// An error with every secret value in its texts replaced by `***`.
     pub fn redact_error(&self, error: Error) -> Error {
-        let r = |text: String| self.redact(&text);
-        match error {
-            Error::Config { path, message } => Error::Config {
-                path: r(path),
-                message: r(message),
-            },
-            Error::Template { name, message } => Error::Template {
-                name: r(name),
-                message: r(message),
-            },
-            Error::InvalidInput { field, message } => Error::InvalidInput {
-                field: r(field),
-                message: r(message),
-            },
-            Error::Authentication { message } => Error::Authentication {
-                message: r(message),
-            },
-            Error::PermissionDenied { message } => Error::PermissionDenied {
-                message: r(message),
-            },
-            Error::NotFound { what } => Error::NotFound { what: r(what) },
-            Error::Pipeline {
-                pipe,
-                message,
-                source,
-            } => Error::Pipeline {
-                pipe: r(pipe),
-                message: r(message),
-                source: source.map(|s| Box::new(self.redact_error(*s))),
-            },
-            Error::Remote {
-                request,
-                status,
-                code,
-                message,
-                retry_after,
-            } => Error::Remote {
-                request: r(request),
-                status,
-                code: code.map(r),
-                message: r(message),
-                retry_after,
-            },
-            Error::Transport {
-                request,
-                message,
-                transient,
-                source,
-            } => Error::Transport {
-                request: r(request),
-                message: r(message),
-                transient,
-                // A cause that quotes a secret is dropped: it cannot be rewritten.
-                source: source.filter(|s| self.redact(&s.to_string()) == s.to_string()),
-            },
-            Error::Timeout { request, after } => Error::Timeout {
-                request: r(request),
-                after,
-            },
-            other => other,
-        }
+        self.redactor.redact_error(error)
     }
-}
-
-impl Store {
-    /// Adds `value` (as is, and escaped as JSON and Rust strings show it) to what is redacted.
-    fn hide(&mut self, value: &str) {
-        if value.is_empty() {
-            return;
-        }
-        let quoted = |q: String| q[1..q.len() - 1].to_owned();
-        let forms = [
-            value.to_owned(),
-            serde_json::to_string(value).map(quoted).unwrap_or_default(),
-            quoted(format!("{value:?}")),
-        ];
-        for form in forms {
-            if !form.is_empty() && !self.hidden.contains(&form) {
-                self.hidden.push(form);
-            }
-        }
-        self.hidden
-            .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-    }
-}
-
-fn redact_with(hidden: &[String], text: &str) -> String {
-    let mut out = text.to_owned();
-    for secret in hidden {
-        if out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), HIDDEN);
-        }
-    }
-    out
 }
 
 /// A warning when a secrets file may be read by group or others.

@@ -64,7 +64,7 @@ impl Pipe for MapPipe {
     }
 }
 
-/// `log`: writes `message` at `level`; result: the message.
+/// `log`: writes `message` at `level`, with secret values redacted; result: the message.
 struct Log;
 
 /// The params of `log`.
@@ -99,11 +99,12 @@ impl Pipe for Log {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
+        let shown = ctx.redactor.redact(&message);
         match p.level {
-            Level::Error => tracing::error!(pipe = %ctx.pipe_id, "{message}"),
-            Level::Warn => tracing::warn!(pipe = %ctx.pipe_id, "{message}"),
-            Level::Debug => tracing::debug!(pipe = %ctx.pipe_id, "{message}"),
-            Level::Info => tracing::info!(pipe = %ctx.pipe_id, "{message}"),
+            Level::Error => tracing::error!(pipe = %ctx.pipe_id, "{shown}"),
+            Level::Warn => tracing::warn!(pipe = %ctx.pipe_id, "{shown}"),
+            Level::Debug => tracing::debug!(pipe = %ctx.pipe_id, "{shown}"),
+            Level::Info => tracing::info!(pipe = %ctx.pipe_id, "{shown}"),
         }
         Ok(TemplateValue::from(message))
     }

@@ -4,6 +4,7 @@ mod bad_configs;
 mod conformance;
 mod docs;
 mod faults;
+mod linear;
 mod live_rt;
 mod pipelines;
 mod typed_params;

@@ -195,7 +195,7 @@ impl Engine {
                 let counted: Arc<dyn TicketSystemService> =
                     Arc::new(Counted::new(service, id.clone(), Arc::clone(stats)));
                 let service = if dry_run {
-                    Arc::new(DryRun::new(counted, self.secrets.clone()))
+                    Arc::new(DryRun::new(counted, self.secrets.redactor().clone()))
                 } else {
                     counted
                 };
@@ -354,6 +354,7 @@ impl Engine {
                     pipe_id: pipe.id.clone(),
                     service: service.and_then(|id| state.services.get(id)).cloned(),
                     dry_run: state.dry_run,
+                    redactor: self.secrets.redactor().clone(),
                 };
                 let started = Instant::now();
                 let data = runner

@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use crate::pipe::ParamError;
 use de::{DeError, Problem, Sink, Unknown};
 use otai_core::registry::{closest_names, quote_list};
-use path::{display, join, related};
+use path::{PathSet, display, join};
 use plan::{Filled, Plan};
 
 pub use shared::Shared;
@@ -41,26 +41,26 @@ pub(crate) fn check_at_load<P: DeserializeOwned>(
     check: impl Fn(&P) -> Result<(), Vec<ParamError>>,
 ) -> Checked<P> {
     let templated = plan.templated_paths();
-    let mut unsure = templated.clone();
-    let mut errors: Vec<ParamError> = Vec::new();
+    let mut unsure: PathSet = templated.iter().cloned().collect();
+    let mut errors = Errors::default();
     let mut filled = plan.placeholders();
     for _ in 0..MAX_PASSES {
         let sink = Sink::default();
         let result = de::deserialize::<P>(&filled, &sink);
         for unknown in sink.into_inner() {
-            push_new(&mut errors, unknown_error(name, &unknown));
+            errors.push(unknown_error(name, &unknown));
         }
         let error = match result {
             Ok(params) => {
                 let found = check(&params).err().unwrap_or_default();
                 for e in found {
-                    if e.is_about_key() || !unsure.iter().any(|u| related(&e.field, u)) {
-                        push_new(&mut errors, e);
+                    if e.is_about_key() || !unsure.overlaps(&e.field) {
+                        errors.push(e);
                     }
                 }
-                let valid = errors.is_empty() && templated.is_empty();
+                let valid = errors.list.is_empty() && templated.is_empty();
                 return Checked {
-                    errors,
+                    errors: errors.list,
                     params: valid.then_some(params),
                 };
             }
@@ -71,26 +71,23 @@ pub(crate) fn check_at_load<P: DeserializeOwned>(
         let progressed = match error.problem {
             Problem::Missing(key) => {
                 // `valeu: 1` already says "did you mean `value`?": `value` is not missing too.
-                if !suggested(&errors, &field, key) {
-                    push_new(
-                        &mut errors,
-                        ParamError::new(join(&field, key), "missing required param"),
-                    );
+                if !suggested(&errors.list, &field, key) {
+                    errors.push(ParamError::new(join(&field, key), "missing required param"));
                 }
                 filled.insert(&at, key, Filled::Placeholder)
             }
             Problem::NotAMap(_) if at.is_empty() => {
-                push_new(&mut errors, ParamError::new("", "params must be a map"));
+                errors.push(ParamError::new("", "params must be a map"));
                 filled = Filled::Map(Vec::new());
                 true
             }
             _ => {
                 // A value known only later, or one that replaced an earlier mistake, can cause
                 // errors of its own: those are not the user's.
-                if !unsure.iter().any(|u| related(&field, u)) {
-                    push_new(&mut errors, to_param_error(&error));
+                if !unsure.overlaps(&field) {
+                    errors.push(to_param_error(&error));
                 }
-                unsure.push(field);
+                unsure.insert(field);
                 filled.replace(&at, Filled::Placeholder)
             }
         };
@@ -99,8 +96,28 @@ pub(crate) fn check_at_load<P: DeserializeOwned>(
         }
     }
     Checked {
-        errors,
+        errors: errors.list,
         params: None,
+    }
+}
+
+/// Problems found so far, each once (looked up by its field and message, not by a scan).
+#[derive(Default)]
+struct Errors {
+    list: Vec<ParamError>,
+    seen: std::collections::HashSet<(String, String, bool)>,
+}
+
+impl Errors {
+    fn push(&mut self, error: ParamError) {
+        let key = (
+            error.field.clone(),
+            error.message.clone(),
+            error.is_about_key(),
+        );
+        if self.seen.insert(key) {
+            self.list.push(error);
+        }
     }
 }
 
@@ -136,12 +153,6 @@ fn suggested(errors: &[ParamError], parent: &str, key: &str) -> bool {
         };
         sibling && e.message.starts_with("unknown") && e.message.contains(&hint)
     })
-}
-
-fn push_new(errors: &mut Vec<ParamError>, error: ParamError) {
-    if !errors.contains(&error) {
-        errors.push(error);
-    }
 }
 
 fn to_param_error(error: &DeError) -> ParamError {

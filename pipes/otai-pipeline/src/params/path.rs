@@ -35,7 +35,8 @@ pub(crate) fn join(path: &str, key: &str) -> String {
 }
 
 /// Whether two displayed paths overlap: equal, or one lies inside the other (the empty path,
-/// the params themselves, overlaps every path).
+/// the params themselves, overlaps every path). [`PathSet::overlaps`] answers it for many paths.
+#[cfg(test)]
 pub(crate) fn related(a: &str, b: &str) -> bool {
     let inside = |inner: &str, outer: &str| {
         outer.is_empty()
@@ -46,9 +47,81 @@ pub(crate) fn related(a: &str, b: &str) -> bool {
     inside(a, b) || inside(b, a)
 }
 
+/// Displayed paths, to ask whether a path overlaps any of them ([`related`]) in time
+/// logarithmic in their number: a path's own prefixes are looked up, and the paths inside it
+/// are found as a range.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PathSet(std::collections::BTreeSet<String>);
+
+impl PathSet {
+    /// Adds `path`.
+    pub(crate) fn insert(&mut self, path: String) {
+        self.0.insert(path);
+    }
+
+    /// Whether any path of the set is [`related`] to `path`.
+    pub(crate) fn overlaps(&self, path: &str) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        if path.is_empty() || self.0.contains("") {
+            return true;
+        }
+        let outer = path
+            .char_indices()
+            .filter(|(_, c)| matches!(c, '.' | '['))
+            .map(|(at, _)| &path[..at])
+            .chain([path]);
+        let inner = |mark: char| {
+            let start = format!("{path}{mark}");
+            self.0
+                .range(start.clone()..)
+                .next()
+                .is_some_and(|p| p.starts_with(&start))
+        };
+        outer.into_iter().any(|p| self.0.contains(p)) || inner('.') || inner('[')
+    }
+}
+
+impl FromIterator<String> for PathSet {
+    fn from_iter<I: IntoIterator<Item = String>>(paths: I) -> Self {
+        Self(paths.into_iter().collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_set_answers_what_related_answers() {
+        let paths = ["note.body", "rules[0].label", "items", "a.b.c"];
+        let set: PathSet = paths.iter().map(|p| (*p).to_owned()).collect();
+        for probe in [
+            "note",
+            "note.body",
+            "note.body.x",
+            "notes",
+            "note.bod",
+            "rules",
+            "rules[0]",
+            "rules[1]",
+            "rules[0].label.x",
+            "item",
+            "items[3]",
+            "a",
+            "a.b",
+            "a.bc",
+            "",
+            "x",
+        ] {
+            let expected = paths.iter().any(|p| related(probe, p));
+            assert_eq!(set.overlaps(probe), expected, "{probe}");
+        }
+        assert!(!PathSet::default().overlaps(""));
+        let all: PathSet = [String::new()].into_iter().collect();
+        assert!(all.overlaps("anything"));
+    }
 
     #[test]
     fn paths_display_like_yaml_and_overlap_by_prefix() {

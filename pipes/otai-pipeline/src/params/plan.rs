@@ -2,6 +2,7 @@
 //! templates (rendered on each run). Decided from the compiled param tree, never from the text.
 
 use std::any::Any;
+use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use minijinja::Value as Jinja;
@@ -32,14 +33,15 @@ impl Plan {
     /// compile: they count as templates, so their placeholder value raises no second error.
     /// No params at all (`null`) are an empty map.
     pub(crate) fn new(param: &Param, broken: &[String]) -> Self {
-        match Self::build(param, "", broken) {
+        let broken: HashSet<&str> = broken.iter().map(String::as_str).collect();
+        match Self::build(param, "", &broken) {
             Plan::Static(Value::Null, _) => Plan::Map(Vec::new()),
             plan => plan,
         }
     }
 
-    fn build(param: &Param, path: &str, broken: &[String]) -> Self {
-        if broken.iter().any(|b| b == path) {
+    fn build(param: &Param, path: &str, broken: &HashSet<&str>) -> Self {
+        if broken.contains(path) {
             return Plan::Template(param.clone());
         }
         match param {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::Secrets;
+use otai_core::output::Redactor;
 use otai_core::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
 };
@@ -36,17 +36,17 @@ const FIELD_ORDER: [&str; 9] = [
 /// the ticket id with the change. Tickets created in the dry run can be read back and changed.
 pub struct DryRun<S: ?Sized> {
     inner: Arc<S>,
-    secrets: Secrets,
+    redactor: Redactor,
     created: AtomicUsize,
     placeholders: Mutex<HashMap<String, UnifiedTicket>>,
 }
 
 impl<S: ?Sized> DryRun<S> {
-    /// Holds back the writes to `inner`; `secrets` are redacted from what is logged.
-    pub fn new(inner: Arc<S>, secrets: Secrets) -> Self {
+    /// Holds back the writes to `inner`; what is logged is shown through `redactor`.
+    pub fn new(inner: Arc<S>, redactor: Redactor) -> Self {
         Self {
             inner,
-            secrets,
+            redactor,
             created: AtomicUsize::new(0),
             placeholders: Mutex::default(),
         }
@@ -54,19 +54,7 @@ impl<S: ?Sized> DryRun<S> {
 
     /// A value as shown in a log line: secrets redacted, control characters escaped, shortened.
     fn shown(&self, text: &str) -> String {
-        let redacted = self.secrets.redact(text);
-        let escaped: String = redacted
-            .chars()
-            .flat_map(|c| {
-                let escaped: Vec<char> = if c.is_control() {
-                    c.escape_default().collect()
-                } else {
-                    vec![c]
-                };
-                escaped
-            })
-            .collect();
-        otai_core::error::shorten(&escaped, MAX_SHOWN)
+        otai_core::error::shorten(&self.redactor.shown(text), MAX_SHOWN)
     }
 
     /// `key=value, …` for every field set in `ticket`, then its native arguments.

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use super::*;
 use crate::Secrets;
 use crate::testing::Recorder;
+use otai_core::output::Redactor;
 use otai_core::request::{CreateRequest, NoteRequest, SearchRequest, UpdateRequest};
 use otai_core::{
     Result, TicketSystemService, TicketSystemServiceExt, UnifiedEntity, UnifiedNote, UnifiedTicket,
@@ -63,7 +64,7 @@ async fn dry_run_sends_no_write_and_answers_with_placeholders() -> Result<()> {
         "store",
         Arc::clone(&stats),
     ));
-    let service = DryRun::new(counted, Secrets::default());
+    let service = DryRun::new(counted, Redactor::default());
 
     let created = service
         .create_ticket(UnifiedTicket::new().subject("Printer on fire").into())
@@ -129,7 +130,7 @@ fn dry_run_lines_are_short_with_secrets_redacted_and_control_characters_escaped(
     let secrets = Secrets::from_file(&file)?;
     secrets.resolve("TOKEN", None)?;
     assert_eq!(secrets.value("TOKEN").as_deref(), Some("hunter2-secret"));
-    let service = DryRun::new(Arc::new(Recorder::default()), secrets);
+    let service = DryRun::new(Arc::new(Recorder::default()), secrets.redactor().clone());
     let request = UpdateRequest::new(
         "7".parse()?,
         UnifiedTicket::new()
