@@ -4,14 +4,12 @@ use std::process::ExitCode;
 
 use otai_core::Error;
 use otai_pipeline::Registry;
-use otai_pipeline::{ConfigErrors, Engine, LoadOptions, RunReport, Secrets, load_file};
-use serde_json::{Map, Value};
+use otai_pipeline::RunReport;
 
-use crate::args::{Command, ConfigArgs, RenderArgs, RunArgs, ValidateArgs};
+use crate::args::{Command, RenderArgs, RunArgs, ValidateArgs};
+use crate::failure::Failure;
+use crate::inputs::{load, pairs};
 use crate::output::Output;
-
-/// Exit code for bad input (config, arguments).
-const BAD_INPUT: u8 = 2;
 
 pub(crate) async fn dispatch(
     command: Command,
@@ -29,88 +27,6 @@ pub(crate) async fn dispatch(
         output.error_lines(&failure.lines);
         ExitCode::from(failure.code)
     })
-}
-
-/// A failed command: the lines to print (each shown on its own) and the exit code.
-pub(crate) struct Failure {
-    lines: Vec<String>,
-    code: u8,
-}
-
-impl Failure {
-    /// Bad input: printed as `error: <message>`, exit code 2.
-    pub(crate) fn bad_input(message: impl std::fmt::Display) -> Self {
-        Self {
-            lines: vec![format!("error: {message}")],
-            code: BAD_INPUT,
-        }
-    }
-}
-
-impl From<ConfigErrors> for Failure {
-    fn from(errors: ConfigErrors) -> Self {
-        let n = errors.0.len();
-        let header = format!(
-            "error: {n} problem{} in the configuration:",
-            if n == 1 { "" } else { "s" }
-        );
-        let lines = std::iter::once(header)
-            .chain(errors.0.iter().map(|e| format!("  - {e}")))
-            .collect();
-        Self {
-            lines,
-            code: BAD_INPUT,
-        }
-    }
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        let code = if matches!(error, Error::Config { .. } | Error::Template { .. }) {
-            BAD_INPUT
-        } else {
-            1
-        };
-        Self {
-            lines: vec![format!("error: {}", otai_core::error::report(&error))],
-            code,
-        }
-    }
-}
-
-/// Loads the configuration; its secrets hide their values through `output`'s redactor.
-pub(crate) fn load(
-    config: &ConfigArgs,
-    registry: &Registry,
-    validate_only: bool,
-    output: &Output,
-) -> Result<Engine, Failure> {
-    let secrets = match &config.secrets {
-        Some(path) => Secrets::from_file(path)?,
-        None => Secrets::from_env(),
-    };
-    let secrets = secrets.redacting_with(output.redactor().clone());
-    let mut options = LoadOptions::new(secrets);
-    options.validate_only = validate_only;
-    Ok(load_file(&config.config, registry, &options)?)
-}
-
-/// `KEY=VALUE` pairs of `flag` as a JSON map; VALUE is JSON when it parses, else text.
-pub(crate) fn pairs(flag: &str, pairs: &[String]) -> Result<Value, Failure> {
-    let mut map = Map::new();
-    for pair in pairs {
-        let (key, value) = pair
-            .split_once('=')
-            .ok_or_else(|| Failure::bad_input(format!("{flag} `{pair}`: expected KEY=VALUE")))?;
-        if key.trim().is_empty() {
-            return Err(Failure::bad_input(format!(
-                "{flag} `{pair}`: the key is empty"
-            )));
-        }
-        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
-        map.insert(key.trim().to_owned(), value);
-    }
-    Ok(Value::Object(map))
 }
 
 fn print_report(report: &RunReport, output: &Output) {

@@ -17,6 +17,8 @@
 
 pub mod args;
 mod commands;
+mod failure;
+mod inputs;
 mod logging;
 mod output;
 mod progress;

@@ -7,7 +7,8 @@ use otai_pipeline::Registry;
 use serde_json::Value;
 
 use crate::args::{TicketFields, TicketOperation, TicketsArgs};
-use crate::commands::{Failure, load, pairs};
+use crate::failure::Failure;
+use crate::inputs::{load, pairs};
 use crate::output::Output;
 
 fn fields(kwargs: &mut Kwargs, fields: TicketFields) -> Result<(), Failure> {

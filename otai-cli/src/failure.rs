@@ -1,0 +1,56 @@
+//! How a command fails: the lines it prints and its exit code.
+
+use otai_core::Error;
+use otai_pipeline::ConfigErrors;
+
+/// Exit code for bad input (config, arguments).
+pub(crate) const BAD_INPUT: u8 = 2;
+
+/// A failed command: the lines to print (each shown on its own) and the exit code.
+pub(crate) struct Failure {
+    /// What to print, one line each.
+    pub(crate) lines: Vec<String>,
+    /// The exit code.
+    pub(crate) code: u8,
+}
+
+impl Failure {
+    /// Bad input: printed as `error: <message>`, exit code 2.
+    pub(crate) fn bad_input(message: impl std::fmt::Display) -> Self {
+        Self {
+            lines: vec![format!("error: {message}")],
+            code: BAD_INPUT,
+        }
+    }
+}
+
+impl From<ConfigErrors> for Failure {
+    fn from(errors: ConfigErrors) -> Self {
+        let n = errors.0.len();
+        let header = format!(
+            "error: {n} problem{} in the configuration:",
+            if n == 1 { "" } else { "s" }
+        );
+        let lines = std::iter::once(header)
+            .chain(errors.0.iter().map(|e| format!("  - {e}")))
+            .collect();
+        Self {
+            lines,
+            code: BAD_INPUT,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let code = if matches!(error, Error::Config { .. } | Error::Template { .. }) {
+            BAD_INPUT
+        } else {
+            1
+        };
+        Self {
+            lines: vec![format!("error: {}", otai_core::error::report(&error))],
+            code,
+        }
+    }
+}
