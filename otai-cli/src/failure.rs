@@ -26,13 +26,17 @@ impl Failure {
 
 impl From<ConfigErrors> for Failure {
     fn from(errors: ConfigErrors) -> Self {
-        let n = errors.0.len();
-        let header = format!(
-            "error: {n} problem{} in the configuration:",
-            if n == 1 { "" } else { "s" }
-        );
-        let lines = std::iter::once(header)
-            .chain(errors.0.iter().map(|e| format!("  - {e}")))
+        // Each problem on a line of its own, each shown (escaped) on its own.
+        let lines = errors
+            .lines()
+            .enumerate()
+            .map(|(i, line)| {
+                if i == 0 {
+                    format!("error: {line}")
+                } else {
+                    line
+                }
+            })
             .collect();
         Self {
             lines,

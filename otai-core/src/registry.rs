@@ -233,7 +233,7 @@ const MAX_COMPARED: usize = 256;
 const MAX_COMPARED_CHARS: usize = 64;
 
 /// `unknown service `x`; did you mean `y`? (known: a, b, c)`: the message for an unknown name.
-/// At most [`MAX_LISTED`] known names are listed, then how many there are in all.
+/// At most `MAX_LISTED` (50) known names are listed, then how many there are in all.
 pub fn unknown_name_message<'a, I>(kind: &str, name: &str, known: I) -> String
 where
     I: IntoIterator<Item = &'a String>,
@@ -291,7 +291,7 @@ fn known_list(kind: &str, first: &[&String], all: usize) -> String {
 }
 
 /// Names close to `name`: small edit distance, or one contains the other (case-insensitive).
-/// Looks at the first [`MAX_COMPARED`] known names only.
+/// Looks at the first `MAX_COMPARED` (256) known names only.
 pub fn closest_names<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let wanted = name.to_lowercase();
     let wanted_chars = wanted.chars().count();

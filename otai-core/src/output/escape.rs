@@ -4,8 +4,8 @@ use std::borrow::Cow;
 
 /// Whether a terminal or a text renderer would act on `c` instead of showing it: control
 /// characters (C0 with tab, CR and LF, DEL, C1 with the 8-bit CSI), bidirectional embeddings,
-/// overrides, isolates and marks, zero-width characters, the byte order mark and the line and
-/// paragraph separators.
+/// overrides, isolates and marks, zero-width characters, the byte order mark, the line and
+/// paragraph separators, and the invisible tag characters (text hidden in plain sight).
 fn acts_on_terminal(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -15,6 +15,7 @@ fn acts_on_terminal(c: char) -> bool {
                 | '\u{2028}'..='\u{202E}'
                 | '\u{2060}'..='\u{2069}'
                 | '\u{FEFF}'
+                | '\u{E0000}'..='\u{E007F}'
         )
 }
 
@@ -65,6 +66,7 @@ mod tests {
             ("zero\u{200b}width", "zero\\u{200b}width"),
             ("line\u{2028}sep", "line\\u{2028}sep"),
             ("\u{feff}bom", "\\u{feff}bom"),
+            ("hidden\u{e0041}\u{e0042}", "hidden\\u{e0041}\\u{e0042}"),
         ];
         for (text, shown) in cases {
             assert_eq!(escape_controls(text), shown, "{text:?}");

@@ -48,16 +48,22 @@ type Services = BTreeMap<String, (Option<Arc<dyn TicketSystemService>>, String)>
 #[derive(Debug)]
 pub struct ConfigErrors(pub Vec<Error>);
 
-impl std::fmt::Display for ConfigErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ConfigErrors {
+    /// The report line by line: how many problems, then `  - <problem>` for each.
+    pub fn lines(&self) -> impl Iterator<Item = String> + '_ {
         let n = self.0.len();
-        writeln!(
-            f,
+        let header = format!(
             "{n} problem{} in the configuration:",
             if n == 1 { "" } else { "s" }
-        )?;
-        for e in &self.0 {
-            writeln!(f, "  - {e}")?;
+        );
+        std::iter::once(header).chain(self.0.iter().map(|e| format!("  - {e}")))
+    }
+}
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for line in self.lines() {
+            writeln!(f, "{line}")?;
         }
         Ok(())
     }
