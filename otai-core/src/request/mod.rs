@@ -68,6 +68,10 @@ pub const DEFAULT_MAX_RESULTS: usize = 10_000;
 pub const NATIVE_KEY: &str = "native";
 
 /// `find_tickets` / `find_first_ticket`.
+///
+/// Built in Rust, a request is taken as written: `SearchRequest::new(TicketSearchCriteria::new())`
+/// searches every ticket (within `limit` or the adapter's `max_results`). The kwargs parser,
+/// which reads what people type, asks for `all: true` instead.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SearchRequest {
@@ -158,6 +162,9 @@ impl From<TicketId> for GetRequest {
 }
 
 /// `create_ticket`.
+///
+/// Built in Rust, a request is taken as written; the kwargs parser also checks that the new
+/// ticket has a subject.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateRequest {
