@@ -100,21 +100,10 @@ impl SearchRequest {
         }
     }
 
-    /// Adds a native argument, passed verbatim.
-    pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        self.native.insert(key.into(), value.into());
-        self
-    }
-
     /// The most tickets to return: the request's `limit`, or `max_results` (the adapter's
     /// configured maximum) when it gives none.
     pub fn limit_or(&self, max_results: usize) -> usize {
         self.criteria.limit.unwrap_or(max_results)
-    }
-
-    /// Parses kwargs for an adapter that declares `native` keys (`adapter` names it in errors).
-    pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
-        parse::search(kwargs, adapter, native).map_err(Into::into)
     }
 }
 
@@ -141,17 +130,6 @@ impl GetRequest {
             ticket_id,
             native: Kwargs::new(),
         }
-    }
-
-    /// Adds a native argument, passed verbatim.
-    pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        self.native.insert(key.into(), value.into());
-        self
-    }
-
-    /// Parses kwargs (see [`SearchRequest::from_kwargs`]).
-    pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
-        parse::get(kwargs, adapter, native).map_err(Into::into)
     }
 }
 
@@ -182,17 +160,6 @@ impl CreateRequest {
             ticket,
             native: Kwargs::new(),
         }
-    }
-
-    /// Adds a native argument, passed verbatim.
-    pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        self.native.insert(key.into(), value.into());
-        self
-    }
-
-    /// Parses kwargs (see [`SearchRequest::from_kwargs`]).
-    pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
-        parse::create(kwargs, adapter, native).map_err(Into::into)
     }
 }
 
@@ -242,17 +209,6 @@ impl UpdateRequest {
         self.reread = reread;
         self
     }
-
-    /// Adds a native argument, passed verbatim.
-    pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        self.native.insert(key.into(), value.into());
-        self
-    }
-
-    /// Parses kwargs (see [`SearchRequest::from_kwargs`]).
-    pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
-        parse::update(kwargs, adapter, native).map_err(Into::into)
-    }
 }
 
 /// `add_note`.
@@ -285,15 +241,32 @@ impl NoteRequest {
         self.reread = reread;
         self
     }
+}
 
-    /// Adds a native argument, passed verbatim.
-    pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        self.native.insert(key.into(), value.into());
-        self
-    }
+/// The two methods every request has: a native argument added verbatim, and parsing from kwargs
+/// (the one place kwargs become requests, [`parse`]).
+macro_rules! request_from_kwargs {
+    ($($request:ident => $parse:ident),* $(,)?) => {$(
+        impl $request {
+            /// Adds a native argument, passed verbatim (the Rust form of `native: {…}`).
+            pub fn native(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+                self.native.insert(key.into(), value.into());
+                self
+            }
 
-    /// Parses kwargs (see [`SearchRequest::from_kwargs`]).
-    pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
-        parse::note(kwargs, adapter, native).map_err(Into::into)
-    }
+            /// Parses kwargs for an adapter that declares `native` keys (`adapter` names it in
+            /// errors); every problem is reported, in one error.
+            pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
+                parse::$parse(kwargs, adapter, native).map_err(Into::into)
+            }
+        }
+    )*};
+}
+
+request_from_kwargs! {
+    SearchRequest => search,
+    GetRequest => get,
+    CreateRequest => create,
+    UpdateRequest => update,
+    NoteRequest => note,
 }
