@@ -9,6 +9,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 
 use crate::load::ConfigErrors;
+use crate::sections::SECTION_KEYS;
 use otai_core::Error;
 use otai_yaml::{Lines, NodeId};
 
@@ -30,6 +31,8 @@ pub struct Config {
     pub(crate) lines: Lines,
     /// Ids of services that could not be read (their errors are reported).
     pub(crate) unreadable_services: Vec<String>,
+    /// The sections other parts of otai read ([`crate::sections::SECTION_KEYS`]): node, value.
+    pub(crate) sections: std::collections::BTreeMap<String, (NodeId, Value)>,
 }
 
 /// Where a definition is: its node (for lines) and its path in messages.
@@ -272,8 +275,16 @@ impl Reader<'_> {
             self.error(node, "", message);
             return config;
         };
-        self.unknown_keys(node, "", &ROOT_KEYS);
+        let known: Vec<&str> = ROOT_KEYS.iter().chain(&SECTION_KEYS).copied().collect();
+        self.unknown_keys(node, "", &known);
         let child = |key: &str| self.lines.child(node, key).unwrap_or(node);
+        for key in SECTION_KEYS {
+            if let Some(section) = map.get(key) {
+                config
+                    .sections
+                    .insert(key.to_owned(), (child(key), section.clone()));
+            }
+        }
         if let Some(services) = map.get("services") {
             self.services(child("services"), services, &mut config);
         }

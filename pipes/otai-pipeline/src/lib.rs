@@ -42,6 +42,7 @@ mod pipe;
 mod registry;
 mod report;
 mod secrets;
+mod sections;
 mod template;
 #[cfg(test)]
 mod testing;
@@ -59,6 +60,7 @@ pub use pipe::{CheckContext, ParamError, Pipe, PipeContext, PipeSpec};
 pub use registry::Registry;
 pub use report::{PipeReport, PipeStatus, RunReport};
 pub use secrets::Secrets;
+pub use sections::{SECTION_KEYS, Sections};
 pub use trigger::Trigger;
 pub use values::{optional_ticket_value, template_value, ticket_value, tickets_value};
 pub use wrappers::{Counted, DryRun, RunStats, RunTotals};

@@ -133,11 +133,19 @@ pub fn load_str(
             .collect();
         return Err(ConfigErrors(errors));
     }
+    let sections = crate::sections::Sections::new(
+        file,
+        config.lines.clone(),
+        config.sections.clone(),
+        config.allow_env.clone(),
+        options.secrets.clone(),
+    );
     Ok(Engine::new(
         services,
         pipelines,
         loader.templates,
         options.secrets.clone(),
+        sections,
     ))
 }
 

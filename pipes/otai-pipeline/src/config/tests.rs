@@ -57,7 +57,7 @@ fn an_unknown_top_level_key_suggests_the_close_name() {
     assert_eq!(
         errors("pipes: []\npipline: {}\n"),
         [
-            "config error at otai.yml:2: pipline: unknown key `pipline`; did you mean `pipelines`? (known: services, pipes, pipelines, allow_env)"
+            "config error at otai.yml:2: pipline: unknown key `pipline`; did you mean `pipelines`? (known: services, pipes, pipelines, allow_env, server, inbound, webservices, mcp, state)"
         ]
     );
 }

@@ -15,6 +15,7 @@ use crate::params::plan::Plan;
 use crate::pipe::{ParamError, PipeContext};
 use crate::report::{PipeReport, PipeStatus, RunReport};
 use crate::secrets::Secrets;
+use crate::sections::Sections;
 use crate::template::{Param, Templates, jinja, scope};
 use crate::trigger::Trigger;
 use crate::wrappers::{Counted, DryRun, RunStats};
@@ -62,6 +63,7 @@ pub struct Engine {
     pipelines: Vec<CompiledPipeline>,
     templates: Templates,
     secrets: Secrets,
+    sections: Sections,
 }
 
 impl std::fmt::Debug for Engine {
@@ -101,13 +103,20 @@ impl Engine {
         pipelines: Vec<CompiledPipeline>,
         templates: Templates,
         secrets: Secrets,
+        sections: Sections,
     ) -> Self {
         Self {
             services,
             pipelines,
             templates,
             secrets,
+            sections,
         }
+    }
+
+    /// The top-level sections other parts of otai read (`server:`, `inbound:`, `mcp:`...).
+    pub fn sections(&self) -> &Sections {
+        &self.sections
     }
 
     /// The pipeline ids, in file order.
