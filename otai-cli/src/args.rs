@@ -70,9 +70,17 @@ pub struct RunArgs {
     /// A context value, KEY=VALUE (VALUE is JSON when it parses, else text); repeatable.
     #[arg(long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
-    /// Render and log what each write would send, without sending it.
+    /// Render and print what each write would send, without sending it.
     #[arg(long)]
     pub dry_run: bool,
+    /// Write a JSON run report to FILE: per ticket what changed, the results of its pipes
+    /// (which rule matched) and errors; secrets redacted.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// On Ctrl-C/SIGTERM, how long runs in progress may take to finish before their requests
+    /// are cancelled (`30s`, `2m`, seconds).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = otai_pipeline::parse_interval)]
+    pub grace: std::time::Duration,
 }
 
 /// `otai validate`.
@@ -98,6 +106,13 @@ pub struct RenderArgs {
     /// A context value, KEY=VALUE; repeatable.
     #[arg(long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
+    /// For a pipe inside `foreach`: the item, as JSON (a ticket: `{"id":"1","subject":"…"}`).
+    /// The pipes before it in the loop run first, in a dry run, so it sees their results.
+    #[arg(long, value_name = "JSON", conflicts_with = "ticket")]
+    pub item: Option<String>,
+    /// For a pipe inside `foreach`: the item is this ticket, read from the pipe's service.
+    #[arg(long, value_name = "ID")]
+    pub ticket: Option<String>,
 }
 
 /// `otai tickets`: one operation through a configured service.

@@ -10,6 +10,7 @@ use crate::args::{Command, RenderArgs, RunArgs, ValidateArgs};
 use crate::failure::Failure;
 use crate::inputs::{load, pairs};
 use crate::output::Output;
+use crate::signals::Stop;
 
 pub(crate) async fn dispatch(
     command: Command,
@@ -20,35 +21,13 @@ pub(crate) async fn dispatch(
     let result = match command {
         Command::Run(args) => run(args, &registry, quiet, output).await,
         Command::Validate(args) => validate(args, &registry, output).await,
-        Command::Render(args) => render(args, &registry, output),
+        Command::Render(args) => render(args, &registry, output).await,
         Command::Tickets(args) => crate::tickets::tickets(args, &registry, output).await,
     };
     result.unwrap_or_else(|failure| {
         output.error_lines(&failure.lines);
         ExitCode::from(failure.code)
     })
-}
-
-fn print_report(report: &RunReport, output: &Output) {
-    let status = if report.succeeded {
-        "succeeded"
-    } else {
-        "FAILED"
-    };
-    output.line(&format!(
-        "pipeline {}: {status}: {} seen, {} changed, {} failed in {:.1} ms",
-        report.pipeline,
-        report.seen,
-        report.changed,
-        report.failed,
-        report.duration.as_secs_f64() * 1000.0
-    ));
-    for failure in report.failures() {
-        output.line(&format!(
-            "  {}",
-            failure.error.as_deref().unwrap_or("failed")
-        ));
-    }
 }
 
 async fn run(
@@ -75,12 +54,19 @@ async fn run(
             args.config.config.display()
         )));
     }
+    let report_file = |reports: &[RunReport]| -> Result<(), Failure> {
+        match &args.report {
+            Some(path) => output.report_file(path, reports).map_err(Failure::failed),
+            None => Ok(()),
+        }
+    };
     if args.once {
         let mut all_ok = true;
+        let mut reports = Vec::new();
         let bar = crate::progress::Bar::new(quiet, output);
         for id in ids {
             let report = engine
-                .run_with_progress(
+                .run_detailed(
                     id,
                     &context,
                     args.dry_run,
@@ -88,9 +74,11 @@ async fn run(
                 )
                 .await?;
             bar.finish();
-            print_report(&report, output);
+            output.summary(&report, quiet);
             all_ok &= report.succeeded;
+            reports.push(report);
         }
+        report_file(&reports)?;
         return Ok(if all_ok {
             ExitCode::SUCCESS
         } else {
@@ -98,42 +86,38 @@ async fn run(
         });
     }
     let failed = std::sync::atomic::AtomicBool::new(false);
+    let latest = std::sync::Mutex::new(Vec::<RunReport>::new());
     let on_report = |report: &RunReport| {
-        print_report(report, output);
+        output.summary(report, quiet);
         if !report.succeeded {
             failed.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-    };
-    engine
-        .run_forever(&ids, &context, args.dry_run, shutdown_signal(), &on_report)
-        .await?;
-    Ok(if failed.load(std::sync::atomic::Ordering::Relaxed) {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+        if args.report.is_some() {
+            if let Ok(mut latest) = latest.lock() {
+                latest.retain(|r| r.pipeline != report.pipeline);
+                latest.push(report.clone());
+                if let Err(e) = report_file(&latest) {
+                    output.error_lines(&e.lines);
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
+    let signals = crate::signals::Signals::listen();
+    let stopped = tokio::select! {
+        ran = engine.run_forever(&ids, &context, args.dry_run, signals.first(), &on_report) => {
+            ran?;
+            Stop::Finished
+        }
+        stop = signals.after_first(&engine, args.grace) => stop,
+    };
+    Ok(match stopped {
+        // Stopped as asked, every run drained: earlier failed runs were reported as they ended.
+        Stop::Finished if signals.received() => ExitCode::SUCCESS,
+        Stop::Finished if failed.load(std::sync::atomic::Ordering::Relaxed) => ExitCode::FAILURE,
+        Stop::Finished => ExitCode::SUCCESS,
+        Stop::GraceOver => ExitCode::FAILURE,
+        Stop::Again => ExitCode::from(crate::signals::STOPPED_AT_ONCE),
+    })
 }
 
 async fn validate(
@@ -165,10 +149,23 @@ async fn validate(
     })
 }
 
-fn render(args: RenderArgs, registry: &Registry, output: &Output) -> Result<ExitCode, Failure> {
-    let engine = load(&args.config, registry, true, output)?;
+async fn render(
+    args: RenderArgs,
+    registry: &Registry,
+    output: &Output,
+) -> Result<ExitCode, Failure> {
+    let for_item = args.item.is_some() || args.ticket.is_some();
+    let engine = load(&args.config, registry, !for_item, output)?;
     let context = pairs("--context", &args.context)?;
-    let rendered = engine.render(&args.pipe, &context)?;
+    let item = match (&args.item, &args.ticket) {
+        (Some(json), _) => Some(crate::inputs::item(json)?),
+        (None, Some(id)) => Some(engine.item_ticket(&args.pipe, id).await?),
+        (None, None) => None,
+    };
+    let rendered = match item {
+        Some(item) => engine.render_for_item(&args.pipe, &context, &item).await?,
+        None => engine.render(&args.pipe, &context)?,
+    };
     output
         .json(rendered)
         .map_err(|e| Error::config("render", e.to_string()))?;

@@ -24,6 +24,16 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// A failed operation: printed as `error: <message>`, exit code 1.
+    pub(crate) fn failed(message: impl std::fmt::Display) -> Self {
+        Self {
+            lines: vec![format!("error: {message}")],
+            code: 1,
+        }
+    }
+}
+
 impl From<ConfigErrors> for Failure {
     fn from(errors: ConfigErrors) -> Self {
         // Each problem on a line of its own, each shown (escaped) on its own.

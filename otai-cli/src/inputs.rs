@@ -1,6 +1,9 @@
 //! What commands read from the user: the configuration and `KEY=VALUE` flags.
 
-use otai_pipeline::{Engine, LoadOptions, Registry, Secrets, load_file};
+use otai_pipeline::{
+    Engine, LoadOptions, Registry, Secrets, TICKET_FIELDS, TemplateValue, load_file,
+    template_value, ticket_value,
+};
 use serde_json::{Map, Value};
 
 use crate::args::ConfigArgs;
@@ -40,4 +43,20 @@ pub(crate) fn pairs(flag: &str, pairs: &[String]) -> Result<Value, Failure> {
         map.insert(key.trim().to_owned(), value);
     }
     Ok(Value::Object(map))
+}
+
+/// `--item JSON` as a `foreach` item: a ticket when every key is a ticket field (so templates
+/// read it as they read a fetched ticket), else the value as it is.
+pub(crate) fn item(json: &str) -> Result<TemplateValue, Failure> {
+    let value: Value = serde_json::from_str(json)
+        .map_err(|e| Failure::bad_input(format!("--item: not JSON: {e}")))?;
+    let is_ticket = value
+        .as_object()
+        .is_some_and(|map| map.keys().all(|k| TICKET_FIELDS.contains(&k.as_str())));
+    if is_ticket {
+        if let Ok(ticket) = serde_json::from_value(value.clone()) {
+            return Ok(ticket_value(ticket));
+        }
+    }
+    Ok(template_value(&value))
 }

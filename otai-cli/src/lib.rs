@@ -22,6 +22,7 @@ mod inputs;
 mod logging;
 mod output;
 mod progress;
+mod signals;
 mod tickets;
 
 use std::process::ExitCode;
@@ -68,6 +69,7 @@ where
             };
         }
     };
+    let output = output.with_json(cli.log_format == args::LogFormat::Json);
     logging::init(
         cli.verbose,
         cli.quiet,

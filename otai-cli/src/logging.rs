@@ -17,14 +17,8 @@ use crate::args::LogFormat;
 
 /// Installs the global subscriber (once; later calls do nothing), writing through `redactor`.
 pub(crate) fn init(verbose: u8, quiet: bool, format: LogFormat, redactor: Redactor) {
-    let level = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        (false, 2) => "debug",
-        _ => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives(verbose, quiet)));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let writer = RedactedStderr {
         redactor,
@@ -38,6 +32,21 @@ pub(crate) fn init(verbose: u8, quiet: bool, format: LogFormat, redactor: Redact
         LogFormat::Text => builder.fmt_fields(escaped_fields()).try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+}
+
+/// The filter without `RUST_LOG`: otai's own crates at the level -v/-q ask for, every
+/// dependency at warn (errors only with -q), so `-vv` shows otai's debug lines, not those of
+/// the HTTP stack.
+fn directives(verbose: u8, quiet: bool) -> String {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let dependencies = if quiet { "error" } else { "warn" };
+    format!("{dependencies},otai={level}")
 }
 
 /// The human format's fields: the message as it is, other fields as `name=value`, each with
@@ -96,7 +105,10 @@ impl Drop for Event<'_> {
         }
         let text = String::from_utf8_lossy(&self.text);
         let shown = redacted_event(&self.to.redactor, &text, self.to.json);
-        let _ = std::io::stderr().lock().write_all(shown.as_bytes());
+        // Above the progress bar, never on its line.
+        crate::progress::suspended(|| {
+            let _ = std::io::stderr().lock().write_all(shown.as_bytes());
+        });
     }
 }
 
@@ -128,6 +140,14 @@ fn redacted_event(redactor: &Redactor, text: &str, json: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dependencies_stay_at_warn_whatever_the_verbosity() {
+        assert_eq!(directives(0, false), "warn,otai=warn");
+        assert_eq!(directives(1, false), "warn,otai=info");
+        assert_eq!(directives(3, false), "warn,otai=trace");
+        assert_eq!(directives(2, true), "error,otai=error");
+    }
 
     #[test]
     fn events_are_redacted_line_by_line_and_json_stays_json() {

@@ -2,17 +2,28 @@
 //! for a person, the one escaper; JSON is redacted and stays exact JSON.
 
 use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
 
 use otai_core::output::Redactor;
-use serde_json::Value;
+use otai_pipeline::RunReport;
+use serde_json::{Value, json};
 
 /// Where the command's output goes, through the program's one [`Redactor`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Output {
     redactor: Redactor,
+    /// Whether summaries and errors are JSON lines (`--log-format json`).
+    json: bool,
 }
 
 impl Output {
+    /// Summaries and errors as JSON lines when `json`.
+    pub(crate) fn with_json(mut self, json: bool) -> Self {
+        self.json = json;
+        self
+    }
+
     /// The redactor, to share with the secrets and the log writer.
     pub(crate) fn redactor(&self) -> &Redactor {
         &self.redactor
@@ -29,12 +40,61 @@ impl Output {
         let _ = writeln!(out, "{}", self.shown(text));
     }
 
-    /// Lines for a person on stderr, each shown on its own.
+    /// Lines for a person on stderr, each shown on its own; with `--log-format json`, one JSON
+    /// object (`{"level":"ERROR","message":…}`, the lines joined).
     pub(crate) fn error_lines(&self, lines: &[String]) {
+        if self.json {
+            let message = lines.join("\n");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            let mut value = json!({"level": "ERROR", "message": message});
+            self.redactor.redact_value(&mut value);
+            let _ = writeln!(std::io::stderr().lock(), "{value}");
+            return;
+        }
         let mut err = std::io::stderr().lock();
         for line in lines {
             let _ = writeln!(err, "{}", self.shown(line));
         }
+    }
+
+    /// A pipeline run's summary on stdout: one line, then (unless `quiet`) a line for each
+    /// ticket it changed, would have changed or failed on, and one for each failed pipe. With
+    /// `--log-format json`, one JSON object with the same figures.
+    pub(crate) fn summary(&self, report: &RunReport, quiet: bool) {
+        if self.json {
+            let mut value = summary_json(report);
+            self.redactor.redact_value(&mut value);
+            let _ = writeln!(std::io::stdout().lock(), "{value}");
+            return;
+        }
+        self.line(&summary_line(report));
+        if quiet {
+            return;
+        }
+        for ticket in &report.tickets {
+            for change in &ticket.changes {
+                self.line(&format!("  ticket {}: {change}", ticket.id));
+            }
+            for error in &ticket.errors {
+                self.line(&format!("  ticket {}: failed: {error}", ticket.id));
+            }
+        }
+        for failure in report.failures() {
+            if !failure.id.contains('[') {
+                let error = failure.error.as_deref().unwrap_or("failed");
+                self.line(&format!("  pipe {} failed: {error}", failure.id));
+            }
+        }
+    }
+
+    /// Writes the run reports to `path` as one JSON object (`{"runs": [...]}`), redacted.
+    pub(crate) fn report_file(&self, path: &Path, reports: &[RunReport]) -> Result<(), String> {
+        let mut value =
+            serde_json::to_value(json!({ "runs": reports })).map_err(|e| e.to_string())?;
+        self.redactor.redact_value(&mut value);
+        let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| format!("cannot write the report {}: {e}", path.display()))
     }
 
     /// `value` as pretty JSON on stdout: redacted, exact JSON (its encoder escapes control
@@ -60,9 +120,93 @@ impl Output {
     }
 }
 
+/// `n thing` or `n things`.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// A duration for a person: `310 ms` under a second, `25.0 s` under a minute, else `4 min 5 s`.
+pub(crate) fn human_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis < 1000 {
+        format!("{millis} ms")
+    } else if millis < 60_000 {
+        format!("{}.{} s", millis / 1000, millis % 1000 / 100)
+    } else {
+        let seconds = duration.as_secs();
+        format!("{} min {} s", seconds / 60, seconds % 60)
+    }
+}
+
+/// `pipeline triage: succeeded in 310 ms: 4 tickets seen, 4 changed, 0 failed`, with the
+/// failed pipes apart and, in a dry run, what would have changed.
+fn summary_line(report: &RunReport) -> String {
+    let status = if report.succeeded {
+        "succeeded"
+    } else {
+        "FAILED"
+    };
+    let changed = if report.dry_run {
+        let would = report
+            .tickets
+            .iter()
+            .filter(|t| !t.changes.is_empty())
+            .count();
+        format!("{would} would change (dry run: nothing written)")
+    } else {
+        format!("{} changed", report.changed)
+    };
+    let mut line = format!(
+        "pipeline {}: {status} in {}: {} seen, {changed}, {} failed",
+        report.pipeline,
+        human_duration(report.duration),
+        count(report.seen, "ticket"),
+        report.failed_tickets,
+    );
+    if report.failed > 0 {
+        line.push_str(&format!("; {} failed", count(report.failed, "pipe")));
+    }
+    line
+}
+
+/// The summary as JSON: the same figures, named.
+fn summary_json(report: &RunReport) -> Value {
+    json!({
+        "summary": "run",
+        "pipeline": report.pipeline,
+        "succeeded": report.succeeded,
+        "dry_run": report.dry_run,
+        "tickets_seen": report.seen,
+        "tickets_changed": report.changed,
+        "tickets_failed": report.failed_tickets,
+        "pipes_failed": report.failed,
+        "writes": report.writes,
+        "duration_ms": u64::try_from(report.duration.as_millis()).unwrap_or(u64::MAX),
+        "tickets": report.tickets,
+        "failures": report.failures().collect::<Vec<_>>(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_and_counts_read_as_a_person_writes_them() {
+        let ms = Duration::from_millis;
+        assert_eq!(human_duration(ms(0)), "0 ms");
+        assert_eq!(human_duration(ms(310)), "310 ms");
+        assert_eq!(human_duration(ms(25_049)), "25.0 s");
+        assert_eq!(human_duration(ms(1_999)), "1.9 s");
+        assert_eq!(human_duration(ms(245_000)), "4 min 5 s");
+        assert_eq!(count(1, "ticket"), "1 ticket");
+        assert_eq!(count(0, "ticket"), "0 tickets");
+        assert_eq!(count(2, "pipe"), "2 pipes");
+    }
 
     #[test]
     fn text_for_a_person_is_redacted_then_escaped() {

@@ -10,6 +10,19 @@ use crate::output::Output;
 /// Loops shorter than this show no bar.
 const MIN_ITEMS: usize = 20;
 
+/// The bar on screen, if any: log lines are written above it ([`suspended`]).
+static SHOWN: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Runs `write` (which writes to stderr) with the bar on screen, if any, hidden for it, so a
+/// log line never lands on the bar's line.
+pub(crate) fn suspended(write: impl FnOnce()) {
+    let bar = SHOWN.lock().ok().and_then(|shown| shown.clone());
+    match bar {
+        Some(bar) => bar.suspend(write),
+        None => write(),
+    }
+}
+
 /// A lazily created progress bar on stderr; does nothing when stderr is not a terminal.
 pub(crate) struct Bar<'a> {
     enabled: bool,
@@ -43,6 +56,9 @@ impl<'a> Bar<'a> {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.set_message(self.output.shown(pipe));
+            if let Ok(mut shown) = SHOWN.lock() {
+                *shown = Some(bar.clone());
+            }
             bar
         });
         bar.set_position(done as u64);
@@ -52,6 +68,9 @@ impl<'a> Bar<'a> {
     pub(crate) fn finish(&self) {
         if let Ok(mut slot) = self.bar.lock() {
             if let Some(bar) = slot.take() {
+                if let Ok(mut shown) = SHOWN.lock() {
+                    *shown = None;
+                }
                 bar.finish_and_clear();
             }
         }

@@ -58,11 +58,13 @@ pub use load::{ConfigErrors, LoadOptions, load_file, load_str};
 pub use params::Shared;
 pub use pipe::{CheckContext, ParamError, Pipe, PipeContext, PipeSpec};
 pub use registry::Registry;
-pub use report::{PipeReport, PipeStatus, RunReport};
+pub use report::{PipeReport, PipeStatus, RunReport, TicketReport};
 pub use secrets::Secrets;
 pub use sections::{SECTION_KEYS, Sections};
-pub use trigger::Trigger;
-pub use values::{optional_ticket_value, template_value, ticket_value, tickets_value};
+pub use trigger::{Trigger, parse_interval};
+pub use values::{
+    TICKET_FIELDS, optional_ticket_value, template_value, ticket_value, tickets_value,
+};
 pub use wrappers::{Counted, DryRun, RunStats, RunTotals};
 
 /// The template engine's value type, for pipes that hand typed results to templates.

@@ -33,6 +33,27 @@ pub struct PipeReport {
     pub error: Option<String>,
 }
 
+/// What one run did to one ticket: the writes (or, in a dry run, the writes held back), the
+/// results of the pipes that ran for it inside `foreach` (say, which rule matched), and why
+/// any of them failed. Secrets are redacted.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct TicketReport {
+    /// The ticket's id (`dry-run-1`… for a ticket a dry run would have created).
+    pub id: String,
+    /// What each write did, in order: `updated: queue=Hardware, note=…`; in a dry run
+    /// `would update: …`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
+    /// The results of the pipes run for this ticket's `foreach` item, by pipe id (kept only
+    /// when the run was asked for details: [`Engine::run_detailed`](crate::Engine::run_detailed)).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub results: BTreeMap<String, Value>,
+    /// Why pipes failed for this ticket.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
 /// The outcome of one run of a pipeline. The figures are counted where the service calls pass
 /// (see [`Counted`](crate::Counted)), whatever the pipes do.
 #[derive(Debug, Clone, Serialize)]
@@ -44,19 +65,32 @@ pub struct RunReport {
     pub succeeded: bool,
     /// Every pipe (and foreach item) that ran, in order.
     pub pipes: Vec<PipeReport>,
-    /// Tickets fetched (returned by searches and reads).
+    /// Whether writes were held back (`--dry-run`).
+    pub dry_run: bool,
+    /// Distinct tickets fetched (returned by searches and reads).
     pub seen: usize,
     /// Distinct tickets changed (none in a dry run).
     pub changed: usize,
     /// Writes sent to a helpdesk that succeeded (none in a dry run).
     pub writes: usize,
-    /// Pipes and items that failed.
+    /// Distinct tickets for which a pipe failed (inside `foreach`, the item's ticket).
+    pub failed_tickets: usize,
+    /// Pipes (and foreach items' pipes) that failed.
     pub failed: usize,
-    /// How long the run took.
+    /// How long the run took (in the JSON form: `duration_ms`).
+    #[serde(rename = "duration_ms", serialize_with = "milliseconds")]
     pub duration: Duration,
+    /// Every ticket the run changed, would have changed, or failed on, by id.
+    pub tickets: Vec<TicketReport>,
     /// The last result of every top-level pipe, as templates saw it.
     #[serde(skip)]
     pub(crate) results: BTreeMap<String, Jinja>,
+}
+
+/// A duration as milliseconds, with microsecond precision.
+fn milliseconds<S: serde::Serializer>(duration: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+    s.serialize_f64(micros as f64 / 1000.0)
 }
 
 impl RunReport {

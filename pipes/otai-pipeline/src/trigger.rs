@@ -61,6 +61,12 @@ impl Trigger {
     }
 }
 
+/// A duration as a trigger's interval is written: `30s`, `5m`, `2h`, `1d`, or a number of
+/// seconds; at least one second.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    parse_duration(&Value::String(text.to_owned()))
+}
+
 /// `30s`, `5m`, `2h`, `1d`, or a number of seconds.
 fn parse_duration(value: &Value) -> Result<Duration, String> {
     let bad = || {

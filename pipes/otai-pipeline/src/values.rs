@@ -6,6 +6,11 @@
 //! tickets therefore costs what the tickets cost, not a second tree of maps, and handing it to
 //! `foreach` copies nothing. Serialised (for reports or a native param), a ticket value gives
 //! exactly the JSON of the ticket.
+//!
+//! A template reads a ticket's fields by name ([`TICKET_FIELDS`]); a field the ticket lacks
+//! reads as `none` (an empty list for `notes`, an empty map for `custom_fields`), and a name
+//! that is no field is undefined, which fails the render with a suggestion
+//! ([`unknown_field_hint`]).
 
 use std::sync::Arc;
 
@@ -59,8 +64,8 @@ struct TicketAt {
     index: usize,
 }
 
-/// The ticket's fields in the order its JSON has them.
-const FIELDS: [&str; 14] = [
+/// The fields a template can read on a ticket, in the order its JSON has them.
+pub const TICKET_FIELDS: [&str; 14] = [
     "id",
     "number",
     "subject",
@@ -102,9 +107,62 @@ fn field(t: &UnifiedTicket, name: &str) -> Option<Jinja> {
     }
 }
 
+/// Field `name` of ticket `t` as a template reads it: absent known fields are `none` (empty
+/// for `notes` and `custom_fields`), unknown names undefined.
+fn read(t: &UnifiedTicket, name: &str) -> Option<Jinja> {
+    if let Some(value) = field(t, name) {
+        return Some(value);
+    }
+    match name {
+        "notes" => Some(Jinja::from(Vec::<Jinja>::new())),
+        "custom_fields" => Some(Jinja::from_pairs(Vec::<(&str, Jinja)>::new())),
+        _ if TICKET_FIELDS.contains(&name) => Some(Jinja::from(())),
+        _ => None,
+    }
+}
+
+/// Whether `value` is a ticket (not any map).
+fn is_ticket(value: &Jinja) -> bool {
+    value.downcast_object_ref::<TicketObject>().is_some()
+        || value.downcast_object_ref::<TicketAt>().is_some()
+}
+
+/// When `source` reads `item.<name>` and the current `item` of `scope` is a ticket without
+/// such a field: why, with the closest field names (`tickets have no field `bdy`; did you
+/// mean `body`?`).
+pub(crate) fn unknown_field_hint(source: &str, scope: &Jinja) -> Option<String> {
+    let item = scope.get_attr("item").ok()?;
+    if !is_ticket(&item) {
+        return None;
+    }
+    let mut rest = source;
+    while let Some(at) = rest.find("item.") {
+        let before = rest[..at].chars().next_back();
+        rest = &rest[at + "item.".len()..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        if name.is_empty() || TICKET_FIELDS.contains(&name) {
+            continue;
+        }
+        let close = otai_core::registry::closest_names(name, TICKET_FIELDS.iter().copied());
+        let suggestion = match close.first() {
+            None => format!("the fields are {}", TICKET_FIELDS.join(", ")),
+            Some(closest) => format!("did you mean `{closest}`?"),
+        };
+        let shown = otai_core::error::shorten(name, 40);
+        return Some(format!("tickets have no field `{shown}`; {suggestion}"));
+    }
+    None
+}
+
 /// The names of the fields `t` has.
 fn present_fields(t: &UnifiedTicket) -> Enumerator {
-    let present = FIELDS
+    let present = TICKET_FIELDS
         .iter()
         .filter(|name| field(t, name).is_some())
         .map(|name| Jinja::from(*name))
@@ -118,11 +176,11 @@ impl Object for TicketObject {
     }
 
     fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
-        field(&self.0, key.as_str()?)
+        read(&self.0, key.as_str()?)
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Jinja> {
-        field(&self.0, key)
+        read(&self.0, key)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
@@ -142,11 +200,11 @@ impl Object for TicketAt {
     }
 
     fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
-        field(self.ticket()?, key.as_str()?)
+        read(self.ticket()?, key.as_str()?)
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Jinja> {
-        field(self.ticket()?, key)
+        read(self.ticket()?, key)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
@@ -213,16 +271,33 @@ mod tests {
     }
 
     #[test]
-    fn templates_read_fields_and_absent_ones_are_undefined()
+    fn templates_read_fields_absent_ones_as_none_and_unknown_ones_are_undefined()
     -> std::result::Result<(), minijinja::Error> {
         let env = minijinja::Environment::new();
         let ctx = minijinja::context! { t => ticket_value(full()), e => ticket_value(UnifiedTicket::new()) };
         let out = env.render_str(
-            "{{ t.subject }}|{{ t.queue.name }}|{{ t.notes[0].body }}|{{ t.custom_fields.Team | join(',') }}|{{ t.type.name }}|{{ e.subject is defined }}|{{ e | length }}",
+            "{{ t.subject }}|{{ t.queue.name }}|{{ t.notes[0].body }}|{{ t.custom_fields.Team | join(',') }}|{{ t.type.name }}|{{ e.subject is none }}|{{ e.notes | length }}|{{ e.custom_fields | length }}|{{ e.bdy is defined }}|{{ e | length }}",
             ctx,
         )?;
-        assert_eq!(out, "VPN down|Raw|hello|ops,net|Incident|False|0");
+        assert_eq!(
+            out,
+            "VPN down|Raw|hello|ops,net|Incident|True|0|0|False|0"
+        );
         Ok(())
+    }
+
+    #[test]
+    fn unknown_item_fields_get_a_suggestion_only_when_the_item_is_a_ticket() {
+        let ticket = minijinja::context! { item => ticket_value(full()) };
+        assert_eq!(
+            unknown_field_hint("x {{ item.bdy | upper }}", &ticket).as_deref(),
+            Some("tickets have no field `bdy`; did you mean `body`?")
+        );
+        let far = unknown_field_hint("{{ item.zzzzzzzzzz }}", &ticket).unwrap_or_default();
+        assert!(far.starts_with("tickets have no field `zzzzzzzzzz`; the fields are id, number"), "{far}");
+        assert_eq!(unknown_field_hint("{{ item.body }} {{ myitem.x }}", &ticket), None);
+        let map = minijinja::context! { item => minijinja::context! { bdy => 1 } };
+        assert_eq!(unknown_field_hint("{{ item.bdyy }}", &map), None);
     }
 
     #[test]
@@ -240,7 +315,7 @@ mod tests {
         let env = minijinja::Environment::new();
         let out = env
             .render_str(
-                "{{ t | length }}:{% for x in t %}{{ x.id }}{{ x.subject | default('-') }},{% endfor %}{{ t[1].id }}{{ t[5] is defined }}",
+                "{{ t | length }}:{% for x in t %}{{ x.id }}{{ x.subject or '-' }},{% endfor %}{{ t[1].id }}{{ t[5] is defined }}",
                 minijinja::context! { t => value },
             )
             .map_err(serde::ser::Error::custom)?;

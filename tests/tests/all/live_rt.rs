@@ -227,7 +227,7 @@ pipelines:
             use: classify
             params:
               subject: '{{{{ item.subject }}}}'
-              body: \"{{{{ item.body | default('') }}}}\"
+              body: \"{{{{ item.body or '' }}}}\"
               rules:
                 - {{label: hardware, keywords: [printer, fire], queue: Hardware, priority: high}}
                 - {{label: access, keywords: [vpn, password], queue: Hardware, priority: high}}

@@ -102,6 +102,43 @@ impl<'de> Deserialize<'de> for ItemList {
 }
 
 impl Engine {
+    /// Notes what an item's pipes did to its ticket: failed (any pipe failed) and, when the
+    /// run keeps details, their results and errors, secrets redacted.
+    fn note_item(
+        &self,
+        state: &RunState<'_>,
+        item: &Jinja,
+        children: &[CompiledPipe],
+        results: &Results,
+        reports: &[PipeReport],
+    ) {
+        let Some(ticket) = super::item_ticket(item) else {
+            return;
+        };
+        let errors: Vec<String> = reports.iter().filter_map(|r| r.error.clone()).collect();
+        if !errors.is_empty() {
+            if let Ok(mut failed) = state.failed_tickets.lock() {
+                failed.insert(ticket.to_string());
+            }
+        }
+        if !state.detail {
+            return;
+        }
+        let results = children
+            .iter()
+            .filter_map(|c| {
+                let mut value = serde_json::to_value(results.get(&c.id)?).ok()?;
+                self.secrets.redact_value(&mut value);
+                Some((c.id.clone(), value))
+            })
+            .collect();
+        if let Ok(mut details) = state.details.lock() {
+            let detail = details.entry(ticket.to_string()).or_default();
+            detail.results = results;
+            detail.errors.extend(errors);
+        }
+    }
+
     /// Runs a `foreach`: its params parsed and checked like any pipe's, then its items.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn run_foreach(
@@ -188,6 +225,7 @@ impl Engine {
                 if stop.load(std::sync::atomic::Ordering::Relaxed) {
                     return (index, false, None, item_reports);
                 }
+                let _working = super::Working::start(&self.busy.items);
                 let mut item_results = results.clone();
                 let prefix = format!("{name}[{index}].");
                 let ok = self
@@ -203,6 +241,7 @@ impl Engine {
                 if !ok && fail_fast {
                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
+                self.note_item(state, item, children, &item_results, &item_reports);
                 let own = collect.then(|| {
                     Jinja::from_pairs(children.iter().filter_map(|c| {
                         item_results.get(&c.id).map(|v| (c.id.as_str(), v.clone()))

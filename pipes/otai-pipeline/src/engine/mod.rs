@@ -2,8 +2,8 @@
 
 pub(crate) mod foreach;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -13,7 +13,7 @@ use crate::config::OnError;
 use crate::erased::{ErasedPipe, Input, Prepared, RunError};
 use crate::params::plan::Plan;
 use crate::pipe::{ParamError, PipeContext};
-use crate::report::{PipeReport, PipeStatus, RunReport};
+use crate::report::{PipeReport, PipeStatus, RunReport, TicketReport};
 use crate::secrets::Secrets;
 use crate::sections::Sections;
 use crate::template::{Param, Templates, jinja, scope};
@@ -64,6 +64,38 @@ pub struct Engine {
     templates: Templates,
     secrets: Secrets,
     sections: Sections,
+    busy: Arc<Busy>,
+}
+
+/// What is running now: runs, and `foreach` items.
+#[derive(Debug, Default)]
+struct Busy {
+    runs: AtomicUsize,
+    items: AtomicUsize,
+}
+
+/// Counts one unit of work in one of [`Busy`]'s counters while it is alive, however it ends
+/// (finished, failed or cancelled).
+pub(crate) struct Working<'a>(&'a AtomicUsize);
+
+impl<'a> Working<'a> {
+    fn start(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for Working<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// What an item's pipes did to its ticket, kept for the run report.
+#[derive(Default)]
+struct ItemDetail {
+    results: BTreeMap<String, Value>,
+    errors: Vec<String>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -94,6 +126,12 @@ struct RunState<'a> {
     services: BTreeMap<String, Arc<dyn TicketSystemService>>,
     stats: Arc<RunStats>,
     failed: AtomicUsize,
+    /// The tickets of `foreach` items a pipe failed for.
+    failed_tickets: Mutex<HashSet<String>>,
+    /// Whether to keep each ticket's item results for the report.
+    detail: bool,
+    /// Each ticket's item results and errors (kept when `detail`).
+    details: Mutex<BTreeMap<String, ItemDetail>>,
     progress: Option<Progress<'a>>,
 }
 
@@ -111,7 +149,16 @@ impl Engine {
             templates,
             secrets,
             sections,
+            busy: Arc::default(),
         }
+    }
+
+    /// What is running now: (pipeline runs, `foreach` items).
+    pub fn in_flight(&self) -> (usize, usize) {
+        (
+            self.busy.runs.load(Ordering::Relaxed),
+            self.busy.items.load(Ordering::Relaxed),
+        )
     }
 
     /// The top-level sections other parts of otai read (`server:`, `inbound:`, `mcp:`...).
@@ -150,18 +197,34 @@ impl Engine {
         dry_run: bool,
         progress: Option<Progress<'_>>,
     ) -> Result<RunReport> {
+        self.run_inner(id, context, dry_run, progress, false).await
+    }
+
+    /// [`Engine::run_with_progress`], keeping for each ticket of a `foreach` item the results
+    /// of its pipes (in [`RunReport::tickets`]): what a report file shows. Costs a copy of
+    /// every item's results, so long-running loops should use [`Engine::run`].
+    pub async fn run_detailed(
+        &self,
+        id: &str,
+        context: &Value,
+        dry_run: bool,
+        progress: Option<Progress<'_>>,
+    ) -> Result<RunReport> {
+        self.run_inner(id, context, dry_run, progress, true).await
+    }
+
+    async fn run_inner(
+        &self,
+        id: &str,
+        context: &Value,
+        dry_run: bool,
+        progress: Option<Progress<'_>>,
+        detail: bool,
+    ) -> Result<RunReport> {
         let pipeline = self.pipeline(id)?;
+        let _running = Working::start(&self.busy.runs);
         let started = Instant::now();
-        let stats = Arc::<RunStats>::default();
-        let state = RunState {
-            pipeline: id,
-            context: jinja(context),
-            dry_run,
-            services: self.wrapped_services(dry_run, &stats),
-            stats,
-            failed: AtomicUsize::new(0),
-            progress,
-        };
+        let state = self.state(id, context, dry_run, progress, detail);
         let mut results = Results::default();
         let mut reports = Vec::new();
         let succeeded = self
@@ -175,17 +238,85 @@ impl Engine {
             )
             .await;
         let totals = state.stats.totals();
+        let failed_tickets = state.failed_tickets.lock().map(|f| f.len()).unwrap_or_default();
+        let tickets = self.ticket_reports(&state);
         Ok(RunReport {
             pipeline: id.to_owned(),
             succeeded,
             pipes: reports,
+            dry_run,
             seen: totals.seen,
             changed: totals.changed,
             writes: totals.writes,
+            failed_tickets,
             failed: state.failed.load(Ordering::Relaxed),
             duration: started.elapsed(),
+            tickets,
             results,
         })
+    }
+
+    /// The state of a new run of pipeline `id`.
+    fn state<'a>(
+        &self,
+        id: &'a str,
+        context: &Value,
+        dry_run: bool,
+        progress: Option<Progress<'a>>,
+        detail: bool,
+    ) -> RunState<'a> {
+        let stats = Arc::<RunStats>::default();
+        RunState {
+            pipeline: id,
+            context: jinja(context),
+            dry_run,
+            services: self.wrapped_services(dry_run, &stats),
+            stats,
+            failed: AtomicUsize::new(0),
+            failed_tickets: Mutex::default(),
+            detail,
+            details: Mutex::default(),
+            progress,
+        }
+    }
+
+    /// Every ticket the run changed (or would have), failed on or kept details of, in id
+    /// order (numbers by value), secrets redacted.
+    fn ticket_reports(&self, state: &RunState<'_>) -> Vec<TicketReport> {
+        fn entry<'m>(
+            tickets: &'m mut BTreeMap<String, TicketReport>,
+            id: &str,
+        ) -> &'m mut TicketReport {
+            tickets
+                .entry(id.to_owned())
+                .or_insert_with(|| TicketReport {
+                    id: id.to_owned(),
+                    ..TicketReport::default()
+                })
+        }
+        let mut tickets: BTreeMap<String, TicketReport> = BTreeMap::new();
+        for (id, changes) in state.stats.changes() {
+            entry(&mut tickets, &id).changes =
+                changes.iter().map(|c| self.secrets.redact(c)).collect();
+        }
+        if let Ok(details) = state.details.lock() {
+            for (id, detail) in details.iter() {
+                let report = entry(&mut tickets, id);
+                report.results = detail.results.clone();
+                report.errors = detail.errors.clone();
+            }
+        }
+        if let Ok(failed) = state.failed_tickets.lock() {
+            for id in failed.iter() {
+                entry(&mut tickets, id);
+            }
+        }
+        let mut tickets: Vec<TicketReport> = tickets.into_values().collect();
+        tickets.sort_by(|a, b| {
+            let key = |id: &str| (id.parse::<u64>().ok().unwrap_or(u64::MAX), id.to_owned());
+            key(&a.id).cmp(&key(&b.id))
+        });
+        tickets
     }
 
     /// Each built service as the pipes of one run get it: `Counted`, inside `DryRun` when
@@ -204,7 +335,10 @@ impl Engine {
                 let counted: Arc<dyn TicketSystemService> =
                     Arc::new(Counted::new(service, id.clone(), Arc::clone(stats)));
                 let service = if dry_run {
-                    Arc::new(DryRun::new(counted, self.secrets.redactor().clone()))
+                    Arc::new(
+                        DryRun::new(counted, self.secrets.redactor().clone())
+                            .recording(id.clone(), Arc::clone(stats)),
+                    )
                 } else {
                     counted
                 };
@@ -270,6 +404,87 @@ impl Engine {
             }
             Err(e) => Err(self.secrets.redact_error(e)),
         }
+    }
+
+    /// The params pipe `pipe_id`, inside a `foreach`, would receive for `item`: the pipes
+    /// before it in the loop run first with that item, in a dry run (reads reach the services,
+    /// no write does), so it sees their results as in a run. Results of pipes outside the loop
+    /// are not available. Secrets are shown as `***`.
+    pub async fn render_for_item(
+        &self,
+        pipe_id: &str,
+        context: &Value,
+        item: &Jinja,
+    ) -> Result<Value> {
+        let (pipeline, siblings, at) = self
+            .pipelines
+            .iter()
+            .find_map(|p| in_loop(&p.pipes, pipe_id).map(|(s, at)| (p.id.as_str(), s, at)))
+            .ok_or_else(|| {
+                Error::config(
+                    "--pipe",
+                    format!("no pipe `{pipe_id}` inside a `foreach` (without --item or --ticket, a pipe is rendered on its own)"),
+                )
+            })?;
+        let state = self.state(pipeline, context, true, None, false);
+        let mut results = Results::default();
+        let mut reports = Vec::new();
+        let ok = self
+            .run_pipes(
+                &siblings[..at],
+                &state,
+                &mut results,
+                Some((item, 0)),
+                "",
+                &mut reports,
+            )
+            .await;
+        if let Some(error) = reports.iter().find_map(|r| r.error.clone()) {
+            if !ok {
+                return Err(Error::config(
+                    format!("--pipe {pipe_id}"),
+                    format!("a pipe before it failed: {error}"),
+                ));
+            }
+        }
+        let scope = scope(&state.context, &results, Some((item, 0)));
+        let pipe = &siblings[at];
+        match self.templates.render(&pipe.params, &scope) {
+            Ok(mut rendered) => {
+                self.secrets.redact_value(&mut rendered);
+                Ok(rendered)
+            }
+            Err(e) => Err(self.secrets.redact_error(e)),
+        }
+    }
+
+    /// Ticket `id` as an item, read from the service of pipe `pipe_id` (or the only service).
+    pub async fn item_ticket(&self, pipe_id: &str, id: &str) -> Result<Jinja> {
+        let pipe = self
+            .pipelines
+            .iter()
+            .find_map(|p| find_pipe(&p.pipes, pipe_id))
+            .ok_or_else(|| Error::config("--pipe", format!("no pipe `{pipe_id}`")))?;
+        let services = self.services();
+        let service = match &pipe.service {
+            Some(name) => services.get(name.as_str()).cloned(),
+            None if services.len() == 1 => services.values().next().cloned(),
+            None => None,
+        }
+        .ok_or_else(|| {
+            Error::config(
+                "--ticket",
+                format!("pipe `{pipe_id}` uses no service to read the ticket from"),
+            )
+        })?;
+        let ticket_id: TicketId = id
+            .parse()
+            .map_err(|e: Error| Error::config("--ticket", e.to_string()))?;
+        let ticket = service
+            .get_ticket(otai_core::request::GetRequest::new(ticket_id))
+            .await?
+            .ok_or_else(|| Error::config("--ticket", format!("no ticket `{id}`")))?;
+        Ok(crate::values::ticket_value(ticket))
     }
 
     fn pipeline(&self, id: &str) -> Result<&CompiledPipeline> {
@@ -343,8 +558,17 @@ impl Engine {
         reports: &mut Vec<PipeReport>,
     ) -> Result<Option<Jinja>> {
         let jinja = scope(&state.context, results, item);
+        // A template error inside `foreach` names the item (and its ticket) too.
+        let at_item = |e: Error| match e {
+            Error::Template { name, message } => Error::Template {
+                name,
+                message: format!("{message}{}", item_label(item)),
+            },
+            other => other,
+        };
         if let Some(condition) = &pipe.condition {
-            if !self.templates.truthy(condition, &jinja)? {
+            if !self.templates.truthy(condition, &jinja).map_err(at_item)? {
+                tracing::info!(pipeline = state.pipeline, pipe = %name, "pipe skipped: its `if:` is false");
                 return Ok(None);
             }
         }
@@ -356,7 +580,11 @@ impl Engine {
             } => {
                 let input = match prepared {
                     Some(prepared) => Input::Prepared(prepared),
-                    None => Input::Filled(pipe.plan.fill(&self.templates, &jinja, &[])?),
+                    None => Input::Filled(
+                        pipe.plan
+                            .fill(&self.templates, &jinja, &[])
+                            .map_err(at_item)?,
+                    ),
                 };
                 let service = pipe.service.as_ref();
                 let ctx = PipeContext {
@@ -379,7 +607,7 @@ impl Engine {
                             source: Some(Box::new(e)),
                         },
                     })?;
-                tracing::debug!(pipe = %name, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "pipe succeeded");
+                tracing::info!(pipeline = state.pipeline, pipe = %name, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "pipe succeeded");
                 Ok(Some(data))
             }
             Step::Foreach(children) => self
@@ -399,19 +627,7 @@ fn params_error(
     item: Option<(&Jinja, usize)>,
     errors: Vec<ParamError>,
 ) -> Error {
-    let at_item = item
-        .map(|(value, index)| {
-            let ticket = value
-                .get_attr("id")
-                .ok()
-                .filter(|id| !id.is_undefined() && !id.is_none())
-                .and_then(|id| id.to_string().parse::<TicketId>().ok());
-            match ticket {
-                Some(id) => format!(" (item {index}, ticket {id})"),
-                None => format!(" (item {index})"),
-            }
-        })
-        .unwrap_or_default();
+    let at_item = item_label(item);
     let mut errors = errors.into_iter();
     let first = errors
         .next()
@@ -429,6 +645,35 @@ fn params_error(
         format!("pipelines.{pipeline}.pipes.{pipe_id}.params{field}{at_item}"),
         message,
     )
+}
+
+/// The ticket id of a `foreach` item, when the item has one that is a valid id.
+pub(crate) fn item_ticket(item: &Jinja) -> Option<TicketId> {
+    item.get_attr("id")
+        .ok()
+        .filter(|id| !id.is_undefined() && !id.is_none())
+        .and_then(|id| id.to_string().parse::<TicketId>().ok())
+}
+
+/// ` (item 3, ticket 7)` inside `foreach`, else nothing.
+fn item_label(item: Option<(&Jinja, usize)>) -> String {
+    item.map(|(value, index)| match item_ticket(value) {
+        Some(id) => format!(" (item {index}, ticket {id})"),
+        None => format!(" (item {index})"),
+    })
+    .unwrap_or_default()
+}
+
+/// The pipes of the `foreach` that holds pipe `id` and its position among them.
+fn in_loop<'a>(pipes: &'a [CompiledPipe], id: &str) -> Option<(&'a [CompiledPipe], usize)> {
+    pipes.iter().find_map(|p| match &p.step {
+        Step::Foreach(children) => children
+            .iter()
+            .position(|c| c.id == id)
+            .map(|at| (children.as_slice(), at))
+            .or_else(|| in_loop(children, id)),
+        _ => None,
+    })
 }
 
 fn find_pipe<'a>(pipes: &'a [CompiledPipe], id: &str) -> Option<&'a CompiledPipe> {

@@ -17,6 +17,8 @@ const MAX_OUTPUT: usize = 1 << 20;
 const RESULT: &str = "__otai_value";
 /// Fuel for one render: bounds loops and recursion.
 const FUEL: u64 = 500_000;
+/// The longest template source shown in an error, in characters.
+const MAX_SHOWN_SOURCE: usize = 120;
 /// The scope variable a template with secret markers reads their values from, by name.
 const SECRETS: &str = "__otai_secrets";
 
@@ -339,10 +341,7 @@ impl Templates {
         if let Some(value) = simple_path(expr).and_then(|path| lookup(scope, path)) {
             return Ok(value);
         }
-        let failed = |e: minijinja::Error| Error::Template {
-            name: name.to_owned(),
-            message: describe(&e),
-        };
+        let failed = |e: minijinja::Error| self.render_error(name, expr, scope, describe(&e));
         let value = match self.env.get_template(name) {
             Ok(template) => template
                 .render_captured(scope)
@@ -358,16 +357,10 @@ impl Templates {
                 .map_err(failed)?,
         };
         if value.is_undefined() {
-            return Err(Error::Template {
-                name: name.to_owned(),
-                message: "undefined value".into(),
-            });
+            return Err(self.render_error(name, expr, scope, "undefined value".into()));
         }
         // A value made by the template is measured before anyone copies it.
-        bounds::check_size(&value).map_err(|message| Error::Template {
-            name: name.to_owned(),
-            message,
-        })?;
+        bounds::check_size(&value).map_err(|message| self.render_error(name, expr, scope, message))?;
         Ok(value)
     }
 
@@ -386,10 +379,9 @@ impl Templates {
             let values = Jinja::from_pairs(values);
             minijinja::value::merge_maps([Jinja::from_pairs([(SECRETS, values)]), scope.clone()])
         };
-        let text = template.render(&scope).map_err(|e| Error::Template {
-            name: name.to_owned(),
-            message: describe(&e),
-        })?;
+        let text = template
+            .render(&scope)
+            .map_err(|e| self.render_error(name, template.source(), &scope, describe(&e)))?;
         if text.len() > MAX_OUTPUT {
             return Err(Error::Template {
                 name: name.to_owned(),
@@ -397,6 +389,28 @@ impl Templates {
             });
         }
         Ok(text)
+    }
+
+    /// A render failure of template `name` (source `source`): `message`, why an item's field
+    /// is undefined when that is the cause, and the expression, shortened and without secrets.
+    fn render_error(&self, name: &str, source: &str, scope: &Jinja, message: String) -> Error {
+        let mut message = message;
+        if message.starts_with("undefined value") {
+            if let Some(hint) = crate::values::unknown_field_hint(source, scope) {
+                message = format!("undefined value: {hint}");
+            }
+        }
+        let shown = otai_core::error::shorten(source.trim(), MAX_SHOWN_SOURCE);
+        let shown = self.secrets.redact(&shown);
+        let shown = if source.contains("{{") || source.contains("{%") {
+            shown
+        } else {
+            format!("{{{{ {shown} }}}}")
+        };
+        Error::Template {
+            name: name.to_owned(),
+            message: format!("{message} (in `{shown}`)"),
+        }
     }
 
     /// Whether a condition template renders truthy (`false`, `0`, empty, `none` are false).

@@ -63,7 +63,7 @@ fn plain_paths_and_literals_give_what_the_engine_gives() -> Result<()> {
         .map(|e| e.to_string());
     assert_eq!(
         err.as_deref(),
-        Some("template error in p.x: undefined value")
+        Some("template error in p.x: undefined value (in `{{ context.a.b }}`)")
     );
     Ok(())
 }
@@ -75,8 +75,30 @@ fn undefined_names_are_errors_naming_the_param_path() {
         .map(|e| e.to_string());
     assert_eq!(
         err.as_deref(),
-        Some("template error in p.a.b: undefined value")
+        Some("template error in p.a.b: undefined value (in `{{ context.nope }}`)")
     );
+}
+
+#[test]
+fn an_unknown_ticket_field_names_the_expression_and_the_closest_fields() {
+    let mut t = Templates::new(None, Secrets::default());
+    let mut errors = Vec::new();
+    let native = t.compile("p.n", &json!("{{ item.bdy }}"), &mut errors);
+    let text = t.compile("p.t", &json!("body: {{ item.bdy | upper }}"), &mut errors);
+    let absent = t.compile("p.a", &json!("{{ item.body }}"), &mut errors);
+    assert!(errors.is_empty());
+    let ticket = crate::ticket_value(otai_core::UnifiedTicket::new().id("7"));
+    let scope = scope(&jinja(&json!({})), &BTreeMap::new(), Some((&ticket, 0)));
+    let err = |p: &Param| t.render(p, &scope).err().map(|e| e.to_string());
+    assert_eq!(
+        err(&native).as_deref(),
+        Some("template error in p.n: undefined value: tickets have no field `bdy`; did you mean `body`? (in `{{ item.bdy }}`)")
+    );
+    assert_eq!(
+        err(&text).as_deref(),
+        Some("template error in p.t: undefined value: tickets have no field `bdy`; did you mean `body`? (in `body: {{ item.bdy | upper }}`)")
+    );
+    assert_eq!(t.render(&absent, &scope).ok(), Some(Value::Null), "a known field the ticket lacks is none");
 }
 
 #[test]
@@ -246,7 +268,8 @@ fn every_way_to_make_a_huge_value_fails_fast_with_a_template_error() {
         ),
     ];
     for (template, error) in cases {
-        assert_eq!(render_error(template), error, "{template}");
+        let shown = format!("{error} (in `{template}`)");
+        assert_eq!(render_error(template), shown, "{template}");
     }
 }
 

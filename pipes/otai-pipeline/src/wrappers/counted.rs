@@ -1,6 +1,6 @@
 //! [`Counted`]: the run's figures, counted where the calls pass.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -11,19 +11,26 @@ use otai_core::request::{
 };
 use otai_core::{Result, TicketSystemService, UnifiedTicket};
 
+use super::describe;
+
 /// Counters of one run, shared by every [`Counted`] service of it.
 #[derive(Debug, Default)]
 pub struct RunStats {
-    seen: AtomicUsize,
+    /// Distinct tickets returned, by (service, ticket id).
+    seen: Mutex<HashSet<(String, String)>>,
+    /// Tickets returned without an id (each counted).
+    seen_without_id: AtomicUsize,
     writes: AtomicUsize,
     changed: Mutex<HashSet<(String, String)>>,
+    /// What each write did (or, in a dry run, would have done), by ticket id, in order.
+    changes: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 /// The figures of a run so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RunTotals {
-    /// Tickets returned by searches and reads.
+    /// Distinct tickets returned by searches and reads.
     pub seen: usize,
     /// Distinct tickets changed (created, updated or noted).
     pub changed: usize,
@@ -34,27 +41,61 @@ pub struct RunTotals {
 impl RunStats {
     /// The figures so far.
     pub fn totals(&self) -> RunTotals {
+        let named = self.seen.lock().map(|s| s.len()).unwrap_or_default();
         RunTotals {
-            seen: self.seen.load(Ordering::Relaxed),
+            seen: named + self.seen_without_id.load(Ordering::Relaxed),
             changed: self.changed.lock().map(|s| s.len()).unwrap_or_default(),
             writes: self.writes.load(Ordering::Relaxed),
         }
     }
 
-    fn saw(&self, n: usize) {
-        self.seen.fetch_add(n, Ordering::Relaxed);
+    /// What the writes did, ticket by ticket (`updated: queue=Support, note=…`), in ticket id
+    /// order; in a dry run, what they would have done (`would update: …`).
+    pub fn changes(&self) -> BTreeMap<String, Vec<String>> {
+        self.changes.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
-    fn wrote(&self, service: &str, ticket: Option<&str>) {
+    fn saw<'a>(&self, service: &str, tickets: impl Iterator<Item = &'a UnifiedTicket>) {
+        let Ok(mut seen) = self.seen.lock() else {
+            return;
+        };
+        for ticket in tickets {
+            match &ticket.id {
+                Some(id) => {
+                    seen.insert((service.to_owned(), id.clone()));
+                }
+                None => {
+                    self.seen_without_id.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    fn wrote(&self, service: &str, ticket: Option<&str>, what: String) {
         self.writes.fetch_add(1, Ordering::Relaxed);
         if let (Some(id), Ok(mut changed)) = (ticket, self.changed.lock()) {
             changed.insert((service.to_owned(), id.to_owned()));
         }
+        if let Some(id) = ticket {
+            self.note_change(id, what);
+        }
+    }
+
+    /// Records a write [`DryRun`](crate::DryRun) held back: a change, not counted as one.
+    pub(crate) fn held(&self, _service: &str, ticket: &str, what: &str) {
+        self.note_change(ticket, what.to_owned());
+    }
+
+    fn note_change(&self, ticket: &str, what: String) {
+        if let Ok(mut changes) = self.changes.lock() {
+            changes.entry(ticket.to_owned()).or_default().push(what);
+        }
     }
 }
 
-/// A service whose calls are counted into [`RunStats`]: tickets seen (returned by searches and
-/// reads), writes that succeeded, and the distinct tickets they changed (per service `name`).
+/// A service whose calls are counted into [`RunStats`]: distinct tickets seen (returned by
+/// searches and reads), writes that succeeded, the distinct tickets they changed (per service
+/// `name`) and what each write did.
 pub struct Counted<S: ?Sized> {
     inner: Arc<S>,
     name: String,
@@ -92,39 +133,42 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for Counted<S> {
 
     async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>> {
         let tickets = self.inner.find_tickets(request).await?;
-        self.stats.saw(tickets.len());
+        self.stats.saw(&self.name, tickets.iter());
         Ok(tickets)
     }
 
     async fn find_first_ticket(&self, request: SearchRequest) -> Result<Option<UnifiedTicket>> {
         let ticket = self.inner.find_first_ticket(request).await?;
-        self.stats.saw(usize::from(ticket.is_some()));
+        self.stats.saw(&self.name, ticket.iter());
         Ok(ticket)
     }
 
     async fn get_ticket(&self, request: GetRequest) -> Result<Option<UnifiedTicket>> {
         let ticket = self.inner.get_ticket(request).await?;
-        self.stats.saw(usize::from(ticket.is_some()));
+        self.stats.saw(&self.name, ticket.iter());
         Ok(ticket)
     }
 
     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
+        let what = format!("created: {}", describe::create(&request, &describe::shortened).join(", "));
         let ticket = self.inner.create_ticket(request).await?;
-        self.stats.wrote(&self.name, ticket.id.as_deref());
+        self.stats.wrote(&self.name, ticket.id.as_deref(), what);
         Ok(ticket)
     }
 
     async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
         let id = request.ticket_id.clone();
+        let what = format!("updated: {}", describe::update(&request, &describe::shortened).join(", "));
         let ticket = self.inner.update_ticket(request).await?;
-        self.stats.wrote(&self.name, Some(id.as_str()));
+        self.stats.wrote(&self.name, Some(id.as_str()), what);
         Ok(ticket)
     }
 
     async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
         let id = request.ticket_id.clone();
+        let what = format!("added a note: {}", describe::note(&request, &describe::shortened).join(", "));
         let ticket = self.inner.add_note(request).await?;
-        self.stats.wrote(&self.name, Some(id.as_str()));
+        self.stats.wrote(&self.name, Some(id.as_str()), what);
         Ok(ticket)
     }
 

@@ -5,29 +5,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use serde_json::Value;
-
 use otai_core::output::Redactor;
 use otai_core::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
 };
-use otai_core::{Kwargs, Result, TicketSystemService, UnifiedNote, UnifiedTicket};
+use otai_core::{Result, TicketSystemService, UnifiedNote, UnifiedTicket};
 
-/// The longest value shown in a dry-run line, in characters.
-const MAX_SHOWN: usize = 80;
-
-/// The order ticket fields are shown in (others follow, by name).
-const FIELD_ORDER: [&str; 9] = [
-    "subject",
-    "queue",
-    "priority",
-    "state",
-    "type",
-    "owner",
-    "customer",
-    "custom_fields",
-    "body",
-];
+use super::counted::RunStats;
+use super::describe::{self, MAX_SHOWN};
 
 /// A service that reads from `inner` and never writes to it. Each write is logged at INFO
 /// (`dry run: would update ticket 7: queue=Support, note=…`, secrets redacted, control characters
@@ -39,6 +24,8 @@ pub struct DryRun<S: ?Sized> {
     redactor: Redactor,
     created: AtomicUsize,
     placeholders: Mutex<HashMap<String, UnifiedTicket>>,
+    /// Where each held-back write is recorded (as what the run would have changed).
+    record: Option<(String, Arc<RunStats>)>,
 }
 
 impl<S: ?Sized> DryRun<S> {
@@ -49,6 +36,21 @@ impl<S: ?Sized> DryRun<S> {
             redactor,
             created: AtomicUsize::new(0),
             placeholders: Mutex::default(),
+            record: None,
+        }
+    }
+
+    /// Also records each held-back write into `stats`, as a change ticket by ticket would
+    /// have had (`would update: queue=Support`), for service `name`.
+    pub fn recording(mut self, name: impl Into<String>, stats: Arc<RunStats>) -> Self {
+        self.record = Some((name.into(), stats));
+        self
+    }
+
+    /// Records a held-back write to ticket `id`.
+    fn held(&self, id: &str, what: &str, fields: &[String]) {
+        if let Some((name, stats)) = &self.record {
+            stats.held(name, id, &format!("would {what}: {}", fields.join(", ")));
         }
     }
 
@@ -57,26 +59,9 @@ impl<S: ?Sized> DryRun<S> {
         otai_core::error::shorten(&self.redactor.shown(text), MAX_SHOWN)
     }
 
-    /// `key=value, …` for every field set in `ticket`, then its native arguments.
-    fn fields(&self, ticket: &UnifiedTicket, native: &Kwargs) -> Vec<String> {
-        let Ok(Value::Object(map)) = serde_json::to_value(ticket) else {
-            return Vec::new();
-        };
-        let mut fields: Vec<(&String, &Value)> = map
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "id" | "notes"))
-            .collect();
-        fields.sort_by_key(|(k, _)| FIELD_ORDER.iter().position(|o| o == k));
-        fields
-            .into_iter()
-            .chain(native.iter())
-            .map(|(k, v)| format!("{}={}", self.shown(k), self.shown(&text_of(v))))
-            .collect()
-    }
-
     /// The line logged for a create that gets placeholder `id`.
     pub(super) fn create_line(&self, id: &str, request: &CreateRequest) -> String {
-        let fields = self.fields(&request.ticket, &request.native);
+        let fields = describe::create(request, &|t| self.shown(t));
         format!(
             "dry run: would create a ticket ({id}): {}",
             fields.join(", ")
@@ -85,25 +70,14 @@ impl<S: ?Sized> DryRun<S> {
 
     /// The line logged for an update.
     pub(super) fn update_line(&self, request: &UpdateRequest) -> String {
-        let mut fields = self.fields(&request.changes, &request.native);
-        if let Some(note) = &request.note {
-            let body = note.body.as_deref().unwrap_or_default();
-            fields.push(format!("note={}", self.shown(body)));
-        }
+        let fields = describe::update(request, &|t| self.shown(t));
         let id = &request.ticket_id;
         format!("dry run: would update ticket {id}: {}", fields.join(", "))
     }
 
     /// The line logged for a note.
     pub(super) fn note_line(&self, request: &NoteRequest) -> String {
-        let note = &request.note;
-        let mut fields = Vec::new();
-        if let Some(subject) = &note.subject {
-            fields.push(format!("subject={}", self.shown(subject)));
-        }
-        let body = note.body.as_deref().unwrap_or_default();
-        fields.push(format!("body={}", self.shown(body)));
-        fields.extend(self.fields(&UnifiedTicket::new(), &request.native));
+        let fields = describe::note(request, &|t| self.shown(t));
         let id = &request.ticket_id;
         format!(
             "dry run: would add a note to ticket {id}: {}",
@@ -121,19 +95,6 @@ impl<S: ?Sized> DryRun<S> {
         let ticket = placeholders.get_mut(id)?;
         change(ticket);
         Some(ticket.clone())
-    }
-}
-
-/// A JSON value as plain text: strings as they are, entities by name (or `#id`).
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Object(map) => match (map.get("name"), map.get("id")) {
-            (Some(Value::String(name)), _) => name.clone(),
-            (_, Some(Value::String(id))) if map.len() == 1 => format!("#{id}"),
-            _ => value.to_string(),
-        },
-        other => other.to_string(),
     }
 }
 
@@ -195,6 +156,7 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for DryRun<S> {
         let n = self.created.fetch_add(1, Ordering::Relaxed) + 1;
         let id = format!("dry-run-{n}");
         tracing::info!(service = self.kind(), "{}", self.create_line(&id, &request));
+        self.held(&id, "create", &describe::create(&request, &describe::shortened));
         let mut ticket = request.ticket;
         ticket.id = Some(id.clone());
         if let Ok(mut placeholders) = self.placeholders.lock() {
@@ -205,6 +167,8 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for DryRun<S> {
 
     async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
         tracing::info!(service = self.kind(), "{}", self.update_line(&request));
+        let fields = describe::update(&request, &describe::shortened);
+        self.held(request.ticket_id.as_str(), "update", &fields);
         let id = request.ticket_id.as_str();
         let changed =
             self.change_placeholder(id, |t| apply(t, &request.changes, request.note.as_ref()));
@@ -217,6 +181,8 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for DryRun<S> {
 
     async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
         tracing::info!(service = self.kind(), "{}", self.note_line(&request));
+        let fields = describe::note(&request, &describe::shortened);
+        self.held(request.ticket_id.as_str(), "add a note", &fields);
         let id = request.ticket_id.as_str();
         let note = &request.note;
         let changed = self.change_placeholder(id, |t| t.notes.push(note.clone()));

@@ -3,6 +3,7 @@
 //! no pipe can forget either.
 
 mod counted;
+mod describe;
 mod dry_run;
 
 pub use counted::{Counted, RunStats, RunTotals};

@@ -45,8 +45,28 @@ async fn counted_counts_tickets_seen_writes_and_distinct_tickets_changed() -> Re
     let totals = stats.totals();
     assert_eq!(
         (totals.seen, totals.changed, totals.writes),
-        (4, 2, 5),
-        "2 found + 1 read + 1 first; tickets 1 and 2; 2 creates, 2 updates, 1 note"
+        (2, 2, 5),
+        "tickets 1 and 2 seen (found, read, first) and changed; 2 creates, 2 updates, 1 note"
+    );
+    let changes = stats.changes();
+    assert_eq!(
+        changes.get("1").map(Vec::as_slice),
+        Some(
+            &[
+                "created: subject=one".to_owned(),
+                "updated: queue=Done".to_owned(),
+                "updated: queue=Again".to_owned()
+            ][..]
+        )
+    );
+    assert_eq!(
+        changes.get("2").map(Vec::as_slice),
+        Some(
+            &[
+                "created: subject=two".to_owned(),
+                "added a note: subject=s, body=b".to_owned()
+            ][..]
+        )
     );
     assert_eq!(service.kind(), "recorder");
     Ok(())
@@ -64,7 +84,7 @@ async fn dry_run_sends_no_write_and_answers_with_placeholders() -> Result<()> {
         "store",
         Arc::clone(&stats),
     ));
-    let service = DryRun::new(counted, Redactor::default());
+    let service = DryRun::new(counted, Redactor::default()).recording("store", Arc::clone(&stats));
 
     let created = service
         .create_ticket(UnifiedTicket::new().subject("Printer on fire").into())
@@ -118,6 +138,17 @@ async fn dry_run_sends_no_write_and_answers_with_placeholders() -> Result<()> {
     );
     let totals = stats.totals();
     assert_eq!((totals.seen, totals.changed, totals.writes), (1, 0, 0));
+    let changes = stats.changes();
+    assert_eq!(
+        changes.get("7").map(Vec::as_slice),
+        Some(&["would update: queue=Done, note=moved".to_owned()][..]),
+        "a held-back write is recorded as what would change"
+    );
+    assert_eq!(
+        changes.get("dry-run-1").map(Vec::len),
+        Some(3),
+        "create, update and note of the placeholder"
+    );
     Ok(())
 }
 

@@ -1,0 +1,104 @@
+//! Stopping `otai run`: the first Ctrl-C or SIGTERM drains, a second stops at once, and runs
+//! still in progress after the grace period are cancelled.
+
+use std::time::Duration;
+
+use otai_pipeline::Engine;
+use tokio::sync::watch;
+
+/// The exit code when a second signal stops the command at once (128 + SIGINT, as shells do).
+pub(crate) const STOPPED_AT_ONCE: u8 = 130;
+
+/// How a run loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// Every pipeline finished its runs: on its own or drained after a signal.
+    Finished,
+    /// The grace period ended with runs in progress: their requests were cancelled.
+    GraceOver,
+    /// A second signal came while draining.
+    Again,
+}
+
+/// The Ctrl-C and SIGTERM signals received so far.
+pub(crate) struct Signals {
+    count: watch::Receiver<usize>,
+}
+
+impl Signals {
+    /// Starts counting Ctrl-C and SIGTERM (from now on they no longer end the process).
+    pub(crate) fn listen() -> Self {
+        let (tx, count) = watch::channel(0);
+        tokio::spawn(async move {
+            loop {
+                next_signal().await;
+                tx.send_modify(|n| *n += 1);
+            }
+        });
+        Self { count }
+    }
+
+    /// Whether a signal came.
+    pub(crate) fn received(&self) -> bool {
+        *self.count.borrow() > 0
+    }
+
+    /// Resolves at the first signal.
+    pub(crate) async fn first(&self) {
+        let mut count = self.count.clone();
+        let _ = count.wait_for(|n| *n >= 1).await;
+    }
+
+    /// After the first signal: says what is draining, then resolves when a second signal
+    /// comes or `grace` ends; never while the runs drain in time (the caller sees them end).
+    pub(crate) async fn after_first(&self, engine: &Engine, grace: Duration) -> Stop {
+        self.first().await;
+        let (runs, items) = engine.in_flight();
+        tracing::warn!(
+            runs_in_progress = runs,
+            items_in_flight = items,
+            "stopping: letting {runs} run(s) in progress finish ({items} item(s) in flight), at most {}s; a second Ctrl-C or SIGTERM stops at once",
+            grace.as_secs()
+        );
+        let mut count = self.count.clone();
+        tokio::select! {
+            _ = count.wait_for(|n| *n >= 2) => {
+                tracing::warn!("second signal: stopping at once");
+                Stop::Again
+            }
+            () = tokio::time::sleep(grace) => {
+                let (runs, items) = engine.in_flight();
+                tracing::warn!(
+                    runs_in_progress = runs,
+                    items_in_flight = items,
+                    "grace period over: cancelling {runs} run(s) in progress ({items} item(s) in flight)"
+                );
+                Stop::GraceOver
+            }
+        }
+    }
+}
+
+/// Resolves on the next Ctrl-C or SIGTERM.
+async fn next_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
