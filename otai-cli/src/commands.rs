@@ -65,14 +65,18 @@ async fn run(
         let mut reports = Vec::new();
         let bar = crate::progress::Bar::new(quiet, output);
         for id in ids {
-            let report = engine
-                .run_detailed(
-                    id,
-                    &context,
-                    args.dry_run,
-                    Some(&|pipe, done, total| bar.update(pipe, done, total)),
-                )
-                .await?;
+            let progress: otai_pipeline::Progress<'_> =
+                &|pipe, done, total| bar.update(pipe, done, total);
+            // Each item's results are kept only for the report file.
+            let report = if args.report.is_some() {
+                engine
+                    .run_detailed(id, &context, args.dry_run, Some(progress))
+                    .await?
+            } else {
+                engine
+                    .run_with_progress(id, &context, args.dry_run, Some(progress))
+                    .await?
+            };
             bar.finish();
             output.summary(&report, quiet);
             all_ok &= report.succeeded;
@@ -104,7 +108,7 @@ async fn run(
     };
     let signals = crate::signals::Signals::listen();
     let stopped = tokio::select! {
-        ran = engine.run_forever(&ids, &context, args.dry_run, signals.first(), &on_report) => {
+        ran = engine.run_forever(&ids, &context, args.dry_run, signals.draining(&engine, args.grace), &on_report) => {
             ran?;
             Stop::Finished
         }

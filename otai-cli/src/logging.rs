@@ -17,8 +17,8 @@ use crate::args::LogFormat;
 
 /// Installs the global subscriber (once; later calls do nothing), writing through `redactor`.
 pub(crate) fn init(verbose: u8, quiet: bool, format: LogFormat, redactor: Redactor) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives(verbose, quiet)));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(directives(verbose, quiet)));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let writer = RedactedStderr {
         redactor,

@@ -79,11 +79,12 @@ impl Output {
                 self.line(&format!("  ticket {}: failed: {error}", ticket.id));
             }
         }
-        for failure in report.failures() {
-            if !failure.id.contains('[') {
-                let error = failure.error.as_deref().unwrap_or("failed");
-                self.line(&format!("  pipe {} failed: {error}", failure.id));
-            }
+        // Pipes outside `foreach` (an item's failures are under its ticket above).
+        for failure in report.failures().filter(|f| !f.id.contains('[')) {
+            self.line(&format!(
+                "  {}",
+                failure.error.as_deref().unwrap_or("failed")
+            ));
         }
     }
 
@@ -186,7 +187,11 @@ fn summary_json(report: &RunReport) -> Value {
         "pipes_failed": report.failed,
         "writes": report.writes,
         "duration_ms": u64::try_from(report.duration.as_millis()).unwrap_or(u64::MAX),
-        "tickets": report.tickets,
+        "tickets": report.tickets.iter().map(|t| json!({
+            "id": t.id,
+            "changes": t.changes,
+            "errors": t.errors,
+        })).collect::<Vec<_>>(),
         "failures": report.failures().collect::<Vec<_>>(),
     })
 }

@@ -29,9 +29,11 @@ impl Signals {
     /// Starts counting Ctrl-C and SIGTERM (from now on they no longer end the process).
     pub(crate) fn listen() -> Self {
         let (tx, count) = watch::channel(0);
+        // Registered now, before any run starts, so no signal falls between.
+        let mut next = Next::register();
         tokio::spawn(async move {
             loop {
-                next_signal().await;
+                next.signal().await;
                 tx.send_modify(|n| *n += 1);
             }
         });
@@ -49,9 +51,9 @@ impl Signals {
         let _ = count.wait_for(|n| *n >= 1).await;
     }
 
-    /// After the first signal: says what is draining, then resolves when a second signal
-    /// comes or `grace` ends; never while the runs drain in time (the caller sees them end).
-    pub(crate) async fn after_first(&self, engine: &Engine, grace: Duration) -> Stop {
+    /// Resolves at the first signal, having said what is draining: the shutdown to hand the
+    /// engine.
+    pub(crate) async fn draining(&self, engine: &Engine, grace: Duration) {
         self.first().await;
         let (runs, items) = engine.in_flight();
         tracing::warn!(
@@ -60,6 +62,12 @@ impl Signals {
             "stopping: letting {runs} run(s) in progress finish ({items} item(s) in flight), at most {}s; a second Ctrl-C or SIGTERM stops at once",
             grace.as_secs()
         );
+    }
+
+    /// After the first signal: resolves when a second signal comes or `grace` ends; never
+    /// while the runs drain in time (the caller sees them end).
+    pub(crate) async fn after_first(&self, engine: &Engine, grace: Duration) -> Stop {
+        self.first().await;
         let mut count = self.count.clone();
         tokio::select! {
             _ = count.wait_for(|n| *n >= 2) => {
@@ -79,26 +87,52 @@ impl Signals {
     }
 }
 
-/// Resolves on the next Ctrl-C or SIGTERM.
-async fn next_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// The signals that stop a run, registered.
+struct Next {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Next {
+    fn register() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Resolves on the next Ctrl-C or SIGTERM.
+    async fn signal(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn next(signal: &mut Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(signal) => {
+                        if signal.recv().await.is_none() {
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = next(&mut self.interrupt) => {}
+                () = next(&mut self.terminate) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 }

@@ -279,10 +279,7 @@ mod tests {
             "{{ t.subject }}|{{ t.queue.name }}|{{ t.notes[0].body }}|{{ t.custom_fields.Team | join(',') }}|{{ t.type.name }}|{{ e.subject is none }}|{{ e.notes | length }}|{{ e.custom_fields | length }}|{{ e.bdy is defined }}|{{ e | length }}",
             ctx,
         )?;
-        assert_eq!(
-            out,
-            "VPN down|Raw|hello|ops,net|Incident|True|0|0|False|0"
-        );
+        assert_eq!(out, "VPN down|Raw|hello|ops,net|Incident|True|0|0|False|0");
         Ok(())
     }
 
@@ -294,8 +291,14 @@ mod tests {
             Some("tickets have no field `bdy`; did you mean `body`?")
         );
         let far = unknown_field_hint("{{ item.zzzzzzzzzz }}", &ticket).unwrap_or_default();
-        assert!(far.starts_with("tickets have no field `zzzzzzzzzz`; the fields are id, number"), "{far}");
-        assert_eq!(unknown_field_hint("{{ item.body }} {{ myitem.x }}", &ticket), None);
+        assert!(
+            far.starts_with("tickets have no field `zzzzzzzzzz`; the fields are id, number"),
+            "{far}"
+        );
+        assert_eq!(
+            unknown_field_hint("{{ item.body }} {{ myitem.x }}", &ticket),
+            None
+        );
         let map = minijinja::context! { item => minijinja::context! { bdy => 1 } };
         assert_eq!(unknown_field_hint("{{ item.bdyy }}", &map), None);
     }

@@ -102,8 +102,8 @@ impl<'de> Deserialize<'de> for ItemList {
 }
 
 impl Engine {
-    /// Notes what an item's pipes did to its ticket: failed (any pipe failed) and, when the
-    /// run keeps details, their results and errors, secrets redacted.
+    /// Notes what an item's pipes did to its ticket: failed (any pipe failed) with the errors
+    /// and, when the run keeps details, their results, secrets redacted.
     fn note_item(
         &self,
         state: &RunState<'_>,
@@ -122,6 +122,15 @@ impl Engine {
             }
         }
         if !state.detail {
+            if !errors.is_empty() {
+                if let Ok(mut details) = state.details.lock() {
+                    details
+                        .entry(ticket.to_string())
+                        .or_default()
+                        .errors
+                        .extend(errors);
+                }
+            }
             return;
         }
         let results = children

@@ -3,8 +3,8 @@
 pub(crate) mod foreach;
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::{Value, json};
@@ -238,7 +238,11 @@ impl Engine {
             )
             .await;
         let totals = state.stats.totals();
-        let failed_tickets = state.failed_tickets.lock().map(|f| f.len()).unwrap_or_default();
+        let failed_tickets = state
+            .failed_tickets
+            .lock()
+            .map(|f| f.len())
+            .unwrap_or_default();
         let tickets = self.ticket_reports(&state);
         Ok(RunReport {
             pipeline: id.to_owned(),
@@ -397,10 +401,22 @@ impl Engine {
             .find_map(|p| find_pipe(&p.pipes, pipe_id))
             .ok_or_else(|| Error::config("--pipe", format!("no pipe `{pipe_id}`")))?;
         let scope = scope(&jinja(context), &BTreeMap::new(), None);
+        let in_a_loop = self
+            .pipelines
+            .iter()
+            .any(|p| in_loop(&p.pipes, pipe_id).is_some());
         match self.templates.render(&pipe.params, &scope) {
             Ok(mut rendered) => {
                 self.secrets.redact_value(&mut rendered);
                 Ok(rendered)
+            }
+            Err(Error::Template { name, message }) if in_a_loop => {
+                Err(self.secrets.redact_error(Error::Template {
+                    name,
+                    message: format!(
+                        "{message}; `{pipe_id}` runs inside `foreach`: render it for an item with --ticket ID or --item JSON"
+                    ),
+                }))
             }
             Err(e) => Err(self.secrets.redact_error(e)),
         }
@@ -568,7 +584,7 @@ impl Engine {
         };
         if let Some(condition) = &pipe.condition {
             if !self.templates.truthy(condition, &jinja).map_err(at_item)? {
-                tracing::info!(pipeline = state.pipeline, pipe = %name, "pipe skipped: its `if:` is false");
+                tracing::info!(pipeline = %state.pipeline, pipe = %name, "pipe skipped: its `if:` is false");
                 return Ok(None);
             }
         }
@@ -607,13 +623,17 @@ impl Engine {
                             source: Some(Box::new(e)),
                         },
                     })?;
-                tracing::info!(pipeline = state.pipeline, pipe = %name, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "pipe succeeded");
+                succeeded(state.pipeline, name, started);
                 Ok(Some(data))
             }
-            Step::Foreach(children) => self
-                .run_foreach(pipe, children, state, results, item, name, reports, &jinja)
-                .await
-                .map(Some),
+            Step::Foreach(children) => {
+                let started = Instant::now();
+                let data = self
+                    .run_foreach(pipe, children, state, results, item, name, reports, &jinja)
+                    .await?;
+                succeeded(state.pipeline, name, started);
+                Ok(Some(data))
+            }
             Step::Invalid => Err(Error::config(name, "invalid pipe")),
         }
     }
@@ -645,6 +665,13 @@ fn params_error(
         format!("pipelines.{pipeline}.pipes.{pipe_id}.params{field}{at_item}"),
         message,
     )
+}
+
+/// The `-v` line of a pipe that succeeded: one per pipe (and per `foreach` item's pipe).
+fn succeeded(pipeline: &str, pipe: &str, started: Instant) {
+    let micros = started.elapsed().as_micros();
+    let elapsed = format!("{}.{:03} ms", micros / 1000, micros % 1000);
+    tracing::info!(pipeline = %pipeline, pipe = %pipe, elapsed = %elapsed, "pipe succeeded");
 }
 
 /// The ticket id of a `foreach` item, when the item has one that is a valid id.

@@ -360,7 +360,8 @@ impl Templates {
             return Err(self.render_error(name, expr, scope, "undefined value".into()));
         }
         // A value made by the template is measured before anyone copies it.
-        bounds::check_size(&value).map_err(|message| self.render_error(name, expr, scope, message))?;
+        bounds::check_size(&value)
+            .map_err(|message| self.render_error(name, expr, scope, message))?;
         Ok(value)
     }
 

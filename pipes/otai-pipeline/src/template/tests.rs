@@ -92,13 +92,21 @@ fn an_unknown_ticket_field_names_the_expression_and_the_closest_fields() {
     let err = |p: &Param| t.render(p, &scope).err().map(|e| e.to_string());
     assert_eq!(
         err(&native).as_deref(),
-        Some("template error in p.n: undefined value: tickets have no field `bdy`; did you mean `body`? (in `{{ item.bdy }}`)")
+        Some(
+            "template error in p.n: undefined value: tickets have no field `bdy`; did you mean `body`? (in `{{ item.bdy }}`)"
+        )
     );
     assert_eq!(
         err(&text).as_deref(),
-        Some("template error in p.t: undefined value: tickets have no field `bdy`; did you mean `body`? (in `body: {{ item.bdy | upper }}`)")
+        Some(
+            "template error in p.t: undefined value: tickets have no field `bdy`; did you mean `body`? (in `body: {{ item.bdy | upper }}`)"
+        )
     );
-    assert_eq!(t.render(&absent, &scope).ok(), Some(Value::Null), "a known field the ticket lacks is none");
+    assert_eq!(
+        t.render(&absent, &scope).ok(),
+        Some(Value::Null),
+        "a known field the ticket lacks is none"
+    );
 }
 
 #[test]

@@ -150,7 +150,10 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for Counted<S> {
     }
 
     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
-        let what = format!("created: {}", describe::create(&request, &describe::shortened).join(", "));
+        let what = format!(
+            "created: {}",
+            describe::create(&request, &describe::shortened).join(", ")
+        );
         let ticket = self.inner.create_ticket(request).await?;
         self.stats.wrote(&self.name, ticket.id.as_deref(), what);
         Ok(ticket)
@@ -158,7 +161,10 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for Counted<S> {
 
     async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
         let id = request.ticket_id.clone();
-        let what = format!("updated: {}", describe::update(&request, &describe::shortened).join(", "));
+        let what = format!(
+            "updated: {}",
+            describe::update(&request, &describe::shortened).join(", ")
+        );
         let ticket = self.inner.update_ticket(request).await?;
         self.stats.wrote(&self.name, Some(id.as_str()), what);
         Ok(ticket)
@@ -166,7 +172,10 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for Counted<S> {
 
     async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
         let id = request.ticket_id.clone();
-        let what = format!("added a note: {}", describe::note(&request, &describe::shortened).join(", "));
+        let what = format!(
+            "added a note: {}",
+            describe::note(&request, &describe::shortened).join(", ")
+        );
         let ticket = self.inner.add_note(request).await?;
         self.stats.wrote(&self.name, Some(id.as_str()), what);
         Ok(ticket)

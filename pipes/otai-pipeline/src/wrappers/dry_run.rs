@@ -156,7 +156,11 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for DryRun<S> {
         let n = self.created.fetch_add(1, Ordering::Relaxed) + 1;
         let id = format!("dry-run-{n}");
         tracing::info!(service = self.kind(), "{}", self.create_line(&id, &request));
-        self.held(&id, "create", &describe::create(&request, &describe::shortened));
+        self.held(
+            &id,
+            "create",
+            &describe::create(&request, &describe::shortened),
+        );
         let mut ticket = request.ticket;
         ticket.id = Some(id.clone());
         if let Ok(mut placeholders) = self.placeholders.lock() {
