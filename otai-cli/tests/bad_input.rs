@@ -49,7 +49,7 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         (
             "unknown top-level key",
             Config("servics: []\n"),
-            "1 problem in the configuration:\n  - config error at otai.yml:1: servics: unknown key `servics`; did you mean `services`? (known: services, pipes, pipelines, allow_env)\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:1: servics: unknown key `servics`; did you mean `services` or `server`? (known: services, pipes, pipelines, allow_env, server, inbound, webservices, mcp, state)\n",
         ),
         (
             "service without id",
@@ -256,14 +256,14 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
             Run(with_store!(
                 "  - id: l\n    use: log\n    params: {message: '{{ context.nope }}'}\n"
             )),
-            "template error in l.message: undefined value",
+            "template error in l.message: undefined value (in `{{ context.nope }}`)",
         ),
         (
             "attribute of an undefined value",
             Run(with_store!(
                 "  - id: l\n    use: log\n    params: {message: 'x {{ context.a.b }}'}\n"
             )),
-            "template error in l.message: undefined value: `context.a` is undefined",
+            "template error in l.message: undefined value: `context.a` is undefined (in `x {{ context.a.b }}`)",
         ),
         (
             "foreach items not a list",
@@ -277,14 +277,14 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
             Run(with_store!(
                 "  - id: l\n    use: log\n    params: {message: '{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}'}\n"
             )),
-            "template error in l.message: the template did too much work (a runaway loop?): a render may take at most 500000 steps",
+            "template error in l.message: the template did too much work (a runaway loop?): a render may take at most 500000 steps (in `{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}`)",
         ),
         (
             "env() not allowed",
             Run(
                 "allow_env: [HOME]\npipes:\n  - id: l\n    use: log\n    params: {message: \"{{ env('PATH') }}\"}\n",
             ),
-            "template error in l.message: invalid operation: env('PATH') is not allowed: add it to `allow_env`",
+            "template error in l.message: invalid operation: env('PATH') is not allowed: add it to `allow_env` (in `{{ env('PATH') }}`)",
         ),
         (
             "classify with a bad regex",
@@ -312,7 +312,7 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
             Run(with_store!(
                 "  - id: l\n    use: log\n    params: {message: \"{% include '/etc/passwd' %}\"}\n"
             )),
-            "template error in l.message: template not found: tried to include non-existing template '/etc/passwd'",
+            "template error in l.message: template not found: tried to include non-existing template '/etc/passwd' (in `{% include '/etc/passwd' %}`)",
         ),
         // ---- ticket arguments
         (

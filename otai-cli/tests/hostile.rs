@@ -181,6 +181,25 @@ fn echoed_session_ids_and_passwords_never_reach_the_output_of_tickets() -> TestR
             let run = otai(&args)?;
             assert_eq!(run.code, 1, "{mode} {extra:?}: {}", run.both());
             assert_eq!(leaks(&run.both()), Vec::<&str>::new(), "{}", run.both());
+            if extra.contains(&"json") {
+                // The error is a JSON line like every other.
+                let lines = run.err.lines();
+                let values: Vec<serde_json::Value> =
+                    lines.map(serde_json::from_str).collect::<Result<_, _>>()?;
+                let error = values
+                    .iter()
+                    .find(|v| v["level"] == "ERROR" && v.get("message").is_some())
+                    .and_then(|v| v["message"].as_str())
+                    .unwrap_or_default();
+                assert!(
+                    error.starts_with(
+                        "GET /Ticket/:TicketID: remote error (HTTP 502): <pre>\u{1b}]0;pwned"
+                    ),
+                    "{mode}: {error}"
+                );
+                assert!(error.contains("=***"), "{mode}: {error}");
+                continue;
+            }
             let error = run.err.lines().find(|l| l.starts_with("error: "));
             let error = error.unwrap_or_default();
             assert!(
@@ -226,11 +245,17 @@ fn a_run_at_trace_level_shows_no_secret_in_bodies_errors_logs_or_dry_run_lines()
         let run = otai(&args)?;
         assert_eq!(run.code, 1, "{extra:?}: {}", run.both());
         assert_eq!(leaks(&run.both()), Vec::<&str>::new(), "{}", run.both());
-        assert!(
-            run.out.starts_with("pipeline default: FAILED: "),
-            "{}",
-            run.out
-        );
+        if extra.contains(&"json") {
+            let summary: serde_json::Value = serde_json::from_str(run.out.trim())?;
+            assert_eq!(summary["succeeded"], false, "{}", run.out);
+            assert_eq!(summary["pipes_failed"], 2, "{}", run.out);
+        } else {
+            assert!(
+                run.out.starts_with("pipeline default: FAILED in "),
+                "{}",
+                run.out
+            );
+        }
         assert!(run.err.contains("login *** pw ***"), "{}", run.err);
         if extra.contains(&"--dry-run") {
             assert!(
