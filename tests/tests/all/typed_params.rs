@@ -304,15 +304,36 @@ async fn the_run_figures_are_counted_where_the_calls_pass() -> TestResult {
     assert!(report.succeeded, "{:?}", failures(&report));
     assert_eq!(
         (report.seen, report.changed, report.writes, report.failed),
-        (4, 0, 0, 0),
-        "dry run: reads are counted, nothing is written"
+        (3, 0, 0, 0),
+        "dry run: reads are counted (tickets 1-3, ticket 1 once), nothing is written"
+    );
+    let would: Vec<(&str, usize)> = report
+        .tickets
+        .iter()
+        .map(|t| (t.id.as_str(), t.changes.len()))
+        .collect();
+    assert_eq!(
+        would,
+        [("1", 2), ("2", 1), ("3", 1), ("dry-run-1", 1)],
+        "each held-back write, ticket by ticket"
     );
     let report = engine.run("default", &json!({}), false).await?;
     assert!(report.succeeded, "{:?}", failures(&report));
     assert_eq!(
         (report.seen, report.changed, report.writes, report.failed),
-        (4, 4, 5, 0),
-        "3 fetched + 1 read; tickets 1-3 moved and 4 created; 3 updates, 1 note, 1 create"
+        (3, 4, 5, 0),
+        "tickets 1-3 fetched (1 read again); tickets 1-3 moved and 4 created; 3 updates, 1 note, 1 create"
+    );
+    let first = report.tickets.first().ok_or("no tickets")?;
+    assert_eq!(
+        (first.id.as_str(), first.changes.as_slice()),
+        (
+            "1",
+            &[
+                "updated: queue=Done".to_owned(),
+                "added a note: body=moved by otai".to_owned()
+            ][..]
+        )
     );
     let store = engine.services().get("store").cloned().ok_or("no store")?;
     let raw = store
