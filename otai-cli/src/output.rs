@@ -152,11 +152,7 @@ fn summary_line(report: &RunReport) -> String {
         "FAILED"
     };
     let changed = if report.dry_run {
-        let would = report
-            .tickets
-            .iter()
-            .filter(|t| !t.changes.is_empty())
-            .count();
+        let would = would_change(report);
         format!("{would} would change (dry run: nothing written)")
     } else {
         format!("{} changed", report.changed)
@@ -174,6 +170,18 @@ fn summary_line(report: &RunReport) -> String {
     line
 }
 
+/// The tickets a write was held back for (none unless a dry run).
+fn would_change(report: &RunReport) -> usize {
+    if !report.dry_run {
+        return 0;
+    }
+    report
+        .tickets
+        .iter()
+        .filter(|t| !t.changes.is_empty())
+        .count()
+}
+
 /// The summary as JSON: the same figures, named.
 fn summary_json(report: &RunReport) -> Value {
     json!({
@@ -183,6 +191,7 @@ fn summary_json(report: &RunReport) -> Value {
         "dry_run": report.dry_run,
         "tickets_seen": report.seen,
         "tickets_changed": report.changed,
+        "tickets_would_change": would_change(report),
         "tickets_failed": report.failed_tickets,
         "pipes_failed": report.failed,
         "writes": report.writes,

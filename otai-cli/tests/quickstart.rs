@@ -173,6 +173,17 @@ fn the_report_file_and_json_summary_say_per_ticket_what_changed_and_which_rule()
         summary["tickets"][0]["changes"][0],
         "updated: queue=Hardware, priority=high, note=triaged: hardware (printer, fire)"
     );
+    let (code, out, _) = otai(dir, &["--log-format", "json", "run", "--once", "--dry-run"])?;
+    assert_eq!(code, 0);
+    let dry: Value = serde_json::from_str(out.trim())?;
+    assert_eq!(
+        (
+            &dry["dry_run"],
+            &dry["tickets_changed"],
+            &dry["tickets_would_change"]
+        ),
+        (&Value::Bool(true), &Value::from(0), &Value::from(4))
+    );
     let report: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json"))?)?;
     let run = &report["runs"][0];
     assert_eq!(

@@ -125,7 +125,7 @@ fn runs_still_in_flight_after_the_grace_period_are_cancelled() -> TestResult {
 fn a_clean_stop_exits_0_even_after_a_failed_run() -> TestResult {
     let dir = tempfile::tempdir()?;
     let config = "services:\n  - id: store\n    use: local\n    params: {path: ':memory:'}\npipelines:\n  p:\n    trigger: {every: 1h}\n    pipes:\n      - id: move\n        use: update_ticket\n        params: {ticket_id: 99, queue: Done}\n";
-    let mut child = start(dir.path(), config, &["run"])?;
+    let mut child = start(dir.path(), config, &["run", "--report", "report.json"])?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let first = BufReader::new(stdout)
         .lines()
@@ -143,6 +143,22 @@ fn a_clean_stop_exits_0_even_after_a_failed_run() -> TestResult {
     assert!(
         err.contains("stopping: letting 0 run(s) in progress finish"),
         "{err}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json"))?)?;
+    let run = &report["runs"][0];
+    assert_eq!(
+        (
+            run["pipeline"].as_str(),
+            run["succeeded"].as_bool(),
+            run["failed"].as_u64()
+        ),
+        (Some("p"), Some(false), Some(1)),
+        "the latest run is in the report: {report}"
+    );
+    assert_eq!(
+        run["pipes"][0]["error"].as_str(),
+        Some("pipe `move` failed: ticket 99 not found")
     );
     Ok(())
 }
