@@ -235,7 +235,21 @@ fn a_run_at_trace_level_shows_no_secret_in_bodies_errors_logs_or_dry_run_lines()
     let dir = tempfile::tempdir()?;
     let pipes = "pipes:\n  - id: say\n    use: log\n    params: {message: 'login ${{ secrets.OTOBO_USER }} pw ${{ secrets.OTOBO_PW }}'}\n  - id: note\n    use: add_note\n    on_error: continue\n    params: {ticket_id: 1, body: 'the password is ${{ secrets.OTOBO_PW }}'}\n  - id: fetch\n    use: fetch_tickets\n    params: {queue: Raw}\n";
     let (config, secrets) = files(&dir, &otobo(&server.url, "session"), pipes)?;
-    let base = ["run", "-c", &config, "--secrets", &secrets, "--once"];
+    let report = dir
+        .path()
+        .join("report.json")
+        .to_string_lossy()
+        .into_owned();
+    let base = [
+        "run",
+        "-c",
+        &config,
+        "--secrets",
+        &secrets,
+        "--once",
+        "--report",
+        &report,
+    ];
     for extra in [
         &["-vvv"][..],
         &["-vvv", "--log-format", "json"],
@@ -245,6 +259,9 @@ fn a_run_at_trace_level_shows_no_secret_in_bodies_errors_logs_or_dry_run_lines()
         let run = otai(&args)?;
         assert_eq!(run.code, 1, "{extra:?}: {}", run.both());
         assert_eq!(leaks(&run.both()), Vec::<&str>::new(), "{}", run.both());
+        let written = std::fs::read_to_string(&report)?;
+        assert!(written.contains("the password is ***"), "{written}");
+        assert_eq!(leaks(&written), Vec::<&str>::new(), "{written}");
         if extra.contains(&"json") {
             let summary: serde_json::Value = serde_json::from_str(run.out.trim())?;
             assert_eq!(summary["succeeded"], false, "{}", run.out);

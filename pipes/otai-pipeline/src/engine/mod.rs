@@ -341,7 +341,7 @@ impl Engine {
                 let service = if dry_run {
                     Arc::new(
                         DryRun::new(counted, self.secrets.redactor().clone())
-                            .recording(id.clone(), Arc::clone(stats)),
+                            .recording(Arc::clone(stats)),
                     )
                 } else {
                     counted

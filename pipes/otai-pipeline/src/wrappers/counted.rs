@@ -82,7 +82,7 @@ impl RunStats {
     }
 
     /// Records a write [`DryRun`](crate::DryRun) held back: a change, not counted as one.
-    pub(crate) fn held(&self, _service: &str, ticket: &str, what: &str) {
+    pub(crate) fn held(&self, ticket: &str, what: &str) {
         self.note_change(ticket, what.to_owned());
     }
 

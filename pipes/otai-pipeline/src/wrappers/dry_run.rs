@@ -25,7 +25,7 @@ pub struct DryRun<S: ?Sized> {
     created: AtomicUsize,
     placeholders: Mutex<HashMap<String, UnifiedTicket>>,
     /// Where each held-back write is recorded (as what the run would have changed).
-    record: Option<(String, Arc<RunStats>)>,
+    record: Option<Arc<RunStats>>,
 }
 
 impl<S: ?Sized> DryRun<S> {
@@ -40,17 +40,17 @@ impl<S: ?Sized> DryRun<S> {
         }
     }
 
-    /// Also records each held-back write into `stats`, as a change ticket by ticket would
-    /// have had (`would update: queue=Support`), for service `name`.
-    pub fn recording(mut self, name: impl Into<String>, stats: Arc<RunStats>) -> Self {
-        self.record = Some((name.into(), stats));
+    /// Also records each held-back write into `stats`, as the change its ticket would have
+    /// had (`would update: queue=Support`).
+    pub fn recording(mut self, stats: Arc<RunStats>) -> Self {
+        self.record = Some(stats);
         self
     }
 
     /// Records a held-back write to ticket `id`.
     fn held(&self, id: &str, what: &str, fields: &[String]) {
-        if let Some((name, stats)) = &self.record {
-            stats.held(name, id, &format!("would {what}: {}", fields.join(", ")));
+        if let Some(stats) = &self.record {
+            stats.held(id, &format!("would {what}: {}", fields.join(", ")));
         }
     }
 

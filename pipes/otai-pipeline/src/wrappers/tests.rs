@@ -84,7 +84,7 @@ async fn dry_run_sends_no_write_and_answers_with_placeholders() -> Result<()> {
         "store",
         Arc::clone(&stats),
     ));
-    let service = DryRun::new(counted, Redactor::default()).recording("store", Arc::clone(&stats));
+    let service = DryRun::new(counted, Redactor::default()).recording(Arc::clone(&stats));
 
     let created = service
         .create_ticket(UnifiedTicket::new().subject("Printer on fire").into())
