@@ -42,7 +42,8 @@ async fn runs_the_open_ticket_ai_file_with_the_plugin_pipe() -> TestResult {
     let stderr = String::from_utf8(run.stderr)?;
     assert!(run.status.success(), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("pipeline default: succeeded: 0 seen, 1 changed, 0 failed"),
+        stdout.starts_with("pipeline default: succeeded in ")
+            && stdout.contains(": 0 tickets seen, 1 changed, 0 failed\n"),
         "{stdout}"
     );
     assert!(
