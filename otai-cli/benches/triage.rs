@@ -242,7 +242,9 @@ fn otai_run(n: usize, latency: bool, concurrency: usize) -> BoxResult<(f64, u64)
     };
     let out = child.wait_with_output()?;
     let summary = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() || !summary.contains(&format!("{n} seen, {n} changed, 0 failed")) {
+    let tickets = if n == 1 { "ticket" } else { "tickets" };
+    let expected = format!("{n} {tickets} seen, {n} changed, 0 failed");
+    if !out.status.success() || !summary.contains(&expected) {
         return Err(format!("otai run failed: {summary}").into());
     }
     Ok((cpu, rss))
