@@ -1,0 +1,1 @@
+//! Tests of the conversion as a whole.
