@@ -17,10 +17,17 @@ const MAX_READ: u64 = (4 << 20) + 1;
 /// Converts `args.file`; exit code 1 when something essential could not be converted.
 pub(crate) fn migrate(args: &MigrateArgs, output: &Output) -> Result<ExitCode, Failure> {
     let file = args.file.display().to_string();
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     std::fs::File::open(&args.file)
-        .and_then(|f| f.take(MAX_READ).read_to_string(&mut text))
+        .and_then(|f| f.take(MAX_READ).read_to_end(&mut bytes))
         .map_err(|e| Failure::bad_input(format!("{file}: cannot read the file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + valid.iter().filter(|b| **b == b'\n').count();
+        Failure::bad_input(format!(
+            "{file}:{line}: not UTF-8 text (Latin-1?): save the file as UTF-8 first"
+        ))
+    })?;
     let migration = convert(&file, &text)?;
     match &args.output {
         Some(out) => {

@@ -275,6 +275,16 @@ impl Reader<'_> {
             self.error(node, "", message);
             return config;
         };
+        if map.contains_key("orchestrator") {
+            let at = self.lines.child(node, "orchestrator").unwrap_or(node);
+            let file = self.file;
+            self.error(
+                at,
+                "orchestrator",
+                format!("an Open Ticket AI 1.5 configuration: convert it with `otai migrate {file} -o otai.yml`"),
+            );
+            return config;
+        }
         let known: Vec<&str> = ROOT_KEYS.iter().chain(&SECTION_KEYS).copied().collect();
         self.unknown_keys(node, "", &known);
         let child = |key: &str| self.lines.child(node, key).unwrap_or(node);

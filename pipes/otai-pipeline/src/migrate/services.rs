@@ -238,6 +238,14 @@ impl Converter<'_> {
         if let Some((child, urls)) = self.child(params_node, value, "operation_urls") {
             routes = Some(self.routes(child, urls, &join(&params_path, "operation_urls")));
         }
+        if value.get("password").is_none() {
+            self.note(
+                params_node,
+                &params_path,
+                Severity::Essential,
+                "no `password` (Open Ticket AI required one too): add `password: '${{ secrets.NAME }}'`",
+            );
+        }
         for (key, default) in OTOBO_DEFAULTS {
             if value.get(key).is_none() {
                 self.note(
