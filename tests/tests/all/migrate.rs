@@ -226,3 +226,59 @@ fn unreadable_yaml_is_an_error_with_its_line() {
         "{e:?}"
     );
 }
+
+#[tokio::test]
+async fn a_converted_pipeline_runs_against_the_otobo_fake()
+-> std::result::Result<(), Box<dyn std::error::Error>> {
+    use otai_core::TicketSystemServiceExt;
+    use otai_otobo_znuny::OtoboService;
+    use otai_otobo_znuny::fake::{FakeOptions, FakeOtobo};
+    use serde_json::json;
+
+    let mut options = FakeOptions::default();
+    options.agents = vec![("otai-agent".into(), "agent-pw-1".into())];
+    let fake = FakeOtobo::start_with(options).await?;
+    let otobo = OtoboService::new(&fake.config())?;
+    let kwargs = json!({"subject": "Printer on fire", "body": "Room 42", "queue": "Raw"});
+    let created = otobo
+        .create_ticket_kw(kwargs.as_object().cloned().unwrap_or_default())
+        .await?;
+    let m = convert("fetch-add-note.yml")?;
+    // The fake serves the stock routes under the stock path, and has the queues Raw and Misc;
+    // everything else is the converted file as it is.
+    let text = m
+        .yaml
+        .replace(
+            "https://helpdesk.example.com/otobo/nph-genericinterface.pl",
+            &fake.url(),
+        )
+        .replace("routes: python-client", "routes: stock")
+        .replace("name: Inbox", "name: Raw")
+        .replace("name: Processed", "name: Misc");
+    let dir = tempfile::tempdir()?;
+    let secrets = dir.path().join("secrets.yml");
+    std::fs::write(&secrets, "OTAI_OTOBO_PASSWORD: agent-pw-1\n")?;
+    let engine = load_str(
+        "otai.yml",
+        &text,
+        &BuildContext::default(),
+        &otai_cli::default_registry(),
+        &LoadOptions::new(Secrets::from_file(&secrets)?),
+    )
+    .map_err(|e| format!("{e}\n{text}"))?;
+    let report = engine.run("inbox-runner", &json!({}), false).await?;
+    assert!(report.succeeded, "{report:?}");
+    let id = created.id.unwrap_or_default();
+    let ticket = otobo.get_ticket_by_id(&id).await?;
+    let ticket = ticket.ok_or("the ticket is gone")?;
+    assert_eq!(ticket.queue.and_then(|q| q.name).as_deref(), Some("Misc"));
+    assert!(
+        ticket
+            .notes
+            .iter()
+            .any(|n| n.body.as_deref() == Some("We have your ticket and are working on it.")),
+        "{:?}",
+        ticket.notes
+    );
+    Ok(())
+}
