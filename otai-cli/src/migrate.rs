@@ -12,7 +12,7 @@ use crate::failure::Failure;
 use crate::output::Output;
 
 /// The largest file read: one byte over otai's own limit, so the converter refuses it by name.
-const MAX_READ: u64 = (4 << 20) + 1;
+const MAX_READ: u64 = otai_pipeline::config::MAX_CONFIG_BYTES as u64 + 1;
 
 /// Converts `args.file`; exit code 1 when something essential could not be converted.
 pub(crate) fn migrate(args: &MigrateArgs, output: &Output) -> Result<ExitCode, Failure> {

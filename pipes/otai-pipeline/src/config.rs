@@ -14,7 +14,7 @@ use otai_core::Error;
 use otai_yaml::{Lines, NodeId};
 
 /// The largest configuration read, in bytes.
-pub(crate) const MAX_CONFIG_BYTES: usize = 4 << 20;
+pub const MAX_CONFIG_BYTES: usize = 4 << 20;
 
 /// A whole configuration file.
 #[derive(Debug, Clone, Default, PartialEq)]
