@@ -37,11 +37,25 @@ pub enum Command {
     /// Run the pipelines: forever on their triggers, or once each with --once.
     Run(RunArgs),
     /// Check the configuration without contacting any server (--connect also checks each service).
+    #[command(alias = "check-config")]
     Validate(ValidateArgs),
     /// Print the params a pipe would receive, rendered (secrets shown as ***).
     Render(RenderArgs),
     /// One ticket operation through a configured service: get, search, create, update, note.
     Tickets(TicketsArgs),
+    /// Convert an Open Ticket AI 1.5 configuration, reporting every change and what could not be
+    /// converted.
+    Migrate(MigrateArgs),
+}
+
+/// `otai migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The Open Ticket AI configuration.
+    pub file: PathBuf,
+    /// Write the otai configuration to this file (default: print it).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
 }
 
 /// Where the configuration and secrets come from.

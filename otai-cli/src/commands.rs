@@ -23,6 +23,7 @@ pub(crate) async fn dispatch(
         Command::Validate(args) => validate(args, &registry, output).await,
         Command::Render(args) => render(args, &registry, output).await,
         Command::Tickets(args) => crate::tickets::tickets(args, &registry, output).await,
+        Command::Migrate(args) => crate::migrate::migrate(&args, output),
     };
     result.unwrap_or_else(|failure| {
         output.error_lines(&failure.lines);

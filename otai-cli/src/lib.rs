@@ -20,6 +20,7 @@ mod commands;
 mod failure;
 mod inputs;
 mod logging;
+mod migrate;
 mod output;
 mod progress;
 mod signals;

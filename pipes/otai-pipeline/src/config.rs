@@ -14,7 +14,7 @@ use otai_core::Error;
 use otai_yaml::{Lines, NodeId};
 
 /// The largest configuration read, in bytes.
-pub(crate) const MAX_CONFIG_BYTES: usize = 4 << 20;
+pub const MAX_CONFIG_BYTES: usize = 4 << 20;
 
 /// A whole configuration file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -275,6 +275,16 @@ impl Reader<'_> {
             self.error(node, "", message);
             return config;
         };
+        if map.contains_key("orchestrator") {
+            let at = self.lines.child(node, "orchestrator").unwrap_or(node);
+            let file = self.file;
+            self.error(
+                at,
+                "orchestrator",
+                format!("an Open Ticket AI 1.5 configuration: convert it with `otai migrate {file} -o otai.yml`"),
+            );
+            return config;
+        }
         let known: Vec<&str> = ROOT_KEYS.iter().chain(&SECTION_KEYS).copied().collect();
         self.unknown_keys(node, "", &known);
         let child = |key: &str| self.lines.child(node, key).unwrap_or(node);

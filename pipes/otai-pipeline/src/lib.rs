@@ -37,6 +37,7 @@ pub mod config;
 mod engine;
 mod erased;
 mod load;
+pub mod migrate;
 mod params;
 mod pipe;
 mod registry;

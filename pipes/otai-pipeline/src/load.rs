@@ -209,15 +209,11 @@ impl Loader<'_> {
                 built.insert(id, (None, service.use_name.clone()));
                 continue;
             }
-            let (params, problems) = self.secrets.fill(&service.params, self.allow_env);
-            hide_credentials(&params, self.secrets.redactor());
-            if !problems.is_empty() {
-                for (param, message) in problems {
-                    self.error(origin, &format!("params.{param}"), message);
-                }
+            let Some(params) = self.service_params(origin, &service.params) else {
                 built.insert(id, (None, service.use_name.clone()));
                 continue;
-            }
+            };
+            hide_credentials(&params, self.secrets.redactor());
             let result = if validate_only {
                 self.registry
                     .services()
@@ -251,6 +247,46 @@ impl Loader<'_> {
             built.entry(id.clone()).or_insert((None, String::new()));
         }
         built
+    }
+
+    /// A service's params as the service receives them: `${{ secrets.NAME }}` markers filled
+    /// and templates (`{{ … }}`, `{% … %}`) rendered here, once, with `env()` and secrets as
+    /// their only inputs, so no template source ever reaches a service. A credential written as
+    /// a number (`password: 1234`) is its text. `None` once the problems are reported.
+    fn service_params(&mut self, origin: &Origin, params: &Value) -> Option<Value> {
+        let params = credentials_as_text(params);
+        let mut templates = Templates::new(self.allow_env.map(<[_]>::to_vec), self.secrets.clone());
+        let mut errors = Vec::new();
+        let compiled = templates.compile(SERVICE_TEMPLATE, &params, &mut errors);
+        let failed = !errors.is_empty();
+        for error in errors {
+            let (name, message) = match error {
+                Error::Template { name, message } => (name, format!("bad template: {message}")),
+                Error::Config { path, message } => (path, message),
+                other => {
+                    self.errors.push(other);
+                    continue;
+                }
+            };
+            self.error(origin, &service_field(&name), message);
+        }
+        if failed {
+            return None;
+        }
+        match templates.render(&compiled, &minijinja::context! {}) {
+            Ok(rendered) => Some(rendered),
+            Err(Error::Template { name, message }) => {
+                let message = format!(
+                    "cannot render: {message} (service params are rendered once, when the file is loaded, and see only `env('NAME')` and `${{{{ secrets.NAME }}}}`)"
+                );
+                self.error(origin, &service_field(&name), message);
+                None
+            }
+            Err(other) => {
+                self.error(origin, "params", otai_core::error::report(&other));
+                None
+            }
+        }
     }
 
     fn pipelines(&mut self, config: &Config, services: &Services) -> Vec<CompiledPipeline> {
@@ -459,8 +495,42 @@ impl Loader<'_> {
     }
 }
 
+/// The name service param templates are compiled under; [`service_field`] turns it back into
+/// the param's path.
+const SERVICE_TEMPLATE: &str = "params";
+
+/// `params.<path>` of a service param template named `name`.
+fn service_field(name: &str) -> String {
+    let field = name.strip_prefix(SERVICE_TEMPLATE).unwrap_or(name);
+    format!("params{}", below(field.strip_prefix('.').unwrap_or(field)))
+}
+
+/// `params` with every number under a credential key (`password: 1234`) turned into its text:
+/// a password is text, however YAML reads it.
+fn credentials_as_text(params: &Value) -> Value {
+    let mut params = params.clone();
+    let mut stack = vec![&mut params];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    match value {
+                        Value::Number(n) if otai_core::output::is_credential_key(key) => {
+                            *value = Value::String(n.to_string());
+                        }
+                        other => stack.push(other),
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
+    params
+}
+
 /// Hides the value of every param named like a credential (`password`, `token`, …), however it
-/// is written (a secret marker, or the value itself).
+/// is written (a secret marker, a template, or the value itself).
 fn hide_credentials(params: &Value, redactor: &otai_core::output::Redactor) {
     let mut stack = vec![params];
     while let Some(value) = stack.pop() {
@@ -470,9 +540,6 @@ fn hide_credentials(params: &Value, redactor: &otai_core::output::Redactor) {
                     match value {
                         Value::String(text) if otai_core::output::is_credential_key(key) => {
                             redactor.hide(text);
-                        }
-                        Value::Number(n) if otai_core::output::is_credential_key(key) => {
-                            redactor.hide(&n.to_string());
                         }
                         other => stack.push(other),
                     }

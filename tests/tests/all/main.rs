@@ -6,5 +6,6 @@ mod docs;
 mod faults;
 mod linear;
 mod live_rt;
+mod migrate;
 mod pipelines;
 mod typed_params;

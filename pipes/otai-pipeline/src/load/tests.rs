@@ -269,3 +269,112 @@ pipes: []
         [json!({"token": "a\"b'c", "list": ["line1\nline2", "x{{ 7*6 }}"], "reject": "ümlaut ✓"})]
     );
 }
+
+/// The params the probe service was checked with.
+fn received(setup: &Setup) -> Vec<Value> {
+    setup
+        .service_params
+        .lock()
+        .map(|s| s.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn service_param_templates_are_rendered_once_with_env_and_secrets() -> Result<(), Vec<String>> {
+    let setup = setup();
+    // Cargo sets CARGO_PKG_NAME for the tests it runs.
+    let text = "\
+services:
+  - id: s
+    use: probe
+    params:
+      user: \"{{ env('CARGO_PKG_NAME') }}\"
+      header: 'Bearer ${{ secrets.TEMPLATE }} for {{ env(\"CARGO_PKG_NAME\") | upper }}'
+      nested: { list: ['{% if true %}yes{% endif %}', 7] }
+      password: 1234
+pipes: []
+";
+    setup.load(text, tricky())?;
+    assert_eq!(
+        received(&setup),
+        [json!({
+            "user": "otai-pipeline",
+            "header": "Bearer {{ 7*6 }} for OTAI-PIPELINE",
+            "nested": {"list": ["yes", 7]},
+            "password": "1234",
+        })]
+    );
+    Ok(())
+}
+
+#[test]
+fn service_param_templates_that_cannot_render_at_load_are_refused_never_sent() {
+    let setup = setup();
+    let text = "\
+services:
+  - id: a
+    use: probe
+    params:
+      url: 'https://{{ context.host }}/api'
+  - id: b
+    use: probe
+    params:
+      nested:
+        user: '{{ oops( }}'
+  - id: c
+    use: probe
+    params:
+      token: \"{{ get_pipe_result('fetch') }}\"
+pipes: []
+";
+    let found = setup.load(text, tricky()).err().unwrap_or_default();
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found[0].starts_with(
+            "config error at otai.yml:5: services.a.params.url: cannot render: undefined value"
+        ),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[0].ends_with("(service params are rendered once, when the file is loaded, and see only `env('NAME')` and `${{ secrets.NAME }}`)"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[1].starts_with(
+            "config error at otai.yml:10: services.b.params.nested.user: bad template: syntax error"
+        ),
+        "{}",
+        found[1]
+    );
+    assert!(
+        found[2].starts_with(
+            "config error at otai.yml:14: services.c.params.token: cannot render: undefined value"
+        ),
+        "{}",
+        found[2]
+    );
+    assert!(received(&setup).is_empty(), "a service got template source");
+}
+
+#[test]
+fn an_env_variable_outside_allow_env_is_refused_in_service_params() {
+    let text = "\
+allow_env: []
+services:
+  - id: s
+    use: probe
+    params:
+      user: \"{{ env('CARGO_PKG_NAME') }}\"
+pipes: []
+";
+    let found = errors(text, Secrets::default());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("config error at otai.yml:6: services.s.params.user: cannot render: ")
+            && found[0].contains("env('CARGO_PKG_NAME') is not allowed: add it to `allow_env`"),
+        "{}",
+        found[0]
+    );
+}

@@ -75,8 +75,8 @@ fn single_expression(text: &str) -> Option<&str> {
 }
 
 impl Templates {
-    /// An environment with otai's globals: `env(name)` (limited to `allow_env` when given) and
-    /// `get_pipe_result(id, key)`. Secret markers are checked against `secrets`.
+    /// An environment with otai's globals: `env(name)` (limited to `allow_env` when given),
+    /// `get_pipe_result(id, key)` and `fail(message)`. Secret markers are checked against `secrets`.
     pub(crate) fn new(allow_env: Option<Vec<String>>, secrets: Secrets) -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -104,6 +104,16 @@ impl Templates {
                 Ok(std::env::var(&name)
                     .map(Jinja::from)
                     .unwrap_or(Jinja::UNDEFINED))
+            },
+        );
+        // Open Ticket AI's `fail()`: the pipe fails, and with it the run (or the item).
+        env.add_function(
+            "fail",
+            |message: Option<String>| -> Result<Jinja, minijinja::Error> {
+                Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    message.unwrap_or_else(|| "fail() was called".to_owned()),
+                ))
             },
         );
         env.add_function(

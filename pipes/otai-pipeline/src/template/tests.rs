@@ -302,3 +302,26 @@ fn ordinary_values_and_filters_pass_the_bounds() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn fail_fails_the_render_only_when_it_is_called() -> Result<()> {
+    let expr = "{{ fail() if context.n == 0 else 'found' }}";
+    assert_eq!(render(json!(expr), json!({"n": 1}))?, json!("found"));
+    let failed = render(json!(expr), json!({"n": 0}))
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        failed
+            .as_deref()
+            .is_some_and(|e| e.contains("fail() was called")),
+        "{failed:?}"
+    );
+    let said = render(json!("x {{ fail('no tickets') }}"), json!({}))
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        said.as_deref().is_some_and(|e| e.contains("no tickets")),
+        "{said:?}"
+    );
+    Ok(())
+}
