@@ -18,6 +18,7 @@
 pub mod args;
 mod commands;
 mod failure;
+mod generated;
 mod inputs;
 mod logging;
 mod output;
@@ -72,6 +73,7 @@ where
         cli.verbose,
         cli.quiet,
         cli.log_format,
+        logging::colored(cli.color),
         output.redactor().clone(),
     );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
