@@ -209,11 +209,19 @@ pub struct TicketFields {
 #[derive(Debug, Subcommand)]
 pub enum TicketOperation {
     /// Show one ticket.
+    #[command(after_help = "Examples:
+  otai tickets get 42
+  otai tickets get 42 --json -s otobo")]
     Get {
         /// The ticket id.
         id: String,
     },
     /// Find tickets.
+    #[command(after_help = "Examples:
+  otai tickets search --queue Raw --state new --limit 20
+  otai tickets search --subject printer --json
+  otai tickets search --all --limit 100
+  otai tickets search --kw created_after=2026-01-01T00:00:00Z --queue Raw")]
     Search {
         /// Shared fields.
         #[command(flatten)]
@@ -230,6 +238,9 @@ pub enum TicketOperation {
         all: bool,
     },
     /// Create a ticket.
+    #[command(after_help = "Examples:
+  otai tickets create --queue Raw --subject 'Printer jammed' --body 'Third floor'
+  otai tickets create --subject 'VPN down' --customer alice@example.com --priority high")]
     Create {
         /// Shared fields.
         #[command(flatten)]
@@ -242,6 +253,9 @@ pub enum TicketOperation {
         body: Option<String>,
     },
     /// Change a ticket.
+    #[command(after_help = "Examples:
+  otai tickets update 42 --state closed
+  otai tickets update 42 --queue Hardware --kw owner=alice")]
     Update {
         /// The ticket id.
         id: String,
@@ -253,6 +267,9 @@ pub enum TicketOperation {
         subject: Option<String>,
     },
     /// Add a note (internal unless --visible).
+    #[command(after_help = "Examples:
+  otai tickets note 42 --body 'Called the customer'
+  otai tickets note 42 --body 'Fixed, please confirm' --visible")]
     Note {
         /// The ticket id.
         id: String,

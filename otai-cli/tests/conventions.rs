@@ -116,6 +116,11 @@ fn every_subcommand_shows_examples_in_its_help() -> TestResult {
         &["validate", "--help"],
         &["render", "--help"],
         &["tickets", "--help"],
+        &["tickets", "get", "--help"],
+        &["tickets", "search", "--help"],
+        &["tickets", "create", "--help"],
+        &["tickets", "update", "--help"],
+        &["tickets", "note", "--help"],
         &["completions", "--help"],
         &["man", "--help"],
     ] {

@@ -490,6 +490,28 @@ mod tests {
     }
 
     #[test]
+    fn missing_ok_fills_unset_secrets_with_a_placeholder_but_keeps_allow_env() {
+        let secrets = Secrets::from_env().missing_ok();
+        assert_eq!(secrets.resolve("OTAI_TEST_NEVER_SET_42", None), Ok(()));
+        assert_eq!(
+            secrets.value("OTAI_TEST_NEVER_SET_42").as_deref(),
+            Some(PLACEHOLDER)
+        );
+        // A name the configuration does not allow is its mistake, not a missing secret.
+        assert!(
+            secrets
+                .resolve("OTAI_TEST_NEVER_SET_43", Some(&[]))
+                .is_err_and(|e| e.contains("may not come from the environment"))
+        );
+        // A secret that is set is used as it is; one missing from a file is a placeholder.
+        let from_file = tricky().missing_ok();
+        assert_eq!(from_file.resolve("QUOTES", None), Ok(()));
+        assert_ne!(from_file.value("QUOTES").as_deref(), Some(PLACEHOLDER));
+        assert_eq!(from_file.resolve("NOT_IN_FILE", None), Ok(()));
+        assert_eq!(from_file.value("NOT_IN_FILE").as_deref(), Some(PLACEHOLDER));
+    }
+
+    #[test]
     fn secrets_files_keep_values_exactly_and_never_quote_them_in_errors() {
         let text =
             "\u{FEFF}A: \"line1\\nline2\"\nB: 'a\"b''c'\nC: ümlaut ✓\nD: 42\nE: |\n  {{ 7*6 }}\n";
