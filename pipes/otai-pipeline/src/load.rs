@@ -183,13 +183,13 @@ struct Disabled {
 impl Disabled {
     /// Says at info level what is switched off, so a run that skips it is not a surprise.
     fn log(&self) {
-        for (kind, ids) in [
-            ("service", &self.services),
-            ("pipeline", &self.pipelines),
-            ("pipe", &self.pipes),
+        for (kind, ids, skipped) in [
+            ("service", &self.services, "not built"),
+            ("pipeline", &self.pipelines, "not run"),
+            ("pipe", &self.pipes, "not run"),
         ] {
             for id in ids {
-                tracing::info!("{kind} `{id}` is disabled (`enabled: false`): checked, not run");
+                tracing::info!("{kind} `{id}` is disabled (`enabled: false`): checked, {skipped}");
             }
         }
     }
