@@ -6,7 +6,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// otai runs ticket pipelines against your helpdesk.
 #[derive(Debug, Parser)]
-#[command(name = "otai", version, about, propagate_version = true)]
+#[command(
+    name = "otai",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Examples:
+  otai validate -c otai.yml
+  otai run --once --dry-run
+  otai tickets search --queue Raw --limit 5
+  otai completions bash > ~/.local/share/bash-completion/completions/otai
+  otai man > otai.1"
+)]
 pub struct Cli {
     /// More log output (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -17,6 +28,9 @@ pub struct Cli {
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+    /// Colour in the logs: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -31,20 +45,60 @@ pub enum LogFormat {
     Json,
 }
 
+/// When to colour the logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless the environment variable NO_COLOR is set (and not empty).
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the pipelines: forever on their triggers, or once each with --once.
+    #[command(after_help = "Examples:
+  otai run                          run every pipeline on its trigger until Ctrl-C
+  otai run --once --dry-run         each pipeline once; log the writes instead of sending them
+  otai run --once --pipeline triage --context queue=Raw")]
     Run(RunArgs),
     /// Check the configuration without contacting any server (--connect also checks each service).
     #[command(alias = "check-config")]
+    #[command(after_help = "Examples:
+  otai validate -c otai.yml
+  otai validate --no-secrets        in CI, where the secrets are not set
+  otai validate --connect           also log in to each service")]
     Validate(ValidateArgs),
     /// Print the params a pipe would receive, rendered (secrets shown as ***).
+    #[command(after_help = "Examples:
+  otai render --pipe classify
+  otai render --pipe note --context ticket_id=42")]
     Render(RenderArgs),
     /// One ticket operation through a configured service: get, search, create, update, note.
     Tickets(TicketsArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  otai completions bash > ~/.local/share/bash-completion/completions/otai
+  otai completions zsh > \"${fpath[1]}/_otai\"
+  otai completions fish > ~/.config/fish/completions/otai.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "Examples:
+  otai man | man -l -
+  otai man > /usr/local/share/man/man1/otai.1")]
+    Man,
     /// Convert an Open Ticket AI 1.5 configuration, reporting every change and what could not be
     /// converted.
+    #[command(after_help = "Examples:
+  otai migrate old-config.yml -o otai.yml
+  otai migrate old-config.yml > otai.yml 2> migrate-report.txt")]
     Migrate(MigrateArgs),
 }
 
@@ -62,10 +116,16 @@ pub struct MigrateArgs {
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     /// The configuration file.
-    #[arg(short, long, env = "OTAI_CONFIG", default_value = "otai.yml")]
+    #[arg(
+        short,
+        long,
+        env = "OTAI_CONFIG",
+        default_value = "otai.yml",
+        global = true
+    )]
     pub config: PathBuf,
     /// A YAML file of secrets (`NAME: value`); without it, secrets come from the environment.
-    #[arg(long, env = "OTAI_SECRETS_FILE")]
+    #[arg(long, env = "OTAI_SECRETS_FILE", global = true)]
     pub secrets: Option<PathBuf>,
 }
 
@@ -104,8 +164,12 @@ pub struct ValidateArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Also contact each service: authentication and routes.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_secrets")]
     pub connect: bool,
+    /// Check everything but the secrets: a secret that is not set is no error (for CI, where
+    /// secrets are not at hand).
+    #[arg(long)]
+    pub no_secrets: bool,
 }
 
 /// `otai render`.
@@ -131,12 +195,19 @@ pub struct RenderArgs {
 
 /// `otai tickets`: one operation through a configured service.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  otai tickets search --queue Raw --limit 10
+  otai tickets search --all --json | jq '.[].subject'
+  otai tickets get 42 -s otobo
+  otai tickets create --queue Raw --subject 'Printer jammed' --body 'Third floor'
+  otai tickets update 42 --state closed --kw owner=alice
+  otai tickets note 42 --body 'Called the customer' --visible")]
 pub struct TicketsArgs {
     /// Configuration and secrets.
     #[command(flatten)]
     pub config: ConfigArgs,
     /// The service to use (default: the only one).
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     pub service: Option<String>,
     /// Print the unified model as JSON (an array for search).
     #[arg(long, global = true)]
@@ -170,11 +241,19 @@ pub struct TicketFields {
 #[derive(Debug, Subcommand)]
 pub enum TicketOperation {
     /// Show one ticket.
+    #[command(after_help = "Examples:
+  otai tickets get 42
+  otai tickets get 42 --json -s otobo")]
     Get {
         /// The ticket id.
         id: String,
     },
     /// Find tickets.
+    #[command(after_help = "Examples:
+  otai tickets search --queue Raw --state new --limit 20
+  otai tickets search --subject printer --json
+  otai tickets search --all --limit 100
+  otai tickets search --kw created_after=2026-01-01T00:00:00Z --queue Raw")]
     Search {
         /// Shared fields.
         #[command(flatten)]
@@ -191,6 +270,9 @@ pub enum TicketOperation {
         all: bool,
     },
     /// Create a ticket.
+    #[command(after_help = "Examples:
+  otai tickets create --queue Raw --subject 'Printer jammed' --body 'Third floor'
+  otai tickets create --subject 'VPN down' --customer alice@example.com --priority high")]
     Create {
         /// Shared fields.
         #[command(flatten)]
@@ -203,6 +285,9 @@ pub enum TicketOperation {
         body: Option<String>,
     },
     /// Change a ticket.
+    #[command(after_help = "Examples:
+  otai tickets update 42 --state closed
+  otai tickets update 42 --queue Hardware --kw owner=alice")]
     Update {
         /// The ticket id.
         id: String,
@@ -214,6 +299,9 @@ pub enum TicketOperation {
         subject: Option<String>,
     },
     /// Add a note (internal unless --visible).
+    #[command(after_help = "Examples:
+  otai tickets note 42 --body 'Called the customer'
+  otai tickets note 42 --body 'Fixed, please confirm' --visible")]
     Note {
         /// The ticket id.
         id: String,

@@ -8,7 +8,7 @@ use otai_pipeline::RunReport;
 
 use crate::args::{Command, RenderArgs, RunArgs, ValidateArgs};
 use crate::failure::Failure;
-use crate::inputs::{load, pairs};
+use crate::inputs::{load, load_checked, pairs};
 use crate::output::Output;
 use crate::signals::Stop;
 
@@ -24,6 +24,8 @@ pub(crate) async fn dispatch(
         Command::Render(args) => render(args, &registry, output).await,
         Command::Tickets(args) => crate::tickets::tickets(args, &registry, output).await,
         Command::Migrate(args) => crate::migrate::migrate(&args, output),
+        Command::Completions { shell } => Ok(crate::generated::completions(shell, output)),
+        Command::Man => crate::generated::man(output),
     };
     result.unwrap_or_else(|failure| {
         output.error_lines(&failure.lines);
@@ -131,21 +133,28 @@ async fn validate(
     output: &Output,
 ) -> Result<ExitCode, Failure> {
     if !args.connect {
-        load(&args.config, registry, true, output)?;
+        let engine = load_checked(&args.config, registry, args.no_secrets, output)?;
+        if engine.pipeline_ids().is_empty() {
+            output.line(&format!(
+                "note: {} has no pipelines to run (`pipes:` or `pipelines:`)",
+                args.config.config.display()
+            ));
+        }
         output.line(&format!("{}: ok", args.config.config.display()));
         return Ok(ExitCode::SUCCESS);
     }
     let engine = load(&args.config, registry, false, output)?;
     let mut ok = true;
     for (id, service) in engine.services() {
-        let outcome = match service.healthcheck().await {
-            Ok(()) => "ok".to_owned(),
+        let kind = service.kind();
+        match service.healthcheck().await {
+            Ok(()) => output.line(&format!("service {id} ({kind}): ok")),
             Err(e) => {
                 ok = false;
-                otai_core::error::report(&e)
+                let report = otai_core::error::report(&e);
+                output.error_lines(&[format!("service {id} ({kind}): {report}")]);
             }
-        };
-        output.line(&format!("service {id} ({}): {outcome}", service.kind()));
+        }
     }
     Ok(if ok {
         ExitCode::SUCCESS

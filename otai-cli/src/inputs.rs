@@ -17,14 +17,36 @@ pub(crate) fn load(
     validate_only: bool,
     output: &Output,
 ) -> Result<Engine, Failure> {
+    let secrets = secrets(config, output)?;
+    let mut options = LoadOptions::new(secrets);
+    options.validate_only = validate_only;
+    Ok(load_file(&config.config, registry, &options)?)
+}
+
+/// Checks the configuration without building anything; with `secrets_missing_ok`, a secret
+/// that is not set is no error (everything else is checked).
+pub(crate) fn load_checked(
+    config: &ConfigArgs,
+    registry: &Registry,
+    secrets_missing_ok: bool,
+    output: &Output,
+) -> Result<Engine, Failure> {
+    let mut secrets = secrets(config, output)?;
+    if secrets_missing_ok {
+        secrets = secrets.missing_ok();
+    }
+    let mut options = LoadOptions::new(secrets);
+    options.validate_only = true;
+    Ok(load_file(&config.config, registry, &options)?)
+}
+
+/// The secrets the flags name, hiding their values through `output`'s redactor.
+fn secrets(config: &ConfigArgs, output: &Output) -> Result<Secrets, Failure> {
     let secrets = match &config.secrets {
         Some(path) => Secrets::from_file(path)?,
         None => Secrets::from_env(),
     };
-    let secrets = secrets.redacting_with(output.redactor().clone());
-    let mut options = LoadOptions::new(secrets);
-    options.validate_only = validate_only;
-    Ok(load_file(&config.config, registry, &options)?)
+    Ok(secrets.redacting_with(output.redactor().clone()))
 }
 
 /// `KEY=VALUE` pairs of `flag` as a JSON map; VALUE is JSON when it parses, else text.

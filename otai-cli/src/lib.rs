@@ -18,6 +18,7 @@
 pub mod args;
 mod commands;
 mod failure;
+mod generated;
 mod inputs;
 mod logging;
 mod migrate;
@@ -75,6 +76,7 @@ where
         cli.verbose,
         cli.quiet,
         cli.log_format,
+        logging::colored(cli.color),
         output.redactor().clone(),
     );
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -13,13 +13,24 @@ use tracing_subscriber::field::MakeExt;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::{Writer, debug_fn};
 
-use crate::args::LogFormat;
+use crate::args::{ColorChoice, LogFormat};
 
-/// Installs the global subscriber (once; later calls do nothing), writing through `redactor`.
-pub(crate) fn init(verbose: u8, quiet: bool, format: LogFormat, redactor: Redactor) {
+/// Whether the logs are coloured: `--color`, and for `auto` a terminal on stderr and no
+/// `NO_COLOR` (set and not empty, as no-color.org says).
+pub(crate) fn colored(choice: ColorChoice) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    }
+}
+
+/// Installs the global subscriber (once; later calls do nothing), writing through `redactor`;
+/// `ansi`: whether the human format is coloured.
+pub(crate) fn init(verbose: u8, quiet: bool, format: LogFormat, ansi: bool, redactor: Redactor) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(directives(verbose, quiet)));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let writer = RedactedStderr {
         redactor,
         json: format == LogFormat::Json,

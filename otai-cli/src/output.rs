@@ -1,8 +1,14 @@
 //! The one place the command prints: every text passes the one redactor and, when it is meant
 //! for a person, the one escaper; JSON is redacted and stays exact JSON.
 
+//!
+//! A reader that goes away (`otai tickets search | head -1`) is no error: once stdout is
+//! closed, the rest of the output is dropped and the command ends as it would have.
+
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use otai_core::output::Redactor;
@@ -15,6 +21,8 @@ pub(crate) struct Output {
     redactor: Redactor,
     /// Whether summaries and errors are JSON lines (`--log-format json`).
     json: bool,
+    /// Set once stdout's reader has gone (a broken pipe): nothing more is written there.
+    stdout_closed: Arc<AtomicBool>,
 }
 
 impl Output {
@@ -36,8 +44,25 @@ impl Output {
 
     /// A line for a person on stdout.
     pub(crate) fn line(&self, text: &str) {
+        self.stdout(format!("{}\n", self.shown(text)).as_bytes());
+    }
+
+    /// Text otai generated itself (a completion script, the manual page), written exactly.
+    pub(crate) fn generated(&self, bytes: &[u8]) {
+        self.stdout(bytes);
+    }
+
+    /// Writes `bytes` to stdout, unless its reader has gone; other write errors are dropped
+    /// too (there is nowhere left to report them).
+    fn stdout(&self, bytes: &[u8]) {
+        if self.stdout_closed.load(Ordering::Relaxed) {
+            return;
+        }
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{}", self.shown(text));
+        let written = out.write_all(bytes).and_then(|()| out.flush());
+        if written.is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+            self.stdout_closed.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Lines for a person on stderr, each shown on its own; with `--log-format json`, one JSON
@@ -64,7 +89,7 @@ impl Output {
         if self.json {
             let mut value = summary_json(report);
             self.redactor.redact_value(&mut value);
-            let _ = writeln!(std::io::stdout().lock(), "{value}");
+            self.stdout(format!("{value}\n").as_bytes());
             return;
         }
         self.line(&summary_line(report));
@@ -102,9 +127,9 @@ impl Output {
     /// characters).
     pub(crate) fn json(&self, mut value: Value) -> Result<(), serde_json::Error> {
         self.redactor.redact_value(&mut value);
-        let text = serde_json::to_string_pretty(&value)?;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}");
+        let mut text = serde_json::to_string_pretty(&value)?;
+        text.push('\n');
+        self.stdout(text.as_bytes());
         Ok(())
     }
 
@@ -116,6 +141,7 @@ impl Output {
             let lines: Vec<String> = text.lines().map(str::to_owned).collect();
             self.error_lines(&lines);
         } else {
+            // Help and version, coloured as the parser decides; a closed pipe is no error.
             let _ = error.print();
         }
     }

@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use otai_core::{Kwargs, TicketSystemServiceExt, UnifiedTicket};
+use otai_core::request::{CreateRequest, GetRequest, NoteRequest, SearchRequest, UpdateRequest};
+use otai_core::{Kwargs, UnifiedTicket};
 use otai_pipeline::Registry;
 use serde_json::Value;
 
@@ -26,6 +27,19 @@ fn fields(kwargs: &mut Kwargs, fields: TicketFields) -> Result<(), Failure> {
         kwargs.extend(extra);
     }
     Ok(())
+}
+
+/// The flags read as a request of `R`, or a usage error (exit code 2): an unknown `--kw` key,
+/// a value of the wrong type, a bad ticket id.
+macro_rules! request {
+    ($request:ty, $kwargs:expr, $service:expr) => {
+        <$request>::from_kwargs($kwargs, $service.kind(), $service.native_keys()).map_err(usage)?
+    };
+}
+
+/// A request the flags do not make: a usage error, exit code 2.
+fn usage(error: otai_core::Error) -> Failure {
+    Failure::bad_input(otai_core::error::report(&error))
 }
 
 fn set(kwargs: &mut Kwargs, key: &str, value: Option<impl Into<Value>>) {
@@ -57,7 +71,10 @@ pub(crate) async fn tickets(
     let tickets: Vec<UnifiedTicket> = match args.operation {
         TicketOperation::Get { id } => {
             kw.insert("ticket_id".into(), id.clone().into());
-            match service.get_ticket_kw(kw).await? {
+            match service
+                .get_ticket(request!(GetRequest, kw, service))
+                .await?
+            {
                 Some(ticket) => vec![ticket],
                 None => return Err(Failure::from(otai_core::Error::ticket_not_found(id))),
             }
@@ -72,7 +89,9 @@ pub(crate) async fn tickets(
             set(&mut kw, "subject_contains", subject);
             set(&mut kw, "limit", limit);
             set(&mut kw, "all", all.then_some(true));
-            let found = service.find_tickets_kw(kw).await?;
+            let found = service
+                .find_tickets(request!(SearchRequest, kw, service))
+                .await?;
             print(&found, args.json, true, output)?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -84,7 +103,11 @@ pub(crate) async fn tickets(
             fields(&mut kw, f)?;
             kw.insert("subject".into(), subject.into());
             set(&mut kw, "body", body);
-            vec![service.create_ticket_kw(kw).await?]
+            vec![
+                service
+                    .create_ticket(request!(CreateRequest, kw, service))
+                    .await?,
+            ]
         }
         TicketOperation::Update {
             id,
@@ -94,7 +117,11 @@ pub(crate) async fn tickets(
             fields(&mut kw, f)?;
             kw.insert("ticket_id".into(), id.into());
             set(&mut kw, "subject", subject);
-            vec![service.update_ticket_kw(kw).await?]
+            vec![
+                service
+                    .update_ticket(request!(UpdateRequest, kw, service))
+                    .await?,
+            ]
         }
         TicketOperation::Note {
             id,
@@ -108,7 +135,7 @@ pub(crate) async fn tickets(
             set(&mut kw, "subject", subject);
             set(&mut kw, "content_type", content_type);
             kw.insert("internal".into(), (!visible).into());
-            vec![service.add_note_kw(kw).await?]
+            vec![service.add_note(request!(NoteRequest, kw, service)).await?]
         }
     };
     print(&tickets, args.json, false, output)?;

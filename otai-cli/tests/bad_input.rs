@@ -49,7 +49,7 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         (
             "unknown top-level key",
             Config("servics: []\n"),
-            "1 problem in the configuration:\n  - config error at otai.yml:1: servics: unknown key `servics`; did you mean `services` or `server`? (known: services, pipes, pipelines, allow_env, server, inbound, webservices, mcp, state)\n",
+            "1 problem in the configuration:\n  - config error at otai.yml:1: servics: unknown key `servics`; did you mean `services` or `server`? (known: services, pipes, pipelines, allow_env, $schema, server, inbound, webservices, mcp, state)\n",
         ),
         (
             "service without id",

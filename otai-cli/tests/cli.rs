@@ -195,10 +195,11 @@ async fn validate_connect_checks_each_service() -> TestResult {
         (code, out.as_str()),
         (0, "service otobo (otobo-znuny): ok\n")
     );
-    let (code, out, _) = bad_run?;
+    let (code, out, err) = bad_run?;
     assert_eq!(code, 1);
+    assert_eq!(out, "", "a failure goes to stderr");
     assert_eq!(
-        out,
+        err,
         "service otobo (otobo-znuny): authentication failed: SessionCreate: Authorization failing!\n"
     );
     Ok(())
@@ -273,7 +274,7 @@ fn ticket_commands_work_on_the_local_store() -> TestResult {
         (2, "error: no service `otobo` (known: store)\n")
     );
     let (code, _, err) = otai(&["tickets", "-c", c, "search", "--kw", "StateType=open"])?;
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a key the flags cannot give is a usage error");
     assert_eq!(
         err,
         "error: invalid input `StateType`: unknown key for find_tickets; did you mean `state` or `type`?\n"

@@ -61,6 +61,9 @@ pub struct ServiceDef {
     /// The adapter's params (may hold `${{ secrets.NAME }}`).
     #[serde(default)]
     pub params: Value,
+    /// `false`: checked, but not built; a pipe that uses it is an error.
+    #[serde(default = "yes")]
+    pub enabled: bool,
     /// Where it is in the file.
     #[serde(skip)]
     pub(crate) origin: Origin,
@@ -76,6 +79,8 @@ pub struct PipelineDef {
     pub trigger: TriggerDef,
     /// Its pipes, in order.
     pub pipes: Vec<PipeDef>,
+    /// `false`: checked, but never run.
+    pub enabled: bool,
     /// Where it is in the file.
     pub(crate) origin: Origin,
     /// Ids of its pipes (nested ones too) that could not be read.
@@ -96,6 +101,10 @@ pub struct TriggerDef {
     /// Run on this cron schedule (`sec min hour day month weekday`, or 5 fields without seconds).
     #[serde(default)]
     pub cron: Option<String>,
+    /// The IANA time zone the cron schedule is read in (`Europe/Berlin`); default: the
+    /// system's.
+    #[serde(default)]
+    pub tz: Option<String>,
 }
 
 /// What to do when a pipe fails.
@@ -128,6 +137,8 @@ pub struct PipeDef {
     pub on_error: OnError,
     /// Nested pipes, for `foreach`.
     pub pipes: Vec<PipeDef>,
+    /// `false`: checked, but skipped (with its nested pipes).
+    pub enabled: bool,
     /// Where it is in the file.
     pub(crate) origin: Origin,
 }
@@ -150,6 +161,8 @@ struct PipeFields {
     condition: Option<String>,
     #[serde(default)]
     on_error: OnError,
+    #[serde(default = "yes")]
+    enabled: bool,
     #[serde(default)]
     #[allow(dead_code)]
     pipes: IgnoredAny,
@@ -170,14 +183,24 @@ struct PipelineFields {
     #[serde(default)]
     #[allow(dead_code)]
     pipes: IgnoredAny,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+/// `true`: what `enabled` is when it is not written.
+fn yes() -> bool {
+    true
 }
 
 /// The keys each kind of node accepts (checked first, so an unknown key gets a suggestion).
-const ROOT_KEYS: [&str; 4] = ["services", "pipes", "pipelines", "allow_env"];
-const SERVICE_KEYS: [&str; 3] = ["id", "use", "params"];
-const PIPELINE_KEYS: [&str; 3] = ["id", "trigger", "pipes"];
-const TRIGGER_KEYS: [&str; 2] = ["every", "cron"];
-const PIPE_KEYS: [&str; 7] = ["id", "use", "service", "params", "if", "on_error", "pipes"];
+/// `$schema` names the JSON Schema editors check the file with (`otai schema`).
+const ROOT_KEYS: [&str; 5] = ["services", "pipes", "pipelines", "allow_env", "$schema"];
+const SERVICE_KEYS: [&str; 4] = ["id", "use", "params", "enabled"];
+const PIPELINE_KEYS: [&str; 4] = ["id", "trigger", "pipes", "enabled"];
+const TRIGGER_KEYS: [&str; 3] = ["every", "cron", "tz"];
+const PIPE_KEYS: [&str; 8] = [
+    "id", "use", "service", "params", "if", "on_error", "enabled", "pipes",
+];
 
 /// Root keys the whole file may sit under.
 const WRAPPERS: [&str; 2] = ["otai", "open_ticket_ai"];
@@ -304,6 +327,7 @@ impl Reader<'_> {
                 id: "default".into(),
                 trigger: TriggerDef::default(),
                 pipes: Vec::new(),
+                enabled: true,
                 origin: Origin {
                     node,
                     path: "pipes".into(),
@@ -381,6 +405,7 @@ impl Reader<'_> {
         let keyed = value.is_object();
         for (node, value, id, path) in self.entries(node, value, "pipelines", "pipelines") {
             let fields = self.fields::<PipelineFields>(node, value, &path, &PIPELINE_KEYS);
+            let enabled = fields.as_ref().is_none_or(|f| f.enabled);
             let mut pipeline = PipelineDef {
                 id: match (keyed, fields.and_then(|f| f.id)) {
                     (_, Some(own)) if !own.is_empty() => own,
@@ -388,6 +413,7 @@ impl Reader<'_> {
                 },
                 trigger: TriggerDef::default(),
                 pipes: Vec::new(),
+                enabled,
                 origin: Origin {
                     node,
                     path: path.clone(),
@@ -453,6 +479,7 @@ impl Reader<'_> {
                     condition: f.condition,
                     on_error: f.on_error,
                     pipes: nested,
+                    enabled: f.enabled,
                     origin: Origin { node, path },
                 }),
                 None => unreadable.extend(id),

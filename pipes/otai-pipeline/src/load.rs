@@ -118,13 +118,17 @@ pub fn load_str(
         templates: Templates::new(config.allow_env.clone(), options.secrets.clone()),
         errors,
         suggestions_left: MAX_SUGGESTIONS,
+        disabled: Disabled::default(),
     };
     let services = loader.services(&config, ctx, options.validate_only);
     let pipelines = loader.pipelines(&config, &services);
+    let disabled = &loader.disabled;
     let services = services
         .into_iter()
+        .filter(|(id, _)| !disabled.services.contains(id))
         .map(|(id, (built, _))| (id, built))
         .collect();
+    loader.disabled.log();
     if !loader.errors.is_empty() {
         let errors = loader
             .errors
@@ -163,6 +167,32 @@ struct Loader<'a> {
     errors: Vec<Error>,
     /// Unknown service names that may still get a suggestion.
     suggestions_left: usize,
+    /// What is switched off (`enabled: false`): checked, but neither built nor run.
+    disabled: Disabled,
+}
+
+/// The ids of what a configuration switches off with `enabled: false`.
+#[derive(Default)]
+struct Disabled {
+    services: BTreeSet<String>,
+    pipelines: BTreeSet<String>,
+    /// Pipe ids, each disabled itself or inside a disabled pipe or pipeline.
+    pipes: BTreeSet<String>,
+}
+
+impl Disabled {
+    /// Says at info level what is switched off, so a run that skips it is not a surprise.
+    fn log(&self) {
+        for (kind, ids, skipped) in [
+            ("service", &self.services, "not built"),
+            ("pipeline", &self.pipelines, "not run"),
+            ("pipe", &self.pipes, "not run"),
+        ] {
+            for id in ids {
+                tracing::info!("{kind} `{id}` is disabled (`enabled: false`): checked, {skipped}");
+            }
+        }
+    }
 }
 
 impl Loader<'_> {
@@ -214,10 +244,11 @@ impl Loader<'_> {
                 continue;
             };
             hide_credentials(&params, self.secrets.redactor());
-            let result = if validate_only {
-                self.registry
-                    .services()
-                    .validate_service(&service.use_name, &params)
+            if !service.enabled {
+                self.disabled.services.insert(id.clone());
+            }
+            let result = if validate_only || !service.enabled {
+                self.validate_service(&service.use_name, params.clone())
                     .map(|()| None)
             } else {
                 self.registry
@@ -289,6 +320,34 @@ impl Loader<'_> {
         }
     }
 
+    /// Checks a service's params. A param holding a secret that is not set
+    /// ([`Secrets::missing_ok`]) is tried with stand-ins of the usual shapes (a URL, a
+    /// number), so its placeholder does not keep the rest of the params from being checked.
+    fn validate_service(&self, use_name: &str, mut params: Value) -> otai_core::Result<()> {
+        const STAND_INS: [&str; 2] = ["https://secret-not-set.invalid/", "1"];
+        let unset = placeholder_paths(&params);
+        let mut tried = BTreeMap::<String, usize>::new();
+        loop {
+            let result = self.registry.services().validate_service(use_name, &params);
+            let Err(Error::Config { path, .. }) = &result else {
+                return result;
+            };
+            if !unset.contains(path) {
+                return result;
+            }
+            let next = tried.entry(path.clone()).or_default();
+            let Some(stand_in) = STAND_INS.get(*next) else {
+                // No stand-in fits: what the check says of this param is the secret's business.
+                return Ok(());
+            };
+            *next += 1;
+            let Some(slot) = param_at(&mut params, path) else {
+                return Ok(());
+            };
+            *slot = Value::String((*stand_in).to_owned());
+        }
+    }
+
     fn pipelines(&mut self, config: &Config, services: &Services) -> Vec<CompiledPipeline> {
         let mut seen_pipelines = BTreeSet::new();
         let mut compiled = Vec::new();
@@ -312,8 +371,12 @@ impl Loader<'_> {
             let pipes = pipeline
                 .pipes
                 .iter()
-                .map(|p| self.pipe(p, services, &ids, &mut defined))
+                .filter_map(|p| self.pipe(p, services, &ids, &mut defined, pipeline.enabled))
                 .collect();
+            if !pipeline.enabled {
+                self.disabled.pipelines.insert(pipeline.id.clone());
+                continue;
+            }
             compiled.push(CompiledPipeline {
                 id: pipeline.id.clone(),
                 trigger,
@@ -323,13 +386,33 @@ impl Loader<'_> {
         compiled
     }
 
+    /// Checks and compiles a pipe; `None` when it is disabled, or runs inside a pipeline or
+    /// pipe that is (`active` is false): it is checked all the same.
     fn pipe(
         &mut self,
         def: &PipeDef,
         services: &Services,
         all_ids: &BTreeSet<String>,
         defined: &mut BTreeSet<String>,
-    ) -> CompiledPipe {
+        active: bool,
+    ) -> Option<CompiledPipe> {
+        let compiled = self.checked_pipe(def, services, all_ids, defined, active && def.enabled);
+        if def.enabled {
+            compiled
+        } else {
+            self.disabled.pipes.insert(def.id.clone());
+            None
+        }
+    }
+
+    fn checked_pipe(
+        &mut self,
+        def: &PipeDef,
+        services: &Services,
+        all_ids: &BTreeSet<String>,
+        defined: &mut BTreeSet<String>,
+        active: bool,
+    ) -> Option<CompiledPipe> {
         let at = &def.origin;
         if !defined.insert(def.id.clone()) {
             self.error(at, "", format!("duplicate pipe id `{}`", def.id));
@@ -351,6 +434,9 @@ impl Loader<'_> {
             step: Step::Invalid,
         };
         if def.use_name == foreach::NAME {
+            if active {
+                self.check_service_enabled(def, compiled.service.as_ref(), false);
+            }
             if def.pipes.is_empty() {
                 self.error(&def.origin, "pipes", "foreach needs nested `pipes:`");
             }
@@ -360,10 +446,10 @@ impl Loader<'_> {
             let children = def
                 .pipes
                 .iter()
-                .map(|p| self.pipe(p, services, all_ids, defined))
+                .filter_map(|p| self.pipe(p, services, all_ids, defined, active))
                 .collect();
             compiled.step = Step::Foreach(children);
-            return compiled;
+            return Some(compiled);
         }
         if !def.pipes.is_empty() {
             self.error(&def.origin, "pipes", "only `foreach` takes nested pipes");
@@ -377,7 +463,7 @@ impl Loader<'_> {
                 };
                 self.error(&def.origin, "use", message);
                 compiled.on_error = OnError::Fail;
-                return compiled;
+                return Some(compiled);
             }
         };
         if spec.needs_service && def.service.is_none() && services.len() != 1 {
@@ -391,6 +477,9 @@ impl Loader<'_> {
             };
             self.error(&def.origin, "service", message);
         }
+        if active {
+            self.check_service_enabled(def, compiled.service.as_ref(), spec.needs_service);
+        }
         let templated = compiled.plan.templated_paths().into_iter().collect();
         let ctx = CheckContext::at_load(&def.id, native, &templated);
         let (errors, prepared) = spec.pipe.load(&compiled.plan, &def.use_name, &ctx);
@@ -400,7 +489,7 @@ impl Loader<'_> {
             pipe: spec.pipe,
             prepared,
         };
-        compiled
+        Some(compiled)
     }
 
     /// Compiles the pipe's params and `if:`, reporting template errors. Also returns the paths
@@ -464,6 +553,20 @@ impl Loader<'_> {
                     format!("refers to pipe `{reference}`, which does not exist"),
                 );
             }
+        }
+    }
+
+    /// A pipe that runs (`active`) and uses a service (names one, or needs one) may not use a
+    /// disabled one.
+    fn check_service_enabled(&mut self, def: &PipeDef, service: Option<&String>, needs: bool) {
+        let Some(service) = service.filter(|s| self.disabled.services.contains(*s)) else {
+            return;
+        };
+        if def.service.is_some() || needs {
+            let message = format!(
+                "uses service `{service}`, which is disabled (`enabled: false`): enable it, or disable this pipe"
+            );
+            self.error(&def.origin, "service", message);
         }
     }
 
@@ -549,6 +652,41 @@ fn hide_credentials(params: &Value, redactor: &otai_core::output::Redactor) {
             _ => {}
         }
     }
+}
+
+/// The paths (`params.password`) of the params that hold a secret that is not set.
+fn placeholder_paths(params: &Value) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![(params, "params".to_owned())];
+    while let Some((value, path)) = stack.pop() {
+        match value {
+            Value::String(text) if text.contains(crate::secrets::PLACEHOLDER) => {
+                found.insert(path);
+            }
+            Value::Object(map) => {
+                stack.extend(map.iter().map(|(k, v)| (v, format!("{path}.{k}"))));
+            }
+            Value::Array(items) => {
+                stack.extend(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (v, format!("{path}[{i}]"))),
+                );
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The value at `path` (`params.a.b`, object keys only) of service params.
+fn param_at<'v>(params: &'v mut Value, path: &str) -> Option<&'v mut Value> {
+    let mut value = params;
+    for key in path.strip_prefix("params.")?.split('.') {
+        value = value.as_object_mut()?.get_mut(key)?;
+    }
+    Some(value)
 }
 
 /// A param path as it follows `params`: `.queue`, `[0]`, or nothing for the params themselves.

@@ -33,7 +33,13 @@ struct Store {
     file: Option<BTreeMap<String, String>>,
     /// Secrets handed out, by name.
     resolved: BTreeMap<String, String>,
+    /// A secret that is not set stands for [`PLACEHOLDER`] instead of being an error.
+    missing_ok: bool,
 }
+
+/// What a secret that is not set stands for under [`Secrets::missing_ok`]. Service params that
+/// hold it are checked for everything but their value.
+pub(crate) const PLACEHOLDER: &str = "otai-secret-not-set";
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -170,6 +176,15 @@ impl Secrets {
         self
     }
 
+    /// These secrets, with every secret that is not set standing for a placeholder instead of
+    /// being an error: for checking a configuration where its secrets are not at hand (CI).
+    pub fn missing_ok(self) -> Self {
+        let mut store = self.shared.write().unwrap_or_else(PoisonError::into_inner);
+        store.missing_ok = true;
+        drop(store);
+        self
+    }
+
     /// The redactor hiding every value handed out.
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
@@ -187,6 +202,12 @@ impl Secrets {
             return Ok(());
         }
         let value = match &store.file {
+            _ if store.missing_ok && is_missing(&store, name, allow_env) => {
+                store
+                    .resolved
+                    .insert(name.to_owned(), PLACEHOLDER.to_owned());
+                return Ok(());
+            }
             Some(file) => file
                 .get(name)
                 .cloned()
@@ -281,6 +302,16 @@ impl Secrets {
     /// An error with every secret value in its texts replaced by `***`.
     pub fn redact_error(&self, error: Error) -> Error {
         self.redactor.redact_error(error)
+    }
+}
+
+/// Whether secret `name` is simply not set where it would be read from (a name `allow_env`
+/// refuses is not "missing": that is a mistake in the configuration).
+fn is_missing(store: &Store, name: &str, allow_env: Option<&[String]>) -> bool {
+    match &store.file {
+        Some(file) => !file.contains_key(name),
+        None if allow_env.is_some_and(|allowed| !allowed.iter().any(|a| a == name)) => false,
+        None => std::env::var_os(name).is_none(),
     }
 }
 
@@ -456,6 +487,28 @@ mod tests {
             tricky().resolve("PATH", None),
             Err("secret `PATH` is not in the secrets file".to_owned())
         );
+    }
+
+    #[test]
+    fn missing_ok_fills_unset_secrets_with_a_placeholder_but_keeps_allow_env() {
+        let secrets = Secrets::from_env().missing_ok();
+        assert_eq!(secrets.resolve("OTAI_TEST_NEVER_SET_42", None), Ok(()));
+        assert_eq!(
+            secrets.value("OTAI_TEST_NEVER_SET_42").as_deref(),
+            Some(PLACEHOLDER)
+        );
+        // A name the configuration does not allow is its mistake, not a missing secret.
+        assert!(
+            secrets
+                .resolve("OTAI_TEST_NEVER_SET_43", Some(&[]))
+                .is_err_and(|e| e.contains("may not come from the environment"))
+        );
+        // A secret that is set is used as it is; one missing from a file is a placeholder.
+        let from_file = tricky().missing_ok();
+        assert_eq!(from_file.resolve("QUOTES", None), Ok(()));
+        assert_ne!(from_file.value("QUOTES").as_deref(), Some(PLACEHOLDER));
+        assert_eq!(from_file.resolve("NOT_IN_FILE", None), Ok(()));
+        assert_eq!(from_file.value("NOT_IN_FILE").as_deref(), Some(PLACEHOLDER));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use serde_json::Value;
 
 use crate::config::TriggerDef;
@@ -16,17 +17,26 @@ pub enum Trigger {
     Once,
     /// Run, then wait this long, and again.
     Every(Duration),
-    /// Run at each time of the schedule.
-    Cron(Box<cron::Schedule>),
+    /// Run at each time of the schedule, read in `tz` (`None`: the system time zone).
+    Cron {
+        /// The schedule.
+        schedule: Box<cron::Schedule>,
+        /// The time zone its times are in; `None` for the system's.
+        tz: Option<Tz>,
+    },
 }
 
 impl Trigger {
     /// Parses a trigger definition; the error says what is wrong.
     pub fn from_def(def: &TriggerDef) -> Result<Self, String> {
+        if def.tz.is_some() && def.cron.is_none() {
+            return Err("`tz` applies only to a `cron` schedule".into());
+        }
         match (&def.every, &def.cron) {
             (Some(_), Some(_)) => Err("give either `every` or `cron`, not both".into()),
             (Some(every), None) => parse_duration(every).map(Self::Every),
             (None, Some(expr)) => {
+                let tz = def.tz.as_deref().map(parse_tz).transpose()?;
                 let fields = expr.split_whitespace().count();
                 let full = if fields == 5 {
                     format!("0 {expr}")
@@ -34,7 +44,10 @@ impl Trigger {
                     expr.clone()
                 };
                 cron::Schedule::from_str(&full)
-                    .map(|s| Self::Cron(Box::new(s)))
+                    .map(|s| Self::Cron {
+                        schedule: Box::new(s),
+                        tz,
+                    })
                     .map_err(|e| {
                         // The parser's message repeats the expression over several lines; its
                         // last line says what is wrong.
@@ -53,8 +66,11 @@ impl Trigger {
         match self {
             Self::Once => None,
             Self::Every(d) => Some(*d),
-            Self::Cron(schedule) => {
-                let next = schedule.upcoming(Utc).next()?;
+            Self::Cron { schedule, tz } => {
+                let next = match tz {
+                    Some(tz) => next_time(schedule, *tz),
+                    None => next_time(schedule, chrono::Local),
+                }?;
                 Some((next - Utc::now()).to_std().unwrap_or_default())
             }
         }
@@ -65,6 +81,39 @@ impl Trigger {
 /// seconds; at least one second.
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
     parse_duration(&Value::String(text.to_owned()))
+}
+
+/// The next time of `schedule` read in `zone`, in UTC.
+fn next_time<Z: TimeZone>(schedule: &cron::Schedule, zone: Z) -> Option<DateTime<Utc>> {
+    schedule
+        .upcoming(zone)
+        .next()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// An IANA time zone name (`Europe/Berlin`, `UTC`); an unknown one gets close names.
+fn parse_tz(name: &str) -> Result<Tz, String> {
+    name.parse::<Tz>().map_err(|_| {
+        // The suggester looks at a bounded number of names: ask it chunk by chunk, then once
+        // more among the close ones.
+        let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+        let close: Vec<&str> = names
+            .chunks(200)
+            .flat_map(|chunk| otai_core::registry::closest_names(name, chunk.iter().copied()))
+            .collect();
+        let close = otai_core::registry::closest_names(name, close.into_iter());
+        let suggestion = if close.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; did you mean {}?",
+                otai_core::registry::quote_list(&close)
+            )
+        };
+        format!(
+            "unknown time zone `{name}`{suggestion} (an IANA name such as `Europe/Berlin` or `UTC`)"
+        )
+    })
 }
 
 /// `30s`, `5m`, `2h`, `1d`, or a number of seconds.
@@ -106,7 +155,50 @@ mod tests {
         TriggerDef {
             every,
             cron: cron.map(str::to_owned),
+            tz: None,
         }
+    }
+
+    fn in_tz(cron: &str, tz: &str) -> TriggerDef {
+        TriggerDef {
+            tz: Some(tz.to_owned()),
+            ..def(None, Some(cron))
+        }
+    }
+
+    #[test]
+    fn cron_reads_its_times_in_the_named_time_zone() {
+        let trigger = Trigger::from_def(&in_tz("0 9 * * *", "Asia/Kolkata"));
+        let Ok(Trigger::Cron {
+            schedule,
+            tz: Some(tz),
+        }) = trigger
+        else {
+            panic!("expected a cron trigger with a time zone, got {trigger:?}");
+        };
+        let next = next_time(&schedule, tz).map(|t| t.format("%H:%M").to_string());
+        // 09:00 in Kolkata (UTC+05:30, no daylight saving) is 03:30 UTC.
+        assert_eq!(next.as_deref(), Some("03:30"));
+    }
+
+    #[test]
+    fn unknown_time_zones_and_tz_without_cron_are_refused() {
+        let wrong = Trigger::from_def(&in_tz("0 9 * * *", "Europe/Berlinn")).err();
+        assert!(
+            wrong
+                .as_deref()
+                .is_some_and(|e| e.starts_with("unknown time zone `Europe/Berlinn`")
+                    && e.contains("`Europe/Berlin`")),
+            "{wrong:?}"
+        );
+        let every = TriggerDef {
+            tz: Some("UTC".into()),
+            ..def(Some(json!("5m")), None)
+        };
+        assert_eq!(
+            Trigger::from_def(&every).err().as_deref(),
+            Some("`tz` applies only to a `cron` schedule")
+        );
     }
 
     #[test]

@@ -219,7 +219,7 @@ fn yaml_and_shape_errors_name_the_line() {
     .err()
     .unwrap_or_default();
     assert!(
-        err == "1 problem in the configuration:\n  - config error at otai.yml:4: pipes.a.parms: unknown key `parms`; did you mean `params`? (known: id, use, service, params, if, on_error, pipes)\n",
+        err == "1 problem in the configuration:\n  - config error at otai.yml:4: pipes.a.parms: unknown key `parms`; did you mean `params`? (known: id, use, service, params, if, on_error, enabled, pipes)\n",
         "{err}"
     );
     let err = load("", &registry()).err().unwrap_or_default();

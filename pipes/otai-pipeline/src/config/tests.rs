@@ -34,8 +34,8 @@ pipelines:
         errors(text),
         [
             "config error at otai.yml:9: pipelines.a.pipes.fetch.on_error: unknown variant `maybe`, expected `fail` or `continue`",
-            "config error at otai.yml:11: pipelines.b.trigger.evry: unknown key `evry`; did you mean `every`? (known: every, cron)",
-            "config error at otai.yml:16: pipelines.b.pipes.x.iff: unknown key `iff`; did you mean `if` or `id`? (known: id, use, service, params, if, on_error, pipes)",
+            "config error at otai.yml:11: pipelines.b.trigger.evry: unknown key `evry`; did you mean `every`? (known: every, cron, tz)",
+            "config error at otai.yml:16: pipelines.b.pipes.x.iff: unknown key `iff`; did you mean `if` or `id`? (known: id, use, service, params, if, on_error, enabled, pipes)",
         ]
     );
     // What could be read is still there, to be checked further.
@@ -57,7 +57,7 @@ fn an_unknown_top_level_key_suggests_the_close_name() {
     assert_eq!(
         errors("pipes: []\npipline: {}\n"),
         [
-            "config error at otai.yml:2: pipline: unknown key `pipline`; did you mean `pipelines`? (known: services, pipes, pipelines, allow_env, server, inbound, webservices, mcp, state)"
+            "config error at otai.yml:2: pipline: unknown key `pipline`; did you mean `pipelines`? (known: services, pipes, pipelines, allow_env, $schema, server, inbound, webservices, mcp, state)"
         ]
     );
 }
