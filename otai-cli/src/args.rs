@@ -137,13 +137,25 @@ pub struct TicketFields {
     pub kw: Vec<String>,
 }
 
+/// Which ticket an operation is about: its ID, or its number.
+#[derive(Debug, Args)]
+pub struct WhichTicket {
+    /// The ticket id.
+    #[arg(required_unless_present = "number")]
+    pub id: Option<String>,
+    /// The ticket number instead of the id (the number people quote; in RT, the id).
+    #[arg(long, conflicts_with = "id")]
+    pub number: Option<String>,
+}
+
 /// The ticket operations.
 #[derive(Debug, Subcommand)]
 pub enum TicketOperation {
     /// Show one ticket.
     Get {
-        /// The ticket id.
-        id: String,
+        /// The ticket.
+        #[command(flatten)]
+        ticket: WhichTicket,
     },
     /// Find tickets.
     Search {
@@ -175,8 +187,9 @@ pub enum TicketOperation {
     },
     /// Change a ticket.
     Update {
-        /// The ticket id.
-        id: String,
+        /// The ticket.
+        #[command(flatten)]
+        ticket: WhichTicket,
         /// Shared fields.
         #[command(flatten)]
         fields: TicketFields,
@@ -186,8 +199,9 @@ pub enum TicketOperation {
     },
     /// Add a note (internal unless --visible).
     Note {
-        /// The ticket id.
-        id: String,
+        /// The ticket.
+        #[command(flatten)]
+        ticket: WhichTicket,
         /// The note's text.
         #[arg(long)]
         body: String,

@@ -6,7 +6,7 @@ use otai_core::{Kwargs, TicketSystemServiceExt, UnifiedTicket};
 use otai_pipeline::Registry;
 use serde_json::Value;
 
-use crate::args::{TicketFields, TicketOperation, TicketsArgs};
+use crate::args::{TicketFields, TicketOperation, TicketsArgs, WhichTicket};
 use crate::failure::Failure;
 use crate::inputs::{load, pairs};
 use crate::output::Output;
@@ -26,6 +26,24 @@ fn fields(kwargs: &mut Kwargs, fields: TicketFields) -> Result<(), Failure> {
         kwargs.extend(extra);
     }
     Ok(())
+}
+
+/// Names the ticket in `kwargs` (`ticket_id` or `ticket_number`); returns how to name it in a
+/// not-found message.
+fn which(kwargs: &mut Kwargs, ticket: WhichTicket) -> String {
+    match (ticket.number, ticket.id) {
+        (Some(number), _) => {
+            let what = format!("ticket number {number}");
+            kwargs.insert("ticket_number".into(), number.into());
+            what
+        }
+        (None, id) => {
+            let id = id.unwrap_or_default();
+            let what = format!("ticket {id}");
+            kwargs.insert("ticket_id".into(), id.into());
+            what
+        }
+    }
 }
 
 fn set(kwargs: &mut Kwargs, key: &str, value: Option<impl Into<Value>>) {
@@ -55,11 +73,11 @@ pub(crate) async fn tickets(
     })?;
     let mut kw = Kwargs::new();
     let tickets: Vec<UnifiedTicket> = match args.operation {
-        TicketOperation::Get { id } => {
-            kw.insert("ticket_id".into(), id.clone().into());
+        TicketOperation::Get { ticket } => {
+            let what = which(&mut kw, ticket);
             match service.get_ticket_kw(kw).await? {
                 Some(ticket) => vec![ticket],
-                None => return Err(Failure::from(otai_core::Error::ticket_not_found(id))),
+                None => return Err(Failure::from(otai_core::Error::NotFound { what })),
             }
         }
         TicketOperation::Search {
@@ -87,23 +105,23 @@ pub(crate) async fn tickets(
             vec![service.create_ticket_kw(kw).await?]
         }
         TicketOperation::Update {
-            id,
+            ticket,
             fields: f,
             subject,
         } => {
             fields(&mut kw, f)?;
-            kw.insert("ticket_id".into(), id.into());
+            which(&mut kw, ticket);
             set(&mut kw, "subject", subject);
             vec![service.update_ticket_kw(kw).await?]
         }
         TicketOperation::Note {
-            id,
+            ticket,
             body,
             subject,
             content_type,
             visible,
         } => {
-            kw.insert("ticket_id".into(), id.into());
+            which(&mut kw, ticket);
             kw.insert("body".into(), body.into());
             set(&mut kw, "subject", subject);
             set(&mut kw, "content_type", content_type);

@@ -492,6 +492,35 @@ impl TicketSystemService for OtoboService {
         }
     }
 
+    /// TicketSearch by `TicketNumber`. OTOBO numbers are letters and digits only; anything
+    /// else (`_` would be a wildcard in the server's SQL) names no ticket.
+    async fn ticket_id_by_number(&self, number: &str) -> Result<Option<TicketId>> {
+        if !number.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Ok(None);
+        }
+        let mut payload = Map::new();
+        payload.insert("TicketNumber".into(), number.into());
+        payload.insert("Limit".into(), 2.into());
+        let ids = self
+            .client
+            .request(Operation::TicketSearch, payload, &SearchIds { max: 2 })
+            .await?;
+        match ids.as_slice() {
+            [] => Ok(None),
+            [id] => Ok(Some(TicketId::from(id.0))),
+            more => Err(Error::Remote {
+                request: self.client.describe(Operation::TicketSearch),
+                status: None,
+                code: None,
+                message: format!(
+                    "{} tickets have the number {number}; expected one",
+                    more.len()
+                ),
+                retry_after: None,
+            }),
+        }
+    }
+
     async fn healthcheck(&self) -> Result<()> {
         self.client.login().await?;
         let mut payload = Map::new();

@@ -536,3 +536,55 @@ fn typed_requests_build_what_kwargs_would() -> Result<()> {
     assert_eq!(search, SearchRequest::default().native("StateType", "open"));
     Ok(())
 }
+
+#[test]
+fn a_ticket_number_is_checked_at_load_time_and_looked_up_before_parsing() {
+    assert!(
+        check(
+            Operation::Get,
+            json!({"ticket_number": "2026120410000017"}),
+            &[]
+        )
+        .is_empty()
+    );
+    assert!(check(Operation::Note, json!({"body": "b"}), &["ticket_number"]).is_empty());
+    assert_eq!(
+        check(
+            Operation::Update,
+            json!({"id": 7, "ticket_number": "1", "subject": "s"}),
+            &[]
+        ),
+        ["invalid input `ticket_number`: give either `ticket_id` or `ticket_number`, not both"]
+    );
+    assert_eq!(
+        check(Operation::Get, json!({"ticket_number": "1/2"}), &[]),
+        [
+            "invalid input `ticket_number`: not a ticket number: use letters, digits and . _ - : only (and not dots alone)"
+        ]
+    );
+    assert_eq!(
+        get_err(json!({"ticket_number": "5"})),
+        "invalid input `ticket_number`: a ticket number is looked up by the service first: use the `*_kw` methods or `ticket_id_by_number`"
+    );
+}
+
+#[test]
+fn taking_a_ticket_number_refuses_it_next_to_an_id() -> Result<()> {
+    let mut both = kw(json!({"ticket_id": 7, "ticket_number": "8"}));
+    let err = super::take_ticket_number(&mut both)
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("invalid input `ticket_number`: give either `ticket_id` or `ticket_number`, not both")
+    );
+    let mut number = kw(json!({"ticket_number": 8, "body": "b"}));
+    assert_eq!(
+        super::take_ticket_number(&mut number)?,
+        Some(TicketId::from(8))
+    );
+    assert!(!number.contains_key("ticket_number"), "taken out");
+    let mut null = kw(json!({"ticket_number": null}));
+    assert_eq!(super::take_ticket_number(&mut null)?, None);
+    Ok(())
+}

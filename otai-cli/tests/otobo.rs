@@ -1,5 +1,6 @@
-//! One-shot `otai` processes share one OTOBO session through the session cache, instead of
-//! piling up sessions (the Generic Interface has no logout).
+//! The built `otai` binary against the OTOBO fake: one-shot processes share one session through
+//! the session cache instead of piling up sessions (the Generic Interface has no logout), and
+//! tickets are named by number.
 
 use assert_cmd::Command;
 use otai_core::TicketSystemServiceExt;
@@ -95,5 +96,61 @@ async fn session_cache_false_logs_in_every_time() -> TestResult {
     }
     assert_eq!(fake.session_creates() - before, 3);
     assert!(!cache_home.exists(), "nothing written");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tickets_are_named_by_number_on_the_command_line() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let id = a_ticket(&fake).await?;
+    let otobo = otai_otobo_znuny::OtoboService::new(&fake.config())?;
+    let number = otobo
+        .get_ticket_by_id(&id)
+        .await?
+        .and_then(|t| t.number)
+        .ok_or("no number")?;
+    let dir = tempfile::tempdir()?;
+    let config = config(&dir, &fake.url(), ", session_cache: false")?;
+    let home = dir.path().join("cache");
+    let runs = tokio::task::spawn_blocking(move || {
+        let get = otai(
+            &[
+                "tickets", "-c", &config, "--json", "get", "--number", &number,
+            ],
+            &home,
+        )?;
+        let note = otai(
+            &[
+                "tickets",
+                "-c",
+                &config,
+                "note",
+                "--number",
+                "987654321",
+                "--body",
+                "b",
+            ],
+            &home,
+        )?;
+        let both = otai(
+            &["tickets", "-c", &config, "get", "1", "--number", &number],
+            &home,
+        )?;
+        Ok::<_, String>((get, note, both))
+    });
+    let (get, note, both) = runs.await??;
+    let ticket: serde_json::Value = serde_json::from_str(&get.1)?;
+    assert_eq!(
+        (get.0, ticket["id"].as_str()),
+        (0, Some(id.as_str())),
+        "{}",
+        get.1
+    );
+    assert_eq!(
+        note,
+        (1, "error: ticket number 987654321 not found\n".to_owned())
+    );
+    assert_eq!(both.0, 2, "{}", both.1);
+    assert!(both.1.contains("cannot be used with"), "{}", both.1);
     Ok(())
 }
