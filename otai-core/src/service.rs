@@ -149,7 +149,7 @@ pub trait TicketSystemServiceExt: TicketSystemService {
     /// `get_ticket` from kwargs; a `ticket_number` is looked up first (`None` when no ticket
     /// has it).
     async fn get_ticket_kw(&self, mut kwargs: Kwargs) -> Result<Option<UnifiedTicket>> {
-        let number = stand_in_for_id(&mut kwargs)?;
+        let number = crate::request::number_stands_in_for_id(&mut kwargs)?;
         let mut request = GetRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
         if let Some(number) = number {
             match self.ticket_id_by_number(number.as_str()).await? {
@@ -169,7 +169,7 @@ pub trait TicketSystemServiceExt: TicketSystemService {
     /// `update_ticket` from kwargs; a `ticket_number` is looked up first (not found when no
     /// ticket has it).
     async fn update_ticket_kw(&self, mut kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let number = stand_in_for_id(&mut kwargs)?;
+        let number = crate::request::number_stands_in_for_id(&mut kwargs)?;
         let mut request = UpdateRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
         if let Some(number) = number {
             request.ticket_id = self.existing_ticket_id(&number).await?;
@@ -180,7 +180,7 @@ pub trait TicketSystemServiceExt: TicketSystemService {
     /// `add_note` from kwargs; a `ticket_number` is looked up first (not found when no ticket
     /// has it).
     async fn add_note_kw(&self, mut kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let number = stand_in_for_id(&mut kwargs)?;
+        let number = crate::request::number_stands_in_for_id(&mut kwargs)?;
         let mut request = NoteRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
         if let Some(number) = number {
             request.ticket_id = self.existing_ticket_id(&number).await?;
@@ -205,14 +205,3 @@ pub trait TicketSystemServiceExt: TicketSystemService {
 }
 
 impl<T: TicketSystemService + ?Sized> TicketSystemServiceExt for T {}
-
-/// Takes `ticket_number` out of `kwargs` and lets it stand in for `ticket_id` while the rest is
-/// parsed (so every other problem is reported before the lookup); the caller replaces it with
-/// the looked-up ID.
-fn stand_in_for_id(kwargs: &mut Kwargs) -> Result<Option<TicketId>> {
-    let number = crate::request::take_ticket_number(kwargs)?;
-    if let Some(number) = &number {
-        kwargs.insert("ticket_id".into(), number.as_str().into());
-    }
-    Ok(number)
-}

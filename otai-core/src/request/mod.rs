@@ -43,8 +43,8 @@ mod tests;
 
 pub use id::{MAX_TICKET_ID_LEN, TicketId};
 pub use native::{NativeKey, NativeKeys, NativeKind, Operation};
-pub(crate) use parse::take_ticket_number;
-pub use parse::{RequestErrors, check_kwargs};
+
+pub use parse::{RequestErrors, check_kwargs, number_stands_in_for_id};
 
 use crate::kwargs::Kwargs;
 use crate::{TicketSearchCriteria, UnifiedNote, UnifiedTicket};

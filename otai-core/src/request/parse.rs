@@ -545,9 +545,22 @@ fn ticket_number(value: &Value) -> Result<TicketId, String> {
     TicketId::from_value(value).map_err(|message| message.replace("ticket ID", "ticket number"))
 }
 
+/// Takes `ticket_number` out of `kwargs` and lets it stand in for `ticket_id` while the rest is
+/// parsed (so every other problem is reported before any lookup); the caller then looks the
+/// number up with [`TicketSystemService::ticket_id_by_number`](crate::TicketSystemService::ticket_id_by_number)
+/// and puts the ID in the parsed request. `None` when no number is given. Naming the ticket both
+/// by ID and by number is an error. The `*_kw` methods of
+/// [`TicketSystemServiceExt`](crate::TicketSystemServiceExt) do all of this.
+pub fn number_stands_in_for_id(kwargs: &mut Kwargs) -> crate::Result<Option<TicketId>> {
+    let number = take_ticket_number(kwargs)?;
+    if let Some(number) = &number {
+        kwargs.insert(ID_KEYS[0].into(), number.as_str().into());
+    }
+    Ok(number)
+}
+
 /// Removes `ticket_number` from `kwargs` and reads it; `None` when absent or null. Naming the
-/// ticket both by ID and by number is an error. The `*_kw` methods of
-/// [`TicketSystemServiceExt`](crate::TicketSystemServiceExt) look the number up.
+/// ticket both by ID and by number is an error.
 pub(crate) fn take_ticket_number(kwargs: &mut Kwargs) -> crate::Result<Option<TicketId>> {
     let Some(value) = kwargs.remove(NUMBER_KEY).filter(|v| !v.is_null()) else {
         return Ok(None);

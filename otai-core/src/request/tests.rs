@@ -569,9 +569,9 @@ fn a_ticket_number_is_checked_at_load_time_and_looked_up_before_parsing() {
 }
 
 #[test]
-fn taking_a_ticket_number_refuses_it_next_to_an_id() -> Result<()> {
+fn a_ticket_number_stands_in_for_the_id_but_never_next_to_one() -> Result<()> {
     let mut both = kw(json!({"ticket_id": 7, "ticket_number": "8"}));
-    let err = super::take_ticket_number(&mut both)
+    let err = super::number_stands_in_for_id(&mut both)
         .err()
         .map(|e| e.to_string());
     assert_eq!(
@@ -580,11 +580,16 @@ fn taking_a_ticket_number_refuses_it_next_to_an_id() -> Result<()> {
     );
     let mut number = kw(json!({"ticket_number": 8, "body": "b"}));
     assert_eq!(
-        super::take_ticket_number(&mut number)?,
+        super::number_stands_in_for_id(&mut number)?,
         Some(TicketId::from(8))
     );
     assert!(!number.contains_key("ticket_number"), "taken out");
+    assert_eq!(
+        number.get("ticket_id"),
+        Some(&json!("8")),
+        "standing in for the id"
+    );
     let mut null = kw(json!({"ticket_number": null}));
-    assert_eq!(super::take_ticket_number(&mut null)?, None);
+    assert_eq!(super::number_stands_in_for_id(&mut null)?, None);
     Ok(())
 }
