@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use otai_core::output::Redactor;
 use otai_core::{Error, Result};
 use otai_http::{HttpClient, Repeatable};
 use secrecy::{ExposeSecret, SecretString};
@@ -46,6 +47,8 @@ pub struct OtoboClient {
     session_max_age: Duration,
     /// Where the session is shared with other processes, if anywhere.
     cache: Option<SessionCache>,
+    /// Hides every session ID this client uses from everything the program shows.
+    redactor: Redactor,
 }
 
 impl std::fmt::Debug for OtoboClient {
@@ -100,7 +103,15 @@ impl OtoboClient {
             session: Arc::new(Mutex::new(None)),
             session_max_age: config.session_max_age_duration()?,
             cache,
+            redactor: Redactor::new(),
         })
+    }
+
+    /// Hides the session IDs this client uses with `redactor` (the program's one redactor), so
+    /// they never show in an error or a log line.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     /// The web service URL requests go to.
@@ -243,6 +254,7 @@ impl OtoboClient {
     /// A session another process left in the cache, if it is younger than `session_max_age`.
     fn cached_session(&self) -> Option<Session> {
         let cached = self.cache.as_ref()?.load(MAX_SESSION_ID_LEN)?;
+        self.redactor.hide(cached.id.expose_secret());
         let created = Instant::now().checked_sub(cached.age)?;
         (cached.age < self.session_max_age).then_some(Session {
             id: cached.id,
@@ -291,7 +303,10 @@ impl OtoboClient {
             Some(id) if id.chars().any(char::is_control) => {
                 "SessionID holds control characters".to_owned()
             }
-            Some(id) => return Ok(SecretString::from(id)),
+            Some(id) => {
+                self.redactor.hide(&id);
+                return Ok(SecretString::from(id));
+            }
             None => "reply has no SessionID".to_owned(),
         };
         Err(Error::Remote {

@@ -65,6 +65,12 @@ impl OtoboService {
         })
     }
 
+    /// Hides the session IDs this service uses with `redactor` (the program's one redactor).
+    pub fn with_redactor(mut self, redactor: otai_core::output::Redactor) -> Self {
+        self.client = self.client.with_redactor(redactor);
+        self
+    }
+
     /// The underlying client, for raw calls.
     pub fn client(&self) -> &OtoboClient {
         &self.client
@@ -539,7 +545,9 @@ impl ServiceConfig for OtoboConfig {
         self.validate()
     }
 
-    fn build(self, _ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>> {
-        Ok(Arc::new(OtoboService::new(&self)?))
+    fn build(self, ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>> {
+        Ok(Arc::new(
+            OtoboService::new(&self)?.with_redactor(ctx.redactor.clone()),
+        ))
     }
 }

@@ -176,3 +176,32 @@ fn a_relative_cache_directory_is_refused() {
         )
     );
 }
+
+#[tokio::test]
+async fn created_and_cached_session_ids_are_hidden_by_the_redactor() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let dir = tempfile::tempdir()?;
+    let config = fake
+        .config()
+        .session_cache(SessionCacheSetting::Dir(dir.path().to_owned()));
+    let creator = otai_core::output::Redactor::new();
+    OtoboService::new(&config)?
+        .with_redactor(creator.clone())
+        .get_ticket_by_id("999")
+        .await?;
+    let file = std::fs::read_dir(dir.path())?
+        .next()
+        .ok_or("no cache file")??
+        .path();
+    let session = std::fs::read_to_string(file)?.trim_end().to_owned();
+    assert!(!session.is_empty());
+    assert_eq!(creator.redact(&format!("id {session}")), "id ***");
+    let reader = otai_core::output::Redactor::new();
+    OtoboService::new(&config)?
+        .with_redactor(reader.clone())
+        .get_ticket_by_id("999")
+        .await?;
+    assert_eq!(fake.session_creates(), 1, "the second used the cached one");
+    assert_eq!(reader.redact(&format!("id {session}")), "id ***");
+    Ok(())
+}
