@@ -237,6 +237,17 @@ pub struct TicketFields {
     pub kw: Vec<String>,
 }
 
+/// Which ticket an operation is about: its ID, or its number.
+#[derive(Debug, Args)]
+pub struct WhichTicket {
+    /// The ticket id.
+    #[arg(required_unless_present = "number")]
+    pub id: Option<String>,
+    /// The ticket number instead of the id (the number people quote; in RT, the id).
+    #[arg(long, conflicts_with = "id")]
+    pub number: Option<String>,
+}
+
 /// The ticket operations.
 #[derive(Debug, Subcommand)]
 pub enum TicketOperation {
@@ -245,8 +256,9 @@ pub enum TicketOperation {
   otai tickets get 42
   otai tickets get 42 --json -s otobo")]
     Get {
-        /// The ticket id.
-        id: String,
+        /// The ticket.
+        #[command(flatten)]
+        ticket: WhichTicket,
     },
     /// Find tickets.
     #[command(after_help = "Examples:
@@ -289,8 +301,9 @@ pub enum TicketOperation {
   otai tickets update 42 --state closed
   otai tickets update 42 --queue Hardware --kw owner=alice")]
     Update {
-        /// The ticket id.
-        id: String,
+        /// The ticket.
+        #[command(flatten)]
+        ticket: WhichTicket,
         /// Shared fields.
         #[command(flatten)]
         fields: TicketFields,
@@ -303,8 +316,9 @@ pub enum TicketOperation {
   otai tickets note 42 --body 'Called the customer'
   otai tickets note 42 --body 'Fixed, please confirm' --visible")]
     Note {
-        /// The ticket id.
-        id: String,
+        /// The ticket.
+        #[command(flatten)]
+        ticket: WhichTicket,
         /// The note's text.
         #[arg(long)]
         body: String,

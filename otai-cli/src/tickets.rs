@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use otai_core::request::{CreateRequest, GetRequest, NoteRequest, SearchRequest, UpdateRequest};
-use otai_core::{Kwargs, UnifiedTicket};
+use otai_core::{Kwargs, TicketSystemServiceExt, UnifiedTicket};
 use otai_pipeline::Registry;
 use serde_json::Value;
 
-use crate::args::{TicketFields, TicketOperation, TicketsArgs};
+use crate::args::{TicketFields, TicketOperation, TicketsArgs, WhichTicket};
 use crate::failure::Failure;
 use crate::inputs::{load, pairs};
 use crate::output::Output;
@@ -31,15 +31,39 @@ fn fields(kwargs: &mut Kwargs, fields: TicketFields) -> Result<(), Failure> {
 
 /// The flags read as a request of `R`, or a usage error (exit code 2): an unknown `--kw` key,
 /// a value of the wrong type, a bad ticket id.
+/// A `ticket_number` among them stands in for the id while the rest is read; it is returned
+/// for the caller to look up.
 macro_rules! request {
-    ($request:ty, $kwargs:expr, $service:expr) => {
-        <$request>::from_kwargs($kwargs, $service.kind(), $service.native_keys()).map_err(usage)?
-    };
+    ($request:ty, $kwargs:expr, $service:expr) => {{
+        let mut kwargs = $kwargs;
+        let number = otai_core::request::number_stands_in_for_id(&mut kwargs).map_err(usage)?;
+        let request = <$request>::from_kwargs(kwargs, $service.kind(), $service.native_keys())
+            .map_err(usage)?;
+        (request, number)
+    }};
 }
 
 /// A request the flags do not make: a usage error, exit code 2.
 fn usage(error: otai_core::Error) -> Failure {
     Failure::bad_input(otai_core::error::report(&error))
+}
+
+/// Names the ticket in `kwargs` (`ticket_id` or `ticket_number`); returns how to name it in a
+/// not-found message.
+fn which(kwargs: &mut Kwargs, ticket: WhichTicket) -> String {
+    match (ticket.number, ticket.id) {
+        (Some(number), _) => {
+            let what = format!("ticket number {number}");
+            kwargs.insert("ticket_number".into(), number.into());
+            what
+        }
+        (None, id) => {
+            let id = id.unwrap_or_default();
+            let what = format!("ticket {id}");
+            kwargs.insert("ticket_id".into(), id.into());
+            what
+        }
+    }
 }
 
 fn set(kwargs: &mut Kwargs, key: &str, value: Option<impl Into<Value>>) {
@@ -69,14 +93,23 @@ pub(crate) async fn tickets(
     })?;
     let mut kw = Kwargs::new();
     let tickets: Vec<UnifiedTicket> = match args.operation {
-        TicketOperation::Get { id } => {
-            kw.insert("ticket_id".into(), id.clone().into());
-            match service
-                .get_ticket(request!(GetRequest, kw, service))
-                .await?
-            {
+        TicketOperation::Get { ticket } => {
+            let what = which(&mut kw, ticket);
+            let (mut request, number) = request!(GetRequest, kw, service);
+            let found = match number {
+                Some(number) => service.ticket_id_by_number(number.as_str()).await?,
+                None => Some(request.ticket_id.clone()),
+            };
+            let ticket = match found {
+                Some(id) => {
+                    request.ticket_id = id;
+                    service.get_ticket(request).await?
+                }
+                None => None,
+            };
+            match ticket {
                 Some(ticket) => vec![ticket],
-                None => return Err(Failure::from(otai_core::Error::ticket_not_found(id))),
+                None => return Err(Failure::from(otai_core::Error::NotFound { what })),
             }
         }
         TicketOperation::Search {
@@ -89,9 +122,8 @@ pub(crate) async fn tickets(
             set(&mut kw, "subject_contains", subject);
             set(&mut kw, "limit", limit);
             set(&mut kw, "all", all.then_some(true));
-            let found = service
-                .find_tickets(request!(SearchRequest, kw, service))
-                .await?;
+            let (request, _) = request!(SearchRequest, kw, service);
+            let found = service.find_tickets(request).await?;
             print(&found, args.json, true, output)?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -103,39 +135,40 @@ pub(crate) async fn tickets(
             fields(&mut kw, f)?;
             kw.insert("subject".into(), subject.into());
             set(&mut kw, "body", body);
-            vec![
-                service
-                    .create_ticket(request!(CreateRequest, kw, service))
-                    .await?,
-            ]
+            let (request, _) = request!(CreateRequest, kw, service);
+            vec![service.create_ticket(request).await?]
         }
         TicketOperation::Update {
-            id,
+            ticket,
             fields: f,
             subject,
         } => {
             fields(&mut kw, f)?;
-            kw.insert("ticket_id".into(), id.into());
+            which(&mut kw, ticket);
             set(&mut kw, "subject", subject);
-            vec![
-                service
-                    .update_ticket(request!(UpdateRequest, kw, service))
-                    .await?,
-            ]
+            let (mut request, number) = request!(UpdateRequest, kw, service);
+            if let Some(number) = number {
+                request.ticket_id = service.existing_ticket_id(&number).await?;
+            }
+            vec![service.update_ticket(request).await?]
         }
         TicketOperation::Note {
-            id,
+            ticket,
             body,
             subject,
             content_type,
             visible,
         } => {
-            kw.insert("ticket_id".into(), id.into());
+            which(&mut kw, ticket);
             kw.insert("body".into(), body.into());
             set(&mut kw, "subject", subject);
             set(&mut kw, "content_type", content_type);
             kw.insert("internal".into(), (!visible).into());
-            vec![service.add_note(request!(NoteRequest, kw, service)).await?]
+            let (mut request, number) = request!(NoteRequest, kw, service);
+            if let Some(number) = number {
+                request.ticket_id = service.existing_ticket_id(&number).await?;
+            }
+            vec![service.add_note(request).await?]
         }
     };
     print(&tickets, args.json, false, output)?;

@@ -16,6 +16,8 @@ fn otai(args: &[&str]) -> Result<(i32, String, String), Box<dyn std::error::Erro
         .args(args)
         .env_remove("OTAI_CONFIG")
         .env_remove("RUST_LOG")
+        // Sessions cached by these runs stay out of the user's cache directory.
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .output()?;
     Ok((
         out.status.code().unwrap_or(-1),

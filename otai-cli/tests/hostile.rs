@@ -132,8 +132,11 @@ impl Run {
 }
 
 fn otai(args: &[&str]) -> Result<Run, Box<dyn std::error::Error>> {
+    // A fresh cache each run: every run logs in, and no session lands in the user's cache.
+    let cache = tempfile::tempdir()?;
     let out = Command::cargo_bin("otai")?
         .args(args)
+        .env("XDG_CACHE_HOME", cache.path())
         .env_remove("OTAI_CONFIG")
         .env_remove("OTAI_SECRETS_FILE")
         .env_remove("RUST_LOG")

@@ -110,6 +110,17 @@ pub trait TicketSystemService: Send + Sync {
     /// Adds a note (internal unless `internal: false`) and returns the ticket after the change.
     async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket>;
 
+    /// The ID of the ticket whose number (what people quote: `2026120410000017`) is `number`,
+    /// or `None` when there is none. `number` has been checked (the characters of a
+    /// [`TicketId`]). The `*_kw` methods call this for `ticket_number`. The default: unsupported.
+    async fn ticket_id_by_number(&self, number: &str) -> Result<Option<TicketId>> {
+        let _ = number;
+        Err(crate::Error::unsupported(
+            self.kind(),
+            "ticket lookup by number",
+        ))
+    }
+
     /// Checks that the helpdesk answers and accepts the credentials. The default does nothing.
     async fn healthcheck(&self) -> Result<()> {
         Ok(())
@@ -135,9 +146,17 @@ pub trait TicketSystemServiceExt: TicketSystemService {
         self.find_first_ticket(request).await
     }
 
-    /// `get_ticket` from kwargs.
-    async fn get_ticket_kw(&self, kwargs: Kwargs) -> Result<Option<UnifiedTicket>> {
-        let request = GetRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+    /// `get_ticket` from kwargs; a `ticket_number` is looked up first (`None` when no ticket
+    /// has it).
+    async fn get_ticket_kw(&self, mut kwargs: Kwargs) -> Result<Option<UnifiedTicket>> {
+        let number = crate::request::number_stands_in_for_id(&mut kwargs)?;
+        let mut request = GetRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+        if let Some(number) = number {
+            match self.ticket_id_by_number(number.as_str()).await? {
+                Some(id) => request.ticket_id = id,
+                None => return Ok(None),
+            }
+        }
         self.get_ticket(request).await
     }
 
@@ -147,16 +166,35 @@ pub trait TicketSystemServiceExt: TicketSystemService {
         self.create_ticket(request).await
     }
 
-    /// `update_ticket` from kwargs.
-    async fn update_ticket_kw(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let request = UpdateRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+    /// `update_ticket` from kwargs; a `ticket_number` is looked up first (not found when no
+    /// ticket has it).
+    async fn update_ticket_kw(&self, mut kwargs: Kwargs) -> Result<UnifiedTicket> {
+        let number = crate::request::number_stands_in_for_id(&mut kwargs)?;
+        let mut request = UpdateRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+        if let Some(number) = number {
+            request.ticket_id = self.existing_ticket_id(&number).await?;
+        }
         self.update_ticket(request).await
     }
 
-    /// `add_note` from kwargs.
-    async fn add_note_kw(&self, kwargs: Kwargs) -> Result<UnifiedTicket> {
-        let request = NoteRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+    /// `add_note` from kwargs; a `ticket_number` is looked up first (not found when no ticket
+    /// has it).
+    async fn add_note_kw(&self, mut kwargs: Kwargs) -> Result<UnifiedTicket> {
+        let number = crate::request::number_stands_in_for_id(&mut kwargs)?;
+        let mut request = NoteRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+        if let Some(number) = number {
+            request.ticket_id = self.existing_ticket_id(&number).await?;
+        }
         self.add_note(request).await
+    }
+
+    /// The ID of the ticket with `number`; a not-found error when there is none.
+    async fn existing_ticket_id(&self, number: &TicketId) -> Result<TicketId> {
+        self.ticket_id_by_number(number.as_str())
+            .await?
+            .ok_or_else(|| crate::Error::NotFound {
+                what: format!("ticket number {number}"),
+            })
     }
 
     /// `get_ticket` by ID (an invalid ID is an [`Error::InvalidInput`](crate::Error::InvalidInput)).

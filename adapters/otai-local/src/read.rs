@@ -96,6 +96,16 @@ pub(crate) fn load_ticket(conn: &Connection, id: i64) -> Result<Option<UnifiedTi
 }
 
 /// Whether ticket `id` exists.
+/// The ID of the ticket numbered `number` (numbers are unique: date plus ID).
+pub(crate) fn ticket_id_by_number(conn: &Connection, number: &str) -> Result<Option<i64>> {
+    conn.prepare_cached("SELECT id FROM tickets WHERE number = ?1 LIMIT 1")
+        .and_then(|mut s| {
+            let mut rows = s.query(params![number])?;
+            rows.next()?.map(|row| row.get(0)).transpose()
+        })
+        .map_err(db_error("find ticket by number"))
+}
+
 pub(crate) fn ticket_exists(conn: &Connection, id: i64) -> Result<bool> {
     conn.prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")
         .and_then(|mut s| s.exists(params![id]))

@@ -87,6 +87,17 @@ impl TicketSystemService for LocalStore {
         .await
     }
 
+    /// The `number` column (every ticket has one).
+    async fn ticket_id_by_number(&self, number: &str) -> Result<Option<TicketId>> {
+        let number = number.to_owned();
+        let id = self
+            .run(Access::Read, move |conn| {
+                crate::read::ticket_id_by_number(conn, &number)
+            })
+            .await?;
+        Ok(id.and_then(|id| u64::try_from(id).ok()).map(TicketId::from))
+    }
+
     /// Checks that the store file can be opened (not damaged, not another application's),
     /// without creating, changing or locking anything.
     async fn healthcheck(&self) -> Result<()> {

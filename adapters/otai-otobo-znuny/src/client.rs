@@ -3,16 +3,18 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use otai_core::output::Redactor;
 use otai_core::{Error, Result};
 use otai_http::{HttpClient, Repeatable};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use tokio::sync::Mutex;
 
-use crate::config::{AuthMode, OtoboConfig, TransportKind};
+use crate::config::{AuthMode, OtoboConfig, SessionCacheSetting, TransportKind};
 use crate::errors::map_business_error;
 use crate::reply::{Answer, Expect, Raw, Typed};
 use crate::routes::Operation;
+use crate::session_cache::SessionCache;
 use crate::transport::{HttpTransport, Protocol};
 use crate::wire::SessionReply;
 
@@ -43,6 +45,10 @@ pub struct OtoboClient {
     mode: AuthMode,
     session: Arc<Mutex<Option<Session>>>,
     session_max_age: Duration,
+    /// Where the session is shared with other processes, if anywhere.
+    cache: Option<SessionCache>,
+    /// Hides every session ID this client uses from everything the program shows.
+    redactor: Redactor,
 }
 
 impl std::fmt::Debug for OtoboClient {
@@ -68,6 +74,8 @@ impl OtoboClient {
             .password
             .clone()
             .ok_or_else(|| Error::config("params.password", "missing"))?;
+        let webservice_url = crate::endpoint::webservice_url(&config.location())?;
+        let cache = session_cache(config, &webservice_url, login_key, &login);
         Ok(Self {
             transport: HttpTransport {
                 protocol: match config.transport {
@@ -80,7 +88,7 @@ impl OtoboClient {
                     },
                 },
                 http: HttpClient::new(
-                    &crate::endpoint::webservice_url(&config.location())?,
+                    &webservice_url,
                     &config.http_params(),
                     config.concurrency.max(8),
                 )?,
@@ -94,7 +102,16 @@ impl OtoboClient {
             mode: config.auth_mode,
             session: Arc::new(Mutex::new(None)),
             session_max_age: config.session_max_age_duration()?,
+            cache,
+            redactor: Redactor::new(),
         })
+    }
+
+    /// Hides the session IDs this client uses with `redactor` (the program's one redactor), so
+    /// they never show in an error or a log line.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     /// The web service URL requests go to.
@@ -172,12 +189,21 @@ impl OtoboClient {
             .await
     }
 
-    /// Creates a session now (or checks the credentials in `per_request` mode).
+    /// Checks the credentials now with a SessionCreate. In `session` mode the new session
+    /// replaces the shared one (and the cached one), so a cached session never hides a wrong
+    /// password.
     pub async fn login(&self) -> Result<()> {
-        match self.mode {
-            AuthMode::Session => self.auth_fields().await.map(|_| ()),
-            AuthMode::PerRequest => self.create_session().await.map(|_| ()),
+        let id = self.create_session().await?;
+        if self.mode == AuthMode::Session {
+            if let Some(cache) = &self.cache {
+                cache.store(&id);
+            }
+            *self.session.lock().await = Some(Session {
+                id,
+                created: Instant::now(),
+            });
         }
+        Ok(())
     }
 
     /// The credential keys for one request, and the session ID used (to forget it if rejected).
@@ -201,10 +227,18 @@ impl OtoboClient {
                     .as_ref()
                     .is_some_and(|s| s.created.elapsed() < self.session_max_age);
                 if !fresh {
-                    let id = self.create_session().await?;
-                    *slot = Some(Session {
-                        id,
-                        created: Instant::now(),
+                    *slot = Some(match self.cached_session() {
+                        Some(session) => session,
+                        None => {
+                            let id = self.create_session().await?;
+                            if let Some(cache) = &self.cache {
+                                cache.store(&id);
+                            }
+                            Session {
+                                id,
+                                created: Instant::now(),
+                            }
+                        }
                     });
                 }
                 let id = slot
@@ -217,10 +251,24 @@ impl OtoboClient {
         }
     }
 
+    /// A session another process left in the cache, if it is younger than `session_max_age`.
+    fn cached_session(&self) -> Option<Session> {
+        let cached = self.cache.as_ref()?.load(MAX_SESSION_ID_LEN)?;
+        self.redactor.hide(cached.id.expose_secret());
+        let created = Instant::now().checked_sub(cached.age)?;
+        (cached.age < self.session_max_age).then_some(Session {
+            id: cached.id,
+            created,
+        })
+    }
+
     async fn forget_session(&self, used: Option<&str>) {
         let mut slot = self.session.lock().await;
         if slot.as_ref().map(|s| s.id.expose_secret()) == used {
             *slot = None;
+        }
+        if let (Some(cache), Some(used)) = (&self.cache, used) {
+            cache.forget(used, MAX_SESSION_ID_LEN);
         }
     }
 
@@ -255,7 +303,10 @@ impl OtoboClient {
             Some(id) if id.chars().any(char::is_control) => {
                 "SessionID holds control characters".to_owned()
             }
-            Some(id) => return Ok(SecretString::from(id)),
+            Some(id) => {
+                self.redactor.hide(&id);
+                return Ok(SecretString::from(id));
+            }
             None => "reply has no SessionID".to_owned(),
         };
         Err(Error::Remote {
@@ -266,4 +317,31 @@ impl OtoboClient {
             retry_after: None,
         })
     }
+}
+
+/// The session cache `config` asks for, in `session` mode only. A default cache directory
+/// that cannot be found is logged and leaves sessions in memory.
+fn session_cache(
+    config: &OtoboConfig,
+    webservice_url: &str,
+    login_key: &str,
+    login: &str,
+) -> Option<SessionCache> {
+    if config.auth_mode != AuthMode::Session {
+        return None;
+    }
+    let dir = match &config.session_cache {
+        SessionCacheSetting::Off => return None,
+        SessionCacheSetting::Dir(dir) => dir.clone(),
+        SessionCacheSetting::UserCacheDir => match crate::session_cache::default_dir() {
+            Some(dir) => dir,
+            None => {
+                tracing::warn!(
+                    "no cache directory (neither XDG_CACHE_HOME nor HOME is set): the session is not shared with other processes"
+                );
+                return None;
+            }
+        },
+    };
+    Some(SessionCache::new(&dir, webservice_url, login_key, login))
 }

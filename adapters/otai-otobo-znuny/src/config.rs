@@ -1,6 +1,7 @@
 //! YAML `params` of the OTOBO / Znuny adapter, and the typed builder.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use otai_core::{Error, Result};
@@ -65,6 +66,12 @@ otai_http::config_with_http_params! {
         /// `SessionMaxIdleTime` of 7200, which the Generic Interface never refreshes).
         #[serde(default = "default_session_max_age")]
         pub session_max_age: f64,
+        /// Where the session is kept for the next process (`session` mode only): by default the
+        /// user's cache directory (`$XDG_CACHE_HOME/otai`, else `~/.cache/otai`); an absolute
+        /// directory; or `false` to keep it in memory only. A configuration built with
+        /// [`OtoboConfig::new`] starts with `false`.
+        #[serde(default)]
+        pub session_cache: SessionCacheSetting,
         /// How many ticket details are fetched at once after a search (default 8).
         #[serde(default = "default_concurrency")]
         pub concurrency: usize,
@@ -104,6 +111,38 @@ pub enum AuthMode {
     Session,
     /// Login and password in every request.
     PerRequest,
+}
+
+/// Where sessions are kept between processes (YAML `session_cache: false | true | <directory>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(from = "SessionCacheYaml")]
+#[non_exhaustive]
+pub enum SessionCacheSetting {
+    /// In the user's cache directory: `$XDG_CACHE_HOME/otai`, else `$HOME/.cache/otai`.
+    #[default]
+    UserCacheDir,
+    /// In this directory (absolute).
+    Dir(PathBuf),
+    /// Nowhere: each process creates its own session.
+    Off,
+}
+
+/// `session_cache` as written: a flag or a directory.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SessionCacheYaml {
+    Flag(bool),
+    Dir(PathBuf),
+}
+
+impl From<SessionCacheYaml> for SessionCacheSetting {
+    fn from(raw: SessionCacheYaml) -> Self {
+        match raw {
+            SessionCacheYaml::Flag(true) => Self::UserCacheDir,
+            SessionCacheYaml::Flag(false) => Self::Off,
+            SessionCacheYaml::Dir(dir) => Self::Dir(dir),
+        }
+    }
 }
 
 /// Routes as written in YAML.
@@ -235,7 +274,8 @@ impl OtoboConfig {
         }
     }
 
-    /// A configuration for `base_url` with every default; add credentials with [`Self::agent`]
+    /// A configuration for `base_url` with every default, except that the session is kept in
+    /// memory only ([`SessionCacheSetting::Off`]); add credentials with [`Self::agent`]
     /// or [`Self::customer`].
     pub fn new(base_url: impl Into<String>) -> Self {
         otai_http::with_default_http_params!(Self {
@@ -251,6 +291,7 @@ impl OtoboConfig {
             password: None,
             auth_mode: AuthMode::Session,
             session_max_age: default_session_max_age(),
+            session_cache: SessionCacheSetting::Off,
             concurrency: default_concurrency(),
             max_results: default_max_results(),
             mapping: MappingConfig::default(),
@@ -289,6 +330,12 @@ impl OtoboConfig {
     /// Sets the auth mode.
     pub fn auth_mode(mut self, mode: AuthMode) -> Self {
         self.auth_mode = mode;
+        self
+    }
+
+    /// Sets where the session is kept between processes.
+    pub fn session_cache(mut self, setting: SessionCacheSetting) -> Self {
+        self.session_cache = setting;
         self
     }
 
@@ -389,6 +436,17 @@ impl OtoboConfig {
         }
         self.http_params().validate()?;
         self.session_max_age_duration()?;
+        if let SessionCacheSetting::Dir(dir) = &self.session_cache {
+            if !dir.is_absolute() {
+                return Err(Error::config(
+                    "params.session_cache",
+                    format!(
+                        "`{}` is not an absolute directory (or give `false`)",
+                        dir.display()
+                    ),
+                ));
+            }
+        }
         if self.concurrency == 0 {
             return Err(Error::config("params.concurrency", "must be at least 1"));
         }

@@ -44,12 +44,13 @@ mod redact;
 mod reply;
 pub mod routes;
 mod service;
+mod session_cache;
 pub mod soap;
 mod transport;
 pub mod wire;
 
 pub use client::OtoboClient;
-pub use config::{AuthMode, OtoboConfig, TransportKind};
+pub use config::{AuthMode, OtoboConfig, SessionCacheSetting, TransportKind};
 pub use routes::{Operation, Route, RoutePreset};
 pub use service::OtoboService;
 

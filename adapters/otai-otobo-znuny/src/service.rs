@@ -65,6 +65,12 @@ impl OtoboService {
         })
     }
 
+    /// Hides the session IDs this service uses with `redactor` (the program's one redactor).
+    pub fn with_redactor(mut self, redactor: otai_core::output::Redactor) -> Self {
+        self.client = self.client.with_redactor(redactor);
+        self
+    }
+
     /// The underlying client, for raw calls.
     pub fn client(&self) -> &OtoboClient {
         &self.client
@@ -492,6 +498,35 @@ impl TicketSystemService for OtoboService {
         }
     }
 
+    /// TicketSearch by `TicketNumber`. OTOBO numbers are letters and digits only; anything
+    /// else (`_` would be a wildcard in the server's SQL) names no ticket.
+    async fn ticket_id_by_number(&self, number: &str) -> Result<Option<TicketId>> {
+        if !number.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Ok(None);
+        }
+        let mut payload = Map::new();
+        payload.insert("TicketNumber".into(), number.into());
+        payload.insert("Limit".into(), 2.into());
+        let ids = self
+            .client
+            .request(Operation::TicketSearch, payload, &SearchIds { max: 2 })
+            .await?;
+        match ids.as_slice() {
+            [] => Ok(None),
+            [id] => Ok(Some(TicketId::from(id.0))),
+            more => Err(Error::Remote {
+                request: self.client.describe(Operation::TicketSearch),
+                status: None,
+                code: None,
+                message: format!(
+                    "{} tickets have the number {number}; expected one",
+                    more.len()
+                ),
+                retry_after: None,
+            }),
+        }
+    }
+
     async fn healthcheck(&self) -> Result<()> {
         self.client.login().await?;
         let mut payload = Map::new();
@@ -510,7 +545,9 @@ impl ServiceConfig for OtoboConfig {
         self.validate()
     }
 
-    fn build(self, _ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>> {
-        Ok(Arc::new(OtoboService::new(&self)?))
+    fn build(self, ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>> {
+        Ok(Arc::new(
+            OtoboService::new(&self)?.with_redactor(ctx.redactor.clone()),
+        ))
     }
 }

@@ -1,9 +1,9 @@
 //! Sessions, errors and history against the in-process fake, through the real wire format (the
 //! conformance kit runs over this adapter in `tests/`).
 
-use otai_core::{Error, TicketSystemServiceExt};
-use otai_otobo_znuny::OtoboService;
+use otai_core::{Error, TicketSystemService, TicketSystemServiceExt};
 use otai_otobo_znuny::fake::FakeOtobo;
+use otai_otobo_znuny::{OtoboConfig, OtoboService, SessionCacheSetting};
 use serde_json::json;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -98,5 +98,110 @@ async fn soap_errors_map_to_the_same_typed_errors() -> TestResult {
         matches!(&err, Some(Error::Authentication { .. })),
         "{err:?}"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn separate_clients_share_one_session_through_the_cache() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let dir = tempfile::tempdir()?;
+    let config = fake
+        .config()
+        .session_cache(SessionCacheSetting::Dir(dir.path().join("otai")));
+    for _ in 0..5 {
+        // A new service each time, as a new process would build it.
+        let otobo = OtoboService::new(&config)?;
+        assert!(otobo.get_ticket_by_id("999").await?.is_none());
+    }
+    assert_eq!(fake.session_creates(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_rejected_cached_session_is_replaced_once() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let dir = tempfile::tempdir()?;
+    let config = fake
+        .config()
+        .session_cache(SessionCacheSetting::Dir(dir.path().to_owned()));
+    OtoboService::new(&config)?.get_ticket_by_id("999").await?;
+    fake.expire_sessions();
+    OtoboService::new(&config)?.get_ticket_by_id("999").await?;
+    assert_eq!(
+        fake.session_creates(),
+        2,
+        "the expired session was recreated"
+    );
+    OtoboService::new(&config)?.get_ticket_by_id("999").await?;
+    assert_eq!(fake.session_creates(), 2, "and the new one was cached");
+    Ok(())
+}
+
+#[tokio::test]
+async fn without_a_cache_each_client_logs_in() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    for _ in 0..3 {
+        OtoboService::new(&fake.config())?
+            .get_ticket_by_id("999")
+            .await?;
+    }
+    assert_eq!(fake.session_creates(), 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_check_logs_in_even_with_a_cached_session() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let dir = tempfile::tempdir()?;
+    let config = fake
+        .config()
+        .session_cache(SessionCacheSetting::Dir(dir.path().to_owned()));
+    OtoboService::new(&config)?.get_ticket_by_id("999").await?;
+    let wrong = config.clone().agent("sdkagent", "wrong");
+    let err = OtoboService::new(&wrong)?.healthcheck().await.err();
+    assert!(matches!(err, Some(Error::Authentication { .. })), "{err:?}");
+    Ok(())
+}
+
+#[test]
+fn a_relative_cache_directory_is_refused() {
+    let config = OtoboConfig::new("http://127.0.0.1:9")
+        .agent("a", "pw")
+        .session_cache(SessionCacheSetting::Dir("cache".into()));
+    let err = config.validate().err().map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "config error at params.session_cache: `cache` is not an absolute directory (or give `false`)"
+        )
+    );
+}
+
+#[tokio::test]
+async fn created_and_cached_session_ids_are_hidden_by_the_redactor() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let dir = tempfile::tempdir()?;
+    let config = fake
+        .config()
+        .session_cache(SessionCacheSetting::Dir(dir.path().to_owned()));
+    let creator = otai_core::output::Redactor::new();
+    OtoboService::new(&config)?
+        .with_redactor(creator.clone())
+        .get_ticket_by_id("999")
+        .await?;
+    let file = std::fs::read_dir(dir.path())?
+        .next()
+        .ok_or("no cache file")??
+        .path();
+    let session = std::fs::read_to_string(file)?.trim_end().to_owned();
+    assert!(!session.is_empty());
+    assert_eq!(creator.redact(&format!("id {session}")), "id ***");
+    let reader = otai_core::output::Redactor::new();
+    OtoboService::new(&config)?
+        .with_redactor(reader.clone())
+        .get_ticket_by_id("999")
+        .await?;
+    assert_eq!(fake.session_creates(), 1, "the second used the cached one");
+    assert_eq!(reader.redact(&format!("id {session}")), "id ***");
     Ok(())
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use otai_core::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
 };
-use otai_core::{Error, Result, TicketSystemService, UnifiedNote, UnifiedTicket};
+use otai_core::{Error, Result, TicketId, TicketSystemService, UnifiedNote, UnifiedTicket};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
@@ -427,6 +427,17 @@ impl TicketSystemService for RtService {
         } else {
             Ok(UnifiedTicket::new().id(id).note(note))
         }
+    }
+
+    /// RT shows the ticket ID as its number: a whole number that names an existing ticket.
+    async fn ticket_id_by_number(&self, number: &str) -> Result<Option<TicketId>> {
+        let Some(id) = number.parse::<u64>().ok().filter(|n| *n > 0) else {
+            return Ok(None);
+        };
+        Ok(self
+            .exists(&id.to_string())
+            .await?
+            .then(|| TicketId::from(id)))
     }
 
     async fn healthcheck(&self) -> Result<()> {

@@ -244,7 +244,7 @@ async fn unknown_keys_are_refused_with_a_suggestion_before_any_request() -> Test
         .err();
     assert_eq!(
         message(err),
-        "invalid input `Extended`: unknown key for get_ticket; it takes ticket_id, id; \
+        "invalid input `Extended`: unknown key for get_ticket; it takes ticket_id, id, ticket_number; \
          rt declares no native keys for it"
     );
     let err = rt

@@ -19,10 +19,15 @@
 //! | method | unified keys |
 //! |---|---|
 //! | `find_tickets`, `find_first_ticket` | the fields of [`TicketSearchCriteria`] (`queue`, `state`, `limit`, …), `all` |
-//! | `get_ticket` | `ticket_id` (alias `id`) |
+//! | `get_ticket` | `ticket_id` (alias `id`) or `ticket_number` |
 //! | `create_ticket` | [`TICKET_KEYS`] |
-//! | `update_ticket` | `ticket_id`, `reread`, `note`, plus [`TICKET_KEYS`] except `body` |
-//! | `add_note` | `ticket_id`, `reread`, plus [`NOTE_KEYS`] |
+//! | `update_ticket` | `ticket_id` or `ticket_number`, `reread`, `note`, plus [`TICKET_KEYS`] except `body` |
+//! | `add_note` | `ticket_id` or `ticket_number`, `reread`, plus [`NOTE_KEYS`] |
+//!
+//! A `ticket_number` is looked up with
+//! [`TicketSystemService::ticket_id_by_number`](crate::TicketSystemService::ticket_id_by_number)
+//! by the `*_kw` methods of [`TicketSystemServiceExt`](crate::TicketSystemServiceExt); the typed
+//! requests always hold the ticket's ID.
 //!
 //! Any other key must be one of the adapter's declared [`NativeKeys`] for that operation, or it
 //! is refused with a suggestion ("unknown key `queu`; did you mean `queue`?"). `native: {…}`
@@ -38,7 +43,8 @@ mod tests;
 
 pub use id::{MAX_TICKET_ID_LEN, TicketId};
 pub use native::{NativeKey, NativeKeys, NativeKind, Operation};
-pub use parse::{RequestErrors, check_kwargs};
+
+pub use parse::{RequestErrors, check_kwargs, number_stands_in_for_id};
 
 use crate::kwargs::Kwargs;
 use crate::{TicketSearchCriteria, UnifiedNote, UnifiedTicket};

@@ -43,6 +43,10 @@ const ALL_KEY: &str = "all";
 const NOT_FILTERS: &[&str] = &["limit", "offset", ALL_KEY];
 /// The alias of `ticket_id`.
 const ID_KEYS: &[&str] = &["ticket_id", "id"];
+/// The key that names a ticket by its number instead of its ID.
+pub(crate) const NUMBER_KEY: &str = "ticket_number";
+/// The problem when a ticket is named both ways.
+const ID_OR_NUMBER: &str = "give either `ticket_id` or `ticket_number`, not both";
 /// The key that turns off the re-read after a change.
 const REREAD_KEY: &str = "reread";
 /// The note added with an update.
@@ -60,9 +64,15 @@ fn unified_keys(operation: Operation) -> Vec<&'static str> {
     match operation {
         Operation::Search => keys.push(ALL_KEY),
         Operation::Create => {}
-        Operation::Get => keys.extend(ID_KEYS),
-        Operation::Update => keys.extend(ID_KEYS.iter().chain(&[REREAD_KEY, UPDATE_NOTE_KEY])),
-        Operation::Note => keys.extend(ID_KEYS.iter().chain(&[REREAD_KEY])),
+        Operation::Get => keys.extend(ID_KEYS.iter().chain(&[NUMBER_KEY])),
+        Operation::Update => {
+            keys.extend(
+                ID_KEYS
+                    .iter()
+                    .chain(&[NUMBER_KEY, REREAD_KEY, UPDATE_NOTE_KEY]),
+            )
+        }
+        Operation::Note => keys.extend(ID_KEYS.iter().chain(&[NUMBER_KEY, REREAD_KEY])),
     }
     keys
 }
@@ -152,6 +162,17 @@ impl Reader {
         let given: Vec<&str> = ID_KEYS.iter().copied().filter(|k| self.has(k)).collect();
         if given.len() > 1 {
             self.problem("ticket_id", "give either `ticket_id` or `id`, not both");
+            return None;
+        }
+        if self.has(NUMBER_KEY) {
+            // Load-time checking only: parsing refuses a number first (`refuse_number`).
+            if !given.is_empty() {
+                self.problem(NUMBER_KEY, ID_OR_NUMBER);
+            } else if let Some(value) = self.unified.remove(NUMBER_KEY) {
+                if let Err(message) = ticket_number(&value) {
+                    self.problem(NUMBER_KEY, message);
+                }
+            }
             return None;
         }
         let key = given.first().copied().unwrap_or("ticket_id");
@@ -327,6 +348,7 @@ pub(crate) fn get(
     adapter: &str,
     native: &NativeKeys,
 ) -> Result<GetRequest, RequestErrors> {
+    refuse_number(&kwargs)?;
     read_get(Reader::new(
         Operation::Get,
         kwargs,
@@ -380,6 +402,7 @@ pub(crate) fn update(
     adapter: &str,
     native: &NativeKeys,
 ) -> Result<UpdateRequest, RequestErrors> {
+    refuse_number(&kwargs)?;
     read_update(Reader::new(
         Operation::Update,
         kwargs,
@@ -487,6 +510,7 @@ pub(crate) fn note(
     adapter: &str,
     native: &NativeKeys,
 ) -> Result<NoteRequest, RequestErrors> {
+    refuse_number(&kwargs)?;
     read_note(Reader::new(
         Operation::Note,
         kwargs,
@@ -513,6 +537,55 @@ fn read_note(mut r: Reader) -> Result<NoteRequest, RequestErrors> {
         reread,
         native,
     }))
+}
+
+/// Reads a `ticket_number` value: text or a whole number, with the characters of a
+/// [`TicketId`].
+fn ticket_number(value: &Value) -> Result<TicketId, String> {
+    TicketId::from_value(value).map_err(|message| message.replace("ticket ID", "ticket number"))
+}
+
+/// Takes `ticket_number` out of `kwargs` and lets it stand in for `ticket_id` while the rest is
+/// parsed (so every other problem is reported before any lookup); the caller then looks the
+/// number up with [`TicketSystemService::ticket_id_by_number`](crate::TicketSystemService::ticket_id_by_number)
+/// and puts the ID in the parsed request. `None` when no number is given. Naming the ticket both
+/// by ID and by number is an error. The `*_kw` methods of
+/// [`TicketSystemServiceExt`](crate::TicketSystemServiceExt) do all of this.
+pub fn number_stands_in_for_id(kwargs: &mut Kwargs) -> crate::Result<Option<TicketId>> {
+    let number = take_ticket_number(kwargs)?;
+    if let Some(number) = &number {
+        kwargs.insert(ID_KEYS[0].into(), number.as_str().into());
+    }
+    Ok(number)
+}
+
+/// Removes `ticket_number` from `kwargs` and reads it; `None` when absent or null. Naming the
+/// ticket both by ID and by number is an error.
+pub(crate) fn take_ticket_number(kwargs: &mut Kwargs) -> crate::Result<Option<TicketId>> {
+    let Some(value) = kwargs.remove(NUMBER_KEY).filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    if ID_KEYS
+        .iter()
+        .any(|k| kwargs.get(*k).is_some_and(|v| !v.is_null()))
+    {
+        return Err(Error::invalid_input(NUMBER_KEY, ID_OR_NUMBER));
+    }
+    ticket_number(&value)
+        .map(Some)
+        .map_err(|message| Error::invalid_input(NUMBER_KEY, message))
+}
+
+/// A request names its ticket by ID: a `ticket_number` must have been looked up before.
+fn refuse_number(kwargs: &Kwargs) -> Result<(), RequestErrors> {
+    if kwargs.get(NUMBER_KEY).is_some_and(|v| !v.is_null()) {
+        return Err(RequestErrors(vec![Error::invalid_input(
+            NUMBER_KEY,
+            "a ticket number is looked up by the service first: use the `*_kw` methods or \
+             `ticket_id_by_number`",
+        )]));
+    }
+    Ok(())
 }
 
 /// Checks kwargs for `operation` without building a request, for load-time validation:

@@ -536,3 +536,60 @@ fn typed_requests_build_what_kwargs_would() -> Result<()> {
     assert_eq!(search, SearchRequest::default().native("StateType", "open"));
     Ok(())
 }
+
+#[test]
+fn a_ticket_number_is_checked_at_load_time_and_looked_up_before_parsing() {
+    assert!(
+        check(
+            Operation::Get,
+            json!({"ticket_number": "2026120410000017"}),
+            &[]
+        )
+        .is_empty()
+    );
+    assert!(check(Operation::Note, json!({"body": "b"}), &["ticket_number"]).is_empty());
+    assert_eq!(
+        check(
+            Operation::Update,
+            json!({"id": 7, "ticket_number": "1", "subject": "s"}),
+            &[]
+        ),
+        ["invalid input `ticket_number`: give either `ticket_id` or `ticket_number`, not both"]
+    );
+    assert_eq!(
+        check(Operation::Get, json!({"ticket_number": "1/2"}), &[]),
+        [
+            "invalid input `ticket_number`: not a ticket number: use letters, digits and . _ - : only (and not dots alone)"
+        ]
+    );
+    assert_eq!(
+        get_err(json!({"ticket_number": "5"})),
+        "invalid input `ticket_number`: a ticket number is looked up by the service first: use the `*_kw` methods or `ticket_id_by_number`"
+    );
+}
+
+#[test]
+fn a_ticket_number_stands_in_for_the_id_but_never_next_to_one() -> Result<()> {
+    let mut both = kw(json!({"ticket_id": 7, "ticket_number": "8"}));
+    let err = super::number_stands_in_for_id(&mut both)
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("invalid input `ticket_number`: give either `ticket_id` or `ticket_number`, not both")
+    );
+    let mut number = kw(json!({"ticket_number": 8, "body": "b"}));
+    assert_eq!(
+        super::number_stands_in_for_id(&mut number)?,
+        Some(TicketId::from(8))
+    );
+    assert!(!number.contains_key("ticket_number"), "taken out");
+    assert_eq!(
+        number.get("ticket_id"),
+        Some(&json!("8")),
+        "standing in for the id"
+    );
+    let mut null = kw(json!({"ticket_number": null}));
+    assert_eq!(super::number_stands_in_for_id(&mut null)?, None);
+    Ok(())
+}

@@ -9,7 +9,7 @@ use crate::{
     Error, TicketSystemService, TicketSystemServiceExt, UnifiedEntity, UnifiedNote, UnifiedTicket,
 };
 
-type Check = Result<(), String>;
+pub(super) type Check = Result<(), String>;
 
 /// Runs every check against `service` and reports each one. Never panics; see
 /// [`ConformanceReport::assert_all_passed`].
@@ -83,13 +83,14 @@ pub async fn run_conformance(
     report.record("update missing ticket", kit.change_missing(false).await);
     report.record("add_note to missing ticket", kit.change_missing(true).await);
     report.record("invalid input", kit.invalid_input(a).await);
+    report.record("by ticket number", kit.by_number(b).await);
     report
 }
 
 /// The service and profile under test, with the helpers the checks share.
-struct Kit<'a> {
-    service: &'a dyn TicketSystemService,
-    profile: &'a ConformanceProfile,
+pub(super) struct Kit<'a> {
+    pub(super) service: &'a dyn TicketSystemService,
+    pub(super) profile: &'a ConformanceProfile,
 }
 
 impl Kit<'_> {
@@ -142,7 +143,7 @@ impl Kit<'_> {
             .ok_or_else(|| "the created ticket has no id".to_owned())
     }
 
-    async fn get(&self, id: &str) -> Result<UnifiedTicket, String> {
+    pub(super) async fn get(&self, id: &str) -> Result<UnifiedTicket, String> {
         self.service
             .get_ticket_kw(kwargs(json!({ "ticket_id": id }))?)
             .await
@@ -507,9 +508,9 @@ impl Kit<'_> {
 }
 
 /// An ID no test system has.
-const MISSING: &str = "987654321";
+pub(super) const MISSING: &str = "987654321";
 
-fn kwargs(value: Value) -> Result<Kwargs, String> {
+pub(super) fn kwargs(value: Value) -> Result<Kwargs, String> {
     match value {
         Value::Object(map) => Ok(map),
         other => Err(format!("kwargs must be a map, not {other}")),
@@ -522,7 +523,7 @@ fn optional(kw: &mut Kwargs, key: &str, entity: &Option<UnifiedEntity>) {
     }
 }
 
-fn expect_eq<T: PartialEq + std::fmt::Debug + ?Sized>(
+pub(super) fn expect_eq<T: PartialEq + std::fmt::Debug + ?Sized>(
     what: &str,
     got: Option<&T>,
     want: Option<&T>,
@@ -547,7 +548,7 @@ fn expect_entity(what: &str, got: &Option<UnifiedEntity>, want: &UnifiedEntity) 
     }
 }
 
-fn expect_invalid(what: &str, result: crate::Result<()>, field: &str) -> Check {
+pub(super) fn expect_invalid(what: &str, result: crate::Result<()>, field: &str) -> Check {
     match result {
         Err(Error::InvalidInput { field: f, .. }) if f == field => Ok(()),
         Err(e) => Err(format!(

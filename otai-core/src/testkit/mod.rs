@@ -20,9 +20,10 @@
 //! against a persistent server never see each other's tickets. It checks create, get, find by every
 //! unified filter, limit and offset, find_first, updating each field, `reread: false`, internal and
 //! visible notes in plain text and HTML, the documented behaviour for missing tickets, and typed
-//! errors for invalid input.
+//! errors for invalid input, and naming a ticket by its number (`ticket_number`).
 
 mod checks;
+mod lookup;
 mod profile;
 mod report;
 

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use async_trait::async_trait;
 use otai_core::request::{
-    CreateRequest, GetRequest, NativeKeys, NoteRequest, Operation, SearchRequest, UpdateRequest,
-    check_kwargs,
+    CreateRequest, GetRequest, NativeKeys, NoteRequest, Operation, SearchRequest, TicketId,
+    UpdateRequest, check_kwargs, number_stands_in_for_id,
 };
 use otai_core::{Error, Kwargs, Result, TicketSystemService};
 use otai_pipeline::{
@@ -57,7 +57,12 @@ const WRAPPERS: &[&str] = &[
     "ticket",
 ];
 
-/// A request parsed from kwargs.
+/// A request parsed from kwargs, and the ticket number it named its ticket by (looked up at
+/// run; until then the number stands in for the ID).
+#[derive(Debug, Clone)]
+struct Parsed(Request, Option<TicketId>);
+
+/// A typed request.
 #[derive(Debug, Clone)]
 enum Request {
     Search(SearchRequest),
@@ -68,8 +73,12 @@ enum Request {
 }
 
 impl Request {
-    fn parse(op: Op, kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> Result<Self> {
-        Ok(match op {
+    fn parse(op: Op, mut kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> Result<Parsed> {
+        let number = match op {
+            Op::Get | Op::Update | Op::Note => number_stands_in_for_id(&mut kwargs)?,
+            Op::Fetch | Op::FindFirst | Op::Create => None,
+        };
+        let request = match op {
             Op::Fetch | Op::FindFirst => {
                 Request::Search(SearchRequest::from_kwargs(kwargs, adapter, native)?)
             }
@@ -77,7 +86,43 @@ impl Request {
             Op::Create => Request::Create(CreateRequest::from_kwargs(kwargs, adapter, native)?),
             Op::Update => Request::Update(UpdateRequest::from_kwargs(kwargs, adapter, native)?),
             Op::Note => Request::Note(NoteRequest::from_kwargs(kwargs, adapter, native)?),
-        })
+        };
+        Ok(Parsed(request, number))
+    }
+
+    /// The request with the ID of the ticket numbered `number` in place of the stand-in;
+    /// `None` for a get when no ticket has that number (update and note: not found).
+    async fn with_id_of(
+        self,
+        number: Option<TicketId>,
+        service: &dyn TicketSystemService,
+    ) -> Result<Option<Self>> {
+        let Some(number) = number else {
+            return Ok(Some(self));
+        };
+        let Some(id) = service.ticket_id_by_number(number.as_str()).await? else {
+            return match self {
+                Request::Get(_) => Ok(None),
+                _ => Err(Error::NotFound {
+                    what: format!("ticket number {number}"),
+                }),
+            };
+        };
+        Ok(Some(match self {
+            Request::Get(mut r) => {
+                r.ticket_id = id;
+                Request::Get(r)
+            }
+            Request::Update(mut r) => {
+                r.ticket_id = id;
+                Request::Update(r)
+            }
+            Request::Note(mut r) => {
+                r.ticket_id = id;
+                Request::Note(r)
+            }
+            other => other,
+        }))
     }
 }
 
@@ -86,7 +131,7 @@ impl Request {
 struct TicketParams {
     kwargs: Kwargs,
     /// Parsed by the check (at load when all static, else after rendering), used by the run.
-    request: OnceLock<Request>,
+    request: OnceLock<Parsed>,
 }
 
 impl<'de> Deserialize<'de> for TicketParams {
@@ -230,8 +275,8 @@ impl Pipe for TicketPipe {
     /// Tickets are handed to later pipes as typed values: a fetched list is never copied.
     async fn run(&self, ctx: &PipeContext, params: &TicketParams) -> Result<TemplateValue> {
         let service = ctx.service()?;
-        let request = match params.request.get() {
-            Some(request) => request.clone(),
+        let Parsed(request, number) = match params.request.get() {
+            Some(parsed) => parsed.clone(),
             None => {
                 let (kwargs, _) = unwrap(self.0, &params.kwargs).map_err(|errors| {
                     let first = errors.into_iter().next();
@@ -241,7 +286,13 @@ impl Pipe for TicketPipe {
                 Request::parse(self.0, kwargs, service.kind(), service.native_keys())?
             }
         };
-        call(service.as_ref(), self.0, request).await
+        match request.with_id_of(number, service.as_ref()).await? {
+            Some(request) => call(service.as_ref(), self.0, request).await,
+            None => Ok(TemplateValue::from_pairs(vec![
+                ("found", false.into()),
+                ("ticket", optional_ticket_value(None)),
+            ])),
+        }
     }
 }
 
@@ -316,7 +367,7 @@ pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
                 "base:GetTicketPipe",
                 "otai_base:pipes.ticket_system_pipes.GetTicketPipe",
             ],
-            "one ticket by ticket_id; result: ticket, found",
+            "one ticket by ticket_id or ticket_number; result: ticket, found",
             Op::Get,
         ),
         (
@@ -334,7 +385,7 @@ pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
                 "base:UpdateTicketPipe",
                 "otai_base:pipes.ticket_system_pipes.UpdateTicketPipe",
             ],
-            "change a ticket (ticket_id + fields, note); result: ticket",
+            "change a ticket (ticket_id or ticket_number + fields, note); result: ticket",
             Op::Update,
         ),
         (
@@ -343,7 +394,7 @@ pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
                 "base:AddNotePipe",
                 "otai_base:pipes.ticket_system_pipes.AddNotePipe",
             ],
-            "add a note (ticket_id, subject, body, internal); result: ticket",
+            "add a note (ticket_id or ticket_number, subject, body, internal); result: ticket",
             Op::Note,
         ),
     ];

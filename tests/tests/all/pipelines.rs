@@ -432,3 +432,36 @@ async fn foreach_items_must_be_a_list_and_its_params_are_checked() -> TestResult
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn ticket_pipes_name_tickets_by_number() -> TestResult {
+    let pipes = "pipes:
+  - id: fetch
+    use: fetch_tickets
+    params: {subject_contains: two}
+  - id: get
+    use: get_ticket
+    params: {ticket_number: '{{ pipes.fetch.tickets[0].number }}'}
+  - id: note
+    use: add_note
+    params: {ticket_number: '{{ pipes.fetch.tickets[0].number }}', body: by number, reread: false}
+  - id: nobody
+    use: get_ticket
+    params: {ticket_number: '20000101-999'}
+";
+    let engine = seeded(pipes).await?;
+    let report = engine.run("default", &json!({}), false).await?;
+    assert!(report.succeeded, "{report:?}");
+    let got = report.result("get").unwrap_or_default();
+    assert_eq!(
+        (&got["found"], &got["ticket"]["subject"]),
+        (&json!(true), &json!("two"))
+    );
+    let noted = report.result("note").unwrap_or_default();
+    assert_eq!(noted["ticket"]["id"], got["ticket"]["id"]);
+    assert_eq!(
+        report.result("nobody").unwrap_or_default()["found"],
+        json!(false)
+    );
+    Ok(())
+}

@@ -112,6 +112,7 @@ pub struct FakeOtobo {
     state: Arc<Mutex<State>>,
     latency: Latency,
     requests: Arc<AtomicUsize>,
+    session_creates: Arc<AtomicUsize>,
     login: (String, String),
     shutdown: Option<oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<()>>,
@@ -128,6 +129,7 @@ struct Shared {
     state: Arc<Mutex<State>>,
     latency: Latency,
     requests: Arc<AtomicUsize>,
+    session_creates: Arc<AtomicUsize>,
 }
 
 impl FakeOtobo {
@@ -145,6 +147,7 @@ impl FakeOtobo {
             state,
             latency: options.latency,
             requests: Arc::new(AtomicUsize::new(0)),
+            session_creates: Arc::new(AtomicUsize::new(0)),
             login: options.agents.first().cloned().unwrap_or_default(),
             shutdown: None,
             served: None,
@@ -158,6 +161,7 @@ impl FakeOtobo {
             state: Arc::clone(&self.state),
             latency: self.latency,
             requests: Arc::clone(&self.requests),
+            session_creates: Arc::clone(&self.session_creates),
         };
         let (tx, rx) = oneshot::channel::<()>();
         let router = axum::Router::new().fallback(handle).with_state(shared);
@@ -207,6 +211,11 @@ impl FakeOtobo {
     /// How many HTTP requests reached the fake since it started (any route, any outcome).
     pub fn requests_seen(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// How many SessionCreate requests (REST or SOAP, any outcome) reached the fake.
+    pub fn session_creates(&self) -> usize {
+        self.session_creates.load(Ordering::SeqCst)
     }
 
     /// Forgets every session, as a server does when they expire.
@@ -321,6 +330,9 @@ async fn execute(
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
+    }
+    if operation == "SessionCreate" {
+        shared.session_creates.fetch_add(1, Ordering::SeqCst);
     }
     let mut state = shared.state.lock().ok()?;
     if operation == "SessionCreate" {

@@ -357,6 +357,7 @@ impl State {
             list(input, "TypeIDs"),
             list(input, "OwnerIDs"),
         );
+        let numbers = list(input, "TicketNumber");
         let customer = text(input, "CustomerUserLogin");
         let title = text(input, "Title").map(|t| t.to_lowercase());
         let fulltext = text(input, "Fulltext").map(|t| t.to_lowercase());
@@ -408,6 +409,7 @@ impl State {
                     && one_of(&type_ids, &self.types, t.ticket_type, true)
             })
             .filter(|t| one_of(&owner_ids, &self.agents, t.owner, true))
+            .filter(|t| numbers.is_empty() || numbers.iter().any(|n| glob(n, &t.number)))
             .filter(|t| {
                 customer
                     .as_ref()

@@ -181,6 +181,10 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for Counted<S> {
         Ok(ticket)
     }
 
+    async fn ticket_id_by_number(&self, number: &str) -> Result<Option<otai_core::TicketId>> {
+        self.inner.ticket_id_by_number(number).await
+    }
+
     async fn healthcheck(&self) -> Result<()> {
         self.inner.healthcheck().await
     }

@@ -193,6 +193,10 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for DryRun<S> {
         Ok(changed.unwrap_or_else(|| UnifiedTicket::new().id(id).note(note.clone())))
     }
 
+    async fn ticket_id_by_number(&self, number: &str) -> Result<Option<otai_core::TicketId>> {
+        self.inner.ticket_id_by_number(number).await
+    }
+
     async fn healthcheck(&self) -> Result<()> {
         self.inner.healthcheck().await
     }

@@ -1,0 +1,156 @@
+//! The built `otai` binary against the OTOBO fake: one-shot processes share one session through
+//! the session cache instead of piling up sessions (the Generic Interface has no logout), and
+//! tickets are named by number.
+
+use assert_cmd::Command;
+use otai_core::TicketSystemServiceExt;
+use otai_otobo_znuny::fake::FakeOtobo;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Runs `otai args` with `cache_home` as `XDG_CACHE_HOME`; returns (exit code, stdout+stderr).
+fn otai(args: &[&str], cache_home: &std::path::Path) -> Result<(i32, String), String> {
+    let out = Command::cargo_bin("otai")
+        .map_err(|e| e.to_string())?
+        .args(args)
+        .env_remove("OTAI_CONFIG")
+        .env_remove("RUST_LOG")
+        .env("XDG_CACHE_HOME", cache_home)
+        .output()
+        .map_err(|e| e.to_string())?;
+    Ok((
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    ))
+}
+
+/// A config for the fake's first agent, with `extra` params.
+fn config(dir: &tempfile::TempDir, url: &str, extra: &str) -> Result<String, std::io::Error> {
+    let path = dir.path().join("otai.yml");
+    std::fs::write(
+        &path,
+        format!(
+            "services:\n  - id: otobo\n    use: otobo-znuny\n    params: {{base_url: '{url}', username: sdkagent, password: SdkAgent-Test-Pw1{extra}}}\n"
+        ),
+    )?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+/// A ticket on the fake; returns its id.
+async fn a_ticket(fake: &FakeOtobo) -> Result<String, Box<dyn std::error::Error>> {
+    let otobo = otai_otobo_znuny::OtoboService::new(&fake.config())?;
+    let kw = serde_json::json!({"subject": "cron", "body": "b"});
+    let created = otobo
+        .create_ticket_kw(kw.as_object().cloned().unwrap_or_default())
+        .await?;
+    created.id.ok_or_else(|| "no id".into())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_cli_calls_create_at_most_one_session() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let id = a_ticket(&fake).await?;
+    let before = fake.session_creates();
+    let dir = tempfile::tempdir()?;
+    let config = config(&dir, &fake.url(), "")?;
+    let cache_home = dir.path().join("cache");
+    let runs = tokio::task::spawn_blocking(move || {
+        (0..50)
+            .map(|_| otai(&["tickets", "-c", &config, "get", &id], &cache_home))
+            .collect::<Result<Vec<_>, String>>()
+    });
+    for (code, text) in runs.await?? {
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("cron"), "{text}");
+    }
+    assert!(
+        fake.session_creates() - before <= 1,
+        "{} SessionCreate calls",
+        fake.session_creates() - before
+    );
+    let cached = std::fs::read_dir(dir.path().join("cache").join("otai"))?.count();
+    assert_eq!(cached, 1, "one cache file");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_cache_false_logs_in_every_time() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let id = a_ticket(&fake).await?;
+    let before = fake.session_creates();
+    let dir = tempfile::tempdir()?;
+    let config = config(&dir, &fake.url(), ", session_cache: false")?;
+    let cache_home = dir.path().join("cache");
+    let home = cache_home.clone();
+    let runs = tokio::task::spawn_blocking(move || {
+        (0..3)
+            .map(|_| otai(&["tickets", "-c", &config, "get", &id], &home))
+            .collect::<Result<Vec<_>, String>>()
+    });
+    for (code, text) in runs.await?? {
+        assert_eq!(code, 0, "{text}");
+    }
+    assert_eq!(fake.session_creates() - before, 3);
+    assert!(!cache_home.exists(), "nothing written");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tickets_are_named_by_number_on_the_command_line() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let id = a_ticket(&fake).await?;
+    let otobo = otai_otobo_znuny::OtoboService::new(&fake.config())?;
+    let number = otobo
+        .get_ticket_by_id(&id)
+        .await?
+        .and_then(|t| t.number)
+        .ok_or("no number")?;
+    let dir = tempfile::tempdir()?;
+    let config = config(&dir, &fake.url(), ", session_cache: false")?;
+    let home = dir.path().join("cache");
+    let runs = tokio::task::spawn_blocking(move || {
+        let get = otai(
+            &[
+                "tickets", "-c", &config, "--json", "get", "--number", &number,
+            ],
+            &home,
+        )?;
+        let note = otai(
+            &[
+                "tickets",
+                "-c",
+                &config,
+                "note",
+                "--number",
+                "987654321",
+                "--body",
+                "b",
+            ],
+            &home,
+        )?;
+        let both = otai(
+            &["tickets", "-c", &config, "get", "1", "--number", &number],
+            &home,
+        )?;
+        Ok::<_, String>((get, note, both))
+    });
+    let (get, note, both) = runs.await??;
+    let ticket: serde_json::Value = serde_json::from_str(&get.1)?;
+    assert_eq!(
+        (get.0, ticket["id"].as_str()),
+        (0, Some(id.as_str())),
+        "{}",
+        get.1
+    );
+    assert_eq!(
+        note,
+        (1, "error: ticket number 987654321 not found\n".to_owned())
+    );
+    assert_eq!(both.0, 2, "{}", both.1);
+    assert!(both.1.contains("cannot be used with"), "{}", both.1);
+    Ok(())
+}
