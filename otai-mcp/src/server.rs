@@ -173,7 +173,6 @@ impl McpServer {
                 "the arguments are {size} bytes; at most {MAX_ARGUMENT_BYTES}"
             )));
         }
-        check_argument_names(tool, &args)?;
         if let ToolName::Write(write) = tool
             && !self.config().allows(write)
         {
@@ -183,6 +182,7 @@ impl McpServer {
                 write.name()
             )));
         }
+        check_argument_names(tool, &args)?;
         if tool == ToolName::ListServices {
             return Ok(self.list_services());
         }

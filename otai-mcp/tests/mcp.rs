@@ -605,3 +605,28 @@ async fn the_tools_work_against_the_otobo_fake() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn the_safety_settings_example_in_the_docs_is_read_as_written() -> TestResult {
+    let doc = include_str!("../../docs/mcp.md");
+    let block = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .ok_or("no yaml example in docs/mcp.md")?;
+    let mcp = block
+        .split_once("mcp:")
+        .map(|(_, rest)| format!("mcp:{rest}"))
+        .ok_or("no mcp: section in the example")?;
+    let engine = engine(&mcp)?;
+    let config = McpConfig::from_sections(engine.sections()).map_err(|e| e.to_string())?;
+    assert_eq!(config.writes.len(), 2);
+    assert_eq!(config.write_queues(), Some(&["IT Access".to_owned()][..]));
+    assert_eq!(
+        (config.max_writes, config.body_limit, config.max_results),
+        (20, 2000, 50)
+    );
+    assert!(config.token.is_some());
+    otai_mcp::check_http(&config)?;
+    Ok(())
+}
