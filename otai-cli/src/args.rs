@@ -42,6 +42,8 @@ pub enum Command {
     Render(RenderArgs),
     /// One ticket operation through a configured service: get, search, create, update, note.
     Tickets(TicketsArgs),
+    /// Serve the services to AI agents (Model Context Protocol) over stdio, or HTTP with --listen.
+    Mcp(McpArgs),
 }
 
 /// Where the configuration and secrets come from.
@@ -201,4 +203,19 @@ pub enum TicketOperation {
         #[arg(long)]
         visible: bool,
     },
+}
+
+/// `otai mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Configuration and secrets.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Serve only this service (default: every configured service).
+    #[arg(short, long)]
+    pub service: Option<String>,
+    /// Serve streamable HTTP on this address (e.g. 127.0.0.1:8765) instead of stdio; clients
+    /// must send `Authorization: Bearer <mcp.token>`.
+    #[arg(long, value_name = "ADDRESS:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
 }

@@ -20,6 +20,7 @@ mod commands;
 mod failure;
 mod inputs;
 mod logging;
+mod mcp;
 mod output;
 mod progress;
 mod tickets;
