@@ -195,7 +195,7 @@ impl McpServer {
                 let request =
                     GetRequest::from_kwargs(kwargs, service.kind(), service.native_keys())?;
                 let ticket = self.read_ticket(service, request).await?;
-                Ok(ticket_json(&ticket)?)
+                ticket_json(&ticket)
             }
             ToolName::Write(write) => self.write(write, id, service, kwargs).await,
         }
@@ -343,7 +343,7 @@ impl McpServer {
             Prepared::Note(request, _) => service.add_note(request).await?,
         };
         truncate_ticket(&mut ticket, self.config().body_limit);
-        Ok(ticket_json(&ticket)?)
+        ticket_json(&ticket)
     }
 
     /// The ticket a write changes, when the queue lists or a dry run need it; its queue must be

@@ -500,7 +500,7 @@ async fn over_http_the_bearer_token_is_required() -> TestResult {
         .await
     });
 
-    let plain = reqwest::Client::new();
+    let plain = reqwest::Client::builder().build()?;
     let refused = plain
         .post(&url)
         .header("content-type", "application/json")
