@@ -6,5 +6,6 @@ mod docs;
 mod faults;
 mod linear;
 mod live_rt;
+mod mcp_rt;
 mod pipelines;
 mod typed_params;
