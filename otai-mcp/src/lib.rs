@@ -22,6 +22,7 @@ mod resources;
 mod server;
 pub mod tools;
 mod truncate;
+mod writes;
 
 pub use config::{McpConfig, QueueLists};
 pub use http::{PATH, check_http, serve_http};
