@@ -94,6 +94,11 @@ pub enum Command {
   otai man | man -l -
   otai man > /usr/local/share/man/man1/otai.1")]
     Man,
+    /// Serve the services to AI agents (Model Context Protocol) over stdio, or HTTP with --listen.
+    #[command(after_help = "Examples:
+  otai mcp -c otai.yml                       stdio, for a desktop agent
+  otai mcp -c otai.yml --listen 127.0.0.1:8788")]
+    Mcp(McpArgs),
     /// Convert an Open Ticket AI 1.5 configuration, reporting every change and what could not be
     /// converted.
     #[command(after_help = "Examples:
@@ -332,4 +337,19 @@ pub enum TicketOperation {
         #[arg(long)]
         visible: bool,
     },
+}
+
+/// `otai mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Configuration and secrets.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Serve only this service (default: every configured service).
+    #[arg(short, long)]
+    pub service: Option<String>,
+    /// Serve streamable HTTP on this address (e.g. 127.0.0.1:8765) instead of stdio; clients
+    /// must send `Authorization: Bearer <mcp.token>`.
+    #[arg(long, value_name = "ADDRESS:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
 }

@@ -26,6 +26,7 @@ pub(crate) async fn dispatch(
         Command::Migrate(args) => crate::migrate::migrate(&args, output),
         Command::Completions { shell } => Ok(crate::generated::completions(shell, output)),
         Command::Man => crate::generated::man(output),
+        Command::Mcp(args) => crate::mcp::mcp(args, &registry, output).await,
     };
     result.unwrap_or_else(|failure| {
         output.error_lines(&failure.lines);
@@ -140,10 +141,12 @@ async fn validate(
                 args.config.config.display()
             ));
         }
+        otai_mcp::McpConfig::from_sections(engine.sections())?;
         output.line(&format!("{}: ok", args.config.config.display()));
         return Ok(ExitCode::SUCCESS);
     }
     let engine = load(&args.config, registry, false, output)?;
+    otai_mcp::McpConfig::from_sections(engine.sections())?;
     let mut ok = true;
     for (id, service) in engine.services() {
         let kind = service.kind();

@@ -21,6 +21,7 @@ mod failure;
 mod generated;
 mod inputs;
 mod logging;
+mod mcp;
 mod migrate;
 mod output;
 mod progress;

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The live server's settings; an error (so the test fails, never passes) when there is none.
-fn live() -> Result<(String, String), String> {
+pub(super) fn live() -> Result<(String, String), String> {
     let url = std::env::var("OTAI_RT_URL").ok().filter(|u| !u.is_empty());
     let token = std::env::var("OTAI_RT_TOKEN")
         .ok()
@@ -39,7 +39,10 @@ fn mapping() -> RtMapping {
     mapping
 }
 
-async fn service(url: &str, token: &str) -> Result<RtService, Box<dyn std::error::Error>> {
+pub(super) async fn service(
+    url: &str,
+    token: &str,
+) -> Result<RtService, Box<dyn std::error::Error>> {
     ensure_queue(url, token, "Hardware").await?;
     Ok(RtService::new(
         &RtConfig::with_token(url, token).mapping(mapping()),

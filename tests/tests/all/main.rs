@@ -6,6 +6,7 @@ mod docs;
 mod faults;
 mod linear;
 mod live_rt;
+mod mcp_rt;
 mod migrate;
 mod pipelines;
 mod typed_params;
