@@ -22,6 +22,8 @@ pub(crate) async fn dispatch(
         Command::Validate(args) => validate(args, &registry, output).await,
         Command::Render(args) => render(args, &registry, output),
         Command::Tickets(args) => crate::tickets::tickets(args, &registry, output).await,
+        Command::Train(args) => crate::train::train(args, &registry, quiet, output).await,
+        Command::Eval(args) => crate::train::eval(args, output),
     };
     result.unwrap_or_else(|failure| {
         output.error_lines(&failure.lines);

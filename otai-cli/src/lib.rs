@@ -23,6 +23,7 @@ mod logging;
 mod output;
 mod progress;
 mod tickets;
+mod train;
 
 use std::process::ExitCode;
 
