@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use otai_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::features::{FeatureSettings, Idf};
+use crate::features::FeatureSettings;
 use crate::model::{Figures, MAX_LABELS, Model, TrainingMetadata};
 
 /// What the `format` field of a model file says.
@@ -64,11 +64,12 @@ impl Model {
 
     /// The model as the text of a model file.
     pub fn to_json(&self) -> Result<String> {
-        let k = self.labels.len();
         let idf_unseen = (((1 + self.metadata.train_examples) as f64).ln() + 1.0) as f32;
         let (mut buckets, mut idf, mut weights) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, &w) in self.idf.weights.iter().enumerate() {
-            let row = &self.weights[i * k..i * k + k];
+        for i in 0..self.features.dimension() {
+            let Some((&w, row)) = self.row(i).split_first() else {
+                continue;
+            };
             if w != idf_unseen || row.iter().any(|&x| x != 0.0) {
                 buckets.extend_from_slice(&(i as u32).to_le_bytes());
                 idf.extend_from_slice(&w.to_le_bytes());
@@ -185,6 +186,7 @@ fn build(file: FileV1) -> std::result::Result<Model, String> {
     finite("idf", &idf)?;
     finite("weights", &weights)?;
     let dimension = file.features.dimension();
+    crate::model::check_table(dimension, k)?;
     if idf.len() != buckets.len() || weights.len() != buckets.len() * k {
         return Err(format!(
             "{} buckets need {} idf values and {} weights, got {} and {}",
@@ -209,8 +211,7 @@ fn build(file: FileV1) -> std::result::Result<Model, String> {
     }
     Ok(Model {
         labels: file.labels,
-        idf: Idf { weights: dense_idf },
-        weights: dense_weights,
+        rows: Model::rows_of(&dense_idf, &dense_weights, k),
         bias: file.bias,
         temperature: file.temperature,
         features: file.features,

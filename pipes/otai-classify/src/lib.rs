@@ -31,7 +31,9 @@ mod model;
 pub use dataset::{Example, read_jsonl, stratified_split, ticket_text};
 pub use features::FeatureSettings;
 pub use metrics::{ClassFigures, Evaluation};
-pub use model::{Figures, MAX_LABELS, Model, Scored, TrainSettings, TrainingMetadata};
+pub use model::{
+    Figures, MAX_LABELS, MAX_TABLE_VALUES, Model, Scored, TrainSettings, TrainingMetadata,
+};
 
 #[cfg(test)]
 mod tests;

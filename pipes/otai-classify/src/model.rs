@@ -10,6 +10,20 @@ use crate::features::{FeatureSettings, Idf, SparseVector, counts};
 /// The most labels a model may have.
 pub const MAX_LABELS: usize = 1000;
 
+/// The most numbers a model's table may hold (buckets × (labels + 1)): 256 MiB of memory.
+pub const MAX_TABLE_VALUES: usize = 1 << 26;
+
+/// Refuses settings whose table would be larger than [`MAX_TABLE_VALUES`].
+pub(crate) fn check_table(dimension: usize, labels: usize) -> std::result::Result<(), String> {
+    if dimension.saturating_mul(labels + 1) > MAX_TABLE_VALUES {
+        return Err(format!(
+            "{labels} labels with {dimension} buckets need more than {MAX_TABLE_VALUES} numbers: \
+             use fewer hash_bits or fewer labels"
+        ));
+    }
+    Ok(())
+}
+
 /// How a model is trained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,9 +95,9 @@ pub struct Scored {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     pub(crate) labels: Vec<String>,
-    pub(crate) idf: Idf,
-    /// `dimension × labels`, one row of label weights per bucket.
-    pub(crate) weights: Vec<f32>,
+    /// One row per bucket: its IDF, then its weight for each label. Kept together so that a
+    /// feature costs one memory fetch when classifying.
+    pub(crate) rows: Vec<f32>,
     pub(crate) bias: Vec<f32>,
     pub(crate) temperature: f32,
     pub(crate) features: FeatureSettings,
@@ -117,29 +131,51 @@ impl Model {
         self.temperature
     }
 
-    /// The features of `text`, weighted as in training.
-    pub fn vectorize(&self, text: &str) -> SparseVector {
-        self.idf.weigh(counts(&self.features, text))
+    /// The row of bucket `i`: its IDF, then a weight per label.
+    pub(crate) fn row(&self, i: usize) -> &[f32] {
+        let stride = self.labels.len() + 1;
+        self.rows
+            .get(i * stride..i * stride + stride)
+            .unwrap_or_default()
     }
 
-    /// The raw scores of each label.
-    fn logits(&self, x: &SparseVector) -> Vec<f32> {
-        let k = self.labels.len();
-        let mut scores = self.bias.clone();
-        for (i, v) in x.iter() {
-            let start = i as usize * k;
-            if let Some(row) = self.weights.get(start..start + k) {
-                for (s, w) in scores.iter_mut().zip(row) {
-                    *s += w * v;
-                }
+    /// Builds the rows from a dense IDF and dense weights (`labels` per bucket).
+    pub(crate) fn rows_of(idf: &[f32], weights: &[f32], k: usize) -> Vec<f32> {
+        let mut rows = Vec::with_capacity(idf.len() * (k + 1));
+        for (i, &w) in idf.iter().enumerate() {
+            rows.push(w);
+            rows.extend_from_slice(weights.get(i * k..i * k + k).unwrap_or_default());
+        }
+        rows
+    }
+
+    /// The raw scores of each label for `text`, in one pass over its features: sublinear TF
+    /// times IDF, L2 normalised, times the weights.
+    fn logits(&self, text: &str) -> Vec<f32> {
+        let x = counts(&self.features, text);
+        let mut scores = vec![0.0f32; self.labels.len()];
+        let mut norm = 0.0f32;
+        for (i, count) in x.iter() {
+            let row = self.row(i as usize);
+            let Some((&idf, weights)) = row.split_first() else {
+                continue;
+            };
+            let v = (1.0 + count.ln()) * idf;
+            norm += v * v;
+            for (s, w) in scores.iter_mut().zip(weights) {
+                *s += w * v;
             }
+        }
+        let inv = if norm > 0.0 { 1.0 / norm.sqrt() } else { 0.0 };
+        for (s, b) in scores.iter_mut().zip(&self.bias) {
+            *s = *s * inv + b;
         }
         scores
     }
 
     /// The calibrated probability of each label, in the order of [`Model::labels`].
     pub fn probabilities(&self, text: &str) -> Vec<f64> {
-        softmax(&self.logits(&self.vectorize(text)), self.temperature)
+        softmax(&self.logits(text), self.temperature)
     }
 
     /// The `top_k` most likely labels (at least one), most likely first.
@@ -195,6 +231,8 @@ impl Model {
                 format!("more than {MAX_LABELS} different labels"),
             ));
         }
+        check_table(settings.features.dimension(), labels.len())
+            .map_err(|m| Error::invalid_input("examples", m))?;
         let targets: Vec<usize> = examples
             .iter()
             .map(|e| labels.binary_search(&e.label).unwrap_or(0))
@@ -207,12 +245,12 @@ impl Model {
         let idf = Idf::fit(dimension, &raw);
         let xs: Vec<SparseVector> = raw.into_iter().map(|c| idf.weigh(c)).collect();
         let (weights, bias) = sgd(&xs, &targets, labels.len(), dimension, settings, on_epoch);
+        let rows = Self::rows_of(&idf.weights, &weights, labels.len());
         metadata.train_examples = examples.len();
         metadata.settings = settings.clone();
         Ok(Self {
             labels,
-            idf,
-            weights,
+            rows,
             bias,
             temperature: 1.0,
             features: settings.features.clone(),
@@ -228,7 +266,7 @@ impl Model {
             .iter()
             .filter_map(|e| {
                 let target = self.labels.binary_search(&e.label).ok()?;
-                Some((self.logits(&self.vectorize(&e.text)), target))
+                Some((self.logits(&e.text), target))
             })
             .collect();
         if known.is_empty() {
