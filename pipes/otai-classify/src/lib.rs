@@ -25,11 +25,13 @@
 pub mod dataset;
 pub mod features;
 pub mod file;
+pub mod llm;
 pub mod metrics;
 mod model;
 
 pub use dataset::{Example, read_jsonl, stratified_split, ticket_text};
 pub use features::FeatureSettings;
+pub use llm::{LlmAnswer, LlmClassifier, LlmSettings};
 pub use metrics::{ClassFigures, Evaluation};
 pub use model::{
     Figures, MAX_LABELS, MAX_TABLE_VALUES, Model, Scored, TrainSettings, TrainingMetadata,
