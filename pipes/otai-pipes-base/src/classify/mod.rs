@@ -12,7 +12,7 @@ use otai_pipeline::{
 use serde::Deserialize;
 use serde_json::Value;
 
-use model::{AlsoModels, LoadedModel, ModelOptions};
+use model::{AlsoModels, LoadedLlm, LoadedModel, ModelOptions};
 pub use rules::{Classification, Classifier, Rule, RuleClassifier};
 use rules::{DefaultLabel, RESULT_KEYS, Rules};
 
@@ -40,6 +40,14 @@ struct ClassifyParams {
     /// in the file.
     #[serde(default)]
     model: Option<Shared<LoadedModel>>,
+    /// The `llm` backend: an OpenAI-compatible chat-completions endpoint (`base_url`, `model`,
+    /// `labels`, `instructions`, `timeout`, `retries`, `concurrency`, `cache_size`); its client
+    /// is built once when written in the file. The text params are the prompt.
+    #[serde(default)]
+    llm: Option<Shared<LoadedLlm>>,
+    /// With `llm`: the API key, sent as a bearer token (write it as a secret).
+    #[serde(default)]
+    api_key: Option<secrecy::SecretString>,
     /// With `model`: further models by name (e.g. `priority: models/priority.model`); each adds
     /// `{label, confidence}` under its name.
     #[serde(default)]
@@ -74,16 +82,23 @@ impl Pipe for Classify {
         _ctx: &CheckContext<'_>,
     ) -> std::result::Result<(), Vec<ParamError>> {
         let mut errors = Vec::new();
-        match (&p.rules, &p.model) {
-            (Some(_), Some(_)) => errors.push(ParamError::new(
-                "model",
-                "give one backend: `rules` or `model`, not both",
-            )),
-            (None, None) => errors.push(ParamError::new(
+        let backends = [p.rules.is_some(), p.model.is_some(), p.llm.is_some()];
+        match backends.iter().filter(|&&b| b).count() {
+            0 => errors.push(ParamError::new(
                 "rules",
-                "give a backend: `rules` (keywords and patterns) or `model` (a file from `otai train`)",
+                "give a backend: `rules` (keywords and patterns), `model` (a file from `otai train`) or `llm`",
             )),
-            _ => {}
+            1 => {}
+            _ => errors.push(ParamError::new(
+                "model",
+                "give one backend: `rules`, `model` or `llm`, not several",
+            )),
+        }
+        if p.api_key.is_some() && p.llm.is_none() {
+            errors.push(ParamError::new(
+                "api_key",
+                "only the `llm` backend takes it",
+            ));
         }
         if p.model.is_none() {
             for (field, given) in [
@@ -143,8 +158,10 @@ impl Pipe for Classify {
             .collect::<Vec<_>>()
             .join("\n");
         let default = &p.default.0;
-        let found = match (&p.model, &p.rules) {
-            (Some(model), _) => model::classify(
+        let found = if let Some(llm) = &p.llm {
+            model::from_llm(llm.0.classify(&text, p.api_key.as_ref()).await?)
+        } else if let Some(model) = &p.model {
+            model::classify(
                 &model.0,
                 &text,
                 &ModelOptions {
@@ -152,9 +169,11 @@ impl Pipe for Classify {
                     multi_label: p.multi_label,
                     also: p.also.as_deref(),
                 },
-            ),
-            (None, Some(rules)) => rules.classify(&text, default),
-            (None, None) => default.clone(),
+            )
+        } else if let Some(rules) = &p.rules {
+            rules.classify(&text, default)
+        } else {
+            default.clone()
         };
         Ok(template_value(&route(found, default, p.min_confidence)))
     }
@@ -186,7 +205,7 @@ pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
     registry.register_pipe(
         &["classify", "base:ClassificationPipe"],
         PipeSpec::new(
-            "label text by keyword/regex rules or a trained model; result: label, confidence, matched or alternatives, extras",
+            "label text by keyword/regex rules, a trained model or an LLM; result: label, confidence, and what the backend adds",
             Classify,
         ),
     );

@@ -22,6 +22,39 @@ impl<'de> Deserialize<'de> for LoadedModel {
     }
 }
 
+/// The `llm` backend's client, built once when the param is read (contacts nobody).
+#[derive(Debug)]
+pub(crate) struct LoadedLlm(pub(crate) otai_classify::LlmClassifier);
+
+impl<'de> Deserialize<'de> for LoadedLlm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let settings = otai_classify::LlmSettings::deserialize(d)?;
+        otai_classify::LlmClassifier::new(settings)
+            .map(LoadedLlm)
+            .map_err(|e| de::Error::custom(otai_core::error::report(&e)))
+    }
+}
+
+/// The LLM's answer as a classification: label, confidence, and what the call cost.
+pub(crate) fn from_llm(answer: otai_classify::LlmAnswer) -> Classification {
+    let mut extra = Map::new();
+    extra.insert(
+        "usage".into(),
+        serde_json::json!({
+            "prompt_tokens": answer.prompt_tokens,
+            "completion_tokens": answer.completion_tokens,
+        }),
+    );
+    extra.insert("latency_ms".into(), Value::from(answer.latency_ms));
+    extra.insert("cached".into(), Value::Bool(answer.cached));
+    Classification {
+        label: answer.label,
+        confidence: answer.confidence,
+        matched: Vec::new(),
+        extra,
+    }
+}
+
 /// Further models, each giving its label under its own name (e.g. `priority`).
 pub(crate) type AlsoModels = BTreeMap<String, LoadedModel>;
 

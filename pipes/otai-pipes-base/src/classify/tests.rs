@@ -85,7 +85,7 @@ fn rule_tables_are_checked_as_they_are_read() {
         ),
         (
             json!({"rules": [{"label": "x", "keywords": ["a"]}], "txt": "a"}),
-            "unknown field `txt`, expected one of `text`, `subject`, `body`, `rules`, `model`, `also`, `top_k`, `multi_label`, `min_confidence`, `default`",
+            "unknown field `txt`, expected one of `text`, `subject`, `body`, `rules`, `model`, `llm`, `api_key`, `also`, `top_k`, `multi_label`, `min_confidence`, `default`",
         ),
     ];
     for (value, expected) in cases {
@@ -280,7 +280,7 @@ fn backends_and_options_are_checked() -> Result<(), String> {
     assert_eq!(
         check(&neither),
         [
-            "rules: give a backend: `rules` (keywords and patterns) or `model` (a file from `otai train`)"
+            "rules: give a backend: `rules` (keywords and patterns), `model` (a file from `otai train`) or `llm`"
         ]
     );
     let both = params(
@@ -288,7 +288,7 @@ fn backends_and_options_are_checked() -> Result<(), String> {
     )?;
     assert_eq!(
         check(&both),
-        ["model: give one backend: `rules` or `model`, not both"]
+        ["model: give one backend: `rules`, `model` or `llm`, not several"]
     );
     let options = params(
         json!({"text": "x", "rules": [{"label": "a", "keywords": ["a"]}], "top_k": 0, "min_confidence": 2.0}),
@@ -308,5 +308,43 @@ fn backends_and_options_are_checked() -> Result<(), String> {
         check(&clash),
         ["also.label: is part of the result; name this model otherwise"]
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn switching_the_backend_to_an_llm_keeps_the_result_shape() -> Result<(), String> {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let reply = json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "llama3.1",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "{\"label\":\"Network\",\"confidence\":0.4}"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 90, "completion_tokens": 9, "total_tokens": 99}
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(header("authorization", "Bearer k-123"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(reply))
+        .mount(&server)
+        .await;
+    let p = params(json!({
+        "subject": "VPN", "body": "drops",
+        "llm": {"base_url": format!("{}/v1", server.uri()), "model": "llama3.1", "labels": ["Network", "Hardware"]},
+        "api_key": "k-123",
+        "min_confidence": 0.5,
+        "default": "Servicedesk"
+    }))?;
+    assert!(check(&p).is_empty(), "{:?}", check(&p));
+    let out = run(&p).await?;
+    assert_eq!(out["label"], "Servicedesk");
+    assert_eq!(out["predicted"], "Network");
+    assert_eq!(
+        out["usage"],
+        json!({"prompt_tokens": 90, "completion_tokens": 9})
+    );
+    assert_eq!(out["cached"], false);
+    let stray =
+        params(json!({"text": "x", "rules": [{"label": "a", "keywords": ["a"]}], "api_key": "k"}))?;
+    assert_eq!(check(&stray), ["api_key: only the `llm` backend takes it"]);
     Ok(())
 }
