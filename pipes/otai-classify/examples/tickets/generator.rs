@@ -5,7 +5,12 @@
 use serde_json::{Value, json};
 
 /// The queues and, per language, subjects and body sentences (`{x}` is filled from `THINGS`).
-const QUEUES: &[(&str, &[&str], &[&str], &[&str], &[&str])] = &[
+/// Texts to pick from.
+type Texts = &'static [&'static str];
+/// A queue: its name, English subjects and sentences, German subjects and sentences.
+type Queue = (&'static str, Texts, Texts, Texts, Texts);
+
+const QUEUES: &[Queue] = &[
     (
         "Network",
         &[
