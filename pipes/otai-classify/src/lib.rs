@@ -4,8 +4,9 @@
 //! ([`features`]), TF-IDF weighted and L2 normalised; the model is a multinomial logistic
 //! regression trained by stochastic gradient descent, its probabilities calibrated by a
 //! temperature fitted on held-out examples ([`Model`]). [`Evaluation`] gives accuracy, macro-F1,
-//! per-class figures and the confusion matrix. A model is saved as a versioned JSON file that
-//! later versions read or refuse with a clear message ([`file`]).
+//! per-class figures and the confusion matrix. [`LlmClassifier`] asks any OpenAI-compatible
+//! chat-completions endpoint instead. A model is saved as a versioned JSON file that
+//! later versions read or refuse with a clear message ([`file`](mod@file)).
 //!
 //! ```
 //! use otai_classify::{Example, Model, TrainSettings, TrainingMetadata};
