@@ -29,10 +29,12 @@ pub(crate) async fn train(
 ) -> Result<ExitCode, Failure> {
     if !(0.0..0.9).contains(&args.held_out) {
         return Err(Failure::bad_input(format!(
-            "--held-out must be from 0 to 0.9, got {}",
+            "--held-out must be at least 0 and below 0.9, got {}",
             args.held_out
         )));
     }
+    // Read before training, so a bad rules file fails at once.
+    let rules = args.compare.as_deref().map(read_rules).transpose()?;
     let (examples, source) = match (&args.from, &args.service) {
         (Some(path), None) => (
             otai_classify::read_jsonl(path, &args.label)?,
@@ -68,10 +70,7 @@ pub(crate) async fn train(
     model.calibrate(&held_set);
     let seconds = started.elapsed().as_secs_f64();
     let evaluation = evaluate(&model, &held_set);
-    let compare = match &args.compare {
-        Some(path) => Some(evaluate_rules(&read_rules(path)?, &held_set)),
-        None => None,
-    };
+    let compare = rules.as_ref().map(|r| evaluate_rules(r, &held_set));
     if !held_set.is_empty() {
         model.set_figures(Figures {
             accuracy: evaluation.accuracy,
@@ -241,8 +240,8 @@ fn read_rules(path: &Path) -> Result<RuleClassifier, Failure> {
     }
     let rules: Vec<Rule> = serde_json::from_value(rules)
         .map_err(|e| Failure::bad_input(format!("{at}: rules: {e}")))?;
-    Ok(RuleClassifier::new(rules, &default, Map::new())
-        .map_err(|e| Error::invalid_input(format!("{at}: {e}"), "bad rule"))?)
+    RuleClassifier::new(rules, &default, Map::new())
+        .map_err(|e| Failure::bad_input(format!("{at}: {e}")))
 }
 
 /// `otai eval`.

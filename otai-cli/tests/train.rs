@@ -127,6 +127,30 @@ fn bad_inputs_are_refused_naming_the_file_and_line() -> TestResult {
     let (code, _, err) = otai(&["train", "--label", "queue", "--out", &model])?;
     assert_eq!(code, 2);
     assert!(err.contains("give either --from"), "{err}");
+
+    let tickets = example("tickets.jsonl");
+    let rules = dir.path().join("rules.yml");
+    for (text, expected) in [
+        ("rules:\n  - label: x\n", "rule `x` matches nothing"),
+        ("rules: []\ndefualt: y\n", "unknown key `defualt`"),
+        ("default: y\n", "no `rules:`"),
+    ] {
+        std::fs::write(&rules, text)?;
+        let rules = rules.to_string_lossy().into_owned();
+        let (code, _, err) = otai(&[
+            "train",
+            "--from",
+            &tickets,
+            "--label",
+            "queue",
+            "--out",
+            &model,
+            "--compare",
+            &rules,
+        ])?;
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("rules.yml") && err.contains(expected), "{err}");
+    }
     Ok(())
 }
 
