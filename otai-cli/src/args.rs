@@ -99,6 +99,16 @@ pub enum Command {
   otai mcp -c otai.yml                       stdio, for a desktop agent
   otai mcp -c otai.yml --listen 127.0.0.1:8788")]
     Mcp(McpArgs),
+    /// Learn a text classifier from labelled tickets (a JSON Lines file or a service).
+    #[command(after_help = "Examples:
+  otai train --from tickets.jsonl --label queue --out models/queue.model
+  otai train -c otai.yml --service helpdesk --where '{state: closed}' --label queue --out models/queue.model")]
+    Train(TrainArgs),
+    /// Figures of a trained model on labelled tickets, optionally beside classify rules.
+    #[command(after_help = "Examples:
+  otai eval --model models/queue.model --from tickets.jsonl --label queue
+  otai eval --model models/queue.model --from tickets.jsonl --label queue --compare rules.yml --json")]
+    Eval(EvalArgs),
     /// Convert an Open Ticket AI 1.5 configuration, reporting every change and what could not be
     /// converted.
     #[command(after_help = "Examples:
@@ -352,4 +362,69 @@ pub struct McpArgs {
     /// must send `Authorization: Bearer <mcp.token>`.
     #[arg(long, value_name = "ADDRESS:PORT")]
     pub listen: Option<std::net::SocketAddr>,
+}
+
+/// `otai train`: learn a classifier (queue, priority, ...) from labelled tickets.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Configuration and secrets (with --service).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// A JSON Lines file: one object per line with `subject`, `body` and the label field.
+    #[arg(long, conflicts_with = "service")]
+    pub from: Option<std::path::PathBuf>,
+    /// Fetch the examples through this configured service.
+    #[arg(short, long)]
+    pub service: Option<String>,
+    /// With --service: the search kwargs, as YAML or JSON (e.g. '{state: closed}').
+    #[arg(long = "where", value_name = "KWARGS")]
+    pub where_: Option<String>,
+    /// With --service: fetch at most this many tickets.
+    #[arg(long, default_value_t = 100_000)]
+    pub limit: usize,
+    /// The field to learn: `queue`, `priority` or any field of the examples.
+    #[arg(long)]
+    pub label: String,
+    /// Where to write the model.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// The share of each label held out for the figures (and the calibration).
+    #[arg(long, default_value_t = 0.2)]
+    pub held_out: f64,
+    /// Passes over the training examples.
+    #[arg(long, default_value_t = 12)]
+    pub epochs: u32,
+    /// Features are hashed into 2^hash-bits buckets (10 to 22).
+    #[arg(long, default_value_t = 18)]
+    pub hash_bits: u8,
+    /// Seed of the split and the shuffles: the same seed trains the same model.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Also evaluate classify rules (a YAML file with `rules:` and `default:`) on the held-out
+    /// examples, side by side.
+    #[arg(long, value_name = "RULES.yml")]
+    pub compare: Option<std::path::PathBuf>,
+    /// Print the held-out figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `otai eval`: a model's figures on labelled tickets.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The model file (from `otai train`).
+    #[arg(long)]
+    pub model: std::path::PathBuf,
+    /// A JSON Lines file of labelled tickets.
+    #[arg(long)]
+    pub from: std::path::PathBuf,
+    /// The label field of the file.
+    #[arg(long)]
+    pub label: String,
+    /// Also evaluate classify rules (a YAML file with `rules:` and `default:`) on the same file.
+    #[arg(long, value_name = "RULES.yml")]
+    pub compare: Option<std::path::PathBuf>,
+    /// Print accuracy, macro_f1, per_class and the confusion matrix as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -27,6 +27,8 @@ pub(crate) async fn dispatch(
         Command::Completions { shell } => Ok(crate::generated::completions(shell, output)),
         Command::Man => crate::generated::man(output),
         Command::Mcp(args) => crate::mcp::mcp(args, &registry, output).await,
+        Command::Train(args) => crate::train::train(args, &registry, quiet, output).await,
+        Command::Eval(args) => crate::train::eval(args, output),
     };
     result.unwrap_or_else(|failure| {
         output.error_lines(&failure.lines);

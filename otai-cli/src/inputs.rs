@@ -1,5 +1,8 @@
 //! What commands read from the user: the configuration and `KEY=VALUE` flags.
 
+use std::sync::Arc;
+
+use otai_core::TicketSystemService;
 use otai_pipeline::{
     Engine, LoadOptions, Registry, Secrets, TICKET_FIELDS, TemplateValue, load_file,
     template_value, ticket_value,
@@ -81,4 +84,24 @@ pub(crate) fn item(json: &str) -> Result<TemplateValue, Failure> {
         }
     }
     Ok(template_value(&value))
+}
+
+/// The service named `id`, or the only one when no name is given.
+pub(crate) fn service(
+    engine: &Engine,
+    id: Option<&str>,
+) -> Result<Arc<dyn TicketSystemService>, Failure> {
+    let services = engine.services();
+    let service = match id {
+        Some(id) => services.get(id).cloned(),
+        None if services.len() == 1 => services.values().next().cloned(),
+        None => None,
+    };
+    service.ok_or_else(|| {
+        let known: Vec<&str> = services.keys().copied().collect();
+        Failure::bad_input(match id {
+            Some(id) => format!("no service `{id}` (known: {})", known.join(", ")),
+            None => format!("name the service with -s (known: {})", known.join(", ")),
+        })
+    })
 }

@@ -27,6 +27,7 @@ mod output;
 mod progress;
 mod signals;
 mod tickets;
+mod train;
 
 use std::process::ExitCode;
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::args::{TicketFields, TicketOperation, TicketsArgs, WhichTicket};
 use crate::failure::Failure;
-use crate::inputs::{load, pairs};
+use crate::inputs::{load, pairs, service};
 use crate::output::Output;
 
 fn fields(kwargs: &mut Kwargs, fields: TicketFields) -> Result<(), Failure> {
@@ -78,19 +78,7 @@ pub(crate) async fn tickets(
     output: &Output,
 ) -> Result<ExitCode, Failure> {
     let engine = load(&args.config, registry, false, output)?;
-    let services = engine.services();
-    let service = match &args.service {
-        Some(id) => services.get(id.as_str()).cloned(),
-        None if services.len() == 1 => services.values().next().cloned(),
-        None => None,
-    };
-    let service = service.ok_or_else(|| {
-        let known: Vec<&str> = services.keys().copied().collect();
-        Failure::bad_input(match &args.service {
-            Some(id) => format!("no service `{id}` (known: {})", known.join(", ")),
-            None => format!("name the service with -s (known: {})", known.join(", ")),
-        })
-    })?;
+    let service = service(&engine, args.service.as_deref())?;
     let mut kw = Kwargs::new();
     let tickets: Vec<UnifiedTicket> = match args.operation {
         TicketOperation::Get { ticket } => {

@@ -86,7 +86,7 @@ fn otai_validate_reports_every_problem_the_issue_found_at_once() -> TestResult {
   - config error at otai.yml:8: pipes.fetch.params.limit: invalid type: string \"many\", expected a whole number (0 or more)
   - config error at otai.yml:11: pipes.each.params.concurrency: invalid type: string \"eight\", expected a whole number (0 or more)
   - config error at otai.yml:11: pipes.each.params.fail_fast: invalid type: string \"yes\", expected a boolean
-  - config error at otai.yml:18: pipes.each.pipes.classify.params.treshold: unknown param; `classify` accepts: text, subject, body, rules, default
+  - config error at otai.yml:18: pipes.each.pipes.classify.params.treshold: unknown param; `classify` accepts: text, subject, body, rules, model, llm, api_key, also, top_k, multi_label, min_confidence, default
   - config error at otai.yml:17: pipes.each.pipes.classify.params.rules[0].patterns[0]: invalid regex `(lottery`: unclosed group
   - config error at otai.yml:21: pipes.each.pipes.route.params.defualt: unknown param; did you mean `default`? (`map` accepts: value, mapping, default)
   - config error at otai.yml:24: pipes.each.pipes.move.params.reread: expected true or false, got a string

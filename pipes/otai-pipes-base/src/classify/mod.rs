@@ -1,14 +1,23 @@
-//! `classify`: rule-based classification of ticket text, behind a [`Classifier`] interface.
+//! `classify`: labels ticket text with keyword rules or a trained model, behind a
+//! [`Classifier`] interface; below `min_confidence` the result is the `default`.
 
+mod model;
 mod rules;
 
 use async_trait::async_trait;
 use otai_core::Result;
-use otai_pipeline::{Pipe, PipeContext, PipeSpec, Shared, TemplateValue, template_value};
+use otai_pipeline::{
+    CheckContext, ParamError, Pipe, PipeContext, PipeSpec, Shared, TemplateValue, template_value,
+};
 use serde::Deserialize;
+use serde_json::Value;
 
+use model::{AlsoModels, LoadedLlm, LoadedModel, ModelOptions};
 pub use rules::{Classification, Classifier, Rule, RuleClassifier};
-use rules::{DefaultLabel, Rules};
+use rules::{DefaultLabel, RESULT_KEYS, Rules};
+
+/// The most alternatives a result lists.
+const MAX_TOP_K: usize = 50;
 
 /// The params of `classify`.
 #[derive(Deserialize)]
@@ -23,11 +32,38 @@ struct ClassifyParams {
     /// A ticket's body.
     #[serde(default)]
     body: Option<String>,
-    /// The rules: each `label`, `keywords`, `patterns` and extra values. Checked and compiled
-    /// once when written in the file.
-    rules: Shared<Rules>,
-    /// The result when no rule matches: a label, or a map with `label` and extras (default
-    /// `other`).
+    /// The `rules` backend: each `label`, `keywords`, `patterns` and extra values. Checked and
+    /// compiled once when written in the file.
+    #[serde(default)]
+    rules: Option<Shared<Rules>>,
+    /// The `model` backend: the path of a model file from `otai train`, read once when written
+    /// in the file.
+    #[serde(default)]
+    model: Option<Shared<LoadedModel>>,
+    /// The `llm` backend: an OpenAI-compatible chat-completions endpoint (`base_url`, `model`,
+    /// `labels`, `instructions`, `timeout`, `retries`, `concurrency`, `cache_size`); its client
+    /// is built once when written in the file. The text params are the prompt.
+    #[serde(default)]
+    llm: Option<Shared<LoadedLlm>>,
+    /// With `llm`: the API key, sent as a bearer token (write it as a secret).
+    #[serde(default)]
+    api_key: Option<secrecy::SecretString>,
+    /// With `model`: further models by name (e.g. `priority: models/priority.model`); each adds
+    /// `{label, confidence}` under its name.
+    #[serde(default)]
+    also: Option<Shared<AlsoModels>>,
+    /// With `model`: how many `alternatives` to list (default 3).
+    #[serde(default)]
+    top_k: Option<usize>,
+    /// With `model`: list under `labels` every label at or above this probability.
+    #[serde(default)]
+    multi_label: Option<f64>,
+    /// A result less sure than this becomes the `default` (keeping its confidence, and the
+    /// label it would have had as `predicted`).
+    #[serde(default)]
+    min_confidence: Option<f64>,
+    /// The result when nothing matches or the classifier is not sure enough: a label, or a map
+    /// with `label` and extras (default `other`).
     #[serde(default)]
     default: Shared<DefaultLabel>,
 }
@@ -39,6 +75,80 @@ struct Classify;
 impl Pipe for Classify {
     type Params = ClassifyParams;
 
+    /// Exactly one backend; the options fit it and lie in range.
+    fn check(
+        &self,
+        p: &ClassifyParams,
+        _ctx: &CheckContext<'_>,
+    ) -> std::result::Result<(), Vec<ParamError>> {
+        let mut errors = Vec::new();
+        let backends = [p.rules.is_some(), p.model.is_some(), p.llm.is_some()];
+        match backends.iter().filter(|&&b| b).count() {
+            0 => errors.push(ParamError::new(
+                "rules",
+                "give a backend: `rules` (keywords and patterns), `model` (a file from `otai train`) or `llm`",
+            )),
+            1 => {}
+            _ => errors.push(ParamError::new(
+                "model",
+                "give one backend: `rules`, `model` or `llm`, not several",
+            )),
+        }
+        if p.api_key.is_some() && p.llm.is_none() {
+            errors.push(ParamError::new(
+                "api_key",
+                "only the `llm` backend takes it",
+            ));
+        }
+        if p.model.is_none() {
+            for (field, given) in [
+                ("also", p.also.is_some()),
+                ("top_k", p.top_k.is_some()),
+                ("multi_label", p.multi_label.is_some()),
+            ] {
+                if given {
+                    errors.push(ParamError::new(field, "only the `model` backend takes it"));
+                }
+            }
+        }
+        if let Some(k) = p.top_k {
+            if !(1..=MAX_TOP_K).contains(&k) {
+                errors.push(ParamError::new(
+                    "top_k",
+                    format!("must be from 1 to {MAX_TOP_K}, got {k}"),
+                ));
+            }
+        }
+        for (field, value) in [
+            ("min_confidence", p.min_confidence),
+            ("multi_label", p.multi_label),
+        ] {
+            if let Some(v) = value {
+                if !(0.0..=1.0).contains(&v) {
+                    errors.push(ParamError::new(
+                        field,
+                        format!("must be from 0 to 1, got {v}"),
+                    ));
+                }
+            }
+        }
+        for name in p.also.iter().flat_map(|also| also.keys()) {
+            if RESULT_KEYS.contains(&name.as_str())
+                || ["alternatives", "labels", "predicted"].contains(&name.as_str())
+            {
+                errors.push(ParamError::new(
+                    format!("also.{name}"),
+                    "is part of the result; name this model otherwise",
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
     /// The classification goes to templates as it is, without a JSON tree in between.
     async fn run(&self, _ctx: &PipeContext, p: &ClassifyParams) -> Result<TemplateValue> {
         let text = [&p.text, &p.subject, &p.body]
@@ -47,7 +157,47 @@ impl Pipe for Classify {
             .map(String::as_str)
             .collect::<Vec<_>>()
             .join("\n");
-        Ok(template_value(&p.rules.classify(&text, &p.default.0)))
+        let default = &p.default.0;
+        let found = if let Some(llm) = &p.llm {
+            model::from_llm(llm.0.classify(&text, p.api_key.as_ref()).await?)
+        } else if let Some(model) = &p.model {
+            model::classify(
+                &model.0,
+                &text,
+                &ModelOptions {
+                    top_k: p.top_k.unwrap_or(3),
+                    multi_label: p.multi_label,
+                    also: p.also.as_deref(),
+                },
+            )
+        } else if let Some(rules) = &p.rules {
+            rules.classify(&text, default)
+        } else {
+            default.clone()
+        };
+        Ok(template_value(&route(found, default, p.min_confidence)))
+    }
+}
+
+/// `found`, or the `default` when it is less sure than `min_confidence`.
+fn route(
+    found: Classification,
+    default: &Classification,
+    min_confidence: Option<f64>,
+) -> Classification {
+    match min_confidence {
+        Some(min) if found.confidence < min && found.label != default.label => {
+            let mut routed = default.clone();
+            routed.confidence = found.confidence;
+            routed
+                .extra
+                .insert("predicted".into(), Value::String(found.label));
+            for (key, value) in found.extra {
+                routed.extra.entry(key).or_insert(value);
+            }
+            routed
+        }
+        _ => found,
     }
 }
 
@@ -55,7 +205,7 @@ pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
     registry.register_pipe(
         &["classify", "base:ClassificationPipe"],
         PipeSpec::new(
-            "label text by keyword/regex rules; result: label, confidence, matched, rule extras",
+            "label text by keyword/regex rules, a trained model or an LLM; result: label, confidence, and what the backend adds",
             Classify,
         ),
     );

@@ -46,7 +46,7 @@ pub struct Rule {
 /// The keys a rule takes besides its extra values.
 const RULE_KEYS: [&str; 3] = ["label", "keywords", "patterns"];
 /// Keys of the result that an extra value would clash with.
-const RESULT_KEYS: [&str; 3] = ["label", "confidence", "matched"];
+pub(crate) const RESULT_KEYS: [&str; 3] = ["label", "confidence", "matched"];
 
 /// The longest compiled regex, in bytes.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;

@@ -85,7 +85,7 @@ fn rule_tables_are_checked_as_they_are_read() {
         ),
         (
             json!({"rules": [{"label": "x", "keywords": ["a"]}], "txt": "a"}),
-            "unknown field `txt`, expected one of `text`, `subject`, `body`, `rules`, `default`",
+            "unknown field `txt`, expected one of `text`, `subject`, `body`, `rules`, `model`, `llm`, `api_key`, `also`, `top_k`, `multi_label`, `min_confidence`, `default`",
         ),
     ];
     for (value, expected) in cases {
@@ -118,5 +118,233 @@ async fn the_pipe_joins_its_texts_and_falls_back_to_the_default() -> Result<(), 
         out,
         json!({"label": "misc", "confidence": 0.0, "matched": [], "queue": "Service Desk"})
     );
+    Ok(())
+}
+
+/// A small queue model and a priority model, saved in a temporary folder.
+struct Models {
+    dir: tempfile::TempDir,
+}
+
+impl Models {
+    fn new() -> Result<Self, String> {
+        use otai_classify::{Example, Model, TrainSettings, TrainingMetadata};
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let queue = [
+            ("VPN down", "the VPN tunnel drops", "Network", "high"),
+            ("WLAN langsam", "kein Netzwerk im Büro", "Network", "low"),
+            ("network cable", "no network at my desk", "Network", "low"),
+            (
+                "Drucker defekt",
+                "der Drucker hat Papierstau",
+                "Hardware",
+                "low",
+            ),
+            ("printer jam", "the printer is jammed", "Hardware", "high"),
+            (
+                "monitor black",
+                "the monitor stays black",
+                "Hardware",
+                "low",
+            ),
+        ];
+        for (field, out) in [(2, "queue.model"), (3, "priority.model")] {
+            let examples: Vec<Example> = queue
+                .iter()
+                .map(|t| {
+                    let label = if field == 2 { t.2 } else { t.3 };
+                    Example::new(t.0, t.1, label)
+                })
+                .collect();
+            let refs: Vec<&Example> = examples.iter().collect();
+            let model = Model::train(
+                &refs,
+                &TrainSettings::default(),
+                TrainingMetadata::new("queue", "test"),
+                &mut |_, _| {},
+            )
+            .map_err(|e| e.to_string())?;
+            model
+                .save(&dir.path().join(out))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(Self { dir })
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
+async fn run(p: &ClassifyParams) -> Result<Value, String> {
+    let ctx = PipeContext::new("c", None);
+    let out = Classify.run(&ctx, p).await.map_err(|e| e.to_string())?;
+    serde_json::to_value(&out).map_err(|e| e.to_string())
+}
+
+fn check(p: &ClassifyParams) -> Vec<String> {
+    match Classify.check(p, &otai_pipeline::CheckContext::at_run("c", None)) {
+        Ok(()) => Vec::new(),
+        Err(errors) => errors
+            .into_iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn the_model_backend_gives_label_confidence_alternatives_and_other_models()
+-> Result<(), String> {
+    let models = Models::new()?;
+    let p = params(json!({
+        "subject": "VPN", "body": "the VPN tunnel keeps dropping",
+        "model": models.path("queue.model"),
+        "also": {"priority": models.path("priority.model")},
+        "top_k": 2, "multi_label": 0.0
+    }))?;
+    assert!(check(&p).is_empty(), "{:?}", check(&p));
+    let out = run(&p).await?;
+    assert_eq!(out["label"], "Network");
+    let confidence = out["confidence"].as_f64().unwrap_or(0.0);
+    assert!(confidence > 0.5 && confidence <= 1.0, "{out}");
+    let alternatives = out["alternatives"].as_array().cloned().unwrap_or_default();
+    assert_eq!(alternatives.len(), 2);
+    assert_eq!(alternatives[0]["label"], "Network");
+    assert_eq!(alternatives[1]["label"], "Hardware");
+    assert_eq!(out["labels"], json!(["Network", "Hardware"]));
+    assert_eq!(out["priority"]["label"], "high");
+    Ok(())
+}
+
+#[tokio::test]
+async fn below_min_confidence_the_result_is_the_default() -> Result<(), String> {
+    let models = Models::new()?;
+    let p = params(json!({
+        "text": "the VPN tunnel drops",
+        "model": models.path("queue.model"),
+        "min_confidence": 1.0,
+        "default": {"label": "Servicedesk", "queue": "1st level"}
+    }))?;
+    let out = run(&p).await?;
+    assert_eq!(out["label"], "Servicedesk");
+    assert_eq!(out["queue"], "1st level");
+    assert_eq!(out["predicted"], "Network");
+    assert!(out["confidence"].as_f64().unwrap_or(1.0) < 1.0);
+    let sure = params(json!({
+        "text": "the VPN tunnel drops",
+        "model": models.path("queue.model"),
+        "min_confidence": 0.0,
+        "default": "Servicedesk"
+    }))?;
+    assert_eq!(run(&sure).await?["label"], "Network");
+    // Rules are routed the same way: one keyword is 0.5 sure.
+    let rules = params(json!({
+        "text": "printer", "rules": [{"label": "hardware", "keywords": ["printer"]}],
+        "min_confidence": 0.6, "default": "Servicedesk"
+    }))?;
+    let out = run(&rules).await?;
+    assert_eq!(
+        (out["label"].clone(), out["predicted"].clone()),
+        (json!("Servicedesk"), json!("hardware"))
+    );
+    Ok(())
+}
+
+#[test]
+fn a_missing_or_damaged_model_file_is_an_error_naming_it() -> Result<(), String> {
+    let models = Models::new()?;
+    let missing = params(json!({"text": "x", "model": models.path("nope.model")}))
+        .err()
+        .unwrap_or_default();
+    assert!(
+        missing.contains("nope.model") && missing.contains("cannot open the model"),
+        "{missing}"
+    );
+    let bad = models.path("bad.model");
+    std::fs::write(
+        &bad,
+        "{\"format\": \"otai-classify-model\", \"format_version\": 9}",
+    )
+    .map_err(|e| e.to_string())?;
+    let err = params(json!({"text": "x", "model": bad}))
+        .err()
+        .unwrap_or_default();
+    assert!(err.contains("newer than this otai reads"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn backends_and_options_are_checked() -> Result<(), String> {
+    let models = Models::new()?;
+    let neither = params(json!({"text": "x"}))?;
+    assert_eq!(
+        check(&neither),
+        [
+            "rules: give a backend: `rules` (keywords and patterns), `model` (a file from `otai train`) or `llm`"
+        ]
+    );
+    let both = params(
+        json!({"text": "x", "model": models.path("queue.model"), "rules": [{"label": "a", "keywords": ["a"]}]}),
+    )?;
+    assert_eq!(
+        check(&both),
+        ["model: give one backend: `rules`, `model` or `llm`, not several"]
+    );
+    let options = params(
+        json!({"text": "x", "rules": [{"label": "a", "keywords": ["a"]}], "top_k": 0, "min_confidence": 2.0}),
+    )?;
+    assert_eq!(
+        check(&options),
+        [
+            "top_k: only the `model` backend takes it",
+            "top_k: must be from 1 to 50, got 0",
+            "min_confidence: must be from 0 to 1, got 2"
+        ]
+    );
+    let clash = params(
+        json!({"text": "x", "model": models.path("queue.model"), "also": {"label": models.path("queue.model")}}),
+    )?;
+    assert_eq!(
+        check(&clash),
+        ["also.label: is part of the result; name this model otherwise"]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn switching_the_backend_to_an_llm_keeps_the_result_shape() -> Result<(), String> {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let reply = json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "llama3.1",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "{\"label\":\"Network\",\"confidence\":0.4}"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 90, "completion_tokens": 9, "total_tokens": 99}
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(header("authorization", "Bearer k-123"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(reply))
+        .mount(&server)
+        .await;
+    let p = params(json!({
+        "subject": "VPN", "body": "drops",
+        "llm": {"base_url": format!("{}/v1", server.uri()), "model": "llama3.1", "labels": ["Network", "Hardware"]},
+        "api_key": "k-123",
+        "min_confidence": 0.5,
+        "default": "Servicedesk"
+    }))?;
+    assert!(check(&p).is_empty(), "{:?}", check(&p));
+    let out = run(&p).await?;
+    assert_eq!(out["label"], "Servicedesk");
+    assert_eq!(out["predicted"], "Network");
+    assert_eq!(
+        out["usage"],
+        json!({"prompt_tokens": 90, "completion_tokens": 9})
+    );
+    assert_eq!(out["cached"], false);
+    let stray =
+        params(json!({"text": "x", "rules": [{"label": "a", "keywords": ["a"]}], "api_key": "k"}))?;
+    assert_eq!(check(&stray), ["api_key: only the `llm` backend takes it"]);
     Ok(())
 }
