@@ -61,6 +61,7 @@ pub use registry::Registry;
 pub use report::{PipeReport, PipeStatus, RunReport};
 pub use secrets::Secrets;
 pub use sections::{SECTION_KEYS, Sections};
+pub use template::TemplateSet;
 pub use trigger::Trigger;
 pub use values::{optional_ticket_value, template_value, ticket_value, tickets_value};
 pub use wrappers::{Counted, DryRun, RunStats, RunTotals};
