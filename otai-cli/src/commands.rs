@@ -22,6 +22,8 @@ pub(crate) async fn dispatch(
         Command::Validate(args) => validate(args, &registry, output).await,
         Command::Render(args) => render(args, &registry, output),
         Command::Tickets(args) => crate::tickets::tickets(args, &registry, output).await,
+        Command::Serve(args) => crate::serve::serve(args, &registry, output).await,
+        Command::Inbound(args) => crate::inbound::inbound(args, &registry, output).await,
     };
     result.unwrap_or_else(|failure| {
         output.error_lines(&failure.lines);
@@ -115,7 +117,7 @@ async fn run(
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -142,11 +144,13 @@ async fn validate(
     output: &Output,
 ) -> Result<ExitCode, Failure> {
     if !args.connect {
-        load(&args.config, registry, true, output)?;
+        let engine = load(&args.config, registry, true, output)?;
+        otai_serve::Settings::read(&engine)?;
         output.line(&format!("{}: ok", args.config.config.display()));
         return Ok(ExitCode::SUCCESS);
     }
     let engine = load(&args.config, registry, false, output)?;
+    otai_serve::Settings::read(&engine)?;
     let mut ok = true;
     for (id, service) in engine.services() {
         let outcome = match service.healthcheck().await {

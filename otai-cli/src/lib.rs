@@ -18,10 +18,12 @@
 pub mod args;
 mod commands;
 mod failure;
+mod inbound;
 mod inputs;
 mod logging;
 mod output;
 mod progress;
+mod serve;
 mod tickets;
 
 use std::process::ExitCode;

@@ -543,8 +543,8 @@ impl Gateway {
         count
     }
 
-    /// Sends a staged request again now (`otai inbound replay`): a row in `error` or `retrying`
-    /// is rendered again from its stored payload and sent.
+    /// Sends a staged request again now (`otai inbound replay`): a row in `error`, `retrying` or
+    /// `interrupted` is sent with its rendered ticket, or rendered again from its stored payload.
     pub async fn replay(&self, staging_id: i64) -> Reply {
         let row = match blocking(&self.store, move |store| store.get(staging_id)).await {
             Ok(Some(row)) => row,

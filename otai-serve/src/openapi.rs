@@ -121,7 +121,7 @@ pub fn document(gateway: &Gateway) -> Value {
             "integration": {"type": "string"},
             "account": {"type": "string"},
             "external_id": {"type": ["string", "null"]},
-            "status": {"enum": ["received", "processing", "inserted", "ignored", "error", "retrying"]},
+            "status": {"enum": ["received", "processing", "inserted", "ignored", "error", "retrying", "interrupted"]},
             "payload": {},
             "ticket_id": {"type": ["string", "null"]},
             "ticket_number": {"type": ["string", "null"]},

@@ -14,7 +14,8 @@ pub const RETRY_INTERVAL: Duration = Duration::from_millis(500);
 const SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Serves `gateway` on `listener` until `shutdown` resolves; requests in flight finish first.
-/// Rows a previous process left mid-attempt are marked `interrupted` first; while serving,
+/// Rows a previous process left mid-attempt are marked `interrupted` first (never sent again
+/// on their own: their ticket may exist); while serving,
 /// requests the helpdesk failed are sent again, and rows older than `retention_days` swept.
 pub async fn serve(
     gateway: Arc<Gateway>,
@@ -26,8 +27,8 @@ pub async fn serve(
         Ok(0) => {}
         Ok(count) => tracing::warn!(
             count,
-            "staged requests were interrupted mid-attempt by the previous process: marked `error` \
-             with code `interrupted` (check whether their tickets exist, then `otai inbound replay`)"
+            "staged requests were interrupted mid-attempt by the previous process: marked \
+             `interrupted` (check whether their tickets exist, then `otai inbound replay`)"
         ),
         Err(e) => return Err(std::io::Error::other(e.to_string())),
     }

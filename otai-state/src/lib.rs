@@ -43,9 +43,9 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     fn retry_later(&self, id: i64, errors: &str, next_attempt: &str) -> Result<(), StateError>;
     /// Rows in `retrying` due by `now` (RFC 3339), oldest first, at most `limit`.
     fn due(&self, now: &str, limit: usize) -> Result<Vec<StagedRecord>, StateError>;
-    /// Rows left `processing` by a process that stopped mid-attempt become `error` with code
-    /// `interrupted`: whether their ticket was created is unknown, so they are never retried
-    /// blindly. Returns how many.
+    /// Rows left `processing` by a process that stopped mid-attempt become `interrupted`:
+    /// whether their ticket was created is unknown, so they are never sent again blindly and
+    /// keep their idempotency key. Returns how many.
     fn interrupted(&self) -> Result<usize, StateError>;
     /// One staged row.
     fn get(&self, id: i64) -> Result<Option<StagedRecord>, StateError>;

@@ -279,6 +279,7 @@ impl StateStore for SqliteStore {
 
     fn interrupted(&self) -> Result<usize, StateError> {
         let errors = r#"[{"field":"","code":"interrupted","message":"otai stopped while sending this request to the helpdesk: check whether its ticket exists, then replay it if not"}]"#;
+        // Kept as `interrupted`, with its key: a resend is answered as a duplicate.
         let mut conn = self.conn();
         let failed = |e: rusqlite::Error| database(&self.location, &e);
         let tx = conn.transaction().map_err(failed)?;
@@ -291,7 +292,7 @@ impl StateStore for SqliteStore {
         };
         for id in &ids {
             tx.execute(
-                "UPDATE staging SET status = 'error', errors = ?2, updated_at = ?3 WHERE id = ?1",
+                "UPDATE staging SET status = 'interrupted', errors = ?2, updated_at = ?3 WHERE id = ?1",
                 params![id, errors, now()],
             )
             .map_err(failed)?;

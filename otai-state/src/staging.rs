@@ -18,17 +18,21 @@ pub enum Status {
     Error,
     /// The helpdesk failed for now: sent again later.
     Retrying,
+    /// otai stopped while sending it: whether its ticket exists is unknown, so it is neither
+    /// sent again on its own nor made a second time by a resend (replay it once checked).
+    Interrupted,
 }
 
 impl Status {
     /// Every status, in order.
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Received,
         Status::Processing,
         Status::Inserted,
         Status::Ignored,
         Status::Error,
         Status::Retrying,
+        Status::Interrupted,
     ];
 
     /// The status as stored and shown.
@@ -40,6 +44,7 @@ impl Status {
             Status::Ignored => "ignored",
             Status::Error => "error",
             Status::Retrying => "retrying",
+            Status::Interrupted => "interrupted",
         }
     }
 

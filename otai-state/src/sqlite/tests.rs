@@ -69,13 +69,19 @@ fn the_same_key_in_two_integrations_is_two_keys() -> TestResult {
 }
 
 #[test]
-fn interrupted_attempts_become_errors_and_are_never_due() -> TestResult {
+fn interrupted_attempts_keep_their_key_and_are_never_due() -> TestResult {
     let store = SqliteStore::in_memory()?;
     let id = staged(&store, "zabbix")?;
+    store.claim(id, "e1")?;
     store.begin_attempt(id, &[Status::Received], "{}")?;
     assert_eq!(store.interrupted()?, 1);
     let row = store.get(id)?.ok_or("no row")?;
-    assert_eq!(row.status, Status::Error);
+    assert_eq!(row.status, Status::Interrupted);
+    let resent = staged(&store, "zabbix")?;
+    assert!(
+        matches!(store.claim(resent, "e1")?, Claim::Taken(_)),
+        "a resend took the key"
+    );
     assert!(row.errors.unwrap_or_default().contains("interrupted"));
     assert!(store.due("9999", 10)?.is_empty());
     Ok(())

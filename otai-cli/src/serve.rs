@@ -1,0 +1,54 @@
+//! `otai serve`: the inbound ticket API.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use otai_pipeline::Registry;
+use otai_serve::Settings;
+
+use crate::args::ServeArgs;
+use crate::failure::Failure;
+use crate::inputs::load;
+use crate::output::Output;
+
+pub(crate) async fn serve(
+    args: ServeArgs,
+    registry: &Registry,
+    output: &Output,
+) -> Result<ExitCode, Failure> {
+    let engine = load(&args.config, registry, false, output)?;
+    let settings = Settings::read(&engine)?;
+    let file = args.config.config.display().to_string();
+    let Some(server) = &settings.server else {
+        return Err(Failure::bad_input(format!(
+            "{file}: no `server:` section: nothing to serve"
+        )));
+    };
+    let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
+    let address: SocketAddr = listen.parse().map_err(|_| {
+        Failure::bad_input(format!("listen address `{listen}`: expected ADDRESS:PORT"))
+    })?;
+    let store = settings
+        .open_store(&args.config.config)
+        .map_err(|e| Failure::bad_input(e))?;
+    let retention = settings.state.retention_days;
+    let gateway = Arc::new(settings.gateway(&engine, store));
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| Failure::bad_input(format!("cannot listen on {address}: {e}")))?;
+    let bound = listener.local_addr().unwrap_or(address);
+    output.line(&format!("serving on http://{bound}"));
+    otai_serve::serve(
+        gateway,
+        listener,
+        retention,
+        crate::commands::shutdown_signal(),
+    )
+    .await
+    .map_err(|e| Failure {
+        lines: vec![format!("error: serving on {bound}: {e}")],
+        code: 1,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
