@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-const SECRETS: &str = "ZABBIX_TOKEN: zabbix-token-1234\nNAGIOS_PASSWORD: nagios-pw\nCRM_TOKEN: crm-token-5678\nOTOBO_PASSWORD: SdkAgent-Test-Pw1\n";
+const SECRETS: &str = "MONITORING_TOKEN: change-me\nZABBIX_TOKEN: zabbix-token-1234\nNAGIOS_PASSWORD: nagios-pw\nCRM_TOKEN: crm-token-5678\nOTOBO_PASSWORD: SdkAgent-Test-Pw1\n";
 
 const INBOUND: &str = r#"
 server:
@@ -470,5 +470,57 @@ fn bad_inbound_sections_are_refused_with_every_problem_at_its_line() -> TestResu
     ] {
         assert!(shown.contains(expected), "{expected} not in {shown}");
     }
+    Ok(())
+}
+
+#[test]
+fn the_example_of_docs_serve_is_read_without_problems() -> TestResult {
+    let doc = include_str!("../../docs/serve.md");
+    let block = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .ok_or("no example in docs/serve.md")?;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("secrets.yml");
+    std::fs::write(&file, SECRETS)?;
+    let mut options = LoadOptions::new(Secrets::from_file(&file)?);
+    options.validate_only = true;
+    let engine = load_str(
+        "serve.md",
+        block,
+        &BuildContext::default(),
+        &registry(),
+        &options,
+    )?;
+    let settings = Settings::read(&engine)?;
+    assert_eq!(
+        settings.server.map(|s| s.listen).as_deref(),
+        Some("127.0.0.1:8787")
+    );
+    assert_eq!(settings.state.retention_days, 30);
+    Ok(())
+}
+
+#[test]
+fn the_inbound_example_is_read_without_problems() -> TestResult {
+    let text = include_str!("../../examples/inbound/otai.yml");
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("secrets.yml");
+    std::fs::write(&file, SECRETS)?;
+    let mut options = LoadOptions::new(Secrets::from_file(&file)?);
+    options.validate_only = true;
+    let engine = load_str(
+        "otai.yml",
+        text,
+        &BuildContext::default(),
+        &registry(),
+        &options,
+    )?;
+    let settings = Settings::read(&engine)?;
+    assert_eq!(
+        settings.server.map(|s| s.listen).as_deref(),
+        Some("127.0.0.1:8787")
+    );
     Ok(())
 }
