@@ -31,7 +31,7 @@ pub(crate) async fn serve(
     })?;
     let store = settings
         .open_store(&args.config.config)
-        .map_err(|e| Failure::bad_input(e))?;
+        .map_err(Failure::bad_input)?;
     let retention = settings.state.retention_days;
     let gateway = Arc::new(settings.gateway(&engine, store));
     let listener = tokio::net::TcpListener::bind(address)

@@ -71,7 +71,9 @@ async fn a_server_killed_under_load_makes_each_ticket_exactly_once() -> TestResu
     let dir = tempfile::tempdir()?;
     std::fs::write(dir.path().join("otai.yml"), CONFIG)?;
     let (mut server, url) = start(dir.path())?;
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
     let stop = Arc::new(AtomicBool::new(false));
     let mut posters = Vec::new();
     for poster in 0..POSTERS {

@@ -53,7 +53,9 @@ fn median(values: &mut [f64]) -> f64 {
 
 /// One round: `REQUESTS` posts by `concurrency` clients; throughput and latencies.
 async fn round(url: &str, concurrency: usize, tag: &str) -> BenchResult<(f64, Vec<Duration>)> {
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {

@@ -50,6 +50,12 @@ inbound:
 
 const LOCAL: &str = "services:\n  - id: helpdesk\n    use: local\n    params: {path: ':memory:'}\n";
 
+fn client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+}
+
 fn registry() -> Registry {
     let mut registry = Registry::new();
     otai_local::register(registry.services_mut());
@@ -73,6 +79,7 @@ fn engine(text: &str) -> Result<Engine, Box<dyn std::error::Error>> {
 
 struct Running {
     url: String,
+    client: reqwest::Client,
     gateway: Arc<Gateway>,
     engine: Engine,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -98,6 +105,7 @@ impl Running {
         ));
         Ok(Self {
             url,
+            client: client()?,
             gateway,
             engine,
             stop: Some(stop),
@@ -114,7 +122,7 @@ impl Running {
     }
 
     fn post(&self, integration: &str, token: &str, body: &Value) -> reqwest::RequestBuilder {
-        reqwest::Client::new()
+        self.client
             .post(format!("{}/api/v1/inbound/{integration}", self.url))
             .bearer_auth(token)
             .json(body)
@@ -192,7 +200,7 @@ async fn a_valid_request_creates_one_ticket_and_a_resend_is_ignored() -> TestRes
     assert_eq!(server.ticket_count().await?, 1);
 
     // The staged record, to the integration's accounts only, without the redacted field.
-    let staged = reqwest::Client::new()
+    let staged = client()?
         .get(format!("{}/api/v1/inbound/monitoring/1", server.url))
         .basic_auth("nagios", Some("nagios-pw"))
         .send()
@@ -206,13 +214,13 @@ async fn a_valid_request_creates_one_ticket_and_a_resend_is_ignored() -> TestRes
     assert_eq!(staged["attempts"], 1);
     assert_eq!(staged["payload"]["host"], "db1");
     assert!(staged["payload"].get("contact").is_none(), "{staged}");
-    let other = reqwest::Client::new()
+    let other = client()?
         .get(format!("{}/api/v1/inbound/monitoring/1", server.url))
         .bearer_auth("crm-token-5678")
         .send()
         .await?;
     assert_eq!(other.status().as_u16(), 403);
-    let missing = reqwest::Client::new()
+    let missing = client()?
         .get(format!("{}/api/v1/inbound/monitoring/999", server.url))
         .bearer_auth("zabbix-token-1234")
         .send()
@@ -239,7 +247,7 @@ async fn every_refusal_has_its_status_and_the_error_shape() -> TestResult {
         ]})
     );
 
-    let client = reqwest::Client::new();
+    let client = client()?;
     let url = format!("{}/api/v1/inbound/monitoring", server.url);
     let raw = |body: &'static str, content_type: &'static str| {
         client
@@ -395,7 +403,7 @@ async fn a_helpdesk_that_is_down_gets_the_request_again_and_makes_one_ticket() -
 async fn operations_endpoints_answer() -> TestResult {
     let server = Running::start(&format!("{LOCAL}{INBOUND}")).await?;
     answer(server.post("monitoring", "zabbix-token-1234", &event("e-7"))).await?;
-    let client = reqwest::Client::new();
+    let client = client()?;
     let health = client.get(format!("{}/healthz", server.url)).send().await?;
     assert_eq!(health.status().as_u16(), 200);
     let ready = client.get(format!("{}/readyz", server.url)).send().await?;
