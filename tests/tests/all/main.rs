@@ -7,4 +7,5 @@ mod faults;
 mod linear;
 mod live_rt;
 mod pipelines;
+mod serve_rt;
 mod typed_params;
