@@ -34,6 +34,7 @@ inbound:
       severity: { required: true, enum: [info, warning, critical] }
       host:     { required: true, type: string, max_length: 255 }
       summary:  { required: true, type: string, min_length: 3, max_length: 200 }
+      details:  { type: string }
     ticket:
       subject: '[{{ payload.severity }}] {{ payload.host }}: {{ payload.summary }}'
       body: "{{ payload.details | default('') }}"
@@ -74,10 +75,11 @@ async fn round(url: &str, concurrency: usize, tag: &str) -> BenchResult<(f64, Ve
                     .send()
                     .await?;
                 let status = response.status().as_u16();
-                response.bytes().await?;
+                let reply = response.bytes().await?;
                 latencies.push(sent.elapsed());
                 if status != 201 {
-                    return Err(format!("status {status}").into());
+                    let reply = String::from_utf8_lossy(&reply);
+                    return Err(format!("status {status}: {reply}").into());
                 }
                 n += concurrency;
             }

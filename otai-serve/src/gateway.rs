@@ -413,15 +413,11 @@ impl Gateway {
             }
             Err(e) => return self.store_failed(Some(staging_id), &e),
         }
-        let Some(service) = &integration.service else {
-            return Reply::error(
-                503,
-                Some(staging_id),
-                vec![Violation::new("", "no_service", "the service is not built")],
-            );
-        };
-        let Value::Object(kwargs) = request.clone() else {
-            return Reply::error(500, Some(staging_id), vec![]);
+        // Neither happens while serving (services are built, requests rendered as maps); a row
+        // that gets here anyway ends in `error` rather than staying `processing`.
+        let (Some(service), Value::Object(kwargs)) = (&integration.service, request.clone()) else {
+            let violation = Violation::new("", "no_request", "no service or no rendered ticket");
+            return self.refuse(staging_id, 500, vec![violation]).await;
         };
         match service.create_ticket_kw(kwargs).await {
             Ok(ticket) => {
