@@ -32,23 +32,23 @@ pub(crate) async fn serve(
     let store = settings
         .open_store(&args.config.config)
         .map_err(Failure::bad_input)?;
+    let tls = settings
+        .tls(&args.config.config)
+        .map_err(Failure::bad_input)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let retention = settings.state.retention_days;
     let gateway = Arc::new(settings.gateway(&engine, store));
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| Failure::bad_input(format!("cannot listen on {address}: {e}")))?;
     let bound = listener.local_addr().unwrap_or(address);
-    output.line(&format!("serving on http://{bound}"));
-    otai_serve::serve(
-        gateway,
-        listener,
-        retention,
-        crate::commands::shutdown_signal(),
-    )
-    .await
-    .map_err(|e| Failure {
-        lines: vec![format!("error: serving on {bound}: {e}")],
-        code: 1,
-    })?;
+    output.line(&format!("serving on {scheme}://{bound}"));
+    let shutdown = crate::commands::shutdown_signal();
+    otai_serve::serve_with(gateway, listener, tls, retention, shutdown)
+        .await
+        .map_err(|e| Failure {
+            lines: vec![format!("error: serving on {bound}: {e}")],
+            code: 1,
+        })?;
     Ok(ExitCode::SUCCESS)
 }

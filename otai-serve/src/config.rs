@@ -18,6 +18,12 @@ pub struct ServerConfig {
     /// The largest request body accepted, in bytes (default 1 MiB).
     #[serde(default = "default_body_limit")]
     pub body_limit: usize,
+    /// A PEM certificate chain, relative to the configuration file: serve HTTPS (with `key_file`).
+    #[serde(default)]
+    pub cert_file: Option<String>,
+    /// The PEM private key of `cert_file`.
+    #[serde(default)]
+    pub key_file: Option<String>,
 }
 
 fn default_body_limit() -> usize {

@@ -22,10 +22,12 @@ pub mod openapi;
 mod reply;
 pub mod rules;
 mod server;
+mod tls;
 
 pub use gateway::{Caller, Gateway, Integration, MAX_EXTERNAL_ID};
 pub use http::{record_json, router};
 pub use load::{DEFAULT_STATE_FILE, Settings};
 pub use metrics::Metrics;
 pub use reply::Reply;
-pub use server::{RETRY_INTERVAL, serve};
+pub use server::{RETRY_INTERVAL, serve, serve_with};
+pub use tls::acceptor as tls_acceptor;

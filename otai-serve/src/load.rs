@@ -45,6 +45,18 @@ impl Settings {
                     "expected an address and port, like 127.0.0.1:8787",
                 ));
             }
+            if server.cert_file.is_some() != server.key_file.is_some() {
+                let field = if server.cert_file.is_some() {
+                    "cert_file"
+                } else {
+                    "key_file"
+                };
+                errors.push(sections.error(
+                    "server",
+                    field,
+                    "give both `cert_file` and `key_file`, or neither",
+                ));
+            }
             if server.body_limit == 0 {
                 errors.push(sections.error("server", "body_limit", "must be above 0"));
             }
@@ -102,6 +114,19 @@ impl Settings {
                     .join(DEFAULT_STATE_FILE),
             ),
         }
+    }
+
+    /// The TLS acceptor of `server.cert_file` and `server.key_file` (relative to
+    /// `config_file`), when both are given.
+    pub fn tls(&self, config_file: &Path) -> Result<Option<tokio_rustls::TlsAcceptor>, String> {
+        let Some(server) = &self.server else {
+            return Ok(None);
+        };
+        let (Some(cert), Some(key)) = (&server.cert_file, &server.key_file) else {
+            return Ok(None);
+        };
+        let dir = config_file.parent().unwrap_or(Path::new("."));
+        crate::tls::acceptor(&dir.join(cert), &dir.join(key)).map(Some)
     }
 
     /// Opens the state store for a configuration at `config_file`.

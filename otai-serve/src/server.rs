@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use crate::gateway::{Gateway, blocking};
 
@@ -20,6 +21,17 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 pub async fn serve(
     gateway: Arc<Gateway>,
     listener: TcpListener,
+    retention_days: u32,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with(gateway, listener, None, retention_days, shutdown).await
+}
+
+/// Like [`serve`], over HTTPS with `acceptor` (see [`crate::tls_acceptor`]) when given.
+pub async fn serve_with(
+    gateway: Arc<Gateway>,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     retention_days: u32,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -58,9 +70,20 @@ pub async fn serve(
     if let Ok(address) = listener.local_addr() {
         tracing::info!(%address, "serving the inbound API");
     }
-    let served = axum::serve(listener, crate::http::router(Arc::clone(&gateway)))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let router = crate::http::router(Arc::clone(&gateway));
+    let served = match tls {
+        Some(acceptor) => {
+            let listener = crate::tls::TlsListener::new(listener, acceptor)?;
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     let _ = stop.send(true);
     let _ = background.await;
     served

@@ -532,3 +532,73 @@ fn the_inbound_example_is_read_without_problems() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_certificate_the_api_is_served_over_https_only() -> TestResult {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+    let text = format!(
+        "{LOCAL}{}",
+        INBOUND.replace(
+            "  body_limit: 2048\n",
+            &format!("  body_limit: 2048\n  cert_file: {fixtures}/server.crt\n  key_file: {fixtures}/server.key\n"),
+        )
+    );
+    let engine = engine(&text)?;
+    let settings = Settings::read(&engine)?;
+    let tls = settings
+        .tls(std::path::Path::new("otai.yml"))?
+        .ok_or("no TLS")?;
+    let store = Arc::new(otai_state::SqliteStore::in_memory()?);
+    let gateway = Arc::new(settings.gateway(&engine, store));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(otai_serve::serve_with(
+        gateway,
+        listener,
+        Some(tls),
+        30,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let certificate =
+        reqwest::Certificate::from_pem(&std::fs::read(format!("{fixtures}/server.crt"))?)?;
+    let https = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .add_root_certificate(certificate)
+        .build()?;
+    let (status, body) = answer(
+        https
+            .post(format!(
+                "https://127.0.0.1:{port}/api/v1/inbound/monitoring"
+            ))
+            .bearer_auth("zabbix-token-1234")
+            .json(&event("e-tls")),
+    )
+    .await?;
+    assert_eq!(
+        (status, &body["status"]),
+        (201, &json!("inserted")),
+        "{body}"
+    );
+    let plain = client()?
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await;
+    assert!(plain.is_err(), "plain HTTP was answered on the HTTPS port");
+    let _ = stop.send(());
+    served.await??;
+    Ok(())
+}
+
+#[test]
+fn a_certificate_without_its_key_is_refused() -> TestResult {
+    let text = format!("{LOCAL}server:\n  listen: 127.0.0.1:0\n  cert_file: server.crt\n");
+    let Err(errors) = Settings::read(&engine(&text)?) else {
+        return Err("a certificate without a key was accepted".into());
+    };
+    let shown = errors.to_string();
+    assert!(shown.contains("otai.yml:7: server.cert_file"), "{shown}");
+    Ok(())
+}
