@@ -109,6 +109,18 @@ pub enum Command {
   otai eval --model models/queue.model --from tickets.jsonl --label queue
   otai eval --model models/queue.model --from tickets.jsonl --label queue --compare rules.yml --json")]
     Eval(EvalArgs),
+    /// Serve the inbound ticket API of `server:` and `inbound:` until Ctrl-C or SIGTERM.
+    #[command(after_help = "Examples:
+  otai serve -c otai.yml
+  otai serve -c otai.yml --listen 127.0.0.1:0")]
+    Serve(ServeArgs),
+    /// Read the inbound API's staged requests and statistics; send one again.
+    #[command(after_help = "Examples:
+  otai inbound list --status error
+  otai inbound show 42 --json
+  otai inbound replay 42
+  otai inbound stats")]
+    Inbound(InboundArgs),
     /// Convert an Open Ticket AI 1.5 configuration, reporting every change and what could not be
     /// converted.
     #[command(after_help = "Examples:
@@ -125,6 +137,60 @@ pub struct MigrateArgs {
     /// Write the otai configuration to this file (default: print it).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+}
+
+/// `otai serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration and secrets.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Listen here instead of `server.listen` (port 0 picks a free port).
+    #[arg(long, value_name = "ADDRESS:PORT")]
+    pub listen: Option<String>,
+}
+
+/// `otai inbound`.
+#[derive(Debug, Args)]
+pub struct InboundArgs {
+    /// Configuration and secrets.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub operation: InboundOperation,
+}
+
+/// What `otai inbound` does.
+#[derive(Debug, Subcommand)]
+pub enum InboundOperation {
+    /// Staged requests, newest first.
+    List {
+        /// Only this integration.
+        #[arg(long)]
+        integration: Option<String>,
+        /// Only this status: received, processing, inserted, ignored, error, retrying, interrupted.
+        #[arg(long)]
+        status: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One staged request: status, payload as received, ticket, errors, attempts.
+    Show {
+        /// The staging id.
+        staging_id: i64,
+    },
+    /// Send a staged request in `error`, `retrying` or `interrupted` to the helpdesk again now.
+    Replay {
+        /// The staging id.
+        staging_id: i64,
+    },
+    /// Per-account statistics: requests, created, rejected, last seen.
+    Stats,
 }
 
 /// Where the configuration and secrets come from.

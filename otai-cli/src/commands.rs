@@ -29,6 +29,8 @@ pub(crate) async fn dispatch(
         Command::Mcp(args) => crate::mcp::mcp(args, &registry, output).await,
         Command::Train(args) => crate::train::train(args, &registry, quiet, output).await,
         Command::Eval(args) => crate::train::eval(args, output),
+        Command::Serve(args) => crate::serve::serve(args, &registry, output).await,
+        Command::Inbound(args) => crate::inbound::inbound(args, &registry, output).await,
     };
     result.unwrap_or_else(|failure| {
         output.error_lines(&failure.lines);
@@ -144,11 +146,13 @@ async fn validate(
             ));
         }
         otai_mcp::McpConfig::from_sections(engine.sections())?;
+        otai_serve::Settings::read(&engine)?;
         output.line(&format!("{}: ok", args.config.config.display()));
         return Ok(ExitCode::SUCCESS);
     }
     let engine = load(&args.config, registry, false, output)?;
     otai_mcp::McpConfig::from_sections(engine.sections())?;
+    otai_serve::Settings::read(&engine)?;
     let mut ok = true;
     for (id, service) in engine.services() {
         let kind = service.kind();

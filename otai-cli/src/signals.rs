@@ -1,5 +1,7 @@
 //! Stopping `otai run`: the first Ctrl-C or SIGTERM drains, a second stops at once, and runs
-//! still in progress after the grace period are cancelled.
+//! still in progress after the grace period are cancelled. Servers (`otai serve`, `otai mcp
+//! --listen`) use [`server_shutdown`]: the first signal lets requests in flight finish, a
+//! second one stops at once.
 
 use std::time::Duration;
 
@@ -84,6 +86,26 @@ impl Signals {
                 Stop::GraceOver
             }
         }
+    }
+}
+
+/// For a server: resolves at the first Ctrl-C or SIGTERM (listened for from this call on),
+/// saying at warn that requests in flight finish; a second signal then ends the process at once
+/// with [`STOPPED_AT_ONCE`].
+pub(crate) fn server_shutdown(what: &'static str) -> impl Future<Output = ()> + Send + 'static {
+    let signals = Signals::listen();
+    async move {
+        signals.first().await;
+        tracing::warn!(
+            "stopping {what}: letting the requests in flight finish; a second Ctrl-C or SIGTERM stops at once"
+        );
+        let mut count = signals.count.clone();
+        tokio::spawn(async move {
+            if count.wait_for(|n| *n >= 2).await.is_ok() {
+                tracing::warn!("second signal: stopping at once");
+                std::process::exit(i32::from(STOPPED_AT_ONCE));
+            }
+        });
     }
 }
 

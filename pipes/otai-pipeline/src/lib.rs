@@ -62,6 +62,7 @@ pub use registry::Registry;
 pub use report::{PipeReport, PipeStatus, RunReport, TicketReport};
 pub use secrets::Secrets;
 pub use sections::{SECTION_KEYS, Sections};
+pub use template::TemplateSet;
 pub use trigger::{Trigger, parse_interval};
 pub use values::{
     TICKET_FIELDS, optional_ticket_value, template_value, ticket_value, tickets_value,

@@ -130,6 +130,35 @@ impl Sections {
         Error::config(at(&self.file, line, path), message)
     }
 
+    /// Compiles the templates in `value` (a part of section `name` at `field`, as given by
+    /// [`Sections::raw`]) with the pipelines' template rules; errors at the field's line.
+    pub fn templates(
+        &self,
+        name: &str,
+        field: &str,
+        value: &Value,
+    ) -> Result<crate::template::TemplateSet, ConfigErrors> {
+        let mut templates =
+            crate::template::Templates::new(self.allow_env.clone(), self.secrets.clone());
+        let mut errors = Vec::new();
+        let prefix = join(name, field);
+        let param = templates.compile(&prefix, value, &mut errors);
+        if errors.is_empty() {
+            return Ok(crate::template::TemplateSet::new(templates, param));
+        }
+        let errors = errors
+            .into_iter()
+            .map(|e| {
+                let message = match e {
+                    Error::Template { message, .. } | Error::Config { message, .. } => message,
+                    other => other.to_string(),
+                };
+                self.error(name, field, message)
+            })
+            .collect();
+        Err(ConfigErrors(errors))
+    }
+
     /// The secrets of this configuration (to redact what a section's owner prints).
     pub fn secrets(&self) -> &Secrets {
         &self.secrets
@@ -211,6 +240,28 @@ mod tests {
         let shown = error.to_string();
         assert!(shown.contains("otai.yml:3: server.token"), "{shown}");
         assert!(shown.contains("NOPE_NOT_SET_ANYWHERE"), "{shown}");
+        Ok(())
+    }
+
+    #[test]
+    fn section_templates_render_data_as_data_and_report_syntax_errors_at_their_line() -> TestResult
+    {
+        let text = "inbound:\n  - ticket:\n      subject: '[{{ payload.level }}] {{ payload.text }}'\n      queue: Raw\n  - ticket:\n      subject: '{{ payload.'\n";
+        let engine = load(text, "A: b\n")?;
+        let sections = engine.sections();
+        let raw = sections.raw("inbound").ok_or("no inbound")?;
+        let set = sections.templates("inbound", "[0].ticket", &raw[0]["ticket"])?;
+        let payload = serde_json::json!({"level": "warning", "text": "{{ 7 * 7 }}"});
+        let rendered = set.render(&[("payload", &payload)])?;
+        assert_eq!(
+            rendered,
+            serde_json::json!({"subject": "[warning] {{ 7 * 7 }}", "queue": "Raw"})
+        );
+        let Err(errors) = sections.templates("inbound", "[1].ticket", &raw[1]["ticket"]) else {
+            return Err("a broken template compiled".into());
+        };
+        let shown = errors.to_string();
+        assert!(shown.contains("otai.yml:5: inbound[1].ticket"), "{shown}");
         Ok(())
     }
 

@@ -9,4 +9,5 @@ mod live_rt;
 mod mcp_rt;
 mod migrate;
 mod pipelines;
+mod serve_rt;
 mod typed_params;

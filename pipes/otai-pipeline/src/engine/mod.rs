@@ -179,6 +179,11 @@ impl Engine {
             .collect()
     }
 
+    /// The id of every configured service, built or not (under `validate_only` none is built).
+    pub fn service_ids(&self) -> Vec<&str> {
+        self.services.keys().map(String::as_str).collect()
+    }
+
     /// The secrets, to redact output.
     pub fn secrets(&self) -> &Secrets {
         &self.secrets

@@ -10,6 +10,9 @@ use crate::secrets::{Piece, Secrets, pieces};
 use otai_core::{Error, Result};
 
 mod bounds;
+mod set;
+
+pub use set::TemplateSet;
 
 /// The most output one template may produce, in bytes.
 const MAX_OUTPUT: usize = 1 << 20;

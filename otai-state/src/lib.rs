@@ -1,0 +1,62 @@
+//! otai's state store: what otai keeps between requests and runs.
+//!
+//! Today it holds the [`staging`] area of the inbound API (every request as received, what became
+//! of it, per-account statistics). It is reached through the [`StateStore`] trait, so another
+//! database can be added next to the default [`SqliteStore`] (one file, WAL, versioned schema).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod schema;
+mod sqlite;
+pub mod staging;
+
+pub use error::StateError;
+pub use sqlite::SqliteStore;
+pub use staging::{AccountStats, Claim, NewStaged, StagedRecord, StagingFilter, Status};
+
+/// Where otai keeps its state. Every method is synchronous and short; async callers run them
+/// on a blocking thread.
+pub trait StateStore: Send + Sync + std::fmt::Debug {
+    /// Stores a request as received and counts it for its account; returns its staging id.
+    fn stage(&self, new: &NewStaged) -> Result<i64, StateError>;
+    /// Gives staged row `id` the idempotency key `external_id` of its integration. When another
+    /// row already holds the key, that row is returned instead ([`Claim::Taken`]); a row that
+    /// ended in `error` gives its key up to the newcomer.
+    fn claim(&self, id: i64, external_id: &str) -> Result<Claim, StateError>;
+    /// Marks `id` as being sent to the helpdesk, with `request` (the rendered ticket) kept for
+    /// retries; counts the attempt. `false` when the row is not in `from` (another worker has it).
+    fn begin_attempt(&self, id: i64, from: &[Status], request: &str) -> Result<bool, StateError>;
+    /// Records a created ticket: status `inserted`, the request dropped, the account's count up.
+    fn inserted(
+        &self,
+        id: i64,
+        ticket_id: &str,
+        ticket_number: Option<&str>,
+    ) -> Result<(), StateError>;
+    /// Records a duplicate of row `first`: status `ignored`.
+    fn ignored(&self, id: i64, first: i64) -> Result<(), StateError>;
+    /// Records a failure (`errors` is a JSON array): status `error`, the account's rejections up.
+    fn failed(&self, id: i64, errors: &str) -> Result<(), StateError>;
+    /// Records a transient failure: status `retrying`, next attempt at `next_attempt` (RFC 3339).
+    fn retry_later(&self, id: i64, errors: &str, next_attempt: &str) -> Result<(), StateError>;
+    /// Rows in `retrying` due by `now` (RFC 3339), oldest first, at most `limit`.
+    fn due(&self, now: &str, limit: usize) -> Result<Vec<StagedRecord>, StateError>;
+    /// Rows left `processing` by a process that stopped mid-attempt become `interrupted`:
+    /// whether their ticket was created is unknown, so they are never sent again blindly and
+    /// keep their idempotency key. Returns how many.
+    fn interrupted(&self) -> Result<usize, StateError>;
+    /// One staged row.
+    fn get(&self, id: i64) -> Result<Option<StagedRecord>, StateError>;
+    /// Staged rows, newest first.
+    fn list(&self, filter: &StagingFilter) -> Result<Vec<StagedRecord>, StateError>;
+    /// Rows by integration and status.
+    fn counts(&self) -> Result<Vec<(String, Status, u64)>, StateError>;
+    /// Per-account statistics.
+    fn stats(&self) -> Result<Vec<AccountStats>, StateError>;
+    /// Forgets finished rows received before `before` (RFC 3339): `ignored` and `error` rows and
+    /// tickets without an idempotency key are deleted; a created ticket with a key keeps the key
+    /// and ticket (so a late resend is still recognised) but not its payload. Returns how many.
+    fn sweep(&self, before: &str) -> Result<usize, StateError>;
+}

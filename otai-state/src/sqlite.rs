@@ -1,0 +1,408 @@
+//! The default state store: one SQLite file (WAL), or memory.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
+
+use crate::StateStore;
+use crate::error::StateError;
+use crate::schema;
+use crate::staging::{AccountStats, Claim, NewStaged, StagedRecord, StagingFilter, Status};
+
+/// How long a write waits for another process's write.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const COLUMNS: &str = "id, integration, account, external_id, status, payload, request, ticket_id, \
+     ticket_number, duplicate_of, errors, attempts, received_at, updated_at, next_attempt_at";
+
+/// A state store in one SQLite file (WAL; `synchronous = NORMAL`, so a committed row survives
+/// the process being killed) or in memory.
+#[derive(Debug)]
+pub struct SqliteStore {
+    location: String,
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating as needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StateError> {
+        let location = path.display().to_string();
+        let conn = Connection::open(path).map_err(|e| database(&location, &e))?;
+        Self::prepare(location, conn, true)
+    }
+
+    /// A store in memory (tests, `:memory:`).
+    pub fn in_memory() -> Result<Self, StateError> {
+        let location = ":memory:".to_owned();
+        let conn = Connection::open_in_memory().map_err(|e| database(&location, &e))?;
+        Self::prepare(location, conn, false)
+    }
+
+    fn prepare(location: String, mut conn: Connection, wal: bool) -> Result<Self, StateError> {
+        let failed = |e: rusqlite::Error| database(&location, &e);
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(failed)?;
+        if wal {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(failed)?;
+            conn.pragma_update(None, "synchronous", "NORMAL")
+                .map_err(failed)?;
+        }
+        schema::migrate(&mut conn).map_err(|message| StateError::Incompatible {
+            location: location.clone(),
+            message,
+        })?;
+        Ok(Self {
+            location,
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (every change is a statement
+        // or a transaction), so the connection stays usable.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn db_err(&self) -> impl Fn(rusqlite::Error) -> StateError + '_ {
+        move |e| database(&self.location, &e)
+    }
+
+    fn count(&self, conn: &Connection, id: i64, column: &str) -> rusqlite::Result<()> {
+        conn.execute(
+            &format!(
+                "UPDATE account_stats SET {column} = {column} + 1 WHERE (integration, account) = \
+                 (SELECT integration, account FROM staging WHERE id = ?1)"
+            ),
+            [id],
+        )
+        .map(|_| ())
+    }
+}
+
+fn database(location: &str, e: &rusqlite::Error) -> StateError {
+    StateError::Database {
+        location: location.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn record(row: &Row<'_>) -> rusqlite::Result<StagedRecord> {
+    let status: String = row.get(4)?;
+    Ok(StagedRecord {
+        id: row.get(0)?,
+        integration: row.get(1)?,
+        account: row.get(2)?,
+        external_id: row.get(3)?,
+        status: Status::parse(&status).unwrap_or(Status::Error),
+        payload: row.get(5)?,
+        request: row.get(6)?,
+        ticket_id: row.get(7)?,
+        ticket_number: row.get(8)?,
+        duplicate_of: row.get(9)?,
+        errors: row.get(10)?,
+        attempts: row.get(11)?,
+        received_at: row.get(12)?,
+        updated_at: row.get(13)?,
+        next_attempt_at: row.get(14)?,
+    })
+}
+
+fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<StagedRecord>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM staging WHERE id = ?1"),
+        [id],
+        record,
+    )
+    .optional()
+}
+
+impl StateStore for SqliteStore {
+    fn stage(&self, new: &NewStaged) -> Result<i64, StateError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(self.db_err())?;
+        tx.execute(
+            "INSERT INTO staging (integration, account, status, payload, received_at, updated_at)
+             VALUES (?1, ?2, 'received', ?3, ?4, ?4)",
+            params![new.integration, new.account, new.payload, new.received_at],
+        )
+        .map_err(self.db_err())?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO account_stats (integration, account, requests, last_seen)
+             VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (integration, account)
+             DO UPDATE SET requests = requests + 1, last_seen = excluded.last_seen",
+            params![new.integration, new.account, new.received_at],
+        )
+        .map_err(self.db_err())?;
+        tx.commit().map_err(self.db_err())?;
+        Ok(id)
+    }
+
+    fn claim(&self, id: i64, external_id: &str) -> Result<Claim, StateError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(self.db_err())?;
+        let first = tx
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM staging WHERE external_id = ?2
+                     AND integration = (SELECT integration FROM staging WHERE id = ?1)"
+                ),
+                params![id, external_id],
+                record,
+            )
+            .optional()
+            .map_err(self.db_err())?;
+        match first {
+            Some(first) if first.id == id => {}
+            Some(first) if first.status != Status::Error => {
+                return Ok(Claim::Taken(Box::new(first)));
+            }
+            Some(first) => {
+                tx.execute(
+                    "UPDATE staging SET external_id = NULL WHERE id = ?1",
+                    [first.id],
+                )
+                .map_err(self.db_err())?;
+            }
+            None => {}
+        }
+        match tx.execute(
+            "UPDATE staging SET external_id = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, external_id, now()],
+        ) {
+            Ok(_) => {}
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+                // Only one connection writes, inside this transaction: cannot happen, but
+                // said plainly if it does.
+                return Err(database(&self.location, &e));
+            }
+            Err(e) => return Err(database(&self.location, &e)),
+        }
+        tx.commit().map_err(self.db_err())?;
+        Ok(Claim::Claimed)
+    }
+
+    fn begin_attempt(&self, id: i64, from: &[Status], request: &str) -> Result<bool, StateError> {
+        let conn = self.conn();
+        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let from = serde_json::to_string(&from).unwrap_or_default();
+        let changed = conn
+            .execute(
+                "UPDATE staging SET status = 'processing', request = ?2,
+                 attempts = attempts + 1, updated_at = ?3, next_attempt_at = NULL
+                 WHERE id = ?1 AND status IN (SELECT value FROM json_each(?4))",
+                params![id, request, now(), from],
+            )
+            .map_err(self.db_err())?;
+        Ok(changed == 1)
+    }
+
+    fn inserted(
+        &self,
+        id: i64,
+        ticket_id: &str,
+        ticket_number: Option<&str>,
+    ) -> Result<(), StateError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(self.db_err())?;
+        tx.execute(
+            "UPDATE staging SET status = 'inserted', ticket_id = ?2, ticket_number = ?3,
+             request = NULL, errors = NULL, updated_at = ?4 WHERE id = ?1",
+            params![id, ticket_id, ticket_number, now()],
+        )
+        .map_err(self.db_err())?;
+        self.count(&tx, id, "created").map_err(self.db_err())?;
+        tx.commit().map_err(self.db_err())
+    }
+
+    fn ignored(&self, id: i64, first: i64) -> Result<(), StateError> {
+        self.conn()
+            .execute(
+                "UPDATE staging SET status = 'ignored', duplicate_of = ?2, updated_at = ?3
+                 WHERE id = ?1",
+                params![id, first, now()],
+            )
+            .map(|_| ())
+            .map_err(self.db_err())
+    }
+
+    fn failed(&self, id: i64, errors: &str) -> Result<(), StateError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(|e| database(&self.location, &e))?;
+        tx.execute(
+            "UPDATE staging SET status = 'error', errors = ?2, request = NULL,
+             next_attempt_at = NULL, updated_at = ?3 WHERE id = ?1",
+            params![id, errors, now()],
+        )
+        .map_err(|e| database(&self.location, &e))?;
+        self.count(&tx, id, "rejected")
+            .map_err(|e| database(&self.location, &e))?;
+        tx.commit().map_err(|e| database(&self.location, &e))
+    }
+
+    fn retry_later(&self, id: i64, errors: &str, next_attempt: &str) -> Result<(), StateError> {
+        self.conn()
+            .execute(
+                "UPDATE staging SET status = 'retrying', errors = ?2, next_attempt_at = ?3,
+                 updated_at = ?4 WHERE id = ?1",
+                params![id, errors, next_attempt, now()],
+            )
+            .map(|_| ())
+            .map_err(|e| database(&self.location, &e))
+    }
+
+    fn due(&self, now: &str, limit: usize) -> Result<Vec<StagedRecord>, StateError> {
+        let conn = self.conn();
+        let failed = |e: rusqlite::Error| database(&self.location, &e);
+        let mut statement = conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM staging WHERE status = 'retrying' AND next_attempt_at <= ?1
+                 ORDER BY next_attempt_at, id LIMIT ?2"
+            ))
+            .map_err(failed)?;
+        let rows = statement
+            .query_map(params![now, limit as i64], record)
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(failed)
+    }
+
+    fn interrupted(&self) -> Result<usize, StateError> {
+        let errors = r#"[{"field":"","code":"interrupted","message":"otai stopped while sending this request to the helpdesk: check whether its ticket exists, then replay it if not"}]"#;
+        // Kept as `interrupted`, with its key: a resend is answered as a duplicate.
+        let mut conn = self.conn();
+        let failed = |e: rusqlite::Error| database(&self.location, &e);
+        let tx = conn.transaction().map_err(failed)?;
+        let ids: Vec<i64> = {
+            let mut statement = tx
+                .prepare("SELECT id FROM staging WHERE status = 'processing'")
+                .map_err(failed)?;
+            let rows = statement.query_map([], |r| r.get(0)).map_err(failed)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(failed)?
+        };
+        for id in &ids {
+            tx.execute(
+                "UPDATE staging SET status = 'interrupted', errors = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, errors, now()],
+            )
+            .map_err(failed)?;
+            self.count(&tx, *id, "rejected").map_err(failed)?;
+        }
+        tx.commit().map_err(failed)?;
+        Ok(ids.len())
+    }
+
+    fn get(&self, id: i64) -> Result<Option<StagedRecord>, StateError> {
+        get(&self.conn(), id).map_err(|e| database(&self.location, &e))
+    }
+
+    fn list(&self, filter: &StagingFilter) -> Result<Vec<StagedRecord>, StateError> {
+        let conn = self.conn();
+        let failed = |e: rusqlite::Error| database(&self.location, &e);
+        let mut statement = conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM staging
+                 WHERE (?1 IS NULL OR integration = ?1) AND (?2 IS NULL OR status = ?2)
+                 ORDER BY id DESC LIMIT ?3"
+            ))
+            .map_err(failed)?;
+        let limit = if filter.limit == 0 {
+            -1
+        } else {
+            filter.limit as i64
+        };
+        let rows = statement
+            .query_map(
+                params![filter.integration, filter.status.map(Status::as_str), limit],
+                record,
+            )
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(failed)
+    }
+
+    fn counts(&self) -> Result<Vec<(String, Status, u64)>, StateError> {
+        let conn = self.conn();
+        let failed = |e: rusqlite::Error| database(&self.location, &e);
+        let mut statement = conn
+            .prepare(
+                "SELECT integration, status, count(*) FROM staging
+                 GROUP BY integration, status ORDER BY integration, status",
+            )
+            .map_err(failed)?;
+        let rows = statement
+            .query_map([], |r| {
+                let status: String = r.get(1)?;
+                Ok((r.get(0)?, status, r.get::<_, i64>(2)?))
+            })
+            .map_err(failed)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (integration, status, count) = row.map_err(failed)?;
+            if let Some(status) = Status::parse(&status) {
+                out.push((integration, status, count.max(0) as u64));
+            }
+        }
+        Ok(out)
+    }
+
+    fn stats(&self) -> Result<Vec<AccountStats>, StateError> {
+        let conn = self.conn();
+        let failed = |e: rusqlite::Error| database(&self.location, &e);
+        let mut statement = conn
+            .prepare(
+                "SELECT integration, account, requests, created, rejected, last_seen
+                 FROM account_stats ORDER BY integration, account",
+            )
+            .map_err(failed)?;
+        let rows = statement
+            .query_map([], |r| {
+                Ok(AccountStats {
+                    integration: r.get(0)?,
+                    account: r.get(1)?,
+                    requests: r.get::<_, i64>(2)?.max(0) as u64,
+                    created: r.get::<_, i64>(3)?.max(0) as u64,
+                    rejected: r.get::<_, i64>(4)?.max(0) as u64,
+                    last_seen: r.get(5)?,
+                })
+            })
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(failed)
+    }
+
+    fn sweep(&self, before: &str) -> Result<usize, StateError> {
+        let mut conn = self.conn();
+        let failed = |e: rusqlite::Error| database(&self.location, &e);
+        let tx = conn.transaction().map_err(failed)?;
+        // A created ticket's key is kept (without its payload), so a resend much later is
+        // still recognised; everything else finished is deleted.
+        let emptied = tx
+            .execute(
+                "UPDATE staging SET payload = '', errors = NULL WHERE status = 'inserted'
+                 AND external_id IS NOT NULL AND received_at < ?1 AND payload != ''",
+                [before],
+            )
+            .map_err(failed)?;
+        let deleted = tx
+            .execute(
+                "DELETE FROM staging WHERE received_at < ?1 AND (status IN ('ignored', 'error')
+                 OR (status = 'inserted' AND external_id IS NULL))",
+                [before],
+            )
+            .map_err(failed)?;
+        tx.commit().map_err(failed)?;
+        Ok(emptied + deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests;
