@@ -25,12 +25,7 @@ pub(crate) fn entry_from_raw(raw: &Value) -> Option<UnifiedHistoryEntry> {
     entry.by = raw.get("CreateBy").and_then(text).map(|b| bounded(&b));
     let name = raw.get("Name").and_then(text).unwrap_or_default();
     let parts: Vec<&str> = name.trim_start_matches("%%").split("%%").collect();
-    let part = |i: usize| {
-        parts
-            .get(i)
-            .filter(|p| !p.is_empty())
-            .map(|p| bounded(p))
-    };
+    let part = |i: usize| parts.get(i).filter(|p| !p.is_empty()).map(|p| bounded(p));
     let change = match kind.as_str() {
         "Move" => Some(("queue".to_owned(), part(2), part(0))),
         "StateUpdate" => Some(("state".to_owned(), part(0), part(1))),
@@ -100,8 +95,9 @@ mod tests {
 
     #[test]
     fn other_kinds_keep_their_text_and_dynamic_fields_their_name() -> Result<(), String> {
-        let note = entry_from_raw(&json!({"HistoryType": "AddNote", "Name": "%%GenericInterface Note"}))
-            .ok_or("no entry")?;
+        let note =
+            entry_from_raw(&json!({"HistoryType": "AddNote", "Name": "%%GenericInterface Note"}))
+                .ok_or("no entry")?;
         assert_eq!(note.note.as_deref(), Some("GenericInterface Note"));
         assert_eq!(note.field, None);
         let field = entry_from_raw(&json!({

@@ -9,9 +9,7 @@ use otai_core::registry::{BuildContext, ServiceConfig};
 use otai_core::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
 };
-use otai_core::{
-    Error, Result, TicketId, TicketSystemService, UnifiedHistoryEntry, UnifiedTicket,
-};
+use otai_core::{Error, Result, TicketId, TicketSystemService, UnifiedHistoryEntry, UnifiedTicket};
 use serde_json::{Map, Value, json};
 
 use crate::client::OtoboClient;
@@ -522,10 +520,7 @@ impl TicketSystemService for OtoboService {
             ));
         }
         let id = &request.ticket_id;
-        let raw = self
-            .raw_ticket_history(id)
-            .await
-            .map_err(not_found(id))?;
+        let raw = self.raw_ticket_history(id).await.map_err(not_found(id))?;
         Ok(raw
             .iter()
             .filter_map(crate::history::entry_from_raw)

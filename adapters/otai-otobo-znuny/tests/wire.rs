@@ -610,7 +610,10 @@ async fn unified_history_decodes_the_recorded_changes() -> TestResult {
         .iter()
         .find(|h| h.kind == "StateUpdate")
         .ok_or("no StateUpdate entry")?;
-    assert_eq!((state.old.as_deref(), state.new.as_deref()), (Some("new"), Some("open")));
+    assert_eq!(
+        (state.old.as_deref(), state.new.as_deref()),
+        (Some("new"), Some("open"))
+    );
     assert!(history.windows(2).all(|w| w[0].time <= w[1].time));
     Ok(())
 }

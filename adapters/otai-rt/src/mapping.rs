@@ -3,9 +3,7 @@
 use std::collections::BTreeMap;
 
 use otai_core::model::parse_timestamp;
-use otai_core::{
-    Error, Result, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote, UnifiedTicket,
-};
+use otai_core::{Error, Result, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote, UnifiedTicket};
 use serde_json::Value;
 
 use crate::RtMapping;

@@ -448,7 +448,10 @@ impl TicketSystemService for RtService {
             return Err(Error::ticket_not_found(id));
         }
         let mut history = entries(&self.client, rt_id).await?;
-        for entry in history.iter_mut().filter(|e| e.field.as_deref() == Some("queue")) {
+        for entry in history
+            .iter_mut()
+            .filter(|e| e.field.as_deref() == Some("queue"))
+        {
             for value in [&mut entry.old, &mut entry.new] {
                 let queue = value.as_deref().and_then(|v| v.parse::<u64>().ok());
                 if let Some(queue) = queue {

@@ -16,7 +16,9 @@ async fn create_update_and_note_are_recorded_oldest_first() -> TestResult {
         .await?;
     let id = created.id.ok_or("no id")?;
     store
-        .update_ticket_kw(kw(json!({"ticket_id": id, "queue": "Misc", "custom_fields": {"x": 1}})))
+        .update_ticket_kw(kw(
+            json!({"ticket_id": id, "queue": "Misc", "custom_fields": {"x": 1}}),
+        ))
         .await?;
     store
         .add_note_kw(kw(json!({"ticket_id": id, "body": "called back"})))
@@ -32,7 +34,10 @@ async fn create_update_and_note_are_recorded_oldest_first() -> TestResult {
     assert_eq!(history[3].new.as_deref(), Some("1"));
     assert_eq!(history[4].note.as_deref(), Some("called back"));
     let missing = store.ticket_history(GetRequest::new("999".parse()?)).await;
-    assert!(matches!(missing, Err(Error::NotFound { .. })), "{missing:?}");
+    assert!(
+        matches!(missing, Err(Error::NotFound { .. })),
+        "{missing:?}"
+    );
     Ok(())
 }
 
@@ -46,11 +51,12 @@ async fn a_schema_1_store_reads_an_empty_history_and_is_upgraded_when_written() 
         .id
         .ok_or("no id")?;
     // What a store of schema 1 looks like: no history table.
-    Connection::open(&path)?
-        .execute_batch("DROP TABLE history; PRAGMA user_version = 1;")?;
+    Connection::open(&path)?.execute_batch("DROP TABLE history; PRAGMA user_version = 1;")?;
 
     let read_only = LocalStore::open_with(&path, &OpenOptions::new().read_only(true))?;
-    let history = read_only.ticket_history(GetRequest::new(id.parse()?)).await?;
+    let history = read_only
+        .ticket_history(GetRequest::new(id.parse()?))
+        .await?;
     assert!(history.is_empty(), "{history:?}");
     drop(read_only);
 
