@@ -297,4 +297,27 @@ mod tests {
         )?));
         Ok(())
     }
+
+    #[test]
+    fn transactions_become_history_entries() -> Result<()> {
+        let status = history_entry(read::<Transaction>(json!({
+            "id": 40, "Type": "Status", "Field": "Status", "OldValue": "new", "NewValue": "open",
+            "Creator": {"type": "user", "id": "root"}, "Created": "2026-03-14T09:12:01Z",
+        }))?);
+        assert_eq!(status.field.as_deref(), Some("state"));
+        assert_eq!(
+            (status.old.as_deref(), status.new.as_deref()),
+            (Some("new"), Some("open"))
+        );
+        assert_eq!(status.by.as_deref(), Some("root"));
+        assert!(status.time.is_some());
+        let comment = history_entry(read::<Transaction>(json!({
+            "id": 41, "Type": "Comment", "Data": "Called back",
+        }))?);
+        assert_eq!(
+            (comment.field, comment.note.as_deref()),
+            (None, Some("Called back"))
+        );
+        Ok(())
+    }
 }
