@@ -413,6 +413,15 @@ pub enum TicketOperation {
         #[arg(long)]
         visible: bool,
     },
+    /// Show a ticket's history, oldest first.
+    #[command(after_help = "Examples:
+  otai tickets history 42
+  otai tickets history --number 2026120410000017 --json")]
+    History {
+        /// The ticket.
+        #[command(flatten)]
+        ticket: WhichTicket,
+    },
 }
 
 /// `otai mcp`.

@@ -19,6 +19,7 @@ pub mod args;
 mod commands;
 mod failure;
 mod generated;
+mod history;
 mod inbound;
 mod inputs;
 mod logging;

@@ -158,6 +158,16 @@ pub(crate) async fn tickets(
             }
             vec![service.add_note(request).await?]
         }
+        TicketOperation::History { ticket } => {
+            which(&mut kw, ticket);
+            let (mut request, number) = request!(GetRequest, kw, service);
+            if let Some(number) = number {
+                request.ticket_id = service.existing_ticket_id(&number).await?;
+            }
+            let history = service.ticket_history(request).await?;
+            crate::history::print(&history, args.json, output)?;
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     print(&tickets, args.json, false, output)?;
     Ok(ExitCode::SUCCESS)

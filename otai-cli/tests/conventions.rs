@@ -120,6 +120,7 @@ fn every_subcommand_shows_examples_in_its_help() -> TestResult {
         &["tickets", "search", "--help"],
         &["tickets", "create", "--help"],
         &["tickets", "update", "--help"],
+        &["tickets", "history", "--help"],
         &["tickets", "note", "--help"],
         &["completions", "--help"],
         &["man", "--help"],

@@ -154,3 +154,33 @@ async fn tickets_are_named_by_number_on_the_command_line() -> TestResult {
     assert!(both.1.contains("cannot be used with"), "{}", both.1);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_is_a_table_or_json() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let id = a_ticket(&fake).await?;
+    let otobo = otai_otobo_znuny::OtoboService::new(&fake.config())?;
+    let kw = serde_json::json!({"ticket_id": id, "queue": "Misc"});
+    otobo
+        .update_ticket_kw(kw.as_object().cloned().unwrap_or_default())
+        .await?;
+    let dir = tempfile::tempdir()?;
+    let config = config(&dir, &fake.url(), ", session_cache: false")?;
+    let home = dir.path().join("cache");
+    let runs = tokio::task::spawn_blocking(move || {
+        let table = otai(&["tickets", "-c", &config, "history", &id], &home)?;
+        let json = otai(&["tickets", "-c", &config, "--json", "history", &id], &home)?;
+        Ok::<_, String>((table, json))
+    });
+    let (table, json) = runs.await??;
+    assert_eq!(table.0, 0, "{}", table.1);
+    assert!(table.1.starts_with("TIME"), "{}", table.1);
+    assert!(table.1.contains("queue: Raw → Misc"), "{}", table.1);
+    let entries: serde_json::Value = serde_json::from_str(&json.1)?;
+    let moved = entries
+        .as_array()
+        .and_then(|e| e.iter().find(|h| h["kind"] == "Move"))
+        .ok_or("no Move entry")?;
+    assert_eq!(moved["new"], "Misc", "{}", json.1);
+    Ok(())
+}

@@ -6,7 +6,7 @@ use crate::kwargs::Kwargs;
 use crate::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, TicketId, UpdateRequest,
 };
-use crate::{Result, UnifiedTicket};
+use crate::{Result, UnifiedHistoryEntry, UnifiedTicket};
 
 /// A helpdesk, seen through the unified model.
 ///
@@ -121,6 +121,13 @@ pub trait TicketSystemService: Send + Sync {
         ))
     }
 
+    /// The ticket's history, oldest first; not found when the ticket does not exist. Adapters
+    /// bound how many entries they read. The default: unsupported.
+    async fn ticket_history(&self, request: GetRequest) -> Result<Vec<UnifiedHistoryEntry>> {
+        let _ = request;
+        Err(crate::Error::unsupported(self.kind(), "ticket history"))
+    }
+
     /// Checks that the helpdesk answers and accepts the credentials. The default does nothing.
     async fn healthcheck(&self) -> Result<()> {
         Ok(())
@@ -186,6 +193,17 @@ pub trait TicketSystemServiceExt: TicketSystemService {
             request.ticket_id = self.existing_ticket_id(&number).await?;
         }
         self.add_note(request).await
+    }
+
+    /// `ticket_history` from kwargs (those of `get_ticket`); a `ticket_number` is looked up
+    /// first (not found when no ticket has it).
+    async fn ticket_history_kw(&self, mut kwargs: Kwargs) -> Result<Vec<UnifiedHistoryEntry>> {
+        let number = crate::request::number_stands_in_for_id(&mut kwargs)?;
+        let mut request = GetRequest::from_kwargs(kwargs, self.kind(), self.native_keys())?;
+        if let Some(number) = number {
+            request.ticket_id = self.existing_ticket_id(&number).await?;
+        }
+        self.ticket_history(request).await
     }
 
     /// The ID of the ticket with `number`; a not-found error when there is none.

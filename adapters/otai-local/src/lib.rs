@@ -56,6 +56,7 @@
 
 mod config;
 mod error;
+mod history;
 mod lock;
 mod open;
 mod options;

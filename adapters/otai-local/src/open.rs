@@ -111,8 +111,11 @@ fn open_writer(location: &Path) -> std::result::Result<Connection, Writer> {
     // Before anything is written: a foreign file is left exactly as it was.
     match schema::inspect(&conn) {
         Ok(Contents::Empty) => schema::create(&mut conn).map_err(failed)?,
-        Ok(Contents::Store { stamped: false }) => schema::stamp(&conn).map_err(failed)?,
-        Ok(Contents::Store { stamped: true }) => {}
+        Ok(Contents::Store { stamped: false }) => {
+            schema::upgrade(&mut conn).map_err(failed)?;
+            schema::stamp(&conn).map_err(failed)?;
+        }
+        Ok(Contents::Store { stamped: true }) => schema::upgrade(&mut conn).map_err(failed)?,
         Err(Problem::Sqlite(e)) => return Err(failed(e)),
         Err(problem) => return Err(Writer::Failed(problem.message())),
     }

@@ -8,7 +8,10 @@ use crate::error::sqlite_problem;
 pub(crate) const APPLICATION_ID: i32 = 0x6f74_6169;
 
 /// `PRAGMA user_version` of the tables below. A store with a higher one is refused.
-pub(crate) const SCHEMA_VERSION: i32 = 1;
+///
+/// Version 1: tickets, notes, custom fields. Version 2 adds [`HISTORY`]: a version-1 store gets
+/// it on its next writable open ([`upgrade`]); opened read-only, it reads as an empty history.
+pub(crate) const SCHEMA_VERSION: i32 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tickets (
@@ -44,6 +47,23 @@ CREATE TABLE IF NOT EXISTS custom_fields (
     value     TEXT NOT NULL,
     PRIMARY KEY (ticket_id, name)
 );
+";
+
+/// Version 2: one row per change of a ticket (creation, a field, a note), written in the same
+/// transaction as the change. Not in [`SCHEMA`]: a version-1 store lacks it and is still a store.
+pub(crate) const HISTORY: &str = "
+CREATE TABLE IF NOT EXISTS history (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    time      TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    field     TEXT,
+    old       TEXT,
+    new       TEXT,
+    by        TEXT,
+    note      TEXT
+);
+CREATE INDEX IF NOT EXISTS history_ticket ON history (ticket_id);
 ";
 
 /// What an opened database file holds.
@@ -120,8 +140,27 @@ pub(crate) fn inspect(conn: &Connection) -> Result<Contents, Problem> {
 pub(crate) fn create(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(HISTORY)?;
     stamp(&tx)?;
     tx.commit()
+}
+
+/// Brings an otai store of an older schema version up to [`SCHEMA_VERSION`], in one
+/// transaction; a current store is left untouched.
+pub(crate) fn upgrade(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(HISTORY)?;
+    stamp(&tx)?;
+    tx.commit()
+}
+
+/// Whether the store has the history table (a version-1 store opened read-only has not).
+pub(crate) fn has_history(conn: &Connection) -> rusqlite::Result<bool> {
+    Ok(!columns(conn, "history")?.is_empty())
 }
 
 /// Marks a store as otai's (application ID and schema version).

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use otai_core::request::{CreateRequest, GetRequest, NoteRequest, SearchRequest, UpdateRequest};
-use otai_core::{Error, Kwargs, Result, TicketId, TicketSystemService, UnifiedTicket};
+use otai_core::{
+    Error, Kwargs, Result, TicketId, TicketSystemService, UnifiedHistoryEntry, UnifiedTicket,
+};
 
 use crate::LocalStore;
 use crate::read::{load_ticket, load_tickets, ticket_exists};
@@ -83,6 +85,20 @@ impl TicketSystemService for LocalStore {
             } else {
                 Ok(UnifiedTicket::new().id(id.to_string()).note(note))
             }
+        })
+        .await
+    }
+
+    /// The `history` table, oldest first; a store of schema 1 opened read-only has none.
+    async fn ticket_history(&self, request: GetRequest) -> Result<Vec<UnifiedHistoryEntry>> {
+        no_native(&request.native)?;
+        let id = local_id(&request.ticket_id)
+            .ok_or_else(|| Error::ticket_not_found(&request.ticket_id))?;
+        self.run(Access::Read, move |conn| {
+            if !ticket_exists(conn, id)? {
+                return Err(Error::ticket_not_found(id));
+            }
+            crate::history::load(conn, id)
         })
         .await
     }

@@ -2,10 +2,11 @@
 
 use chrono::Utc;
 use otai_core::model::Timestamp;
-use otai_core::{Result, UnifiedEntity, UnifiedNote, UnifiedTicket};
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use otai_core::{Result, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote, UnifiedTicket};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::error::db_error;
+use crate::history::record;
 use crate::read::format_time;
 
 fn label(entity: &Option<UnifiedEntity>) -> Option<String> {
@@ -48,6 +49,7 @@ pub(crate) fn insert_ticket(tx: &Transaction<'_>, ticket: &UnifiedTicket) -> Res
         params![number, id],
     )
     .map_err(db_error("number ticket"))?;
+    record(tx, id, created, &UnifiedHistoryEntry::new("create"))?;
 
     if ticket.notes.is_empty() {
         if let Some(body) = ticket.body.as_deref().filter(|b| !b.trim().is_empty()) {
@@ -79,9 +81,13 @@ pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTic
         ("owner", label(&changes.owner)),
         ("customer", label(&changes.customer)),
     ];
+    let now = Utc::now();
     let mut changed = false;
     for (column, value) in columns {
         if let Some(value) = value {
+            let old = column_value(&tx, id, column)?;
+            let entry = UnifiedHistoryEntry::new("update").change(column, old, Some(value.clone()));
+            record(&tx, id, now, &entry)?;
             tx.execute(
                 &format!("UPDATE tickets SET {column} = ?1 WHERE id = ?2"),
                 params![value, id],
@@ -91,10 +97,15 @@ pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTic
         }
     }
     if !changes.custom_fields.is_empty() {
+        for (name, value) in &changes.custom_fields {
+            let old = custom_field_value(&tx, id, name)?;
+            let new = (!value.is_null()).then(|| value.to_string());
+            let entry = UnifiedHistoryEntry::new("update").change(name, old, new);
+            record(&tx, id, now, &entry)?;
+        }
         set_custom_fields(&tx, id, &changes.custom_fields)?;
         changed = true;
     }
-    let now = Utc::now();
     for note in &changes.notes {
         insert_note(&tx, id, note, now)?;
         changed = true;
@@ -141,7 +152,31 @@ fn insert_note(
         ],
     )
     .map_err(db_error("add note"))?;
-    Ok(())
+    let mut entry = UnifiedHistoryEntry::new("note");
+    entry.note = note.body.clone();
+    entry.by = note.author.clone();
+    record(tx, ticket, created, &entry)
+}
+
+/// The current text of column `column` of ticket `id` (one of the fixed column names).
+fn column_value(tx: &Transaction<'_>, id: i64, column: &str) -> Result<Option<String>> {
+    tx.query_row(
+        &format!("SELECT {column} FROM tickets WHERE id = ?1"),
+        params![id],
+        |row| row.get(0),
+    )
+    .map_err(db_error("read ticket"))
+}
+
+/// The current value (JSON text) of custom field `name` of ticket `id`, if set.
+fn custom_field_value(tx: &Transaction<'_>, id: i64, name: &str) -> Result<Option<String>> {
+    tx.query_row(
+        "SELECT value FROM custom_fields WHERE ticket_id = ?1 AND name = ?2",
+        params![id, name],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(db_error("read custom field"))
 }
 
 /// Sets custom fields; a `null` value removes the field.

@@ -38,6 +38,7 @@ mod endpoint;
 mod errors;
 #[cfg(feature = "fake")]
 pub mod fake;
+mod history;
 pub mod mapping;
 mod native;
 mod redact;

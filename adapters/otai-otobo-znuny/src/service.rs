@@ -9,7 +9,7 @@ use otai_core::registry::{BuildContext, ServiceConfig};
 use otai_core::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
 };
-use otai_core::{Error, Result, TicketId, TicketSystemService, UnifiedTicket};
+use otai_core::{Error, Result, TicketId, TicketSystemService, UnifiedHistoryEntry, UnifiedTicket};
 use serde_json::{Map, Value, json};
 
 use crate::client::OtoboClient;
@@ -81,8 +81,10 @@ impl OtoboService {
         self.client.call(operation, payload).await
     }
 
-    /// The history entries of a ticket (TicketHistoryGet; agents only), oldest first.
-    pub async fn ticket_history(&self, ticket_id: &TicketId) -> Result<Vec<Value>> {
+    /// The raw history entries of a ticket (TicketHistoryGet; agents only), oldest first, at
+    /// most 10 000. The unified form:
+    /// [`TicketSystemService::ticket_history`].
+    pub async fn raw_ticket_history(&self, ticket_id: &TicketId) -> Result<Vec<Value>> {
         let mut payload = Map::new();
         payload.insert("TicketID".into(), ticket_id.as_str().into());
         let reply = self
@@ -97,10 +99,19 @@ impl OtoboService {
             })
             .and_then(|first| first.get("History").cloned())
             .unwrap_or(Value::Array(Vec::new()));
-        Ok(match history {
+        let mut items = match history {
             Value::Array(items) => items,
             single => vec![single],
-        })
+        };
+        if items.len() > crate::history::MAX_HISTORY {
+            tracing::warn!(
+                ticket = ticket_id.as_str(),
+                max = crate::history::MAX_HISTORY,
+                "ticket history longer than the adapter reads: only its oldest entries are kept"
+            );
+            items.truncate(crate::history::MAX_HISTORY);
+        }
+        Ok(items)
     }
 
     /// TicketGet for `ids` (at most [`MAX_TICKETS_PER_GET`]) with articles and dynamic fields,
@@ -496,6 +507,24 @@ impl TicketSystemService for OtoboService {
         } else {
             Ok(UnifiedTicket::new().id(id.into_string()).note(note))
         }
+    }
+
+    /// TicketHistoryGet, decoded: queue, state, priority, type, owner, title, customer and
+    /// dynamic-field changes become field changes; `by` is the agent's user ID. A missing
+    /// ticket (or one the account may not see) is not found.
+    async fn ticket_history(&self, request: GetRequest) -> Result<Vec<UnifiedHistoryEntry>> {
+        if let Some(key) = request.native.keys().next() {
+            return Err(Error::invalid_input(
+                format!("native.{key}"),
+                "ticket history takes no native arguments",
+            ));
+        }
+        let id = &request.ticket_id;
+        let raw = self.raw_ticket_history(id).await.map_err(not_found(id))?;
+        Ok(raw
+            .iter()
+            .filter_map(crate::history::entry_from_raw)
+            .collect())
     }
 
     /// TicketSearch by `TicketNumber`. OTOBO numbers are letters and digits only; anything

@@ -62,7 +62,7 @@ async fn ticket_history_is_read_over_soap() -> TestResult {
         )
         .await?;
     let id = created.id.ok_or("the created ticket has no id")?;
-    let history = otobo.ticket_history(&id.parse()?).await?;
+    let history = otobo.raw_ticket_history(&id.parse()?).await?;
     assert!(!history.is_empty(), "history over SOAP");
     Ok(())
 }

@@ -470,7 +470,7 @@ async fn server_failures_keep_the_server_text_and_the_request() -> TestResult {
         .await;
     let otobo = OtoboService::new(&config(&server).retries(0))?;
     let err = otobo
-        .ticket_history(&"71".parse()?)
+        .raw_ticket_history(&"71".parse()?)
         .await
         .err()
         .map(|e| e.to_string());
@@ -578,9 +578,43 @@ async fn history_returns_the_recorded_entries() -> TestResult {
         .mount(&server)
         .await;
     let otobo = OtoboService::new(&config(&server))?;
-    let history = otobo.ticket_history(&"71".parse()?).await?;
+    let history = otobo.raw_ticket_history(&"71".parse()?).await?;
     assert!(!history.is_empty());
     assert!(history.iter().all(|h| h.get("HistoryType").is_some()));
+    Ok(())
+}
+
+#[tokio::test]
+async fn unified_history_decodes_the_recorded_changes() -> TestResult {
+    let server = MockServer::start().await;
+    session_ok(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{WS}/TicketHistory/71")))
+        .respond_with(recorded("ticket-history"))
+        .mount(&server)
+        .await;
+    let otobo = OtoboService::new(&config(&server))?;
+    let history = otobo
+        .ticket_history(otai_core::GetRequest::new("71".parse()?))
+        .await?;
+    assert_eq!(history.len(), 10);
+    let moved = history
+        .iter()
+        .find(|h| h.kind == "Move")
+        .ok_or("no Move entry")?;
+    assert_eq!(moved.field.as_deref(), Some("queue"));
+    assert_eq!(moved.old.as_deref(), Some("Raw"));
+    assert_eq!(moved.new.as_deref(), Some("Misc"));
+    assert_eq!(moved.by.as_deref(), Some("4"));
+    let state = history
+        .iter()
+        .find(|h| h.kind == "StateUpdate")
+        .ok_or("no StateUpdate entry")?;
+    assert_eq!(
+        (state.old.as_deref(), state.new.as_deref()),
+        (Some("new"), Some("open"))
+    );
+    assert!(history.windows(2).all(|w| w[0].time <= w[1].time));
     Ok(())
 }
 

@@ -1,12 +1,12 @@
 //! A ticket's messages: its history, walked page by page, and the text of each message.
 
 use futures::{StreamExt, TryStreamExt};
-use otai_core::{Result, UnifiedNote};
+use otai_core::{Result, UnifiedHistoryEntry, UnifiedNote};
 
 use crate::client::RtClient;
 use crate::json::{Id, Obj};
 use crate::limits::{MAX_HISTORY_PAGES, MAX_NOTES, PAGE};
-use crate::mapping::{is_message, note_from_transaction};
+use crate::mapping::{history_entry, is_message, note_from_transaction};
 use crate::paging::{Pager, Paging};
 use crate::wire::{Attachment, Page, Transaction};
 
@@ -50,6 +50,35 @@ pub(crate) async fn messages(
         .buffered(concurrency)
         .try_collect()
         .await
+}
+
+/// Ticket `id`'s history, oldest first: every transaction of the first [`MAX_HISTORY_PAGES`]
+/// pages, with a warning when there are more.
+pub(crate) async fn entries(client: &RtClient, id: Id) -> Result<Vec<UnifiedHistoryEntry>> {
+    let mut pager = Pager::new(
+        client,
+        format!("/ticket/{id}/history"),
+        vec![(
+            "fields",
+            "Type,Field,OldValue,NewValue,Data,Creator,Created".to_owned(),
+        )],
+        "GET /ticket/:id/history",
+        "a page of history",
+        Paging::new(PAGE, "transaction"),
+        MAX_HISTORY_PAGES,
+    );
+    let mut entries = Vec::new();
+    while let Some(page) = pager.next::<Transaction>().await? {
+        entries.extend(page.into_iter().map(history_entry));
+    }
+    if !pager.finished() {
+        tracing::warn!(
+            ticket = id.0,
+            max_transactions = MAX_HISTORY_PAGES * PAGE,
+            "ticket history longer than the adapter reads: only its oldest entries are kept"
+        );
+    }
+    Ok(entries)
 }
 
 /// The first page ([`PAGE`] parts) of a message's attachments, checked like any page.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use otai_core::model::parse_timestamp;
-use otai_core::{Error, Result, UnifiedEntity, UnifiedNote, UnifiedTicket};
+use otai_core::{Error, Result, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote, UnifiedTicket};
 use serde_json::Value;
 
 use crate::RtMapping;
@@ -193,6 +193,36 @@ pub fn note_from_transaction(transaction: Transaction, parts: Vec<Attachment>) -
     note
 }
 
+/// A history entry from a transaction. RT's field names become the unified ones (`Status` is
+/// `state`, `Queue` is `queue`, …); values are RT's (queue and user IDs, as RT records them).
+pub fn history_entry(transaction: Transaction) -> UnifiedHistoryEntry {
+    let kind = text(transaction.kind).unwrap_or_default();
+    let mut entry = UnifiedHistoryEntry::new(bounded(&kind));
+    entry.time = time(transaction.created);
+    entry.by = ref_id(transaction.creator);
+    let field = text(transaction.field).or_else(|| (kind == "Status").then(|| "Status".into()));
+    match field {
+        Some(field) => {
+            let field = match field.as_str() {
+                "Status" => "state".to_owned(),
+                "Queue" | "Subject" | "Priority" | "Owner" | "Type" => field.to_lowercase(),
+                _ => bounded(&field),
+            };
+            let (old, new) = (text(transaction.old_value), text(transaction.new_value));
+            entry = entry.change(field, old.map(|o| bounded(&o)), new.map(|n| bounded(&n)));
+        }
+        None => entry.note = text(transaction.data).map(|d| bounded(&d)),
+    }
+    entry
+}
+
+/// At most [`SERVER_TEXT_CHARS`](crate::limits::SERVER_TEXT_CHARS) characters.
+fn bounded(text: &str) -> String {
+    text.chars()
+        .take(crate::limits::SERVER_TEXT_CHARS)
+        .collect()
+}
+
 /// Whether a transaction is a message: a Create, Comment or Correspond.
 pub fn is_message(transaction: &Transaction) -> bool {
     matches!(
@@ -265,6 +295,29 @@ mod tests {
         assert!(!is_message(&read(
             json!({"id": 37, "Type": "EmailRecord"})
         )?));
+        Ok(())
+    }
+
+    #[test]
+    fn transactions_become_history_entries() -> Result<()> {
+        let status = history_entry(read::<Transaction>(json!({
+            "id": 40, "Type": "Status", "Field": "Status", "OldValue": "new", "NewValue": "open",
+            "Creator": {"type": "user", "id": "root"}, "Created": "2026-03-14T09:12:01Z",
+        }))?);
+        assert_eq!(status.field.as_deref(), Some("state"));
+        assert_eq!(
+            (status.old.as_deref(), status.new.as_deref()),
+            (Some("new"), Some("open"))
+        );
+        assert_eq!(status.by.as_deref(), Some("root"));
+        assert!(status.time.is_some());
+        let comment = history_entry(read::<Transaction>(json!({
+            "id": 41, "Type": "Comment", "Data": "Called back",
+        }))?);
+        assert_eq!(
+            (comment.field, comment.note.as_deref()),
+            (None, Some("Called back"))
+        );
         Ok(())
     }
 }

@@ -7,13 +7,15 @@ use async_trait::async_trait;
 use otai_core::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
 };
-use otai_core::{Error, Result, TicketId, TicketSystemService, UnifiedNote, UnifiedTicket};
+use otai_core::{
+    Error, Result, TicketId, TicketSystemService, UnifiedHistoryEntry, UnifiedNote, UnifiedTicket,
+};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use crate::RtConfig;
 use crate::client::{RtClient, reply_error};
-use crate::history::messages;
+use crate::history::{entries, messages};
 use crate::json::{Id, Obj, Text};
 use crate::limits::MAX_CACHED_QUEUES;
 use crate::mapping::{Maps, ticket_from_rt};
@@ -427,6 +429,39 @@ impl TicketSystemService for RtService {
         } else {
             Ok(UnifiedTicket::new().id(id).note(note))
         }
+    }
+
+    /// The ticket's transactions, oldest first; a queue change names the queues (RT records
+    /// their IDs), other values are RT's (user IDs for owners).
+    async fn ticket_history(&self, request: GetRequest) -> Result<Vec<UnifiedHistoryEntry>> {
+        if let Some(key) = request.native.keys().next() {
+            return Err(Error::invalid_input(
+                format!("native.{key}"),
+                "RT's ticket history has no native arguments",
+            ));
+        }
+        let id = request.ticket_id.as_str();
+        let Some(rt_id) = ticket_number(id) else {
+            return Err(Error::ticket_not_found(id));
+        };
+        if !self.exists(id).await? {
+            return Err(Error::ticket_not_found(id));
+        }
+        let mut history = entries(&self.client, rt_id).await?;
+        for entry in history
+            .iter_mut()
+            .filter(|e| e.field.as_deref() == Some("queue"))
+        {
+            for value in [&mut entry.old, &mut entry.new] {
+                let queue = value.as_deref().and_then(|v| v.parse::<u64>().ok());
+                if let Some(queue) = queue {
+                    if let Some(name) = self.queue_name(Id(queue)).await? {
+                        *value = Some(name);
+                    }
+                }
+            }
+        }
+        Ok(history)
     }
 
     /// RT shows the ticket ID as its number: a whole number that names an existing ticket.

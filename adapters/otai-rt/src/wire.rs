@@ -97,6 +97,18 @@ pub struct Transaction {
     pub(crate) kind: Option<Text>,
     pub(crate) creator: Option<Obj<Ref>>,
     pub(crate) created: Option<Text>,
+    /// The changed field, for a `Set` (and the like).
+    #[serde(default)]
+    pub(crate) field: Option<Text>,
+    /// The value before the change.
+    #[serde(default)]
+    pub(crate) old_value: Option<Text>,
+    /// The value after the change.
+    #[serde(default)]
+    pub(crate) new_value: Option<Text>,
+    /// RT's description (a message's subject).
+    #[serde(default)]
+    pub(crate) data: Option<Text>,
 }
 
 /// An attachment (message part) of a transaction.

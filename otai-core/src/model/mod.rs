@@ -5,6 +5,7 @@
 
 mod criteria;
 mod entity;
+mod history;
 pub mod lenient_id;
 mod note;
 mod ticket;
@@ -12,6 +13,7 @@ mod timestamp;
 
 pub use criteria::TicketSearchCriteria;
 pub use entity::UnifiedEntity;
+pub use history::UnifiedHistoryEntry;
 pub use note::UnifiedNote;
 pub use ticket::UnifiedTicket;
 pub use timestamp::parse_timestamp;

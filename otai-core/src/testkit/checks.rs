@@ -84,6 +84,7 @@ pub async fn run_conformance(
     report.record("add_note to missing ticket", kit.change_missing(true).await);
     report.record("invalid input", kit.invalid_input(a).await);
     report.record("by ticket number", kit.by_number(b).await);
+    report.record("history", kit.history(a).await);
     report
 }
 

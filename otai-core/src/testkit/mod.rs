@@ -20,9 +20,10 @@
 //! against a persistent server never see each other's tickets. It checks create, get, find by every
 //! unified filter, limit and offset, find_first, updating each field, `reread: false`, internal and
 //! visible notes in plain text and HTML, the documented behaviour for missing tickets, and typed
-//! errors for invalid input, and naming a ticket by its number (`ticket_number`).
+//! errors for invalid input, naming a ticket by its number (`ticket_number`), and its history.
 
 mod checks;
+mod history;
 mod lookup;
 mod profile;
 mod report;

@@ -342,4 +342,5 @@ fn bad_params_and_seed_files_are_config_errors() -> TestResult {
 }
 
 mod files;
+mod history;
 mod processes;

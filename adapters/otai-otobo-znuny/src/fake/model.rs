@@ -34,7 +34,8 @@ pub(super) struct StoredTicket {
     pub(super) pending: Option<Value>,
     pub(super) dynamic_fields: Vec<(String, Value)>,
     pub(super) articles: Vec<StoredArticle>,
-    pub(super) history: Vec<(String, String)>,
+    /// History entries: `HistoryType`, `Name`, `CreateTime`.
+    pub(super) history: Vec<(String, String, String)>,
 }
 
 /// A named thing with an ID (queue, state, priority, type, agent).

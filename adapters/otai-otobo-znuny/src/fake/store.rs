@@ -217,7 +217,7 @@ impl State {
             pending: ticket.get("PendingTime").cloned(),
             dynamic_fields: Vec::new(),
             articles: vec![stored_article],
-            history: vec![("NewTicket".into(), format!("%%{number}%%"))],
+            history: vec![("NewTicket".into(), format!("%%{number}%%"), now())],
         };
         apply_fields(&mut stored, fields);
         self.tickets.insert(id, stored);
@@ -260,6 +260,7 @@ impl State {
             Some(article) => Some(self.article(op, article, false)?),
             None => None,
         };
+        let changes = self.history_of_changes(id, queue, state);
         let Some(stored) = self.tickets.get_mut(&id) else {
             return Err(error(
                 op,
@@ -289,15 +290,15 @@ impl State {
         }
         apply_fields(stored, fields);
         stored.changed = now();
-        stored
-            .history
-            .push(("TicketUpdate".into(), "%%GenericInterface%%".into()));
+        for (kind, name) in changes {
+            stored.history.push((kind, name, stored.changed.clone()));
+        }
         let mut reply = json!({"TicketID": id.to_string(), "TicketNumber": stored.number});
         if let Some(article) = article {
             reply["ArticleID"] = json!(article.id);
             stored
                 .history
-                .push(("AddNote".into(), "%%GenericInterface Note".into()));
+                .push(("AddNote".into(), "%%GenericInterface Note".into(), now()));
             stored.articles.push(article);
         }
         Ok(reply)
@@ -466,11 +467,40 @@ impl State {
                 &format!("User does not have access to the ticket {id}!"),
             )
         })?;
-        let history: Vec<Value> = ticket.history.iter().map(|(kind, name)| json!({
-            "TicketID": id, "ArticleID": 0, "HistoryType": kind, "Name": name, "CreateTime": ticket.changed,
+        let history: Vec<Value> = ticket.history.iter().map(|(kind, name, time)| json!({
+            "TicketID": id, "ArticleID": 0, "HistoryType": kind, "Name": name, "CreateTime": time, "CreateBy": 1,
             "QueueID": self.queues[ticket.queue].id.to_string(), "StateID": self.states[ticket.state].id.to_string(),
         })).collect();
         Ok(json!({"TicketHistory": [{"TicketID": id, "History": history}]}))
+    }
+
+    /// The history entries (`HistoryType`, `Name`) OTOBO writes when ticket `id` moves to
+    /// `queue` or changes to `state` (indexes), in its formats.
+    fn history_of_changes(
+        &self,
+        id: u64,
+        queue: Option<usize>,
+        state: Option<usize>,
+    ) -> Vec<(String, String)> {
+        let Some(old) = self.tickets.get(&id) else {
+            return Vec::new();
+        };
+        let mut changes = Vec::new();
+        if let Some(q) = queue.filter(|q| *q != old.queue) {
+            let (new, was) = (&self.queues[q], &self.queues[old.queue]);
+            changes.push((
+                "Move".to_owned(),
+                format!("%%{}%%{}%%{}%%{}", new.name, new.id, was.name, was.id),
+            ));
+        }
+        if let Some(s) = state.filter(|s| *s != old.state) {
+            let (new, was) = (&self.states[s], &self.states[old.state]);
+            changes.push((
+                "StateUpdate".to_owned(),
+                format!("%%{}%%{}%%", was.name, new.name),
+            ));
+        }
+        changes
     }
 
     /// Resolves `Key`/`KeyID` in `ticket` to an index; an unknown value is InvalidParameter.

@@ -185,6 +185,13 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for Counted<S> {
         self.inner.ticket_id_by_number(number).await
     }
 
+    async fn ticket_history(
+        &self,
+        request: otai_core::GetRequest,
+    ) -> Result<Vec<otai_core::UnifiedHistoryEntry>> {
+        self.inner.ticket_history(request).await
+    }
+
     async fn healthcheck(&self) -> Result<()> {
         self.inner.healthcheck().await
     }
