@@ -25,6 +25,7 @@ mod mcp;
 mod migrate;
 mod output;
 mod progress;
+mod schema;
 mod signals;
 mod tickets;
 mod train;

@@ -1,0 +1,34 @@
+//! `otai schema [-o FILE]`: the JSON Schema of otai.yml, from the registry the command runs
+//! with, for editors to complete and check configuration files.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use otai_pipeline::{Registry, config_schema};
+
+use crate::args::SchemaArgs;
+use crate::failure::Failure;
+use crate::output::Output;
+
+/// Prints the schema, or writes it to `args.output`.
+pub(crate) fn schema(
+    args: &SchemaArgs,
+    registry: &Registry,
+    output: &Output,
+) -> Result<ExitCode, Failure> {
+    let schema = config_schema(registry, &BTreeMap::new()).to_value();
+    match &args.output {
+        Some(out) => {
+            let mut text = serde_json::to_string_pretty(&schema)
+                .map_err(|e| Failure::bad_input(format!("cannot write the schema: {e}")))?;
+            text.push('\n');
+            std::fs::write(out, text).map_err(|e| {
+                Failure::bad_input(format!("{}: cannot write the file: {e}", out.display()))
+            })?;
+        }
+        None => output
+            .json(schema)
+            .map_err(|e| Failure::bad_input(format!("cannot write the schema: {e}")))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
