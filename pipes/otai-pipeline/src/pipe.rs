@@ -273,6 +273,12 @@ impl PipeSpec {
         }
     }
 
+    /// Declares the JSON Schema of the pipe's params, for params read by hand (kwargs).
+    pub fn with_params_schema(mut self, schema: otai_core::registry::SchemaFn) -> Self {
+        self.params_schema = Some(schema);
+        self
+    }
+
     /// Declares that the pipe uses a ticket system.
     pub fn with_service(mut self) -> Self {
         self.needs_service = true;
