@@ -50,6 +50,11 @@ pub fn default_registry() -> Registry {
     registry
 }
 
+/// The JSON Schema of otai.yml read against `registry`, as `otai schema` prints it.
+pub fn config_schema(registry: &Registry) -> serde_json::Value {
+    otai_pipeline::config_schema(registry, &schema::sections()).to_value()
+}
+
 /// Parses the process arguments and runs the command with `registry`.
 pub fn run_cli(registry: Registry) -> ExitCode {
     run_cli_from(std::env::args_os(), registry)

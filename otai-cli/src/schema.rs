@@ -4,11 +4,18 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use otai_pipeline::{Registry, config_schema};
+use otai_core::registry::SchemaFn;
+use otai_pipeline::Registry;
 
 use crate::args::SchemaArgs;
 use crate::failure::Failure;
 use crate::output::Output;
+
+/// The schemas of the sections this command reads besides the pipelines: `mcp:`.
+pub(crate) fn sections() -> BTreeMap<&'static str, SchemaFn> {
+    let mcp: SchemaFn = |generator| generator.subschema_for::<otai_mcp::McpConfig>();
+    BTreeMap::from([("mcp", mcp)])
+}
 
 /// Prints the schema, or writes it to `args.output`.
 pub(crate) fn schema(
@@ -16,7 +23,7 @@ pub(crate) fn schema(
     registry: &Registry,
     output: &Output,
 ) -> Result<ExitCode, Failure> {
-    let schema = config_schema(registry, &BTreeMap::new()).to_value();
+    let schema = crate::config_schema(registry);
     match &args.output {
         Some(out) => {
             let mut text = serde_json::to_string_pretty(&schema)

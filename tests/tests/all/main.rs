@@ -9,4 +9,5 @@ mod live_rt;
 mod mcp_rt;
 mod migrate;
 mod pipelines;
+mod schema;
 mod typed_params;
