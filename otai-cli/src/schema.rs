@@ -24,18 +24,16 @@ pub(crate) fn schema(
     output: &Output,
 ) -> Result<ExitCode, Failure> {
     let schema = crate::config_schema(registry);
+    let mut text = serde_json::to_string_pretty(&schema)
+        .map_err(|e| Failure::bad_input(format!("cannot write the schema: {e}")))?;
+    text.push('\n');
     match &args.output {
-        Some(out) => {
-            let mut text = serde_json::to_string_pretty(&schema)
-                .map_err(|e| Failure::bad_input(format!("cannot write the schema: {e}")))?;
-            text.push('\n');
-            std::fs::write(out, text).map_err(|e| {
-                Failure::bad_input(format!("{}: cannot write the file: {e}", out.display()))
-            })?;
-        }
-        None => output
-            .json(schema)
-            .map_err(|e| Failure::bad_input(format!("cannot write the schema: {e}")))?,
+        Some(out) => std::fs::write(out, text).map_err(|e| {
+            Failure::bad_input(format!("{}: cannot write the file: {e}", out.display()))
+        })?,
+        // Printed exactly: it holds no secret, and the redactor would mask the schemas of
+        // params named like one (`password`, `token`).
+        None => output.generated(text.as_bytes()),
     }
     Ok(ExitCode::SUCCESS)
 }
