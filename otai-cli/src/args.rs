@@ -127,6 +127,19 @@ pub enum Command {
   otai migrate old-config.yml -o otai.yml
   otai migrate old-config.yml > otai.yml 2> migrate-report.txt")]
     Migrate(MigrateArgs),
+    /// Print the JSON Schema of otai.yml, for editors to complete and check the file.
+    #[command(after_help = "Examples:
+  otai schema -o otai.schema.json   then put `# yaml-language-server: $schema=otai.schema.json`
+                                    at the top of otai.yml")]
+    Schema(SchemaArgs),
+}
+
+/// `otai schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Write the schema to this file (default: print it).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
 }
 
 /// `otai migrate`.

@@ -24,6 +24,7 @@ pub(crate) async fn dispatch(
         Command::Render(args) => render(args, &registry, output).await,
         Command::Tickets(args) => crate::tickets::tickets(args, &registry, output).await,
         Command::Migrate(args) => crate::migrate::migrate(&args, output),
+        Command::Schema(args) => crate::schema::schema(&args, &registry, output),
         Command::Completions { shell } => Ok(crate::generated::completions(shell, output)),
         Command::Man => crate::generated::man(output),
         Command::Mcp(args) => crate::mcp::mcp(args, &registry, output).await,

@@ -27,6 +27,7 @@ mod mcp;
 mod migrate;
 mod output;
 mod progress;
+mod schema;
 mod serve;
 mod signals;
 mod tickets;
@@ -50,6 +51,11 @@ pub fn default_registry() -> Registry {
     otai_rt::register(registry.services_mut());
     otai_pipes_base::register(&mut registry);
     registry
+}
+
+/// The JSON Schema of otai.yml read against `registry`, as `otai schema` prints it.
+pub fn config_schema(registry: &Registry) -> serde_json::Value {
+    otai_pipeline::config_schema(registry, &schema::sections()).to_value()
 }
 
 /// Parses the process arguments and runs the command with `registry`.

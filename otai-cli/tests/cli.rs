@@ -397,3 +397,19 @@ async fn the_otobo_triage_example_runs_against_the_fake() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn prints_and_writes_the_config_schema() -> TestResult {
+    let (code, stdout, _) = otai(&["schema"])?;
+    assert_eq!(code, 0);
+    let printed: serde_json::Value = serde_json::from_str(&stdout)?;
+    assert_eq!(printed["type"], "object");
+    assert!(printed["properties"]["services"].is_object());
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("otai.schema.json");
+    let (code, stdout, _) = otai(&["schema", "-o", &file.to_string_lossy()])?;
+    assert_eq!((code, stdout.as_str()), (0, ""));
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
+    assert_eq!(written, printed);
+    Ok(())
+}

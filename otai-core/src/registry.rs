@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -76,10 +77,26 @@ pub trait ServiceFactory: Send + Sync {
     fn native_keys(&self) -> &'static NativeKeys {
         &NativeKeys::NONE
     }
+    /// The JSON Schema of `params` (`otai schema`); default: any map.
+    fn params_schema(&self, generator: &mut SchemaGenerator) -> Schema {
+        let _ = generator;
+        open_map_schema()
+    }
 }
 
+/// A schema for any map: what params whose type declares no schema accept.
+pub fn open_map_schema() -> Schema {
+    schemars::json_schema!({"type": "object"})
+}
+
+/// Makes the schema of a params type, when it declares one.
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
 /// The [`ServiceFactory`] of a [`ServiceConfig`] type.
-struct ConfigFactory<C>(std::marker::PhantomData<fn() -> C>);
+struct ConfigFactory<C> {
+    schema: Option<SchemaFn>,
+    config: std::marker::PhantomData<fn() -> C>,
+}
 
 impl<C: ServiceConfig> ServiceFactory for ConfigFactory<C> {
     fn validate(&self, params: &Value) -> Result<()> {
@@ -94,6 +111,13 @@ impl<C: ServiceConfig> ServiceFactory for ConfigFactory<C> {
 
     fn native_keys(&self) -> &'static NativeKeys {
         C::NATIVE_KEYS
+    }
+
+    fn params_schema(&self, generator: &mut SchemaGenerator) -> Schema {
+        match self.schema {
+            Some(schema) => schema(generator),
+            None => open_map_schema(),
+        }
     }
 }
 
@@ -147,12 +171,27 @@ impl ServiceRegistry {
     }
 
     /// Registers the service configured by `C` under `names` (the first is the canonical one).
+    /// Its params schema is any map; [`Self::register_service_with_schema`] declares `C`'s.
     pub fn register_service<C: ServiceConfig>(&mut self, names: &[&str], description: &str) {
-        self.register_service_factory(
-            names,
-            description,
-            Arc::new(ConfigFactory::<C>(std::marker::PhantomData)),
-        );
+        let factory = ConfigFactory::<C> {
+            schema: None,
+            config: std::marker::PhantomData,
+        };
+        self.register_service_factory(names, description, Arc::new(factory));
+    }
+
+    /// Registers the service configured by `C` under `names`, with `C`'s JSON Schema as the
+    /// schema of its params (`otai schema`).
+    pub fn register_service_with_schema<C: ServiceConfig + JsonSchema>(
+        &mut self,
+        names: &[&str],
+        description: &str,
+    ) {
+        let factory = ConfigFactory::<C> {
+            schema: Some(|generator| generator.subschema_for::<C>()),
+            config: std::marker::PhantomData,
+        };
+        self.register_service_factory(names, description, Arc::new(factory));
     }
 
     /// Registers a hand-written factory under `names`.
@@ -185,6 +224,13 @@ impl ServiceRegistry {
         self.services
             .iter()
             .map(|(name, e)| (name.as_str(), e.description.as_str()))
+    }
+
+    /// The schema of the params of the service registered as `name`.
+    pub fn params_schema(&self, name: &str, generator: &mut SchemaGenerator) -> Option<Schema> {
+        self.services
+            .get(name)
+            .map(|e| e.factory.params_schema(generator))
     }
 
     /// The canonical name of the service registered as `name`.

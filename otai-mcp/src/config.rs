@@ -25,7 +25,7 @@ const MAX_LIST: usize = 1_000;
 
 /// The `mcp:` section. Without it, `otai mcp` is read-only, reads every queue of its services,
 /// shows bodies up to 2000 characters and returns at most 50 tickets per search.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct McpConfig {
     /// The write tools the agent may call (`create_ticket`, `update_ticket`, `add_note`);
@@ -51,6 +51,7 @@ pub struct McpConfig {
     /// The bearer token clients must send over HTTP (`--listen`); write it as a secret:
     /// `token: '${{ secrets.MCP_TOKEN }}'`.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub token: Option<SecretString>,
     /// Host names (or `host:port`) the HTTP server answers to besides loopback ones
     /// (protection against DNS rebinding).
@@ -59,7 +60,7 @@ pub struct McpConfig {
 }
 
 /// Which queues the agent may touch, by name or ID. An absent list allows every queue.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueLists {
     /// Queues whose tickets the agent may find, read and summarise.

@@ -27,7 +27,7 @@ pub enum ToolName {
 }
 
 /// The tools that change tickets, each turned on by name under `mcp.writes`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WriteTool {
     /// Open a new ticket.

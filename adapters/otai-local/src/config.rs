@@ -33,7 +33,7 @@ const MAX_LOCK_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 /// a file that is damaged, not a SQLite database, another application's database or locked by
 /// another otai is a runtime error of that operation, naming the file (`otai` exits with 1, and
 /// `otai validate --connect` reports it beforehand).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LocalConfig {

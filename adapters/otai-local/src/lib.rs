@@ -74,7 +74,7 @@ pub use store::LocalStore;
 
 /// Registers the local store as `local` (and `otai:LocalTicketSystemService`).
 pub fn register(registry: &mut otai_core::ServiceRegistry) {
-    registry.register_service::<LocalConfig>(
+    registry.register_service_with_schema::<LocalConfig>(
         &["local", "otai:LocalTicketSystemService"],
         "embedded SQLite ticket store",
     );

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 /// What to do when another process holds the store file for writing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum LockMode {

@@ -22,7 +22,7 @@ otai_http::config_with_http_params! {
     /// HTTP params (`timeout`, `connect_timeout`, `retries`, `max_response_bytes`, `ca_file`,
     /// `insecure_skip_verify`, `proxy`) come from [`otai_http::config_with_http_params!`]; `retries`
     /// covers searches, reads and SessionCreate.
-    #[derive(Debug, Clone, Deserialize)]
+    #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
     #[serde(deny_unknown_fields)]
     #[non_exhaustive]
     pub struct OtoboConfig {
@@ -58,6 +58,7 @@ otai_http::config_with_http_params! {
         pub customer_username: Option<String>,
         /// Password of the agent or customer user.
         #[serde(default)]
+        #[schemars(with = "Option<String>")]
         pub password: Option<SecretString>,
         /// `session` (default): one SessionCreate shared by all calls; or `per_request`.
         #[serde(default)]
@@ -90,7 +91,7 @@ otai_http::config_with_http_params! {
 }
 
 /// The Generic Interface transport of the web service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TransportKind {
@@ -102,7 +103,7 @@ pub enum TransportKind {
 }
 
 /// How credentials are sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AuthMode {
@@ -114,7 +115,7 @@ pub enum AuthMode {
 }
 
 /// Where sessions are kept between processes (YAML `session_cache: false | true | <directory>`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(from = "SessionCacheYaml")]
 #[non_exhaustive]
 pub enum SessionCacheSetting {
@@ -128,7 +129,7 @@ pub enum SessionCacheSetting {
 }
 
 /// `session_cache` as written: a flag or a directory.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum SessionCacheYaml {
     Flag(bool),
@@ -146,7 +147,7 @@ impl From<SessionCacheYaml> for SessionCacheSetting {
 }
 
 /// Routes as written in YAML.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RoutesConfig {
     /// The stock table.
@@ -167,7 +168,7 @@ pub enum RoutesConfig {
 }
 
 /// Value and field mapping between unified values and this server's names.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct MappingConfig {
@@ -189,7 +190,7 @@ pub struct MappingConfig {
 }
 
 /// Values for TicketCreate that a unified ticket may not carry.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct CreateDefaults {

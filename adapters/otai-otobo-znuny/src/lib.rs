@@ -88,7 +88,7 @@ pub fn decode_reply<T: serde::de::DeserializeOwned + Send>(
 
 /// Registers the adapter as `otobo-znuny` and `otobo-znuny:OTOBOZnunyTicketSystemService`.
 pub fn register(registry: &mut otai_core::ServiceRegistry) {
-    registry.register_service::<OtoboConfig>(
+    registry.register_service_with_schema::<OtoboConfig>(
         &["otobo-znuny", "otobo-znuny:OTOBOZnunyTicketSystemService"],
         "OTOBO / Znuny GenericTicketConnector",
     );

@@ -17,7 +17,7 @@ otai_http::config_with_http_params! {
     /// (`timeout`, `connect_timeout`, `retries`, `max_response_bytes`, `ca_file`,
     /// `insecure_skip_verify`, `proxy`) come from [`otai_http::config_with_http_params!`]; `retries`
     /// covers reads, and writes that surely never reached the server.
-    #[derive(Debug, Clone, Deserialize)]
+    #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
     #[serde(deny_unknown_fields)]
     #[non_exhaustive]
     pub struct RtConfig {
@@ -25,12 +25,14 @@ otai_http::config_with_http_params! {
         pub base_url: String,
         /// An auth token, sent as `Authorization: token …`.
         #[serde(default)]
+        #[schemars(with = "Option<String>")]
         pub token: Option<SecretString>,
         /// Login for HTTP Basic auth, instead of a token.
         #[serde(default)]
         pub username: Option<String>,
         /// Password for HTTP Basic auth.
         #[serde(default)]
+        #[schemars(with = "Option<String>")]
         pub password: Option<SecretString>,
         /// Tickets read at once when a search returns several (default 4).
         #[serde(default = "default_concurrency")]
@@ -50,7 +52,7 @@ otai_http::config_with_http_params! {
 }
 
 /// Value mapping between unified values and RT's.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct RtMapping {

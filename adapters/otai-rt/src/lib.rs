@@ -48,7 +48,7 @@ pub use service::RtService;
 
 /// Registers the adapter as `rt`.
 pub fn register(registry: &mut otai_core::ServiceRegistry) {
-    registry.register_service::<RtConfig>(
+    registry.register_service_with_schema::<RtConfig>(
         &["rt", "otai:RTTicketSystemService"],
         "Request Tracker 5 (REST 2)",
     );

@@ -88,7 +88,7 @@ pub struct PipelineDef {
 }
 
 /// When a pipeline runs.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a trigger: a map with `every` or `cron`"
@@ -97,6 +97,7 @@ pub struct PipelineDef {
 pub struct TriggerDef {
     /// Run every this long: `30s`, `5m`, `1h`, `1d` (or a number of seconds).
     #[serde(default)]
+    #[schemars(with = "Option<Interval>")]
     pub every: Option<Value>,
     /// Run on this cron schedule (`sec min hour day month weekday`, or 5 fields without seconds).
     #[serde(default)]
@@ -107,8 +108,19 @@ pub struct TriggerDef {
     pub tz: Option<String>,
 }
 
+/// An interval as written: `30s`, `5m`, `1h`, `1d`, or a number of seconds.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum Interval {
+    /// `30s`, `5m`, `1h`, `1d`.
+    Text(String),
+    /// Seconds.
+    Seconds(f64),
+}
+
 /// What to do when a pipe fails.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum OnError {
@@ -194,7 +206,7 @@ fn yes() -> bool {
 
 /// The keys each kind of node accepts (checked first, so an unknown key gets a suggestion).
 /// `$schema` names the JSON Schema editors check the file with (`otai schema`).
-const ROOT_KEYS: [&str; 5] = ["services", "pipes", "pipelines", "allow_env", "$schema"];
+pub(crate) const ROOT_KEYS: [&str; 5] = ["services", "pipes", "pipelines", "allow_env", "$schema"];
 const SERVICE_KEYS: [&str; 4] = ["id", "use", "params", "enabled"];
 const PIPELINE_KEYS: [&str; 4] = ["id", "trigger", "pipes", "enabled"];
 const TRIGGER_KEYS: [&str; 3] = ["every", "cron", "tz"];
@@ -203,7 +215,7 @@ const PIPE_KEYS: [&str; 8] = [
 ];
 
 /// Root keys the whole file may sit under.
-const WRAPPERS: [&str; 2] = ["otai", "open_ticket_ai"];
+pub(crate) const WRAPPERS: [&str; 2] = ["otai", "open_ticket_ai"];
 
 /// Parses configuration text; `file` names it in errors, which are all reported at once, each
 /// with its line and path. The whole file may sit under a root key `otai:` or `open_ticket_ai:`.

@@ -237,6 +237,8 @@ pub struct PipeSpec {
     /// Whether the pipe uses a ticket system service.
     pub needs_service: bool,
     pub(crate) pipe: Arc<dyn ErasedPipe>,
+    /// Makes the schema of its params, when they declare one ([`Self::new_with_schema`]).
+    pub(crate) params_schema: Option<otai_core::registry::SchemaFn>,
 }
 
 impl std::fmt::Debug for PipeSpec {
@@ -250,12 +252,31 @@ impl std::fmt::Debug for PipeSpec {
 
 impl PipeSpec {
     /// A spec for `pipe`; its params are what [`Pipe::Params`] declares.
+    /// Its params schema (`otai schema`) is any map; [`Self::new_with_schema`] declares it.
     pub fn new<P: Pipe>(description: &'static str, pipe: P) -> Self {
         Self {
             description,
             needs_service: false,
             pipe: Arc::new(Typed(pipe)),
+            params_schema: None,
         }
+    }
+
+    /// A spec for `pipe` whose params' JSON Schema is [`Pipe::Params`]'s (`otai schema`).
+    pub fn new_with_schema<P: Pipe>(description: &'static str, pipe: P) -> Self
+    where
+        P::Params: schemars::JsonSchema,
+    {
+        Self {
+            params_schema: Some(|generator| generator.subschema_for::<P::Params>()),
+            ..Self::new(description, pipe)
+        }
+    }
+
+    /// Declares the JSON Schema of the pipe's params, for params read by hand (kwargs).
+    pub fn with_params_schema(mut self, schema: otai_core::registry::SchemaFn) -> Self {
+        self.params_schema = Some(schema);
+        self
     }
 
     /// Declares that the pipe uses a ticket system.

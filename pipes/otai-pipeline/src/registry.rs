@@ -68,6 +68,11 @@ impl Registry {
             .map(|(name, spec)| (name.as_str(), spec.description))
     }
 
+    /// Every registered pipe name with its spec.
+    pub fn pipe_specs(&self) -> impl Iterator<Item = (&str, &PipeSpec)> {
+        self.pipes.iter().map(|(name, spec)| (name.as_str(), spec))
+    }
+
     fn pipe_names_with_engine(&self) -> Vec<String> {
         let mut names: Vec<String> = self.pipes.keys().cloned().collect();
         names.push("foreach".into());

@@ -47,6 +47,47 @@ impl Op {
     }
 }
 
+impl Op {
+    /// The schema of the pipe's params: the unified keys it takes, described; any other key
+    /// is the service's native key, checked against the service when the file is loaded.
+    fn params_schema(self) -> otai_core::registry::SchemaFn {
+        match self {
+            Op::Fetch => |_| kwargs_schema(Op::Fetch),
+            Op::FindFirst => |_| kwargs_schema(Op::FindFirst),
+            Op::Get => |_| kwargs_schema(Op::Get),
+            Op::Create => |_| kwargs_schema(Op::Create),
+            Op::Update => |_| kwargs_schema(Op::Update),
+            Op::Note => |_| kwargs_schema(Op::Note),
+        }
+    }
+}
+
+/// An open map listing the unified keys of `op`'s operation, as [`Op::params_schema`] says.
+fn kwargs_schema(op: Op) -> schemars::Schema {
+    use otai_core::request::{NATIVE_KEY, NOTE_KEYS, TICKET_KEYS};
+    let id_keys: &[&str] = &["ticket_id", "ticket_number"];
+    let keys: Vec<&str> = match op {
+        Op::Fetch | Op::FindFirst => vec!["limit", "offset", "all"],
+        Op::Get => id_keys.to_vec(),
+        Op::Create => TICKET_KEYS.to_vec(),
+        Op::Update => [id_keys, TICKET_KEYS, &["note"]].concat(),
+        Op::Note => [id_keys, NOTE_KEYS].concat(),
+    };
+    let mut properties = serde_json::Map::new();
+    for key in keys.into_iter().chain([NATIVE_KEY]) {
+        properties.insert(key.into(), serde_json::json!({}));
+    }
+    for key in WRAPPERS.iter().filter(|key| op.is_wrapper(key)) {
+        let text = "Open Ticket AI's wrapper: its keys are merged into the params.";
+        properties.insert((*key).into(), serde_json::json!({"description": text}));
+    }
+    schemars::json_schema!({
+        "type": "object",
+        "description": "The operation's unified keys and the service's native keys.",
+        "properties": properties,
+    })
+}
+
 /// Open Ticket AI wraps the kwargs in one of these keys; their content is merged into the kwargs
 /// (keys given outside the wrapper win).
 const WRAPPERS: &[&str] = &[
@@ -401,7 +442,9 @@ pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
     for (names, description, op) in pipes {
         registry.register_pipe(
             names,
-            PipeSpec::new(description, TicketPipe(op)).with_service(),
+            PipeSpec::new(description, TicketPipe(op))
+                .with_service()
+                .with_params_schema(op.params_schema()),
         );
     }
 }

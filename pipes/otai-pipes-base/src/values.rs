@@ -12,7 +12,7 @@ use serde_json::Value;
 struct Expression;
 
 /// The params of `expression`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ExpressionParams {
     /// The value, usually a template.
@@ -32,7 +32,7 @@ impl Pipe for Expression {
 struct MapPipe;
 
 /// The params of `map`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MapParams {
     /// The value to look up: text, or any other value by its JSON text.
@@ -68,7 +68,7 @@ impl Pipe for MapPipe {
 struct Log;
 
 /// The params of `log`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LogParams {
     /// The message: text, or any other value by its JSON text.
@@ -79,8 +79,9 @@ struct LogParams {
 }
 
 /// A log level.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(extend("enum" = ["debug", "info", "warn", "warning", "error"]))]
 enum Level {
     Debug,
     #[default]
@@ -113,15 +114,15 @@ impl Pipe for Log {
 pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
     registry.register_pipe(
         &["expression", "base:ExpressionPipe"],
-        PipeSpec::new("evaluate `value` (a template) to a value", Expression),
+        PipeSpec::new_with_schema("evaluate `value` (a template) to a value", Expression),
     );
     registry.register_pipe(
         &["map", "base:MapPipe"],
-        PipeSpec::new("map `value` through `mapping`, else `default`", MapPipe),
+        PipeSpec::new_with_schema("map `value` through `mapping`, else `default`", MapPipe),
     );
     registry.register_pipe(
         &["log", "base:LogPipe"],
-        PipeSpec::new("log `message` at `level`", Log),
+        PipeSpec::new_with_schema("log `message` at `level`", Log),
     );
 }
 

@@ -9,5 +9,6 @@ mod live_rt;
 mod mcp_rt;
 mod migrate;
 mod pipelines;
+mod schema;
 mod serve_rt;
 mod typed_params;

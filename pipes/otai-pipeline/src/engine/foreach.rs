@@ -23,7 +23,7 @@ pub(crate) const NAME: &str = "foreach";
 pub(crate) const MAX_CONCURRENCY: usize = 1024;
 
 /// The params of `foreach`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ForeachParams {
     /// The list to iterate, usually a template such as `{{ pipes.fetch.tickets }}`. Read by the
@@ -79,6 +79,16 @@ impl ForeachParams {
 /// `items` as the params check sees it: a list (of anything).
 #[derive(Debug)]
 pub(crate) struct ItemList;
+
+impl schemars::JsonSchema for ItemList {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ItemList".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "array", "description": "The list to iterate."})
+    }
+}
 
 impl<'de> Deserialize<'de> for ItemList {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

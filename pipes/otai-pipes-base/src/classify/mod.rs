@@ -19,8 +19,9 @@ use rules::{DefaultLabel, RESULT_KEYS, Rules};
 /// The most alternatives a result lists.
 const MAX_TOP_K: usize = 50;
 
-/// The params of `classify`.
-#[derive(Deserialize)]
+/// The params of `classify`. Backends whose values are read by their own types are described
+/// by the shape they are written in.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ClassifyParams {
     /// Text to classify; joined with `subject` and `body`, one per line.
@@ -35,22 +36,27 @@ struct ClassifyParams {
     /// The `rules` backend: each `label`, `keywords`, `patterns` and extra values. Checked and
     /// compiled once when written in the file.
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     rules: Option<Shared<Rules>>,
     /// The `model` backend: the path of a model file from `otai train`, read once when written
     /// in the file.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     model: Option<Shared<LoadedModel>>,
     /// The `llm` backend: an OpenAI-compatible chat-completions endpoint (`base_url`, `model`,
     /// `labels`, `instructions`, `timeout`, `retries`, `concurrency`, `cache_size`); its client
     /// is built once when written in the file. The text params are the prompt.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     llm: Option<Shared<LoadedLlm>>,
     /// With `llm`: the API key, sent as a bearer token (write it as a secret).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     api_key: Option<secrecy::SecretString>,
     /// With `model`: further models by name (e.g. `priority: models/priority.model`); each adds
     /// `{label, confidence}` under its name.
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     also: Option<Shared<AlsoModels>>,
     /// With `model`: how many `alternatives` to list (default 3).
     #[serde(default)]
@@ -65,6 +71,7 @@ struct ClassifyParams {
     /// The result when nothing matches or the classifier is not sure enough: a label, or a map
     /// with `label` and extras (default `other`).
     #[serde(default)]
+    #[schemars(with = "Value")]
     default: Shared<DefaultLabel>,
 }
 
@@ -204,7 +211,7 @@ fn route(
 pub(crate) fn register(registry: &mut otai_pipeline::Registry) {
     registry.register_pipe(
         &["classify", "base:ClassificationPipe"],
-        PipeSpec::new(
+        PipeSpec::new_with_schema(
             "label text by keyword/regex rules, a trained model or an LLM; result: label, confidence, and what the backend adds",
             Classify,
         ),
