@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use otai_core::{Error, TicketSystemService, TicketSystemServiceExt};
 use otai_pipeline::{Secrets, TemplateSet};
-use otai_state::{Claim, NewStaged, StateError, StateStore, Status};
+use otai_state::{Admission, Admitted, NewStaged, StateError, StateStore, Status, Verdict};
 use serde_json::{Value, json};
 
 use crate::auth::{Credential, Presented, presented};
@@ -19,6 +19,9 @@ use crate::rules::{MAX_DEPTH, Rules, Violation, too_deep};
 pub const MAX_EXTERNAL_ID: usize = 255;
 /// The longest wait between two attempts of a request the helpdesk failed.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// A checked request: the ticket to create, or the status and violations it is refused with.
+type Checked = Result<serde_json::Map<String, Value>, (u16, Vec<Violation>)>;
 
 /// One account of an integration.
 #[derive(Debug)]
@@ -288,10 +291,53 @@ impl Gateway {
             payload: stored,
             received_at: stamp(now()),
         };
-        let staging_id = match blocking(&self.store, move |store| store.stage(&new)).await {
-            Ok(id) => id,
+        let (external_id, checked) = self.check(integration, account, parsed);
+        let verdict = match &checked {
+            Ok(request) => Verdict::Send(serde_json::to_string(request).unwrap_or_default()),
+            Err((_, violations)) => Verdict::Refuse(json!(violations).to_string()),
+        };
+        let admission = Admission {
+            external_id,
+            verdict,
+        };
+        // One transaction stages the request, claims its key and begins its attempt (or refuses
+        // it): committed before the helpdesk is called.
+        let admitted = match blocking(&self.store, move |store| store.admit(&new, &admission)).await
+        {
+            Ok(admitted) => admitted,
             Err(e) => return self.store_failed(None, &e),
         };
+        let staging_id = match admitted {
+            Admitted::Duplicate { id, first } => {
+                return Reply::new(
+                    200,
+                    json!({
+                        "status": "ignored",
+                        "staging_id": id,
+                        "duplicate_of": first.id,
+                        "first_status": first.status,
+                        "ticket_id": first.ticket_id,
+                        "ticket_number": first.ticket_number,
+                    }),
+                );
+            }
+            Admitted::Sending(id) | Admitted::Refused(id) => id,
+        };
+        match checked {
+            Ok(request) => self.send(integration, staging_id, request).await,
+            Err((status, violations)) => Reply::error(status, Some(staging_id), violations),
+        }
+    }
+
+    /// Checks a parsed request and renders it: its idempotency key (when the integration has
+    /// one and the request got that far) and the ticket to create, or the status and
+    /// violations it is refused with.
+    fn check(
+        &self,
+        integration: &Integration,
+        account: &str,
+        parsed: Result<Value, Violation>,
+    ) -> (Option<String>, Checked) {
         let payload = match parsed {
             Ok(payload) => payload,
             Err(violation) => {
@@ -300,15 +346,16 @@ impl Gateway {
                 } else {
                     400
                 };
-                return self.refuse(staging_id, status, vec![violation]).await;
+                return (None, Err((status, vec![violation])));
             }
         };
         let violations = integration.rules.check(&payload);
         if !violations.is_empty() {
-            return self.refuse(staging_id, 422, violations).await;
+            return (None, Err((422, violations)));
         }
         let account_value = json!({ "name": account, "integration": integration.id });
         let scope = [("payload", &payload), ("account", &account_value)];
+        let mut external_id = None;
         if let Some(template) = &integration.external_id {
             let key = match template.render(&scope) {
                 Ok(Value::String(key)) => key,
@@ -316,71 +363,37 @@ impl Gateway {
                 Ok(other) => other.to_string(),
                 Err(e) => {
                     let message = self.secrets.redact(&e.to_string());
-                    return self
-                        .refuse(
-                            staging_id,
-                            422,
-                            vec![Violation::new("", "external_id", message)],
-                        )
-                        .await;
+                    return (
+                        None,
+                        Err((422, vec![Violation::new("", "external_id", message)])),
+                    );
                 }
             };
             if key.is_empty() || key.len() > MAX_EXTERNAL_ID {
                 let message = format!("the external id must have 1 to {MAX_EXTERNAL_ID} bytes");
-                return self
-                    .refuse(
-                        staging_id,
-                        422,
-                        vec![Violation::new("", "external_id", message)],
-                    )
-                    .await;
+                return (
+                    None,
+                    Err((422, vec![Violation::new("", "external_id", message)])),
+                );
             }
-            match blocking(&self.store, move |store| store.claim(staging_id, &key)).await {
-                Ok(Claim::Claimed) => {}
-                Ok(Claim::Taken(first)) => {
-                    let first_id = first.id;
-                    if let Err(e) = blocking(&self.store, move |store| {
-                        store.ignored(staging_id, first_id)
-                    })
-                    .await
-                    {
-                        return self.store_failed(Some(staging_id), &e);
-                    }
-                    return Reply::new(
-                        200,
-                        json!({
-                            "status": "ignored",
-                            "staging_id": staging_id,
-                            "duplicate_of": first.id,
-                            "first_status": first.status,
-                            "ticket_id": first.ticket_id,
-                            "ticket_number": first.ticket_number,
-                        }),
-                    );
-                }
-                Err(e) => return self.store_failed(Some(staging_id), &e),
-            }
+            external_id = Some(key);
         }
         let request = match integration.ticket.render(&scope) {
-            Ok(Value::Object(request)) => request,
-            Ok(_) => {
-                let violation =
-                    Violation::new("", "transform_failed", "the ticket template gave no map");
-                return self.refuse(staging_id, 422, vec![violation]).await;
-            }
+            Ok(Value::Object(request)) => Ok(request),
+            Ok(_) => Err((
+                422,
+                vec![Violation::new(
+                    "",
+                    "transform_failed",
+                    "the ticket template gave no map",
+                )],
+            )),
             Err(e) => {
                 let message = self.secrets.redact(&e.to_string());
-                let violation = Violation::new("", "transform_failed", message);
-                return self.refuse(staging_id, 422, vec![violation]).await;
+                Err((422, vec![Violation::new("", "transform_failed", message)]))
             }
         };
-        self.attempt(
-            integration,
-            staging_id,
-            &Value::Object(request),
-            &[Status::Received],
-        )
-        .await
+        (external_id, request)
     }
 
     /// Sends staged row `staging_id`'s rendered ticket to the helpdesk, if the row is in one of
@@ -413,11 +426,21 @@ impl Gateway {
             }
             Err(e) => return self.store_failed(Some(staging_id), &e),
         }
-        // Neither happens while serving (services are built, requests rendered as maps); a row
-        // that gets here anyway ends in `error` rather than staying `processing`.
-        let (Some(service), Value::Object(kwargs)) = (&integration.service, request.clone()) else {
-            let violation = Violation::new("", "no_request", "no service or no rendered ticket");
-            return self.refuse(staging_id, 500, vec![violation]).await;
+        let Value::Object(kwargs) = request.clone() else {
+            return self.unsendable(staging_id).await;
+        };
+        self.send(integration, staging_id, kwargs).await
+    }
+
+    /// Creates the ticket of row `staging_id`, already `processing`, and records the outcome.
+    async fn send(
+        &self,
+        integration: &Integration,
+        staging_id: i64,
+        kwargs: serde_json::Map<String, Value>,
+    ) -> Reply {
+        let Some(service) = &integration.service else {
+            return self.unsendable(staging_id).await;
         };
         match service.create_ticket_kw(kwargs).await {
             Ok(ticket) => {
@@ -445,6 +468,13 @@ impl Gateway {
             }
             Err(e) => self.helpdesk_failed(integration, staging_id, &e).await,
         }
+    }
+
+    /// Neither happens while serving (services are built, requests rendered as maps); a row
+    /// without a service or a rendered ticket ends in `error` rather than staying `processing`.
+    async fn unsendable(&self, staging_id: i64) -> Reply {
+        let violation = Violation::new("", "no_request", "no service or no rendered ticket");
+        self.refuse(staging_id, 500, vec![violation]).await
     }
 
     async fn helpdesk_failed(

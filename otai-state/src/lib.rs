@@ -14,13 +14,20 @@ pub mod staging;
 
 pub use error::StateError;
 pub use sqlite::SqliteStore;
-pub use staging::{AccountStats, Claim, NewStaged, StagedRecord, StagingFilter, Status};
+pub use staging::{
+    AccountStats, Admission, Admitted, Claim, NewStaged, StagedRecord, StagingFilter, Status,
+    Verdict,
+};
 
 /// Where otai keeps its state. Every method is synchronous and short; async callers run them
 /// on a blocking thread.
 pub trait StateStore: Send + Sync + std::fmt::Debug {
     /// Stores a request as received and counts it for its account; returns its staging id.
     fn stage(&self, new: &NewStaged) -> Result<i64, StateError>;
+    /// Stages a request and, in the same transaction, claims its key and begins its attempt or
+    /// refuses it (see [`Admission`]): one commit where [`stage`](Self::stage),
+    /// [`claim`](Self::claim) and [`begin_attempt`](Self::begin_attempt) take three.
+    fn admit(&self, new: &NewStaged, admission: &Admission) -> Result<Admitted, StateError>;
     /// Gives staged row `id` the idempotency key `external_id` of its integration. When another
     /// row already holds the key, that row is returned instead ([`Claim::Taken`]); a row that
     /// ended in `error` gives its key up to the newcomer.

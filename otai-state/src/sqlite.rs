@@ -1,28 +1,37 @@
 //! The default state store: one SQLite file (WAL), or memory.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::StateStore;
 use crate::error::StateError;
 use crate::schema;
-use crate::staging::{AccountStats, Claim, NewStaged, StagedRecord, StagingFilter, Status};
+use crate::staging::{
+    AccountStats, Admission, Admitted, Claim, NewStaged, StagedRecord, StagingFilter, Status,
+    Verdict,
+};
 
 /// How long a write waits for another process's write.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Read-only connections beside the writer, so reads (GET, metrics, the CLI) neither wait for
+/// nor hold up the writes.
+const READERS: usize = 2;
 
 const COLUMNS: &str = "id, integration, account, external_id, status, payload, request, ticket_id, \
      ticket_number, duplicate_of, errors, attempts, received_at, updated_at, next_attempt_at";
 
 /// A state store in one SQLite file (WAL; `synchronous = NORMAL`, so a committed row survives
-/// the process being killed) or in memory.
+/// the process being killed) or in memory: one writer connection and, for a file, a few readers.
 #[derive(Debug)]
 pub struct SqliteStore {
     location: String,
     conn: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
 }
 
 impl SqliteStore {
@@ -30,7 +39,18 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StateError> {
         let location = path.display().to_string();
         let conn = Connection::open(path).map_err(|e| database(&location, &e))?;
-        Self::prepare(location, conn, true)
+        let mut store = Self::prepare(location, conn, true)?;
+        for _ in 0..READERS {
+            let failed = |e: rusqlite::Error| database(&store.location, &e);
+            let reader = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(failed)?;
+            reader.busy_timeout(BUSY_TIMEOUT).map_err(failed)?;
+            store.readers.push(Mutex::new(reader));
+        }
+        Ok(store)
     }
 
     /// A store in memory (tests, `:memory:`).
@@ -56,31 +76,135 @@ impl SqliteStore {
         Ok(Self {
             location,
             conn: Mutex::new(conn),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
         })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock leaves SQLite consistent (every change is a statement
-        // or a transaction), so the connection stays usable.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.conn)
+    }
+
+    /// A connection for reading: a free reader, else the next one in turn; the writer for a
+    /// store in memory (which has no readers).
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        for reader in &self.readers {
+            if let Ok(guard) = reader.try_lock() {
+                return guard;
+            }
+        }
+        let turn = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        match self.readers.get(turn % self.readers.len().max(1)) {
+            Some(reader) => lock(reader),
+            None => self.conn(),
+        }
     }
 
     fn db_err(&self) -> impl Fn(rusqlite::Error) -> StateError + '_ {
         move |e| database(&self.location, &e)
     }
+}
 
-    fn count(&self, conn: &Connection, id: i64, column: &str) -> rusqlite::Result<()> {
-        conn.execute(
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock leaves SQLite consistent (every change is a statement or a
+    // transaction), so the connection stays usable.
+    conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn count(conn: &Connection, id: i64, column: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!(
+            "UPDATE account_stats SET {column} = {column} + 1 WHERE (integration, account) = \
+             (SELECT integration, account FROM staging WHERE id = ?1)"
+        ),
+        [id],
+    )
+    .map(|_| ())
+}
+
+/// Inserts the row and counts the request for its account.
+fn stage(conn: &Connection, new: &NewStaged) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO staging (integration, account, status, payload, received_at, updated_at)
+         VALUES (?1, ?2, 'received', ?3, ?4, ?4)",
+        params![new.integration, new.account, new.payload, new.received_at],
+    )?;
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO account_stats (integration, account, requests, last_seen)
+         VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT (integration, account)
+         DO UPDATE SET requests = requests + 1, last_seen = excluded.last_seen",
+        params![new.integration, new.account, new.received_at],
+    )?;
+    Ok(id)
+}
+
+/// The key rule of [`StateStore::claim`], inside the caller's transaction.
+fn claim(conn: &Connection, id: i64, external_id: &str) -> rusqlite::Result<Claim> {
+    let first = conn
+        .query_row(
             &format!(
-                "UPDATE account_stats SET {column} = {column} + 1 WHERE (integration, account) = \
-                 (SELECT integration, account FROM staging WHERE id = ?1)"
+                "SELECT {COLUMNS} FROM staging WHERE external_id = ?2
+                 AND integration = (SELECT integration FROM staging WHERE id = ?1)"
             ),
-            [id],
+            params![id, external_id],
+            record,
         )
-        .map(|_| ())
+        .optional()?;
+    match first {
+        Some(first) if first.id == id => {}
+        Some(first) if first.status != Status::Error => return Ok(Claim::Taken(Box::new(first))),
+        Some(first) => {
+            conn.execute(
+                "UPDATE staging SET external_id = NULL WHERE id = ?1",
+                [first.id],
+            )?;
+        }
+        None => {}
     }
+    // Only one connection writes, inside the caller's transaction, so the UNIQUE index cannot
+    // refuse this; if it ever does, the error is returned as it is.
+    conn.execute(
+        "UPDATE staging SET external_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, external_id, now()],
+    )?;
+    Ok(Claim::Claimed)
+}
+
+fn begin_attempt(
+    conn: &Connection,
+    id: i64,
+    from: &[Status],
+    request: &str,
+) -> rusqlite::Result<bool> {
+    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    let from = serde_json::to_string(&from).unwrap_or_default();
+    let changed = conn.execute(
+        "UPDATE staging SET status = 'processing', request = ?2,
+         attempts = attempts + 1, updated_at = ?3, next_attempt_at = NULL
+         WHERE id = ?1 AND status IN (SELECT value FROM json_each(?4))",
+        params![id, request, now(), from],
+    )?;
+    Ok(changed == 1)
+}
+
+fn ignored(conn: &Connection, id: i64, first: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE staging SET status = 'ignored', duplicate_of = ?2, updated_at = ?3
+         WHERE id = ?1",
+        params![id, first, now()],
+    )
+    .map(|_| ())
+}
+
+fn failed(conn: &Connection, id: i64, errors: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE staging SET status = 'error', errors = ?2, request = NULL,
+         next_attempt_at = NULL, updated_at = ?3 WHERE id = ?1",
+        params![id, errors, now()],
+    )?;
+    count(conn, id, "rejected")
 }
 
 fn database(location: &str, e: &rusqlite::Error) -> StateError {
@@ -128,82 +252,48 @@ impl StateStore for SqliteStore {
     fn stage(&self, new: &NewStaged) -> Result<i64, StateError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(self.db_err())?;
-        tx.execute(
-            "INSERT INTO staging (integration, account, status, payload, received_at, updated_at)
-             VALUES (?1, ?2, 'received', ?3, ?4, ?4)",
-            params![new.integration, new.account, new.payload, new.received_at],
-        )
-        .map_err(self.db_err())?;
-        let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO account_stats (integration, account, requests, last_seen)
-             VALUES (?1, ?2, 1, ?3)
-             ON CONFLICT (integration, account)
-             DO UPDATE SET requests = requests + 1, last_seen = excluded.last_seen",
-            params![new.integration, new.account, new.received_at],
-        )
-        .map_err(self.db_err())?;
+        let id = stage(&tx, new).map_err(self.db_err())?;
         tx.commit().map_err(self.db_err())?;
         Ok(id)
+    }
+
+    fn admit(&self, new: &NewStaged, admission: &Admission) -> Result<Admitted, StateError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(self.db_err())?;
+        let id = stage(&tx, new).map_err(self.db_err())?;
+        if let Some(key) = &admission.external_id
+            && let Claim::Taken(first) = claim(&tx, id, key).map_err(self.db_err())?
+        {
+            ignored(&tx, id, first.id).map_err(self.db_err())?;
+            tx.commit().map_err(self.db_err())?;
+            return Ok(Admitted::Duplicate { id, first });
+        }
+        let admitted = match &admission.verdict {
+            Verdict::Send(request) => {
+                begin_attempt(&tx, id, &[Status::Received], request).map_err(self.db_err())?;
+                Admitted::Sending(id)
+            }
+            Verdict::Refuse(errors) => {
+                failed(&tx, id, errors).map_err(self.db_err())?;
+                Admitted::Refused(id)
+            }
+        };
+        tx.commit().map_err(self.db_err())?;
+        Ok(admitted)
     }
 
     fn claim(&self, id: i64, external_id: &str) -> Result<Claim, StateError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(self.db_err())?;
-        let first = tx
-            .query_row(
-                &format!(
-                    "SELECT {COLUMNS} FROM staging WHERE external_id = ?2
-                     AND integration = (SELECT integration FROM staging WHERE id = ?1)"
-                ),
-                params![id, external_id],
-                record,
-            )
-            .optional()
-            .map_err(self.db_err())?;
-        match first {
-            Some(first) if first.id == id => {}
-            Some(first) if first.status != Status::Error => {
-                return Ok(Claim::Taken(Box::new(first)));
-            }
-            Some(first) => {
-                tx.execute(
-                    "UPDATE staging SET external_id = NULL WHERE id = ?1",
-                    [first.id],
-                )
-                .map_err(self.db_err())?;
-            }
-            None => {}
-        }
-        match tx.execute(
-            "UPDATE staging SET external_id = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, external_id, now()],
-        ) {
-            Ok(_) => {}
-            Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
-                // Only one connection writes, inside this transaction: cannot happen, but
-                // said plainly if it does.
-                return Err(database(&self.location, &e));
-            }
-            Err(e) => return Err(database(&self.location, &e)),
-        }
+        let claimed = claim(&tx, id, external_id).map_err(self.db_err())?;
         tx.commit().map_err(self.db_err())?;
-        Ok(Claim::Claimed)
+        Ok(claimed)
     }
 
     fn begin_attempt(&self, id: i64, from: &[Status], request: &str) -> Result<bool, StateError> {
-        let conn = self.conn();
-        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-        let from = serde_json::to_string(&from).unwrap_or_default();
-        let changed = conn
-            .execute(
-                "UPDATE staging SET status = 'processing', request = ?2,
-                 attempts = attempts + 1, updated_at = ?3, next_attempt_at = NULL
-                 WHERE id = ?1 AND status IN (SELECT value FROM json_each(?4))",
-                params![id, request, now(), from],
-            )
-            .map_err(self.db_err())?;
-        Ok(changed == 1)
+        begin_attempt(&self.conn(), id, from, request).map_err(self.db_err())
     }
 
     fn inserted(
@@ -220,35 +310,19 @@ impl StateStore for SqliteStore {
             params![id, ticket_id, ticket_number, now()],
         )
         .map_err(self.db_err())?;
-        self.count(&tx, id, "created").map_err(self.db_err())?;
+        count(&tx, id, "created").map_err(self.db_err())?;
         tx.commit().map_err(self.db_err())
     }
 
     fn ignored(&self, id: i64, first: i64) -> Result<(), StateError> {
-        self.conn()
-            .execute(
-                "UPDATE staging SET status = 'ignored', duplicate_of = ?2, updated_at = ?3
-                 WHERE id = ?1",
-                params![id, first, now()],
-            )
-            .map(|_| ())
-            .map_err(self.db_err())
+        ignored(&self.conn(), id, first).map_err(self.db_err())
     }
 
     fn failed(&self, id: i64, errors: &str) -> Result<(), StateError> {
         let mut conn = self.conn();
-        let tx = conn
-            .transaction()
-            .map_err(|e| database(&self.location, &e))?;
-        tx.execute(
-            "UPDATE staging SET status = 'error', errors = ?2, request = NULL,
-             next_attempt_at = NULL, updated_at = ?3 WHERE id = ?1",
-            params![id, errors, now()],
-        )
-        .map_err(|e| database(&self.location, &e))?;
-        self.count(&tx, id, "rejected")
-            .map_err(|e| database(&self.location, &e))?;
-        tx.commit().map_err(|e| database(&self.location, &e))
+        let tx = conn.transaction().map_err(self.db_err())?;
+        failed(&tx, id, errors).map_err(self.db_err())?;
+        tx.commit().map_err(self.db_err())
     }
 
     fn retry_later(&self, id: i64, errors: &str, next_attempt: &str) -> Result<(), StateError> {
@@ -296,18 +370,18 @@ impl StateStore for SqliteStore {
                 params![id, errors, now()],
             )
             .map_err(failed)?;
-            self.count(&tx, *id, "rejected").map_err(failed)?;
+            count(&tx, *id, "rejected").map_err(failed)?;
         }
         tx.commit().map_err(failed)?;
         Ok(ids.len())
     }
 
     fn get(&self, id: i64) -> Result<Option<StagedRecord>, StateError> {
-        get(&self.conn(), id).map_err(|e| database(&self.location, &e))
+        get(&self.reader(), id).map_err(|e| database(&self.location, &e))
     }
 
     fn list(&self, filter: &StagingFilter) -> Result<Vec<StagedRecord>, StateError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let failed = |e: rusqlite::Error| database(&self.location, &e);
         let mut statement = conn
             .prepare(&format!(
@@ -331,7 +405,7 @@ impl StateStore for SqliteStore {
     }
 
     fn counts(&self) -> Result<Vec<(String, Status, u64)>, StateError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let failed = |e: rusqlite::Error| database(&self.location, &e);
         let mut statement = conn
             .prepare(
@@ -356,7 +430,7 @@ impl StateStore for SqliteStore {
     }
 
     fn stats(&self) -> Result<Vec<AccountStats>, StateError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let failed = |e: rusqlite::Error| database(&self.location, &e);
         let mut statement = conn
             .prepare(

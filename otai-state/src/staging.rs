@@ -82,6 +82,42 @@ pub enum Claim {
     Taken(Box<StagedRecord>),
 }
 
+/// What to do with a request as it is staged, in the same transaction
+/// ([`StateStore::admit`](crate::StateStore::admit)).
+#[derive(Debug, Clone)]
+pub struct Admission {
+    /// Its idempotency key, claimed first: when an earlier row holds it, the request is only
+    /// recorded as that row's duplicate.
+    pub external_id: Option<String>,
+    /// Send it, or refuse it.
+    pub verdict: Verdict,
+}
+
+/// Whether an admitted request is sent or refused.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// Send this rendered ticket: the row becomes `processing`, its attempt counted.
+    Send(String),
+    /// Refuse it with these errors (a JSON array): the row becomes `error`.
+    Refuse(String),
+}
+
+/// What [`StateStore::admit`](crate::StateStore::admit) did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Admitted {
+    /// Staged and `processing`: send it now.
+    Sending(i64),
+    /// Staged and refused (`error`).
+    Refused(i64),
+    /// Staged as a duplicate (`ignored`) of the earlier row `first`.
+    Duplicate {
+        /// The new row.
+        id: i64,
+        /// The earlier row holding the key.
+        first: Box<StagedRecord>,
+    },
+}
+
 /// One staged request and what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StagedRecord {

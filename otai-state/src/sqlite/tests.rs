@@ -151,3 +151,74 @@ fn a_file_store_is_reopened_at_its_version_and_a_foreign_file_refused() -> TestR
     assert!(error.to_string().contains("schema version 99"), "{error}");
     Ok(())
 }
+
+fn event() -> NewStaged {
+    NewStaged {
+        integration: "monitoring".into(),
+        account: "zabbix".into(),
+        payload: r#"{"event_id":"e1"}"#.into(),
+        received_at: "2026-01-01T00:00:00Z".into(),
+    }
+}
+
+fn admission(key: &str, verdict: Verdict) -> Admission {
+    Admission {
+        external_id: Some(key.into()),
+        verdict,
+    }
+}
+
+#[test]
+fn admit_stages_claims_and_begins_in_one_step() -> TestResult {
+    let store = SqliteStore::in_memory()?;
+    let send = admission("e1", Verdict::Send(r#"{"subject":"x"}"#.into()));
+    let Admitted::Sending(first) = store.admit(&event(), &send)? else {
+        return Err("not sending".into());
+    };
+    let row = store.get(first)?.ok_or("no row")?;
+    assert_eq!(row.status, Status::Processing);
+    assert_eq!(row.external_id.as_deref(), Some("e1"));
+    assert_eq!(row.attempts, 1);
+    let Admitted::Duplicate { id, first: held } = store.admit(&event(), &send)? else {
+        return Err("a resend was not a duplicate".into());
+    };
+    assert_eq!(held.id, first);
+    let row = store.get(id)?.ok_or("no row")?;
+    assert_eq!(
+        (row.status, row.duplicate_of),
+        (Status::Ignored, Some(first))
+    );
+    assert_eq!(store.stats()?[0].requests, 2);
+    Ok(())
+}
+
+#[test]
+fn a_refused_admission_gives_its_key_up() -> TestResult {
+    let store = SqliteStore::in_memory()?;
+    let refuse = admission("e1", Verdict::Refuse("[]".into()));
+    let Admitted::Refused(id) = store.admit(&event(), &refuse)? else {
+        return Err("not refused".into());
+    };
+    assert_eq!(store.get(id)?.ok_or("no row")?.status, Status::Error);
+    let send = admission("e1", Verdict::Send("{}".into()));
+    assert!(matches!(
+        store.admit(&event(), &send)?,
+        Admitted::Sending(_)
+    ));
+    assert_eq!(store.stats()?[0].rejected, 1);
+    Ok(())
+}
+
+#[test]
+fn the_readers_of_a_file_see_each_commit() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open(&dir.path().join("state.sqlite"))?;
+    let send = admission("e1", Verdict::Send("{}".into()));
+    let Admitted::Sending(id) = store.admit(&event(), &send)? else {
+        return Err("not sending".into());
+    };
+    store.inserted(id, "7", None)?;
+    assert_eq!(store.get(id)?.ok_or("no row")?.status, Status::Inserted);
+    assert_eq!(store.list(&StagingFilter::default())?.len(), 1);
+    Ok(())
+}
