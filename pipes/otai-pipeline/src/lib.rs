@@ -50,6 +50,7 @@ mod testing;
 #[cfg(test)]
 mod tests;
 mod trigger;
+pub mod usage;
 mod values;
 mod wrappers;
 
@@ -64,6 +65,7 @@ pub use secrets::Secrets;
 pub use sections::{SECTION_KEYS, Sections};
 pub use template::TemplateSet;
 pub use trigger::{Trigger, parse_interval};
+pub use usage::RunUsage;
 pub use values::{
     TICKET_FIELDS, optional_ticket_value, template_value, ticket_value, tickets_value,
 };
