@@ -193,7 +193,49 @@ fn summary_line(report: &RunReport) -> String {
     if report.failed > 0 {
         line.push_str(&format!("; {} failed", count(report.failed, "pipe")));
     }
+    if let Some(llm) = llm_usage(&report.usage) {
+        line.push_str("; ");
+        line.push_str(&llm);
+    }
     line
+}
+
+/// `LLM: 12 calls (3 cached), 4 812 tokens, 9.8 s` from a run's usage figures; none without
+/// LLM calls.
+fn llm_usage(usage: &std::collections::BTreeMap<String, u64>) -> Option<String> {
+    use otai_pipeline::usage::names;
+    let figure = |name: &str| usage.get(name).copied().unwrap_or(0);
+    let calls = figure(names::LLM_CALLS);
+    if calls == 0 {
+        return None;
+    }
+    let calls_text = if calls == 1 { "call" } else { "calls" };
+    let cached = figure(names::LLM_CACHED);
+    let cached = if cached > 0 {
+        format!(" ({cached} cached)")
+    } else {
+        String::new()
+    };
+    let tokens =
+        figure(names::LLM_PROMPT_TOKENS).saturating_add(figure(names::LLM_COMPLETION_TOKENS));
+    let latency = human_duration(Duration::from_millis(figure(names::LLM_LATENCY_MS)));
+    Some(format!(
+        "LLM: {calls} {calls_text}{cached}, {} tokens, {latency}",
+        grouped(tokens)
+    ))
+}
+
+/// `4812` as `4 812`: digits in threes, apart.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The tickets a write was held back for (none unless a dry run).
@@ -228,6 +270,7 @@ fn summary_json(report: &RunReport) -> Value {
             "errors": t.errors,
         })).collect::<Vec<_>>(),
         "failures": report.failures().collect::<Vec<_>>(),
+        "usage": report.usage,
     })
 }
 
@@ -246,6 +289,32 @@ mod tests {
         assert_eq!(count(1, "ticket"), "1 ticket");
         assert_eq!(count(0, "ticket"), "0 tickets");
         assert_eq!(count(2, "pipe"), "2 pipes");
+    }
+
+    #[test]
+    fn llm_usage_reads_as_a_person_writes_it() {
+        use otai_pipeline::usage::names;
+        let mut usage = std::collections::BTreeMap::new();
+        assert_eq!(llm_usage(&usage), None);
+        usage.insert(names::LLM_CALLS.to_owned(), 12);
+        usage.insert(names::LLM_CACHED.to_owned(), 3);
+        usage.insert(names::LLM_PROMPT_TOKENS.to_owned(), 4_000);
+        usage.insert(names::LLM_COMPLETION_TOKENS.to_owned(), 812);
+        usage.insert(names::LLM_LATENCY_MS.to_owned(), 9_849);
+        assert_eq!(
+            llm_usage(&usage).as_deref(),
+            Some("LLM: 12 calls (3 cached), 4 812 tokens, 9.8 s")
+        );
+        usage.insert(names::LLM_CALLS.to_owned(), 1);
+        usage.insert(names::LLM_CACHED.to_owned(), 0);
+        assert_eq!(
+            llm_usage(&usage).as_deref(),
+            Some("LLM: 1 call, 4 812 tokens, 9.8 s")
+        );
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1 000");
+        assert_eq!(grouped(1_234_567), "1 234 567");
     }
 
     #[test]

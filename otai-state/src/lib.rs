@@ -1,7 +1,8 @@
 //! otai's state store: what otai keeps between requests and runs.
 //!
 //! Today it holds the [`staging`] area of the inbound API (every request as received, what became
-//! of it, per-account statistics). It is reached through the [`StateStore`] trait, so another
+//! of it, per-account statistics) and a small cache of answers (LLM replies by model and prompt
+//! hash). It is reached through the [`StateStore`] trait, so another
 //! database can be added next to the default [`SqliteStore`] (one file, WAL, versioned schema).
 
 #![forbid(unsafe_code)]
@@ -14,6 +15,7 @@ pub mod staging;
 
 pub use error::StateError;
 pub use sqlite::SqliteStore;
+pub use sqlite::{MAX_CACHE_KEY_BYTES, MAX_CACHE_VALUE_BYTES};
 pub use staging::{
     AccountStats, Admission, Admitted, Claim, NewStaged, StagedRecord, StagingFilter, Status,
     Verdict,
@@ -66,4 +68,11 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     /// tickets without an idempotency key are deleted; a created ticket with a key keeps the key
     /// and ticket (so a late resend is still recognised) but not its payload. Returns how many.
     fn sweep(&self, before: &str) -> Result<usize, StateError>;
+    /// The cached value of `key`, when it was stored at or after `not_before` (RFC 3339).
+    fn cache_get(&self, key: &str, not_before: &str) -> Result<Option<String>, StateError>;
+    /// Caches `value` under `key` (replacing what was there). A key over
+    /// [`MAX_CACHE_KEY_BYTES`] or a value over [`MAX_CACHE_VALUE_BYTES`] is not kept.
+    fn cache_put(&self, key: &str, value: &str) -> Result<(), StateError>;
+    /// Forgets cached values stored before `before` (RFC 3339); returns how many.
+    fn cache_sweep(&self, before: &str) -> Result<usize, StateError>;
 }

@@ -38,6 +38,13 @@ const MIGRATIONS: &[&str] = &[
         last_seen TEXT NOT NULL,
         PRIMARY KEY (integration, account)
     );",
+    // 2: a cache of answers (LLM replies, by model and prompt hash).
+    "CREATE TABLE cache (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX cache_created ON cache (created_at);",
 ];
 
 /// The version this build writes.

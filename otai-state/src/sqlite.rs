@@ -15,6 +15,11 @@ use crate::staging::{
     Verdict,
 };
 
+/// The longest cache key kept, in bytes.
+pub const MAX_CACHE_KEY_BYTES: usize = 512;
+/// The largest cache value kept, in bytes.
+pub const MAX_CACHE_VALUE_BYTES: usize = 64 * 1024;
+
 /// How long a write waits for another process's write.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Read-only connections beside the writer, so reads (GET, metrics, the CLI) neither wait for
@@ -475,6 +480,36 @@ impl StateStore for SqliteStore {
             .map_err(failed)?;
         tx.commit().map_err(failed)?;
         Ok(emptied + deleted)
+    }
+
+    fn cache_get(&self, key: &str, not_before: &str) -> Result<Option<String>, StateError> {
+        self.conn()
+            .query_row(
+                "SELECT value FROM cache WHERE key = ?1 AND created_at >= ?2",
+                [key, not_before],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.db_err())
+    }
+
+    fn cache_put(&self, key: &str, value: &str) -> Result<(), StateError> {
+        if key.len() > MAX_CACHE_KEY_BYTES || value.len() > MAX_CACHE_VALUE_BYTES {
+            return Ok(());
+        }
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO cache (key, value, created_at) VALUES (?1, ?2, ?3)",
+                params![key, value, now()],
+            )
+            .map(|_| ())
+            .map_err(self.db_err())
+    }
+
+    fn cache_sweep(&self, before: &str) -> Result<usize, StateError> {
+        self.conn()
+            .execute("DELETE FROM cache WHERE created_at < ?1", [before])
+            .map_err(self.db_err())
     }
 }
 

@@ -222,3 +222,42 @@ fn the_readers_of_a_file_see_each_commit() -> TestResult {
     assert_eq!(store.list(&StagingFilter::default())?.len(), 1);
     Ok(())
 }
+
+#[test]
+fn the_cache_keeps_bounded_values_until_they_expire() -> TestResult {
+    let store = SqliteStore::in_memory()?;
+    let epoch = "1970-01-01T00:00:00Z";
+    assert_eq!(store.cache_get("k", epoch)?, None);
+    store.cache_put("k", "v1")?;
+    store.cache_put("k", "v2")?;
+    assert_eq!(store.cache_get("k", epoch)?.as_deref(), Some("v2"));
+    assert_eq!(
+        store.cache_get("k", "9999-01-01T00:00:00Z")?,
+        None,
+        "expired"
+    );
+    store.cache_put("big", &"x".repeat(MAX_CACHE_VALUE_BYTES + 1))?;
+    assert_eq!(store.cache_get("big", epoch)?, None, "too big to keep");
+    assert_eq!(store.cache_sweep("9999-01-01T00:00:00Z")?, 1);
+    assert_eq!(store.cache_get("k", epoch)?, None);
+    Ok(())
+}
+
+#[test]
+fn a_version_1_store_gains_the_cache_and_keeps_its_rows() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("state.sqlite");
+    let id = staged(&SqliteStore::open(&path)?, "zabbix")?;
+    let old = Connection::open(&path)?;
+    old.execute_batch("DROP TABLE cache")?;
+    old.pragma_update(None, "user_version", 1)?;
+    drop(old);
+    let store = SqliteStore::open(&path)?;
+    assert_eq!(store.get(id)?.ok_or("row lost")?.account, "zabbix");
+    store.cache_put("k", "v")?;
+    assert_eq!(
+        store.cache_get("k", "1970-01-01T00:00:00Z")?.as_deref(),
+        Some("v")
+    );
+    Ok(())
+}

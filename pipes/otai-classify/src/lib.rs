@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod answer_cache;
 pub mod dataset;
 pub mod features;
 pub mod file;
@@ -30,6 +31,7 @@ pub mod llm;
 pub mod metrics;
 mod model;
 
+pub use answer_cache::CacheSettings;
 pub use dataset::{Example, read_jsonl, stratified_split, ticket_text};
 pub use features::FeatureSettings;
 pub use llm::{LlmAnswer, LlmClassifier, LlmSettings};

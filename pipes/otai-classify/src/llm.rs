@@ -8,6 +8,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use otai_core::{Error, Result};
+
+use crate::answer_cache::{AnswerCache, CacheSettings};
 use otai_http::{HttpClient, HttpParams, Repeatable};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -47,6 +49,10 @@ pub struct LlmSettings {
     /// Answers kept in memory, by model and prompt (default 10 000; 0 for none).
     #[serde(default = "default_cache_size")]
     pub cache_size: usize,
+    /// Answers kept between runs in an otai state store file (`{path, max_age_days}`); without
+    /// it only the in-memory cache is used.
+    #[serde(default)]
+    pub cache: Option<CacheSettings>,
 }
 
 fn default_instructions() -> String {
@@ -68,7 +74,7 @@ fn default_cache_size() -> usize {
 }
 
 /// An answer of the model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LlmAnswer {
     /// One of the allowed labels.
     pub label: String,
@@ -91,7 +97,8 @@ pub struct LlmClassifier {
     system: String,
     schema: Value,
     permits: Semaphore,
-    cache: Mutex<HashMap<u64, LlmAnswer>>,
+    cache: Mutex<HashMap<u128, LlmAnswer>>,
+    store: Option<AnswerCache>,
 }
 
 impl std::fmt::Debug for LlmClassifier {
@@ -162,9 +169,11 @@ impl LlmClassifier {
                 }
             }
         });
+        let store = settings.cache.as_ref().map(AnswerCache::open).transpose()?;
         Ok(Self {
             permits: Semaphore::new(settings.concurrency),
             cache: Mutex::new(HashMap::new()),
+            store,
             settings,
             client,
             system,
@@ -180,7 +189,15 @@ impl LlmClassifier {
     /// Asks the model for the label of `text`; `api_key` is sent as a bearer token.
     pub async fn classify(&self, text: &str, api_key: Option<&SecretString>) -> Result<LlmAnswer> {
         let key = cache_key(&self.settings.model, &self.system, text);
-        if let Some(mut hit) = self.cached(key) {
+        let stored = self.stored_key(key);
+        let mut hit = self.cached(key);
+        if let (None, Some(store)) = (&hit, &self.store) {
+            hit = store.get(&stored).await;
+            if let Some(found) = &hit {
+                self.remember(key, found);
+            }
+        }
+        if let Some(mut hit) = hit {
             hit.cached = true;
             hit.latency_ms = 0;
             return Ok(hit);
@@ -226,14 +243,25 @@ impl LlmClassifier {
             "llm answered"
         );
         self.remember(key, &answer);
+        if let Some(store) = &self.store {
+            store.put(&stored, &answer).await;
+        }
         Ok(answer)
     }
 
-    fn cached(&self, key: u64) -> Option<LlmAnswer> {
+    /// The key in the persistent cache: the model and the prompt hash.
+    fn stored_key(&self, key: u128) -> String {
+        format!(
+            "llm:{}:{key:032x}",
+            otai_core::error::shorten(&self.settings.model, 200)
+        )
+    }
+
+    fn cached(&self, key: u128) -> Option<LlmAnswer> {
         self.cache.lock().ok()?.get(&key).cloned()
     }
 
-    fn remember(&self, key: u64, answer: &LlmAnswer) {
+    fn remember(&self, key: u128, answer: &LlmAnswer) {
         if self.settings.cache_size == 0 {
             return;
         }
@@ -311,13 +339,13 @@ impl LlmClassifier {
     }
 }
 
-/// FNV-1a over the model, the instructions and the text.
-fn cache_key(model: &str, system: &str, text: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a (128 bits) over the model, the instructions and the text.
+fn cache_key(model: &str, system: &str, text: &str) -> u128 {
+    let mut h: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
     for part in [model, "\u{0}", system, "\u{0}", text] {
         for &b in part.as_bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            h ^= u128::from(b);
+            h = h.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
         }
     }
     h

@@ -51,6 +51,7 @@ mod testing;
 #[cfg(test)]
 mod tests;
 mod trigger;
+pub mod usage;
 mod values;
 mod wrappers;
 
@@ -66,6 +67,7 @@ pub use secrets::Secrets;
 pub use sections::{SECTION_KEYS, Sections};
 pub use template::TemplateSet;
 pub use trigger::{Trigger, parse_interval};
+pub use usage::RunUsage;
 pub use values::{
     TICKET_FIELDS, optional_ticket_value, template_value, ticket_value, tickets_value,
 };

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::erased::{ErasedPipe, Typed};
 use crate::params::path::PathSet;
+use crate::usage::RunUsage;
 use otai_core::output::Redactor;
 use otai_core::request::NativeKeys;
 use otai_core::{Error, Result, TicketSystemService};
@@ -195,6 +196,8 @@ pub struct PipeContext {
     /// The one redactor: a pipe that logs or reports a text it was given shows it through
     /// [`Redactor::shown`] (or [`Redactor::redact`]), so no secret value reaches the output.
     pub redactor: Redactor,
+    /// The run's usage figures, which [`PipeContext::add_usage`] adds to.
+    usage: Arc<RunUsage>,
 }
 
 impl std::fmt::Debug for PipeContext {
@@ -214,7 +217,20 @@ impl PipeContext {
             service,
             dry_run: false,
             redactor: Redactor::default(),
+            usage: Arc::default(),
         }
+    }
+
+    /// This context, adding its usage figures to `usage` (the engine's run; tests' own).
+    pub fn with_usage(mut self, usage: Arc<RunUsage>) -> Self {
+        self.usage = usage;
+        self
+    }
+
+    /// Adds `amount` to the run's usage figure `name` (e.g.
+    /// [`names::LLM_CALLS`](crate::usage::names::LLM_CALLS)); the run report sums them by name.
+    pub fn add_usage(&self, name: &str, amount: u64) {
+        self.usage.add(name, amount);
     }
 
     /// The ticket system, or an error naming the pipe.

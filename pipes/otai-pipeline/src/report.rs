@@ -82,6 +82,10 @@ pub struct RunReport {
     pub duration: Duration,
     /// Every ticket the run changed, would have changed, or failed on, by id.
     pub tickets: Vec<TicketReport>,
+    /// What pipes used, summed by name (`llm_calls`, `llm_prompt_tokens`, …; see
+    /// [`usage::names`](crate::usage::names)); left out of the JSON form when empty.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub usage: BTreeMap<String, u64>,
     /// The last result of every top-level pipe, as templates saw it.
     #[serde(skip)]
     pub(crate) results: BTreeMap<String, Jinja>,

@@ -18,6 +18,7 @@ use crate::secrets::Secrets;
 use crate::sections::Sections;
 use crate::template::{Param, Templates, jinja, scope};
 use crate::trigger::Trigger;
+use crate::usage::RunUsage;
 use crate::wrappers::{Counted, DryRun, RunStats};
 use minijinja::Value as Jinja;
 use otai_core::{Error, Result, TicketId, TicketSystemService};
@@ -125,6 +126,8 @@ struct RunState<'a> {
     /// The services as pipes get them: counted, and held back under dry run.
     services: BTreeMap<String, Arc<dyn TicketSystemService>>,
     stats: Arc<RunStats>,
+    /// What pipes used (LLM calls, tokens), by name.
+    usage: Arc<RunUsage>,
     failed: AtomicUsize,
     /// The tickets of `foreach` items a pipe failed for.
     failed_tickets: Mutex<HashSet<String>>,
@@ -261,6 +264,7 @@ impl Engine {
             failed: state.failed.load(Ordering::Relaxed),
             duration: started.elapsed(),
             tickets,
+            usage: state.usage.figures(),
             results,
         })
     }
@@ -281,6 +285,7 @@ impl Engine {
             dry_run,
             services: self.wrapped_services(dry_run, &stats),
             stats,
+            usage: Arc::default(),
             failed: AtomicUsize::new(0),
             failed_tickets: Mutex::default(),
             detail,
@@ -608,12 +613,13 @@ impl Engine {
                     ),
                 };
                 let service = pipe.service.as_ref();
-                let ctx = PipeContext {
-                    pipe_id: pipe.id.clone(),
-                    service: service.and_then(|id| state.services.get(id)).cloned(),
-                    dry_run: state.dry_run,
-                    redactor: self.secrets.redactor().clone(),
-                };
+                let mut ctx = PipeContext::new(
+                    pipe.id.clone(),
+                    service.and_then(|id| state.services.get(id)).cloned(),
+                )
+                .with_usage(Arc::clone(&state.usage));
+                ctx.dry_run = state.dry_run;
+                ctx.redactor = self.secrets.redactor().clone();
                 let started = Instant::now();
                 let data = runner
                     .run(&ctx, use_name, input)

@@ -44,8 +44,9 @@ struct ClassifyParams {
     #[schemars(with = "Option<String>")]
     model: Option<Shared<LoadedModel>>,
     /// The `llm` backend: an OpenAI-compatible chat-completions endpoint (`base_url`, `model`,
-    /// `labels`, `instructions`, `timeout`, `retries`, `concurrency`, `cache_size`); its client
-    /// is built once when written in the file. The text params are the prompt.
+    /// `labels`, `instructions`, `timeout`, `retries`, `concurrency`, `cache_size`, `cache`); its
+    /// client is built once when written in the file. The text params are the prompt; each call
+    /// adds to the run's usage figures.
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     llm: Option<Shared<LoadedLlm>>,
@@ -157,7 +158,7 @@ impl Pipe for Classify {
     }
 
     /// The classification goes to templates as it is, without a JSON tree in between.
-    async fn run(&self, _ctx: &PipeContext, p: &ClassifyParams) -> Result<TemplateValue> {
+    async fn run(&self, ctx: &PipeContext, p: &ClassifyParams) -> Result<TemplateValue> {
         let text = [&p.text, &p.subject, &p.body]
             .into_iter()
             .flatten()
@@ -166,7 +167,9 @@ impl Pipe for Classify {
             .join("\n");
         let default = &p.default.0;
         let found = if let Some(llm) = &p.llm {
-            model::from_llm(llm.0.classify(&text, p.api_key.as_ref()).await?)
+            let answer = llm.0.classify(&text, p.api_key.as_ref()).await?;
+            model::add_usage(ctx, &answer);
+            model::from_llm(answer)
         } else if let Some(model) = &p.model {
             model::classify(
                 &model.0,

@@ -35,6 +35,19 @@ impl<'de> Deserialize<'de> for LoadedLlm {
     }
 }
 
+/// Adds what the LLM call cost to the run's usage figures: a cached answer counts as a call,
+/// without tokens (it cost none this run).
+pub(crate) fn add_usage(ctx: &otai_pipeline::PipeContext, answer: &otai_classify::LlmAnswer) {
+    use otai_pipeline::usage::names;
+    ctx.add_usage(names::LLM_CALLS, 1);
+    ctx.add_usage(names::LLM_CACHED, u64::from(answer.cached));
+    if !answer.cached {
+        ctx.add_usage(names::LLM_PROMPT_TOKENS, answer.prompt_tokens);
+        ctx.add_usage(names::LLM_COMPLETION_TOKENS, answer.completion_tokens);
+        ctx.add_usage(names::LLM_LATENCY_MS, answer.latency_ms);
+    }
+}
+
 /// The LLM's answer as a classification: label, confidence, and what the call cost.
 pub(crate) fn from_llm(answer: otai_classify::LlmAnswer) -> Classification {
     let mut extra = Map::new();

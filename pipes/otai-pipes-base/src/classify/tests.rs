@@ -348,3 +348,119 @@ async fn switching_the_backend_to_an_llm_keeps_the_result_shape() -> Result<(), 
     assert_eq!(check(&stray), ["api_key: only the `llm` backend takes it"]);
     Ok(())
 }
+
+#[tokio::test]
+async fn llm_calls_tokens_and_latency_are_summed_into_the_run_report() -> Result<(), String> {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let reply = json!({
+        "choices": [{"message": {"content": "{\"label\":\"Network\",\"confidence\":0.9}"}}],
+        "usage": {"prompt_tokens": 90, "completion_tokens": 9}
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(reply))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let text = format!(
+        "pipelines:
+  triage:
+    pipes:
+      - id: each
+        use: foreach
+        params:
+          items: [VPN drops, VPN drops, printer jams]
+        pipes:
+          - id: classify
+            use: classify
+            params:
+              text: '{{{{ item }}}}'
+              llm: {{base_url: '{}/v1', model: llama3.1, labels: [Network, Hardware]}}
+",
+        server.uri()
+    );
+    let report = run_pipeline(&text).await?;
+    assert!(report.succeeded, "{report:?}");
+    let figure = |name: &str| report.usage.get(name).copied();
+    use otai_pipeline::usage::names;
+    assert_eq!(figure(names::LLM_CALLS), Some(3));
+    assert_eq!(figure(names::LLM_CACHED), Some(1));
+    assert_eq!(figure(names::LLM_PROMPT_TOKENS), Some(180));
+    assert_eq!(figure(names::LLM_COMPLETION_TOKENS), Some(18));
+    assert!(figure(names::LLM_LATENCY_MS).is_some());
+    let json = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+    assert_eq!(json["usage"]["llm_calls"], 3);
+    Ok(())
+}
+
+/// Loads `text` (a configuration with pipeline `triage`) and runs it once.
+async fn run_pipeline(text: &str) -> Result<otai_pipeline::RunReport, String> {
+    let mut registry = otai_pipeline::Registry::new();
+    crate::register(&mut registry);
+    let engine = otai_pipeline::load_str(
+        "otai.yml",
+        text,
+        &otai_core::registry::BuildContext::default(),
+        &registry,
+        &otai_pipeline::LoadOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    engine
+        .run("triage", &json!({}), false)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn with_a_cache_file_two_loads_of_a_pipeline_ask_the_llm_once() -> Result<(), String> {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let reply = json!({
+        "choices": [{"message": {"content": "{\"label\":\"Hardware\",\"confidence\":0.8}"}}],
+        "usage": {"prompt_tokens": 50, "completion_tokens": 5}
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(reply))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let cache = dir.path().join("state.sqlite");
+    let text = format!(
+        "pipelines:
+  triage:
+    pipes:
+      - id: classify
+        use: classify
+        params:
+          text: printer jams
+          llm:
+            base_url: '{}/v1'
+            model: llama3.1
+            labels: [Network, Hardware]
+            cache: {{path: '{}'}}
+",
+        server.uri(),
+        cache.display()
+    );
+    let first = run_pipeline(&text).await?;
+    let second = run_pipeline(&text).await?;
+    use otai_pipeline::usage::names;
+    for (report, cached) in [(&first, false), (&second, true)] {
+        assert!(report.succeeded, "{report:?}");
+        let result = report.result("classify").unwrap_or_default();
+        assert_eq!(
+            (&result["label"], &result["cached"]),
+            (&json!("Hardware"), &json!(cached))
+        );
+        assert_eq!(
+            report.usage.get(names::LLM_CACHED),
+            Some(&u64::from(cached))
+        );
+    }
+    Ok(())
+}
