@@ -59,6 +59,25 @@ fn map(entries: &[(String, Node)], indent: usize, out: &mut String) {
 }
 
 fn value_after_key(value: &Node, indent: usize, out: &mut String) {
+    if inline(value, out) {
+        return;
+    }
+    match value {
+        Node::Map(entries) => {
+            out.push('\n');
+            map(entries, indent + 2, out);
+        }
+        Node::List(items) => {
+            out.push('\n');
+            list(items, indent + 2, out);
+        }
+        Node::Scalar(_) => {}
+    }
+}
+
+/// Writes ` value` and the line end for a scalar or an empty map or list (which stay on the
+/// line of their key or dash); whether `value` was one of those.
+fn inline(value: &Node, out: &mut String) -> bool {
     match value {
         Node::Scalar(v) => {
             out.push(' ');
@@ -72,34 +91,19 @@ fn value_after_key(value: &Node, indent: usize, out: &mut String) {
                 " []\n"
             });
         }
-        Node::Map(entries) => {
-            out.push('\n');
-            map(entries, indent + 2, out);
-        }
-        Node::List(items) => {
-            out.push('\n');
-            list(items, indent + 2, out);
-        }
+        _ => return false,
     }
+    true
 }
 
 fn list(items: &[Node], indent: usize, out: &mut String) {
     for item in items {
         push_indent(indent, out);
         out.push('-');
+        if inline(item, out) {
+            continue;
+        }
         match item {
-            Node::Scalar(v) => {
-                out.push(' ');
-                out.push_str(&scalar(v));
-                out.push('\n');
-            }
-            v if v.is_empty_collection() => {
-                out.push_str(if matches!(v, Node::Map(_)) {
-                    " {}\n"
-                } else {
-                    " []\n"
-                });
-            }
             Node::Map(entries) => {
                 out.push(' ');
                 map(entries, indent + 2, out);
@@ -108,6 +112,7 @@ fn list(items: &[Node], indent: usize, out: &mut String) {
                 out.push('\n');
                 list(inner, indent + 2, out);
             }
+            Node::Scalar(_) => {}
         }
     }
 }
