@@ -86,17 +86,8 @@ pub(crate) async fn train(
             map.insert("held_out_examples".into(), json!(held_set.len()));
             map.insert("seconds".into(), json!(seconds));
             map.insert("temperature".into(), json!(model.temperature()));
-            if let Some(rules) = &compare {
-                map.insert(
-                    "compare".into(),
-                    serde_json::to_value(rules).unwrap_or(Value::Null),
-                );
-            }
         }
-        output
-            .json(value)
-            .map_err(|e| Error::invalid_input("--json", e.to_string()))?;
-        return Ok(ExitCode::SUCCESS);
+        return print_json(value, compare.as_ref(), output);
     }
     output.line(&format!(
         "read {} examples from {source} (label `{}`, {} labels)",
@@ -255,17 +246,8 @@ pub(crate) fn eval(args: EvalArgs, output: &Output) -> Result<ExitCode, Failure>
         Some(path) => Some(evaluate_rules(&read_rules(path)?, &refs)),
     };
     if args.json {
-        let mut value = serde_json::to_value(&evaluation).unwrap_or(Value::Null);
-        if let (Value::Object(map), Some(rules)) = (&mut value, &compare) {
-            map.insert(
-                "compare".into(),
-                serde_json::to_value(rules).unwrap_or(Value::Null),
-            );
-        }
-        output
-            .json(value)
-            .map_err(|e| Error::invalid_input("--json", e.to_string()))?;
-        return Ok(ExitCode::SUCCESS);
+        let value = serde_json::to_value(&evaluation).unwrap_or(Value::Null);
+        return print_json(value, compare.as_ref(), output);
     }
     output.line(&format!(
         "{} examples from {} (label `{}`)",
@@ -282,6 +264,24 @@ pub(crate) fn eval(args: EvalArgs, output: &Output) -> Result<ExitCode, Failure>
 }
 
 /// The rules' figures, then both side by side.
+/// `--json`: the figures, with the rules' figures under `compare` when there are any.
+fn print_json(
+    mut value: Value,
+    compare: Option<&Evaluation>,
+    output: &Output,
+) -> Result<ExitCode, Failure> {
+    if let (Value::Object(map), Some(rules)) = (&mut value, compare) {
+        map.insert(
+            "compare".into(),
+            serde_json::to_value(rules).unwrap_or(Value::Null),
+        );
+    }
+    output
+        .json(value)
+        .map_err(|e| Error::invalid_input("--json", e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_comparison(model: &Evaluation, rules: &Evaluation, path: &Path, output: &Output) {
     output.line(&format!("rules {} on the same examples:", path.display()));
     print_evaluation(rules, output);
