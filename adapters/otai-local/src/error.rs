@@ -56,11 +56,16 @@ pub(crate) fn db_error(op: impl Into<String>) -> impl FnOnce(rusqlite::Error) ->
         e => Error::Transport {
             request,
             message: "database error".into(),
-            transient: matches!(
-                e.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-            ),
+            transient: is_busy(&e),
             source: Some(Box::new(e)),
         },
     }
+}
+
+/// Whether the database was busy (another connection held it): worth trying again.
+pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }

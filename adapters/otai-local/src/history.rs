@@ -2,7 +2,7 @@
 
 use otai_core::model::{Timestamp, parse_timestamp};
 use otai_core::{Result, UnifiedHistoryEntry};
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, params};
 
 use crate::error::db_error;
 use crate::read::format_time;
@@ -16,7 +16,7 @@ const NOTE_CHARS: usize = 500;
 
 /// Writes `entry` for ticket `ticket` at `time`, inside the change's transaction.
 pub(crate) fn record(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     ticket: i64,
     time: Timestamp,
     entry: &UnifiedHistoryEntry,

@@ -36,6 +36,9 @@
 //!   anything given under `native:`.
 //! - One connection serves all tasks, so concurrent use from many tasks never fails with
 //!   "database is locked"; files use WAL and a busy timeout for other processes.
+//! - Writes that arrive while another is being committed are committed together (group
+//!   commit): each in its own savepoint, one `fsync` for them all, each answered only once it is
+//!   on disk. A write that fails is undone alone.
 //!
 //! ## One writer per file, any number of readers
 //! A process that opens a store file for writing holds an advisory lock on `<file>.lock` until
@@ -56,6 +59,7 @@
 
 mod config;
 mod error;
+mod group_commit;
 mod history;
 mod lock;
 mod open;

@@ -39,12 +39,9 @@ impl TicketSystemService for LocalStore {
     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
         no_native(&request.native)?;
         let ticket = request.ticket;
-        self.run(Access::Write, move |conn| {
-            let tx = write::begin(conn, "begin create")?;
-            let id = write::insert_ticket(&tx, &ticket)?;
-            tx.commit()
-                .map_err(crate::error::db_error("commit create"))?;
-            load_ticket(conn, id)?.ok_or_else(|| Error::ticket_not_found(id))
+        self.write(move |tx| {
+            let id = write::insert_ticket(tx, &ticket)?;
+            load_ticket(tx, id)?.ok_or_else(|| Error::ticket_not_found(id))
         })
         .await
     }
@@ -56,7 +53,7 @@ impl TicketSystemService for LocalStore {
         let mut changes = request.changes;
         changes.notes.extend(request.note);
         let reread = request.reread;
-        self.run(Access::Write, move |conn| {
+        self.write(move |conn| {
             if !ticket_exists(conn, id)? {
                 return Err(Error::ticket_not_found(id));
             }
@@ -75,7 +72,7 @@ impl TicketSystemService for LocalStore {
         let id = local_id(&request.ticket_id)
             .ok_or_else(|| Error::ticket_not_found(&request.ticket_id))?;
         let (note, reread) = (request.note, request.reread);
-        self.run(Access::Write, move |conn| {
+        self.write(move |conn| {
             if !ticket_exists(conn, id)? {
                 return Err(Error::ticket_not_found(id));
             }

@@ -7,6 +7,7 @@ use otai_core::{Error, Result};
 use rusqlite::Connection;
 
 use crate::error::read_only_error;
+use crate::group_commit::WriteQueue;
 use crate::open::{self, Db, MEMORY};
 use crate::options::OpenOptions;
 use crate::seed::Seed;
@@ -25,6 +26,8 @@ struct Shared {
     seed: Option<Seed>,
     /// `None` until the first operation opens the file.
     db: Mutex<Option<Db>>,
+    /// Writes waiting to be committed together.
+    writes: WriteQueue,
 }
 
 impl std::fmt::Debug for LocalStore {
@@ -79,6 +82,7 @@ impl LocalStore {
                 options,
                 seed,
                 db: Mutex::new(None),
+                writes: WriteQueue::default(),
             }),
         }
     }
@@ -106,6 +110,35 @@ impl LocalStore {
     {
         let store = self.clone();
         off_executor(move || store.run_blocking(access, work)).await
+    }
+
+    /// Runs the write `work` on the blocking thread pool, in one transaction with the writes
+    /// queued beside it (group commit: one `fsync` for them all); its result comes back once
+    /// that transaction is committed. `work` must not begin or commit a transaction itself.
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let committed = self.shared.writes.push(work);
+        let store = self.clone();
+        off_executor(move || {
+            let ran = store.run_blocking(Access::Write, |conn| {
+                store.shared.writes.run(conn);
+                Ok(())
+            });
+            if let Err(error) = ran {
+                store.shared.writes.refuse_all(error);
+            }
+            Ok(())
+        })
+        .await?;
+        committed.await.map_err(|_| Error::Transport {
+            request: "local store".into(),
+            message: "a store task did not finish".into(),
+            transient: false,
+            source: None,
+        })?
     }
 
     /// Runs `work` with the connection on this thread, opening the store first if needed.

@@ -17,7 +17,7 @@ fn label(entity: &Option<UnifiedEntity>) -> Option<String> {
 ///
 /// `created`/`updated`/`number` are kept when given (seeding), else set now. Without notes, a
 /// non-empty body becomes the first note, visible to the customer.
-pub(crate) fn insert_ticket(tx: &Transaction<'_>, ticket: &UnifiedTicket) -> Result<i64> {
+pub(crate) fn insert_ticket(tx: &Connection, ticket: &UnifiedTicket) -> Result<i64> {
     let now = Utc::now();
     let created = ticket.created.unwrap_or(now);
     let updated = ticket.updated.unwrap_or(created);
@@ -68,10 +68,9 @@ pub(crate) fn insert_ticket(tx: &Transaction<'_>, ticket: &UnifiedTicket) -> Res
     Ok(id)
 }
 
-/// Applies the fields set in `changes` and adds its notes, in one transaction; `updated` moves
-/// only when something changed.
-pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTicket) -> Result<()> {
-    let tx = begin(conn, "begin update")?;
+/// Applies the fields set in `changes` and adds its notes (inside the caller's transaction);
+/// `updated` moves only when something changed.
+pub(crate) fn update_ticket(tx: &Connection, id: i64, changes: &UnifiedTicket) -> Result<()> {
     let columns = [
         ("subject", changes.subject.clone()),
         ("queue", label(&changes.queue)),
@@ -85,9 +84,9 @@ pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTic
     let mut changed = false;
     for (column, value) in columns {
         if let Some(value) = value {
-            let old = column_value(&tx, id, column)?;
+            let old = column_value(tx, id, column)?;
             let entry = UnifiedHistoryEntry::new("update").change(column, old, Some(value.clone()));
-            record(&tx, id, now, &entry)?;
+            record(tx, id, now, &entry)?;
             tx.execute(
                 &format!("UPDATE tickets SET {column} = ?1 WHERE id = ?2"),
                 params![value, id],
@@ -98,31 +97,29 @@ pub(crate) fn update_ticket(conn: &mut Connection, id: i64, changes: &UnifiedTic
     }
     if !changes.custom_fields.is_empty() {
         for (name, value) in &changes.custom_fields {
-            let old = custom_field_value(&tx, id, name)?;
+            let old = custom_field_value(tx, id, name)?;
             let new = (!value.is_null()).then(|| value.to_string());
             let entry = UnifiedHistoryEntry::new("update").change(name, old, new);
-            record(&tx, id, now, &entry)?;
+            record(tx, id, now, &entry)?;
         }
-        set_custom_fields(&tx, id, &changes.custom_fields)?;
+        set_custom_fields(tx, id, &changes.custom_fields)?;
         changed = true;
     }
     for note in &changes.notes {
-        insert_note(&tx, id, note, now)?;
+        insert_note(tx, id, note, now)?;
         changed = true;
     }
     if changed {
-        touch(&tx, id, now)?;
+        touch(tx, id, now)?;
     }
-    tx.commit().map_err(db_error("commit update"))
+    Ok(())
 }
 
-/// Adds a note and marks the ticket changed.
-pub(crate) fn add_note(conn: &mut Connection, id: i64, note: &UnifiedNote) -> Result<()> {
-    let tx = begin(conn, "begin note")?;
+/// Adds a note and marks the ticket changed (inside the caller's transaction).
+pub(crate) fn add_note(tx: &Connection, id: i64, note: &UnifiedNote) -> Result<()> {
     let now = Utc::now();
-    insert_note(&tx, id, note, now)?;
-    touch(&tx, id, now)?;
-    tx.commit().map_err(db_error("commit note"))
+    insert_note(tx, id, note, now)?;
+    touch(tx, id, now)
 }
 
 /// Starts a write transaction that holds the database's write lock from the start, so that
@@ -132,12 +129,7 @@ pub(crate) fn begin<'c>(conn: &'c mut Connection, op: &str) -> Result<Transactio
         .map_err(db_error(op))
 }
 
-fn insert_note(
-    tx: &Transaction<'_>,
-    ticket: i64,
-    note: &UnifiedNote,
-    created: Timestamp,
-) -> Result<()> {
+fn insert_note(tx: &Connection, ticket: i64, note: &UnifiedNote, created: Timestamp) -> Result<()> {
     tx.execute(
         "INSERT INTO notes (ticket_id, subject, body, content_type, internal, author, created)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -159,7 +151,7 @@ fn insert_note(
 }
 
 /// The current text of column `column` of ticket `id` (one of the fixed column names).
-fn column_value(tx: &Transaction<'_>, id: i64, column: &str) -> Result<Option<String>> {
+fn column_value(tx: &Connection, id: i64, column: &str) -> Result<Option<String>> {
     tx.query_row(
         &format!("SELECT {column} FROM tickets WHERE id = ?1"),
         params![id],
@@ -169,7 +161,7 @@ fn column_value(tx: &Transaction<'_>, id: i64, column: &str) -> Result<Option<St
 }
 
 /// The current value (JSON text) of custom field `name` of ticket `id`, if set.
-fn custom_field_value(tx: &Transaction<'_>, id: i64, name: &str) -> Result<Option<String>> {
+fn custom_field_value(tx: &Connection, id: i64, name: &str) -> Result<Option<String>> {
     tx.query_row(
         "SELECT value FROM custom_fields WHERE ticket_id = ?1 AND name = ?2",
         params![id, name],
@@ -181,7 +173,7 @@ fn custom_field_value(tx: &Transaction<'_>, id: i64, name: &str) -> Result<Optio
 
 /// Sets custom fields; a `null` value removes the field.
 fn set_custom_fields(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     ticket: i64,
     fields: &std::collections::BTreeMap<String, serde_json::Value>,
 ) -> Result<()> {
@@ -203,7 +195,7 @@ fn set_custom_fields(
     Ok(())
 }
 
-fn touch(tx: &Transaction<'_>, id: i64, now: Timestamp) -> Result<()> {
+fn touch(tx: &Connection, id: i64, now: Timestamp) -> Result<()> {
     tx.execute(
         "UPDATE tickets SET updated = ?1 WHERE id = ?2",
         params![format_time(&now), id],
