@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Params, Row, TransactionBehavior, params,
+};
 
 use crate::StateStore;
 use crate::error::StateError;
@@ -22,6 +24,8 @@ pub const MAX_CACHE_VALUE_BYTES: usize = 64 * 1024;
 
 /// How long a write waits for another process's write.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Statements kept parsed per connection (rusqlite keeps 16 by default): all the store's.
+const STATEMENT_CACHE: usize = 64;
 /// Read-only connections beside the writer, so reads (GET, metrics, the CLI) neither wait for
 /// nor hold up the writes.
 const READERS: usize = 2;
@@ -53,6 +57,7 @@ impl SqliteStore {
             )
             .map_err(failed)?;
             reader.busy_timeout(BUSY_TIMEOUT).map_err(failed)?;
+            reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
             store.readers.push(Mutex::new(reader));
         }
         Ok(store)
@@ -68,6 +73,7 @@ impl SqliteStore {
     fn prepare(location: String, mut conn: Connection, wal: bool) -> Result<Self, StateError> {
         let failed = |e: rusqlite::Error| database(&location, &e);
         conn.busy_timeout(BUSY_TIMEOUT).map_err(failed)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         if wal {
             conn.pragma_update(None, "journal_mode", "WAL")
                 .map_err(failed)?;
@@ -117,7 +123,8 @@ fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 }
 
 fn count(conn: &Connection, id: i64, column: &str) -> rusqlite::Result<()> {
-    conn.execute(
+    exec(
+        conn,
         &format!(
             "UPDATE account_stats SET {column} = {column} + 1 WHERE (integration, account) = \
              (SELECT integration, account FROM staging WHERE id = ?1)"
@@ -129,13 +136,15 @@ fn count(conn: &Connection, id: i64, column: &str) -> rusqlite::Result<()> {
 
 /// Inserts the row and counts the request for its account.
 fn stage(conn: &Connection, new: &NewStaged) -> rusqlite::Result<i64> {
-    conn.execute(
+    exec(
+        conn,
         "INSERT INTO staging (integration, account, status, payload, received_at, updated_at)
          VALUES (?1, ?2, 'received', ?3, ?4, ?4)",
         params![new.integration, new.account, new.payload, new.received_at],
     )?;
     let id = conn.last_insert_rowid();
-    conn.execute(
+    exec(
+        conn,
         "INSERT INTO account_stats (integration, account, requests, last_seen)
          VALUES (?1, ?2, 1, ?3)
          ON CONFLICT (integration, account)
@@ -147,21 +156,22 @@ fn stage(conn: &Connection, new: &NewStaged) -> rusqlite::Result<i64> {
 
 /// The key rule of [`StateStore::claim`], inside the caller's transaction.
 fn claim(conn: &Connection, id: i64, external_id: &str) -> rusqlite::Result<Claim> {
-    let first = conn
-        .query_row(
-            &format!(
-                "SELECT {COLUMNS} FROM staging WHERE external_id = ?2
+    let first = query_one(
+        conn,
+        &format!(
+            "SELECT {COLUMNS} FROM staging WHERE external_id = ?2
                  AND integration = (SELECT integration FROM staging WHERE id = ?1)"
-            ),
-            params![id, external_id],
-            record,
-        )
-        .optional()?;
+        ),
+        params![id, external_id],
+        record,
+    )
+    .optional()?;
     match first {
         Some(first) if first.id == id => {}
         Some(first) if first.status != Status::Error => return Ok(Claim::Taken(Box::new(first))),
         Some(first) => {
-            conn.execute(
+            exec(
+                conn,
                 "UPDATE staging SET external_id = NULL WHERE id = ?1",
                 [first.id],
             )?;
@@ -170,7 +180,8 @@ fn claim(conn: &Connection, id: i64, external_id: &str) -> rusqlite::Result<Clai
     }
     // Only one connection writes, inside the caller's transaction, so the UNIQUE index cannot
     // refuse this; if it ever does, the error is returned as it is.
-    conn.execute(
+    exec(
+        conn,
         "UPDATE staging SET external_id = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, external_id, now()],
     )?;
@@ -185,7 +196,8 @@ fn begin_attempt(
 ) -> rusqlite::Result<bool> {
     let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
     let from = serde_json::to_string(&from).unwrap_or_default();
-    let changed = conn.execute(
+    let changed = exec(
+        conn,
         "UPDATE staging SET status = 'processing', request = ?2,
          attempts = attempts + 1, updated_at = ?3, next_attempt_at = NULL
          WHERE id = ?1 AND status IN (SELECT value FROM json_each(?4))",
@@ -195,7 +207,8 @@ fn begin_attempt(
 }
 
 fn ignored(conn: &Connection, id: i64, first: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    exec(
+        conn,
         "UPDATE staging SET status = 'ignored', duplicate_of = ?2, updated_at = ?3
          WHERE id = ?1",
         params![id, first, now()],
@@ -204,12 +217,28 @@ fn ignored(conn: &Connection, id: i64, first: i64) -> rusqlite::Result<()> {
 }
 
 fn failed(conn: &Connection, id: i64, errors: &str) -> rusqlite::Result<()> {
-    conn.execute(
+    exec(
+        conn,
         "UPDATE staging SET status = 'error', errors = ?2, request = NULL,
          next_attempt_at = NULL, updated_at = ?3 WHERE id = ?1",
         params![id, errors, now()],
     )?;
     count(conn, id, "rejected")
+}
+
+/// Runs one statement through the connection's statement cache: parsed once, not per request.
+fn exec(conn: &Connection, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// The one row a cached query gives (`QueryReturnedNoRows` when none).
+fn query_one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    row: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, row)
 }
 
 fn database(location: &str, e: &rusqlite::Error) -> StateError {
@@ -245,7 +274,8 @@ fn record(row: &Row<'_>) -> rusqlite::Result<StagedRecord> {
 }
 
 fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<StagedRecord>> {
-    conn.query_row(
+    query_one(
+        conn,
         &format!("SELECT {COLUMNS} FROM staging WHERE id = ?1"),
         [id],
         record,
@@ -309,7 +339,8 @@ impl StateStore for SqliteStore {
     ) -> Result<(), StateError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(self.db_err())?;
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE staging SET status = 'inserted', ticket_id = ?2, ticket_number = ?3,
              request = NULL, errors = NULL, updated_at = ?4 WHERE id = ?1",
             params![id, ticket_id, ticket_number, now()],

@@ -14,6 +14,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use crate::error::{is_busy, sqlite_problem};
+use crate::write::exec;
 
 /// The most writes committed together.
 const MAX_BATCH: usize = 128;
@@ -111,18 +112,18 @@ impl WriteQueue {
         };
         let mut ran = Vec::with_capacity(writes.len());
         for write in writes {
-            if let Err(e) = tx.execute_batch("SAVEPOINT otai_write") {
+            if let Err(e) = exec(&tx, "SAVEPOINT otai_write", []) {
                 write.refuse(sqlite_error("begin write", e)());
                 continue;
             }
             let (ok, done) = write.run(&tx);
-            let end = if ok {
-                "RELEASE otai_write"
+            let undone = if ok {
+                Ok(0)
             } else {
-                "ROLLBACK TO otai_write; RELEASE otai_write"
+                exec(&tx, "ROLLBACK TO otai_write", [])
             };
-            match tx.execute_batch(end) {
-                Ok(()) => ran.push(done),
+            match undone.and_then(|_| exec(&tx, "RELEASE otai_write", [])) {
+                Ok(_) => ran.push(done),
                 Err(e) => done.finish(Some(&sqlite_error("end write", e))),
             }
         }

@@ -162,9 +162,14 @@ fn inspected(conn: Connection) -> std::result::Result<(Connection, Contents), Pr
     Ok((conn, contents))
 }
 
+/// Statements kept parsed per connection: more than the store's distinct statements.
+const STATEMENT_CACHE: usize = 64;
+
 /// Settings and functions every connection needs.
 fn prepare(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Every statement the store runs, parsed once (rusqlite keeps 16 by default).
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.create_scalar_function(
         "otai_lower",

@@ -95,7 +95,6 @@ pub(crate) fn load_ticket(conn: &Connection, id: i64) -> Result<Option<UnifiedTi
     Ok(load_tickets(conn, &[id])?.into_iter().next())
 }
 
-/// Whether ticket `id` exists.
 /// The ID of the ticket numbered `number` (numbers are unique: date plus ID).
 pub(crate) fn ticket_id_by_number(conn: &Connection, number: &str) -> Result<Option<i64>> {
     conn.prepare_cached("SELECT id FROM tickets WHERE number = ?1 LIMIT 1")
@@ -106,6 +105,7 @@ pub(crate) fn ticket_id_by_number(conn: &Connection, number: &str) -> Result<Opt
         .map_err(db_error("find ticket by number"))
 }
 
+/// Whether ticket `id` exists.
 pub(crate) fn ticket_exists(conn: &Connection, id: i64) -> Result<bool> {
     conn.prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")
         .and_then(|mut s| s.exists(params![id]))

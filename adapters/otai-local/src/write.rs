@@ -3,7 +3,9 @@
 use chrono::Utc;
 use otai_core::model::Timestamp;
 use otai_core::{Result, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote, UnifiedTicket};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OptionalExtension, Params, Row, Transaction, TransactionBehavior, params,
+};
 
 use crate::error::db_error;
 use crate::history::record;
@@ -22,7 +24,8 @@ pub(crate) fn insert_ticket(tx: &Connection, ticket: &UnifiedTicket) -> Result<i
     let created = ticket.created.unwrap_or(now);
     let updated = ticket.updated.unwrap_or(created);
     let state = label(&ticket.state).unwrap_or_else(|| "new".to_owned());
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO tickets (subject, body, queue, priority, state, type, owner, customer, created, updated)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
@@ -44,7 +47,8 @@ pub(crate) fn insert_ticket(tx: &Connection, ticket: &UnifiedTicket) -> Result<i
         .number
         .clone()
         .unwrap_or_else(|| format!("{}{id:06}", created.format("%Y%m%d")));
-    tx.execute(
+    exec(
+        tx,
         "UPDATE tickets SET number = ?1 WHERE id = ?2",
         params![number, id],
     )
@@ -87,7 +91,8 @@ pub(crate) fn update_ticket(tx: &Connection, id: i64, changes: &UnifiedTicket) -
             let old = column_value(tx, id, column)?;
             let entry = UnifiedHistoryEntry::new("update").change(column, old, Some(value.clone()));
             record(tx, id, now, &entry)?;
-            tx.execute(
+            exec(
+                tx,
                 &format!("UPDATE tickets SET {column} = ?1 WHERE id = ?2"),
                 params![value, id],
             )
@@ -130,7 +135,8 @@ pub(crate) fn begin<'c>(conn: &'c mut Connection, op: &str) -> Result<Transactio
 }
 
 fn insert_note(tx: &Connection, ticket: i64, note: &UnifiedNote, created: Timestamp) -> Result<()> {
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO notes (ticket_id, subject, body, content_type, internal, author, created)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
@@ -152,7 +158,8 @@ fn insert_note(tx: &Connection, ticket: i64, note: &UnifiedNote, created: Timest
 
 /// The current text of column `column` of ticket `id` (one of the fixed column names).
 fn column_value(tx: &Connection, id: i64, column: &str) -> Result<Option<String>> {
-    tx.query_row(
+    query_one(
+        tx,
         &format!("SELECT {column} FROM tickets WHERE id = ?1"),
         params![id],
         |row| row.get(0),
@@ -162,7 +169,8 @@ fn column_value(tx: &Connection, id: i64, column: &str) -> Result<Option<String>
 
 /// The current value (JSON text) of custom field `name` of ticket `id`, if set.
 fn custom_field_value(tx: &Connection, id: i64, name: &str) -> Result<Option<String>> {
-    tx.query_row(
+    query_one(
+        tx,
         "SELECT value FROM custom_fields WHERE ticket_id = ?1 AND name = ?2",
         params![id, name],
         |row| row.get(0),
@@ -179,12 +187,14 @@ fn set_custom_fields(
 ) -> Result<()> {
     for (name, value) in fields {
         if value.is_null() {
-            tx.execute(
+            exec(
+                tx,
                 "DELETE FROM custom_fields WHERE ticket_id = ?1 AND name = ?2",
                 params![ticket, name],
             )
         } else {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO custom_fields (ticket_id, name, value) VALUES (?1, ?2, ?3)
                  ON CONFLICT (ticket_id, name) DO UPDATE SET value = excluded.value",
                 params![ticket, name, value.to_string()],
@@ -196,10 +206,26 @@ fn set_custom_fields(
 }
 
 fn touch(tx: &Connection, id: i64, now: Timestamp) -> Result<()> {
-    tx.execute(
+    exec(
+        tx,
         "UPDATE tickets SET updated = ?1 WHERE id = ?2",
         params![format_time(&now), id],
     )
     .map_err(db_error("update ticket"))?;
     Ok(())
+}
+
+/// Runs one statement through the connection's statement cache: parsed once, not per write.
+pub(crate) fn exec(conn: &Connection, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// The one row a cached query gives (`QueryReturnedNoRows` when none).
+fn query_one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    row: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, row)
 }
