@@ -11,10 +11,20 @@ use crate::args::SchemaArgs;
 use crate::failure::Failure;
 use crate::output::Output;
 
-/// The schemas of the sections this command reads besides the pipelines: `mcp:`.
+/// The schemas of the sections otai reads besides the pipelines: `mcp:`, `server:`,
+/// `inbound:` and `state:`, from the types that read them.
 pub(crate) fn sections() -> BTreeMap<&'static str, SchemaFn> {
+    use otai_serve::config::{InboundConfig, ServerConfig, StateConfig};
     let mcp: SchemaFn = |generator| generator.subschema_for::<otai_mcp::McpConfig>();
-    BTreeMap::from([("mcp", mcp)])
+    let server: SchemaFn = |generator| generator.subschema_for::<ServerConfig>();
+    let inbound: SchemaFn = |generator| generator.subschema_for::<Vec<InboundConfig>>();
+    let state: SchemaFn = |generator| generator.subschema_for::<StateConfig>();
+    BTreeMap::from([
+        ("mcp", mcp),
+        ("server", server),
+        ("inbound", inbound),
+        ("state", state),
+    ])
 }
 
 /// Prints the schema, or writes it to `args.output`.

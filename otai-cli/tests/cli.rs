@@ -405,6 +405,24 @@ fn prints_and_writes_the_config_schema() -> TestResult {
     let printed: serde_json::Value = serde_json::from_str(&stdout)?;
     assert_eq!(printed["type"], "object");
     assert!(printed["properties"]["services"].is_object());
+    // The sections otai serve reads are typed from the structs that read them.
+    assert_eq!(
+        printed["properties"]["server"]["$ref"],
+        "#/$defs/ServerConfig"
+    );
+    assert_eq!(
+        printed["properties"]["state"]["$ref"],
+        "#/$defs/StateConfig"
+    );
+    let inbound = &printed["$defs"]["InboundConfig"];
+    assert_eq!(inbound["additionalProperties"], false);
+    let required = inbound["required"].as_array().cloned().unwrap_or_default();
+    for key in ["id", "service", "accounts", "ticket"] {
+        assert!(
+            required.contains(&key.into()),
+            "{key} is required: {inbound}"
+        );
+    }
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("otai.schema.json");
     let (code, stdout, _) = otai(&["schema", "-o", &file.to_string_lossy()])?;

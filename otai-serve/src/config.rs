@@ -10,7 +10,7 @@ use serde_json::Value;
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 
 /// `server:`: where and how the API listens.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     /// Address and port (`127.0.0.1:8787`).
@@ -31,7 +31,7 @@ fn default_body_limit() -> usize {
 }
 
 /// `state:`: where otai keeps its state.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StateConfig {
     /// The SQLite file, relative to the configuration file (default `otai-state.sqlite` next to
@@ -48,7 +48,7 @@ fn default_retention() -> u32 {
 }
 
 /// One integration of `inbound:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InboundConfig {
     /// Its id: served at `/api/v1/inbound/<id>`.
@@ -81,7 +81,7 @@ fn default_max_attempts() -> u32 {
 }
 
 /// What to do with payload fields the rules do not name.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnknownFields {
     /// Refuse the request (422, code `unknown_field`).
@@ -92,19 +92,21 @@ pub enum UnknownFields {
 }
 
 /// An account: a bearer `token`, or `username` and `password` (HTTP Basic).
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountConfig {
     /// The account's name (logs, statistics, `account.name` in templates).
     pub name: String,
     /// A bearer token.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub token: Option<SecretString>,
     /// A Basic user name.
     #[serde(default)]
     pub username: Option<String>,
     /// A Basic password.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub password: Option<SecretString>,
     /// Requests per second and burst; unlimited without.
     #[serde(default)]
@@ -121,7 +123,7 @@ impl std::fmt::Debug for AccountConfig {
 }
 
 /// A token bucket: `per_second` requests on average, `burst` at once.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitConfig {
     /// Requests per second, on average.
@@ -132,7 +134,7 @@ pub struct RateLimitConfig {
 }
 
 /// The rules of one field.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleConfig {
     /// The field must be present (and not null).
@@ -162,7 +164,7 @@ pub struct RuleConfig {
 }
 
 /// JSON types a field can be required to have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A string.
