@@ -513,5 +513,6 @@ impl StateStore for SqliteStore {
     }
 }
 
+mod debugger;
 #[cfg(test)]
 mod tests;
