@@ -121,6 +121,12 @@ pub enum Command {
   otai inbound replay 42
   otai inbound stats")]
     Inbound(InboundArgs),
+    /// Read the Generic Interface debugger: provider communications kept in the state store.
+    #[command(after_help = "Examples:
+  otai debugger list --webservice GenericTicketConnectorREST --since 2h
+  otai debugger list --since 2026-01-01T00:00:00Z --json
+  otai debugger show 42")]
+    Debugger(DebuggerArgs),
     /// Convert an Open Ticket AI 1.5 configuration, reporting every change and what could not be
     /// converted.
     #[command(after_help = "Examples:
@@ -204,6 +210,42 @@ pub enum InboundOperation {
     },
     /// Per-account statistics: requests, created, rejected, last seen.
     Stats,
+}
+
+/// `otai debugger`.
+#[derive(Debug, Args)]
+pub struct DebuggerArgs {
+    /// Configuration and secrets.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub operation: DebuggerOperation,
+}
+
+/// What `otai debugger` does.
+#[derive(Debug, Subcommand)]
+pub enum DebuggerOperation {
+    /// Communications, newest first: time, level, web service, operation, duration, error.
+    List {
+        /// Only this web service's.
+        #[arg(long)]
+        webservice: Option<String>,
+        /// Only those since a time (RFC 3339) or for a while (`90s`, `30m`, `2h`, `7d`).
+        #[arg(long, value_name = "DURATION|TIME")]
+        since: Option<String>,
+        /// At most this many (at most 1000).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One communication: request, mapped request, response, error.
+    Show {
+        /// Its id.
+        id: i64,
+    },
 }
 
 /// Where the configuration and secrets come from.

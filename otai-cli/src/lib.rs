@@ -17,6 +17,7 @@
 
 pub mod args;
 mod commands;
+mod debugger;
 mod failure;
 mod generated;
 mod history;
