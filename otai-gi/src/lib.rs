@@ -15,9 +15,11 @@
 //!       - { login: agent1, password: '${{ secrets.GI_AGENT1 }}' }
 //! ```
 //!
-//! [`config`] holds the section as written and its checks.
+//! [`config`] holds the section as written and its checks; [`exchange`] imports and exports
+//! web services in the form OTRS / OTOBO / Znuny administrators exchange them.
 
 pub mod config;
+pub mod exchange;
 
 pub use config::{
     AccountConfig, DebuggerConfig, OperationConfig, OperationType, Prefix, RouteConfig,
