@@ -14,6 +14,7 @@ mod error;
 mod schema;
 mod sqlite;
 pub mod staging;
+pub mod versions;
 
 pub use debugger::{Communication, DebugEntry, DebugFilter, DebugLevel, DebugSummary, DebuggerLog};
 pub use error::StateError;
@@ -23,6 +24,7 @@ pub use staging::{
     AccountStats, Admission, Admitted, Claim, NewStaged, StagedRecord, StagingFilter, Status,
     Verdict,
 };
+pub use versions::{WebserviceVersion, WebserviceVersions};
 
 /// Where otai keeps its state. Every method is synchronous and short; async callers run them
 /// on a blocking thread.

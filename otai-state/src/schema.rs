@@ -61,6 +61,15 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX gi_debug_webservice ON gi_debug (webservice, created_at);
     CREATE INDEX gi_debug_created ON gi_debug (created_at);",
+    // 4: every version of each Generic Interface web service definition otai has seen.
+    "CREATE TABLE gi_webservice_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        config TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+    );",
 ];
 
 /// The version this build writes.

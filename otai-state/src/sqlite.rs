@@ -516,3 +516,4 @@ impl StateStore for SqliteStore {
 mod debugger;
 #[cfg(test)]
 mod tests;
+mod versions;

@@ -145,7 +145,7 @@ fn a_version_2_store_gains_the_debugger_table() -> TestResult {
     let path = dir.path().join("state.sqlite");
     drop(SqliteStore::open(&path)?);
     let old = rusqlite::Connection::open(&path)?;
-    old.execute_batch("DROP TABLE gi_debug")?;
+    old.execute_batch("DROP TABLE gi_debug; DROP TABLE gi_webservice_versions")?;
     old.pragma_update(None, "user_version", 2)?;
     drop(old);
     let store = SqliteStore::open(&path)?;
