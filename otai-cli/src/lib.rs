@@ -33,6 +33,7 @@ mod serve;
 mod signals;
 mod tickets;
 mod train;
+mod webservice;
 
 use std::process::ExitCode;
 

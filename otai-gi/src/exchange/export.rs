@@ -23,9 +23,7 @@ pub struct Exported {
 impl Exported {
     /// The definition as YAML, as OTOBO's export writes it (starting with `---`).
     pub fn yaml(&self) -> String {
-        // Writing a `Value` built here cannot fail: every key is a string.
-        serde_yaml::to_string(&self.value)
-            .map_or_else(|e| format!("# {e}\n"), |y| format!("---\n{y}"))
+        format!("---\n{}", super::to_yaml(&self.value))
     }
 }
 
@@ -126,7 +124,7 @@ fn transport(ws: &WebserviceConfig) -> Value {
 
 /// Replaces the value of every credential key (`…Password`, tokens, session ids) by `***`,
 /// without recursion.
-fn redact_credentials(value: &mut Value) {
+pub fn redact_credentials(value: &mut Value) {
     let mut stack = vec![value];
     while let Some(value) = stack.pop() {
         match value {
@@ -143,9 +141,4 @@ fn redact_credentials(value: &mut Value) {
             _ => {}
         }
     }
-}
-
-#[cfg(test)]
-pub(super) fn redact_for_tests(value: &mut Value) {
-    redact_credentials(value);
 }

@@ -115,10 +115,10 @@ impl Reader<'_> {
 
     /// Warns about every key of `map` not in `known`; a key holding a credential says so.
     fn unknown(&mut self, map: &Map<String, Value>, known: &[&str], path: &str) {
-        for key in map.keys().filter(|k| !known.contains(&k.as_str())) {
+        for (key, value) in map.iter().filter(|(k, _)| !known.contains(&k.as_str())) {
             let shown = otai_core::output::escape_controls(&otai_core::error::shorten(key, 60))
                 .into_owned();
-            let what = if super::is_secret_key(key) {
+            let what = if super::holds_secret(key, value) {
                 "holds a credential, which is not imported"
             } else {
                 "not supported by otai; not imported"

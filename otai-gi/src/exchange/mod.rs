@@ -13,8 +13,14 @@ mod import;
 #[cfg(test)]
 mod tests;
 
-pub use export::{Exported, export};
+pub use export::{Exported, export, redact_credentials};
 pub use import::{ImportOptions, Imported, MAX_IMPORT_BYTES, import};
+
+/// `value` as YAML (only for values otai built itself, which are of bounded depth).
+pub fn to_yaml(value: &serde_json::Value) -> String {
+    // Writing a JSON value cannot fail: every key is a string.
+    serde_yaml::to_string(value).unwrap_or_else(|e| format!("# {e}\n"))
+}
 
 /// Whether an OTOBO key holds a credential (`BasicAuthPassword`, `SSLP12Password`, a token…).
 pub fn is_secret_key(key: &str) -> bool {
@@ -31,4 +37,22 @@ pub fn is_secret_key(key: &str) -> bool {
     .iter()
     .any(|word| key.contains(word))
         || otai_core::output::is_credential_key(&key)
+}
+
+/// Whether `key` or any key below it in `value` holds a credential (walked without recursion).
+pub fn holds_secret(key: &str, value: &serde_json::Value) -> bool {
+    let mut stack = vec![(key, value)];
+    while let Some((key, value)) = stack.pop() {
+        if is_secret_key(key) {
+            return true;
+        }
+        match value {
+            serde_json::Value::Object(map) => {
+                stack.extend(map.iter().map(|(k, v)| (k.as_str(), v)))
+            }
+            serde_json::Value::Array(items) => stack.extend(items.iter().map(|v| ("", v))),
+            _ => {}
+        }
+    }
+    false
 }

@@ -207,7 +207,7 @@ fn passwords_never_reach_the_entry_warnings_or_export() -> R {
 fn credential_keys_are_redacted_in_exports() {
     let mut value =
         json!({"a": {"BasicAuthPassword": "p", "SessionID": 5, "Token": ["x"], "keep": "k"}});
-    super::export::redact_for_tests(&mut value);
+    redact_credentials(&mut value);
     assert_eq!(
         value,
         json!({"a": {"BasicAuthPassword": "***", "SessionID": "***", "Token": ["x"], "keep": "k"}})
