@@ -121,6 +121,19 @@ pub enum Command {
   otai inbound replay 42
   otai inbound stats")]
     Inbound(InboundArgs),
+    /// Read the Generic Interface debugger: provider communications kept in the state store.
+    #[command(after_help = "Examples:
+  otai debugger list --webservice GenericTicketConnectorREST --since 2h
+  otai debugger list --since 2026-01-01T00:00:00Z --json
+  otai debugger show 42")]
+    Debugger(DebuggerArgs),
+    /// Import, export and list Generic Interface web services (`webservices:`); see their versions.
+    #[command(after_help = "Examples:
+  otai webservice import GenericTicketConnectorREST.yml --service helpdesk >> webservices.yml
+  otai webservice export GenericTicketConnectorREST > GenericTicketConnectorREST.yml
+  otai webservice list
+  otai webservice history GenericTicketConnectorREST --json")]
+    Webservice(WebserviceArgs),
     /// Convert an Open Ticket AI 1.5 configuration, reporting every change and what could not be
     /// converted.
     #[command(after_help = "Examples:
@@ -204,6 +217,89 @@ pub enum InboundOperation {
     },
     /// Per-account statistics: requests, created, rejected, last seen.
     Stats,
+}
+
+/// `otai debugger`.
+#[derive(Debug, Args)]
+pub struct DebuggerArgs {
+    /// Configuration and secrets.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub operation: DebuggerOperation,
+}
+
+/// What `otai debugger` does.
+#[derive(Debug, Subcommand)]
+pub enum DebuggerOperation {
+    /// Communications, newest first: time, level, web service, operation, duration, error.
+    List {
+        /// Only this web service's.
+        #[arg(long)]
+        webservice: Option<String>,
+        /// Only those since a time (RFC 3339) or for a while (`90s`, `30m`, `2h`, `7d`).
+        #[arg(long, value_name = "DURATION|TIME")]
+        since: Option<String>,
+        /// At most this many (at most 1000).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One communication: request, mapped request, response, error.
+    Show {
+        /// Its id.
+        id: i64,
+    },
+}
+
+/// `otai webservice`.
+#[derive(Debug, Args)]
+pub struct WebserviceArgs {
+    /// Configuration and secrets.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub operation: WebserviceOperation,
+}
+
+/// What `otai webservice` does.
+#[derive(Debug, Subcommand)]
+pub enum WebserviceOperation {
+    /// Print the `webservices:` entry of a web service exported from OTRS / OTOBO / Znuny;
+    /// what was not imported, and the secrets to set, go to stderr.
+    Import {
+        /// The exported definition (YAML).
+        file: PathBuf,
+        /// Its name (default: the file's name without `.yml`).
+        #[arg(long)]
+        name: Option<String>,
+        /// The otai service behind it (a key of `services:`).
+        #[arg(long, default_value = "helpdesk")]
+        service: String,
+        /// Its numeric id.
+        #[arg(long, default_value_t = 1)]
+        id: u64,
+    },
+    /// Print a configured web service as OTOBO's `Admin::WebService::Add` takes it, every
+    /// password and token redacted.
+    Export {
+        /// The web service's name.
+        name: String,
+    },
+    /// The configured web services, each with its current version.
+    List,
+    /// The kept versions of a web service's definition, newest first.
+    History {
+        /// The web service's name.
+        name: String,
+    },
 }
 
 /// Where the configuration and secrets come from.

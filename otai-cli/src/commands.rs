@@ -32,6 +32,8 @@ pub(crate) async fn dispatch(
         Command::Eval(args) => crate::train::eval(args, output),
         Command::Serve(args) => crate::serve::serve(args, &registry, output).await,
         Command::Inbound(args) => crate::inbound::inbound(args, &registry, output).await,
+        Command::Debugger(args) => crate::debugger::debugger(args, &registry, output),
+        Command::Webservice(args) => crate::webservice::webservice(args, &registry, output),
     };
     result.unwrap_or_else(|failure| {
         output.error_lines(&failure.lines);

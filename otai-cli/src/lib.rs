@@ -17,6 +17,7 @@
 
 pub mod args;
 mod commands;
+mod debugger;
 mod failure;
 mod generated;
 mod history;
@@ -32,6 +33,7 @@ mod serve;
 mod signals;
 mod tickets;
 mod train;
+mod webservice;
 
 use std::process::ExitCode;
 

@@ -25,6 +25,7 @@
 
 pub mod error;
 pub mod kwargs;
+pub mod mapping;
 pub mod model;
 pub mod output;
 pub mod registry;

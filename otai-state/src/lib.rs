@@ -2,17 +2,21 @@
 //!
 //! Today it holds the [`staging`] area of the inbound API (every request as received, what became
 //! of it, per-account statistics) and a small cache of answers (LLM replies by model and prompt
-//! hash). It is reached through the [`StateStore`] trait, so another
+//! hash), and the Generic Interface [`debugger`]'s record of provider communications. It is
+//! reached through the [`StateStore`] trait, so another
 //! database can be added next to the default [`SqliteStore`] (one file, WAL, versioned schema).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod debugger;
 mod error;
 mod schema;
 mod sqlite;
 pub mod staging;
+pub mod versions;
 
+pub use debugger::{Communication, DebugEntry, DebugFilter, DebugLevel, DebugSummary, DebuggerLog};
 pub use error::StateError;
 pub use sqlite::SqliteStore;
 pub use sqlite::{MAX_CACHE_KEY_BYTES, MAX_CACHE_VALUE_BYTES};
@@ -20,6 +24,7 @@ pub use staging::{
     AccountStats, Admission, Admitted, Claim, NewStaged, StagedRecord, StagingFilter, Status,
     Verdict,
 };
+pub use versions::{WebserviceVersion, WebserviceVersions};
 
 /// Where otai keeps its state. Every method is synchronous and short; async callers run them
 /// on a blocking thread.

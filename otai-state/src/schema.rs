@@ -45,6 +45,31 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     );
     CREATE INDEX cache_created ON cache (created_at);",
+    // 3: the Generic Interface debugger: provider communications, redacted and capped.
+    "CREATE TABLE gi_debug (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        webservice TEXT NOT NULL,
+        operation TEXT,
+        remote_addr TEXT,
+        level TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        request TEXT NOT NULL,
+        mapped_request TEXT,
+        response TEXT,
+        error TEXT
+    );
+    CREATE INDEX gi_debug_webservice ON gi_debug (webservice, created_at);
+    CREATE INDEX gi_debug_created ON gi_debug (created_at);",
+    // 4: every version of each Generic Interface web service definition otai has seen.
+    "CREATE TABLE gi_webservice_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        config TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+    );",
 ];
 
 /// The version this build writes.

@@ -544,5 +544,7 @@ impl StateStore for SqliteStore {
     }
 }
 
+mod debugger;
 #[cfg(test)]
 mod tests;
+mod versions;

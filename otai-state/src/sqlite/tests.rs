@@ -249,7 +249,7 @@ fn a_version_1_store_gains_the_cache_and_keeps_its_rows() -> TestResult {
     let path = dir.path().join("state.sqlite");
     let id = staged(&SqliteStore::open(&path)?, "zabbix")?;
     let old = Connection::open(&path)?;
-    old.execute_batch("DROP TABLE cache")?;
+    old.execute_batch("DROP TABLE cache; DROP TABLE gi_debug; DROP TABLE gi_webservice_versions")?;
     old.pragma_update(None, "user_version", 1)?;
     drop(old);
     let store = SqliteStore::open(&path)?;
