@@ -45,6 +45,17 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     );
     CREATE INDEX cache_created ON cache (created_at);",
+    // 3: Generic Interface sessions (SessionCreate), by a hash of the session id.
+    "CREATE TABLE gi_sessions (
+        id_hash TEXT PRIMARY KEY,
+        webservice TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        login TEXT NOT NULL,
+        remote_addr TEXT,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL
+    );
+    CREATE INDEX gi_sessions_created ON gi_sessions (created_at);",
 ];
 
 /// The version this build writes.
