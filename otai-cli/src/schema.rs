@@ -12,18 +12,21 @@ use crate::failure::Failure;
 use crate::output::Output;
 
 /// The schemas of the sections otai reads besides the pipelines: `mcp:`, `server:`,
-/// `inbound:` and `state:`, from the types that read them.
+/// `inbound:`, `state:` and `webservices:`, from the types that read them.
 pub(crate) fn sections() -> BTreeMap<&'static str, SchemaFn> {
     use otai_serve::config::{InboundConfig, ServerConfig, StateConfig};
     let mcp: SchemaFn = |generator| generator.subschema_for::<otai_mcp::McpConfig>();
     let server: SchemaFn = |generator| generator.subschema_for::<ServerConfig>();
     let inbound: SchemaFn = |generator| generator.subschema_for::<Vec<InboundConfig>>();
     let state: SchemaFn = |generator| generator.subschema_for::<StateConfig>();
+    let webservices: SchemaFn =
+        |generator| generator.subschema_for::<Vec<otai_gi::WebserviceConfig>>();
     BTreeMap::from([
         ("mcp", mcp),
         ("server", server),
         ("inbound", inbound),
         ("state", state),
+        ("webservices", webservices),
     ])
 }
 

@@ -11,6 +11,7 @@
 
 pub mod debugger;
 mod error;
+pub mod gi_sessions;
 mod schema;
 mod sqlite;
 pub mod staging;
@@ -18,6 +19,7 @@ pub mod versions;
 
 pub use debugger::{Communication, DebugEntry, DebugFilter, DebugLevel, DebugSummary, DebuggerLog};
 pub use error::StateError;
+pub use gi_sessions::GiSession;
 pub use sqlite::SqliteStore;
 pub use sqlite::{MAX_CACHE_KEY_BYTES, MAX_CACHE_VALUE_BYTES};
 pub use staging::{
@@ -80,4 +82,14 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     fn cache_put(&self, key: &str, value: &str) -> Result<(), StateError>;
     /// Forgets cached values stored before `before` (RFC 3339); returns how many.
     fn cache_sweep(&self, before: &str) -> Result<usize, StateError>;
+    /// Stores a Generic Interface session (replacing one with the same hash).
+    fn gi_session_put(&self, session: &GiSession) -> Result<(), StateError>;
+    /// The Generic Interface session whose id hashes to `id_hash`.
+    fn gi_session_get(&self, id_hash: &str) -> Result<Option<GiSession>, StateError>;
+    /// Marks session `id_hash` used at `at` (Unix seconds).
+    fn gi_session_touch(&self, id_hash: &str, at: i64) -> Result<(), StateError>;
+    /// Forgets session `id_hash`.
+    fn gi_session_delete(&self, id_hash: &str) -> Result<(), StateError>;
+    /// Forgets the sessions created before `before` (Unix seconds); returns how many.
+    fn gi_session_sweep(&self, before: i64) -> Result<usize, StateError>;
 }

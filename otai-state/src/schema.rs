@@ -45,7 +45,18 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     );
     CREATE INDEX cache_created ON cache (created_at);",
-    // 3: the Generic Interface debugger: provider communications, redacted and capped.
+    // 3: Generic Interface sessions (SessionCreate), by a hash of the session id.
+    "CREATE TABLE gi_sessions (
+        id_hash TEXT PRIMARY KEY,
+        webservice TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        login TEXT NOT NULL,
+        remote_addr TEXT,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL
+    );
+    CREATE INDEX gi_sessions_created ON gi_sessions (created_at);",
+    // 4: the Generic Interface debugger: provider communications, redacted and capped.
     "CREATE TABLE gi_debug (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         created_at TEXT NOT NULL,
@@ -61,7 +72,7 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX gi_debug_webservice ON gi_debug (webservice, created_at);
     CREATE INDEX gi_debug_created ON gi_debug (created_at);",
-    // 4: every version of each Generic Interface web service definition otai has seen.
+    // 5: every version of each Generic Interface web service definition otai has seen.
     "CREATE TABLE gi_webservice_versions (
         name TEXT NOT NULL,
         version INTEGER NOT NULL,

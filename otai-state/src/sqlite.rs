@@ -11,6 +11,7 @@ use rusqlite::{
 
 use crate::StateStore;
 use crate::error::StateError;
+use crate::gi_sessions::GiSession;
 use crate::schema;
 use crate::staging::{
     AccountStats, Admission, Admitted, Claim, NewStaged, StagedRecord, StagingFilter, Status,
@@ -540,6 +541,71 @@ impl StateStore for SqliteStore {
     fn cache_sweep(&self, before: &str) -> Result<usize, StateError> {
         self.conn()
             .execute("DELETE FROM cache WHERE created_at < ?1", [before])
+            .map_err(self.db_err())
+    }
+
+    fn gi_session_put(&self, session: &GiSession) -> Result<(), StateError> {
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO gi_sessions
+                 (id_hash, webservice, kind, login, remote_addr, created_at, last_used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    session.id_hash,
+                    session.webservice,
+                    session.kind,
+                    session.login,
+                    session.remote_addr,
+                    session.created_at,
+                    session.last_used_at
+                ],
+            )
+            .map(|_| ())
+            .map_err(self.db_err())
+    }
+
+    fn gi_session_get(&self, id_hash: &str) -> Result<Option<GiSession>, StateError> {
+        self.reader()
+            .query_row(
+                "SELECT id_hash, webservice, kind, login, remote_addr, created_at, last_used_at
+                 FROM gi_sessions WHERE id_hash = ?1",
+                [id_hash],
+                |r| {
+                    Ok(GiSession {
+                        id_hash: r.get(0)?,
+                        webservice: r.get(1)?,
+                        kind: r.get(2)?,
+                        login: r.get(3)?,
+                        remote_addr: r.get(4)?,
+                        created_at: r.get(5)?,
+                        last_used_at: r.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.db_err())
+    }
+
+    fn gi_session_touch(&self, id_hash: &str, at: i64) -> Result<(), StateError> {
+        self.conn()
+            .execute(
+                "UPDATE gi_sessions SET last_used_at = ?2 WHERE id_hash = ?1",
+                params![id_hash, at],
+            )
+            .map(|_| ())
+            .map_err(self.db_err())
+    }
+
+    fn gi_session_delete(&self, id_hash: &str) -> Result<(), StateError> {
+        self.conn()
+            .execute("DELETE FROM gi_sessions WHERE id_hash = ?1", [id_hash])
+            .map(|_| ())
+            .map_err(self.db_err())
+    }
+
+    fn gi_session_sweep(&self, before: i64) -> Result<usize, StateError> {
+        self.conn()
+            .execute("DELETE FROM gi_sessions WHERE created_at < ?1", [before])
             .map_err(self.db_err())
     }
 }

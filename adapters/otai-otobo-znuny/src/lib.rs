@@ -39,6 +39,7 @@ mod errors;
 #[cfg(feature = "fake")]
 pub mod fake;
 mod history;
+pub mod input;
 pub mod mapping;
 mod native;
 mod redact;

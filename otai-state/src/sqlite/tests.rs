@@ -244,12 +244,14 @@ fn the_cache_keeps_bounded_values_until_they_expire() -> TestResult {
 }
 
 #[test]
-fn a_version_1_store_gains_the_cache_and_keeps_its_rows() -> TestResult {
+fn a_version_1_store_gains_the_cache_and_gi_sessions_and_keeps_its_rows() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("state.sqlite");
     let id = staged(&SqliteStore::open(&path)?, "zabbix")?;
     let old = Connection::open(&path)?;
-    old.execute_batch("DROP TABLE cache; DROP TABLE gi_debug; DROP TABLE gi_webservice_versions")?;
+    old.execute_batch(
+        "DROP TABLE cache; DROP TABLE gi_sessions; DROP TABLE gi_debug; DROP TABLE gi_webservice_versions",
+    )?;
     old.pragma_update(None, "user_version", 1)?;
     drop(old);
     let store = SqliteStore::open(&path)?;
@@ -259,5 +261,39 @@ fn a_version_1_store_gains_the_cache_and_keeps_its_rows() -> TestResult {
         store.cache_get("k", "1970-01-01T00:00:00Z")?.as_deref(),
         Some("v")
     );
+    assert_eq!(store.gi_session_get("none")?, None);
+    Ok(())
+}
+
+#[test]
+fn a_gi_session_is_stored_touched_swept_and_deleted() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("state.sqlite");
+    let session = GiSession {
+        id_hash: "ab12".into(),
+        webservice: "GenericTicketConnectorREST".into(),
+        kind: "User".into(),
+        login: "agent1".into(),
+        remote_addr: Some("127.0.0.1".into()),
+        created_at: 100,
+        last_used_at: 100,
+    };
+    {
+        let store = SqliteStore::open(&path)?;
+        store.gi_session_put(&session)?;
+        store.gi_session_touch("ab12", 150)?;
+    }
+    // Sessions survive a restart.
+    let store = SqliteStore::open(&path)?;
+    let read = store.gi_session_get("ab12")?.ok_or("no session")?;
+    assert_eq!(read.last_used_at, 150);
+    assert_eq!(read.login, "agent1");
+    assert_eq!(store.gi_session_get("other")?, None);
+    assert_eq!(store.gi_session_sweep(100)?, 0, "created at 100 is kept");
+    assert_eq!(store.gi_session_sweep(101)?, 1);
+    assert_eq!(store.gi_session_get("ab12")?, None);
+    store.gi_session_put(&session)?;
+    store.gi_session_delete("ab12")?;
+    assert_eq!(store.gi_session_get("ab12")?, None);
     Ok(())
 }

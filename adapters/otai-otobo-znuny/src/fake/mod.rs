@@ -18,7 +18,7 @@
 //! # }).unwrap();
 //! ```
 
-mod input;
+use crate::input;
 mod model;
 mod store;
 

@@ -64,9 +64,9 @@ pub(super) fn lookup(
     name_key: &str,
     id_key: &str,
 ) -> Option<Option<usize>> {
-    if let Some(id) = super::input::text(input, id_key) {
+    if let Some(id) = crate::input::text(input, id_key) {
         return Some(list.iter().position(|n| n.id.to_string() == id));
     }
-    super::input::text(input, name_key)
+    crate::input::text(input, name_key)
         .map(|name| list.iter().position(|n| n.name.eq_ignore_ascii_case(&name)))
 }

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 use serde_json::{Map, Value, json};
 
 use super::FakeOptions;
-use super::input::{flag, list, text};
 use super::model::{Named, StoredArticle, StoredTicket, lookup};
+use crate::input::{flag, list, text};
 
 /// A business error: `{"Error": {...}}` with HTTP 200.
 pub(super) type OpResult = Result<Value, (String, String)>;

@@ -140,13 +140,13 @@ fn levels_are_ordered_and_named() {
 }
 
 #[test]
-fn a_version_2_store_gains_the_debugger_table() -> TestResult {
+fn a_version_3_store_gains_the_debugger_table() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("state.sqlite");
     drop(SqliteStore::open(&path)?);
     let old = rusqlite::Connection::open(&path)?;
     old.execute_batch("DROP TABLE gi_debug; DROP TABLE gi_webservice_versions")?;
-    old.pragma_update(None, "user_version", 2)?;
+    old.pragma_update(None, "user_version", 3)?;
     drop(old);
     let store = SqliteStore::open(&path)?;
     let c = communication("ws", DebugLevel::Info);

@@ -1,10 +1,11 @@
-//! Assembling an operation's input the way the Generic Interface does: query string, path
-//! parameters and (for non-GET requests) the JSON body.
+//! Assembling an operation's input the way the Generic Interface provider does: query string,
+//! path parameters and (for non-GET requests) the JSON body; and reading input values leniently.
+//! Shared by the fake server and otai's own provider (`otai-gi`).
 
 use serde_json::{Map, Value};
 
 /// Splits a query string on `&` and `;`; `+` is a space; repeated keys become lists.
-pub(super) fn parse_query(query: &str) -> Map<String, Value> {
+pub fn parse_query(query: &str) -> Map<String, Value> {
     let mut input = Map::new();
     for pair in query.split(['&', ';']).filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -29,7 +30,8 @@ fn unescape(text: &str) -> String {
 }
 
 /// Why a request body was refused, with the server's own words.
-pub(super) enum BodyError {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
     /// Not JSON.
     Decode,
     /// `{}`, a scalar, or not an object.
@@ -37,7 +39,8 @@ pub(super) enum BodyError {
 }
 
 impl BodyError {
-    pub(super) fn message(&self) -> &'static str {
+    /// OTOBO's words for it (the body of its HTTP 500).
+    pub fn message(&self) -> &'static str {
         match self {
             Self::Decode => "Error while decoding request content.",
             Self::Structure => "Unsupported request content structure.",
@@ -46,7 +49,7 @@ impl BodyError {
 }
 
 /// The JSON body as input keys; an empty body is no input.
-pub(super) fn parse_body(body: &[u8]) -> Result<Map<String, Value>, BodyError> {
+pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, BodyError> {
     if body.is_empty() {
         return Ok(Map::new());
     }
@@ -58,7 +61,7 @@ pub(super) fn parse_body(body: &[u8]) -> Result<Map<String, Value>, BodyError> {
 }
 
 /// A scalar input value as text (numbers too).
-pub(super) fn text(input: &Map<String, Value>, key: &str) -> Option<String> {
+pub fn text(input: &Map<String, Value>, key: &str) -> Option<String> {
     match input.get(key)? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -67,7 +70,7 @@ pub(super) fn text(input: &Map<String, Value>, key: &str) -> Option<String> {
 }
 
 /// A list input value (a scalar counts as a list of one) as texts.
-pub(super) fn list(input: &Map<String, Value>, key: &str) -> Vec<String> {
+pub fn list(input: &Map<String, Value>, key: &str) -> Vec<String> {
     match input.get(key) {
         Some(Value::Array(items)) => items
             .iter()
@@ -84,7 +87,7 @@ pub(super) fn list(input: &Map<String, Value>, key: &str) -> Vec<String> {
 }
 
 /// A flag input value: `1`/`"1"` are true.
-pub(super) fn flag(input: &Map<String, Value>, key: &str) -> bool {
+pub fn flag(input: &Map<String, Value>, key: &str) -> bool {
     matches!(input.get(key), Some(Value::Number(n)) if n.as_u64() == Some(1))
         || matches!(input.get(key), Some(Value::String(s)) if s == "1")
 }

@@ -1,0 +1,97 @@
+//! The operations: authentication, then the GenericTicketConnector input mapped to unified
+//! requests on the helpdesk behind, and the results in OTOBO 11's answer shapes.
+
+mod auth;
+mod read;
+mod search;
+mod session;
+mod write;
+
+use std::net::IpAddr;
+
+use serde_json::{Map, Value};
+
+use crate::config::{OperationConfig, OperationType};
+use crate::error::OpError;
+use crate::provider::{Provider, Webservice};
+
+pub use auth::authenticate;
+
+/// Who calls, from where, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    /// The client's address.
+    pub remote: Option<IpAddr>,
+    /// Now, in Unix seconds.
+    pub now: i64,
+}
+
+/// What an operation answered: the body, and the `ErrorCode` of a business error.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The answer data (after the outbound mapping).
+    pub body: Value,
+    /// `TicketGet.AuthFail`, …; `None` on success.
+    pub error: Option<String>,
+}
+
+/// The short name of an operation type, as its error codes start (`TicketGet`).
+pub fn short_name(kind: OperationType) -> &'static str {
+    let name = kind.as_str();
+    name.rsplit("::").next().unwrap_or(name)
+}
+
+/// Runs `operation` of `webservice` on `input`: the inbound mapping, the operation, the
+/// outbound mapping.
+pub async fn run(
+    provider: &Provider,
+    webservice: &Webservice,
+    operation: &OperationConfig,
+    input: Map<String, Value>,
+    caller: Caller,
+) -> Answer {
+    let input = crate::mapping::apply_inbound(operation, input);
+    let op = short_name(operation.kind);
+    let result = dispatch(provider, webservice, operation.kind, &input, caller).await;
+    let (body, error) = match result {
+        Ok(body) => (body, None),
+        Err(e) => {
+            let body = e.to_value(op);
+            (body, Some(format!("{op}.{}", e.kind)))
+        }
+    };
+    Answer {
+        body: crate::mapping::apply_outbound(operation, body),
+        error,
+    }
+}
+
+async fn dispatch(
+    provider: &Provider,
+    webservice: &Webservice,
+    kind: OperationType,
+    input: &Map<String, Value>,
+    caller: Caller,
+) -> Result<Value, OpError> {
+    match kind {
+        OperationType::SessionCreate => session::create(provider, webservice, input, caller).await,
+        OperationType::SessionGet => session::get(provider, webservice, input, caller).await,
+        _ => {
+            if input.is_empty() {
+                return Err(OpError::new("EmptyRequest", "The request data is invalid!"));
+            }
+            let identity = authenticate(provider, webservice, kind, input, caller).await?;
+            let service = webservice.service.as_ref();
+            match kind {
+                OperationType::TicketCreate => write::create(service, &identity, input).await,
+                OperationType::TicketUpdate => write::update(service, &identity, input).await,
+                OperationType::TicketGet => read::get(service, &identity, input, caller).await,
+                OperationType::TicketHistoryGet => read::history(service, &identity, input).await,
+                OperationType::TicketSearch => search::search(service, &identity, input).await,
+                OperationType::SessionCreate | OperationType::SessionGet => {
+                    Err(OpError::new("Fail", "not a ticket operation"))
+                }
+            }
+        }
+    }
+}
