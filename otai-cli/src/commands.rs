@@ -148,12 +148,14 @@ async fn validate(
         }
         otai_mcp::McpConfig::from_sections(engine.sections())?;
         otai_serve::Settings::read(&engine)?;
+        otai_gi::load::read(&engine)?;
         output.line(&format!("{}: ok", args.config.config.display()));
         return Ok(ExitCode::SUCCESS);
     }
     let engine = load(&args.config, registry, false, output)?;
     otai_mcp::McpConfig::from_sections(engine.sections())?;
     otai_serve::Settings::read(&engine)?;
+    otai_gi::load::read(&engine)?;
     let mut ok = true;
     for (id, service) in engine.services() {
         let kind = service.kind();

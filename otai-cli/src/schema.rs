@@ -11,10 +11,13 @@ use crate::args::SchemaArgs;
 use crate::failure::Failure;
 use crate::output::Output;
 
-/// The schemas of the sections this command reads besides the pipelines: `mcp:`.
+/// The schemas of the sections this command reads besides the pipelines: `mcp:`,
+/// `webservices:`.
 pub(crate) fn sections() -> BTreeMap<&'static str, SchemaFn> {
     let mcp: SchemaFn = |generator| generator.subschema_for::<otai_mcp::McpConfig>();
-    BTreeMap::from([("mcp", mcp)])
+    let webservices: SchemaFn =
+        |generator| generator.subschema_for::<Vec<otai_gi::WebserviceConfig>>();
+    BTreeMap::from([("mcp", mcp), ("webservices", webservices)])
 }
 
 /// Prints the schema, or writes it to `args.output`.

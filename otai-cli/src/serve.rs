@@ -1,4 +1,4 @@
-//! `otai serve`: the inbound ticket API.
+//! `otai serve`: the inbound ticket API and the Generic Interface web services.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -19,6 +19,7 @@ pub(crate) async fn serve(
 ) -> Result<ExitCode, Failure> {
     let engine = load(&args.config, registry, false, output)?;
     let settings = Settings::read(&engine)?;
+    let webservices = otai_gi::load::read(&engine)?.unwrap_or_default();
     let file = args.config.config.display().to_string();
     let Some(server) = &settings.server else {
         return Err(Failure::bad_input(format!(
@@ -37,6 +38,9 @@ pub(crate) async fn serve(
         .map_err(Failure::bad_input)?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let retention = settings.state.retention_days;
+    let hook = Arc::new(otai_gi::NoHook);
+    let webservices = otai_gi::load::routes(&engine, webservices, Arc::clone(&store), hook)
+        .map_err(Failure::bad_input)?;
     let gateway = Arc::new(settings.gateway(&engine, store));
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -44,7 +48,7 @@ pub(crate) async fn serve(
     let bound = listener.local_addr().unwrap_or(address);
     output.line(&format!("serving on {scheme}://{bound}"));
     let shutdown = crate::signals::server_shutdown("otai serve");
-    otai_serve::serve_with(gateway, listener, tls, retention, shutdown)
+    otai_serve::serve_routes(gateway, webservices, listener, tls, retention, shutdown)
         .await
         .map_err(|e| Failure {
             lines: vec![format!("error: serving on {bound}: {e}")],

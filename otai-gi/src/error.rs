@@ -10,6 +10,8 @@ pub struct OpError {
     pub kind: &'static str,
     /// The text after `<Op>: `.
     pub message: String,
+    /// Whether the message goes without the `<Op>: ` prefix (a few OTOBO messages do).
+    pub bare: bool,
 }
 
 impl OpError {
@@ -18,7 +20,14 @@ impl OpError {
         Self {
             kind,
             message: message.into(),
+            bare: false,
         }
+    }
+
+    /// The same error, its message sent without the `<Op>: ` prefix, as OTOBO sends a few.
+    pub fn bare(mut self) -> Self {
+        self.bare = true;
+        self
     }
 
     /// `MissingParameter`.
@@ -40,7 +49,11 @@ impl OpError {
     pub fn to_value(&self, op: &str) -> Value {
         json!({"Error": {
             "ErrorCode": format!("{op}.{}", self.kind),
-            "ErrorMessage": format!("{op}: {}", self.message),
+            "ErrorMessage": if self.bare {
+                self.message.clone()
+            } else {
+                format!("{op}: {}", self.message)
+            },
         }})
     }
 }

@@ -24,6 +24,7 @@ pub mod config;
 pub mod error;
 pub mod hook;
 pub mod http;
+pub mod load;
 pub mod mapping;
 pub mod ops;
 pub mod provider;

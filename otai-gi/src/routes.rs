@@ -91,3 +91,48 @@ impl RouteTable {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(yaml_routes: serde_json::Value) -> Result<RouteTable, serde_json::Error> {
+        let config: WebserviceConfig = serde_json::from_value(serde_json::json!({
+            "name": "ws", "id": 1, "service": "s",
+            "transport": {"type": "rest", "routes": yaml_routes},
+            "operations": {
+                "Get": {"type": "Ticket::TicketGet"},
+                "Search": {"type": "Ticket::TicketSearch"},
+                "Any": {"type": "Ticket::TicketGet"},
+            },
+        }))?;
+        Ok(RouteTable::new(&config))
+    }
+
+    #[test]
+    fn routes_match_by_method_whole_path_and_name_order() -> Result<(), serde_json::Error> {
+        let routes = table(serde_json::json!({
+            "Get": {"route": "/Ticket/:TicketID", "methods": ["GET"]},
+            "Search": {"route": "/Ticket", "methods": ["GET", "POST"]},
+            "Any": {"route": "/Ticket/:TicketID"},
+        }))?;
+        let (op, params) = routes
+            .find("GET", "/Ticket/4%2C5")
+            .ok_or_else(|| serde::de::Error::custom("no"))?;
+        assert_eq!(
+            op, "Any",
+            "tried in name order; an empty method list allows any"
+        );
+        assert_eq!(params["TicketID"], "4,5");
+        assert_eq!(routes.find("POST", "/Ticket").map(|r| r.0), Some("Search"));
+        assert_eq!(routes.find("DELETE", "/Ticket").map(|r| r.0), None);
+        assert_eq!(
+            routes.find("GET", "/Ticket/").map(|r| r.0),
+            None,
+            "no trailing slash"
+        );
+        assert_eq!(routes.find("GET", "/Ticket/1/x").map(|r| r.0), None);
+        assert_eq!(routes.find("GET", "Ticket").map(|r| r.0), None);
+        Ok(())
+    }
+}

@@ -109,7 +109,9 @@ impl Sessions {
             blocking(move || store.gi_session_delete(&id_hash)).await?;
             return Ok(Err(refused));
         }
-        if config.bind_to_address && session.remote_addr != remote.map(|a| a.to_string()) {
+        // Bound sessions fail closed: no known address never matches.
+        let address = remote.map(|a| a.to_string());
+        if config.bind_to_address && (address.is_none() || session.remote_addr != address) {
             return Ok(Err(Refused::Address));
         }
         blocking(move || store.gi_session_touch(&id_hash, now)).await?;
@@ -135,5 +137,119 @@ fn failure(message: String) -> StateError {
     StateError::Database {
         location: "generic interface sessions".to_owned(),
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn sessions() -> Result<Sessions, StateError> {
+        Ok(Sessions::new(Arc::new(
+            otai_state::SqliteStore::in_memory()?
+        )))
+    }
+
+    const CONFIG: SessionConfig = SessionConfig {
+        idle_minutes: 10,
+        max_minutes: 60,
+        bind_to_address: true,
+    };
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        text.parse().ok()
+    }
+
+    #[tokio::test]
+    async fn a_session_ends_after_its_idle_time_and_use_keeps_it_alive() -> TestResult {
+        let sessions = sessions()?;
+        let agent = Identity::Agent("a".into());
+        let id = sessions.create("ws", &agent, ip("127.0.0.1"), 0).await?;
+        let check = |now| sessions.check("ws", &id, ip("127.0.0.1"), &CONFIG, now);
+        assert_eq!(check(599).await?, Ok(agent.clone()));
+        assert_eq!(
+            check(1198).await?,
+            Ok(agent.clone()),
+            "used at 599: idle from there"
+        );
+        assert_eq!(check(1798).await?, Err(Refused::Idle));
+        assert_eq!(
+            check(1799).await?,
+            Err(Refused::Unknown),
+            "forgotten once refused"
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_session_ends_at_its_maximum_lifetime_however_used() -> TestResult {
+        let sessions = sessions()?;
+        let agent = Identity::Agent("a".into());
+        let id = sessions.create("ws", &agent, ip("127.0.0.1"), 0).await?;
+        for now in (500..3600).step_by(500) {
+            assert!(
+                sessions
+                    .check("ws", &id, ip("127.0.0.1"), &CONFIG, now)
+                    .await?
+                    .is_ok()
+            );
+        }
+        let late = sessions
+            .check("ws", &id, ip("127.0.0.1"), &CONFIG, 3600)
+            .await?;
+        assert_eq!(late, Err(Refused::Expired));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_bound_session_refuses_another_address_and_other_web_services() -> TestResult {
+        let sessions = sessions()?;
+        let customer = Identity::Customer("c".into());
+        let id = sessions.create("ws", &customer, ip("127.0.0.1"), 0).await?;
+        assert_eq!(
+            sessions
+                .check("ws", &id, ip("127.0.0.2"), &CONFIG, 1)
+                .await?,
+            Err(Refused::Address)
+        );
+        assert_eq!(
+            sessions.check("ws", &id, None, &CONFIG, 1).await?,
+            Err(Refused::Address)
+        );
+        assert_eq!(
+            sessions
+                .check("other", &id, ip("127.0.0.1"), &CONFIG, 1)
+                .await?,
+            Err(Refused::Unknown)
+        );
+        let unbound = SessionConfig {
+            bind_to_address: false,
+            ..CONFIG
+        };
+        assert_eq!(
+            sessions
+                .check("ws", &id, ip("127.0.0.2"), &unbound, 1)
+                .await?,
+            Ok(customer)
+        );
+        let long = "x".repeat(MAX_ID_LEN + 1);
+        assert_eq!(
+            sessions.check("ws", &long, None, &unbound, 1).await?,
+            Err(Refused::Unknown)
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn session_ids_are_random() -> TestResult {
+        let sessions = sessions()?;
+        let agent = Identity::Agent("a".into());
+        let a = sessions.create("ws", &agent, None, 0).await?;
+        let b = sessions.create("ws", &agent, None, 0).await?;
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 2 * ID_BYTES);
+        Ok(())
     }
 }

@@ -29,5 +29,5 @@ pub use http::{record_json, router};
 pub use load::{DEFAULT_STATE_FILE, Settings};
 pub use metrics::Metrics;
 pub use reply::Reply;
-pub use server::{RETRY_INTERVAL, serve, serve_with};
+pub use server::{RETRY_INTERVAL, serve, serve_routes, serve_with};
 pub use tls::acceptor as tls_acceptor;

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -30,6 +31,27 @@ pub async fn serve(
 /// Like [`serve`], over HTTPS with `acceptor` (see [`crate::tls_acceptor`]) when given.
 pub async fn serve_with(
     gateway: Arc<Gateway>,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    retention_days: u32,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_routes(
+        gateway,
+        Router::new(),
+        listener,
+        tls,
+        retention_days,
+        shutdown,
+    )
+    .await
+}
+
+/// Like [`serve_with`], with `extra` routes beside the API's (the Generic Interface web
+/// services of `otai-gi`); handlers see the client address as `ConnectInfo<SocketAddr>`.
+pub async fn serve_routes(
+    gateway: Arc<Gateway>,
+    extra: Router,
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     retention_days: u32,
@@ -70,7 +92,10 @@ pub async fn serve_with(
     if let Ok(address) = listener.local_addr() {
         tracing::info!(%address, "serving the inbound API");
     }
-    let router = crate::http::router(Arc::clone(&gateway));
+    let router = crate::http::router(Arc::clone(&gateway))
+        .merge(extra)
+        .layer(axum::middleware::map_request(crate::tls::peer_address))
+        .into_make_service_with_connect_info::<crate::tls::Peer>();
     let served = match tls {
         Some(acceptor) => {
             let listener = crate::tls::TlsListener::new(listener, acceptor)?;

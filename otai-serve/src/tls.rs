@@ -108,3 +108,34 @@ impl axum::serve::Listener for TlsListener {
         Ok(self.local)
     }
 }
+
+/// The client address of a connection, over TLS or plain TCP: what [`crate::serve_routes`]
+/// hands its routes as `ConnectInfo<SocketAddr>`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub(crate) SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, TlsListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpListener>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, TcpListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+/// Copies the [`Peer`] of a request into a `ConnectInfo<SocketAddr>` extension.
+pub(crate) async fn peer_address(mut request: axum::extract::Request) -> axum::extract::Request {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<Peer>>()
+        .map(|info| info.0.0);
+    if let Some(address) = peer {
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(address));
+    }
+    request
+}

@@ -64,17 +64,20 @@ fn known_keys() -> Vec<String> {
         .collect()
 }
 
-/// The one value of a list filter (the unified criteria hold one per field).
-fn one(input: &Map<String, Value>, key: &str) -> Result<Option<String>, OpError> {
+/// The most searches one TicketSearch runs: list filters with several values (OR-ed) run one
+/// search per combination.
+const MAX_COMBINATIONS: usize = 16;
+
+/// The values of a list filter (a scalar counts as one).
+fn values(input: &Map<String, Value>, key: &str) -> Result<Vec<String>, OpError> {
     let values = list(input, key);
-    match values.as_slice() {
-        [] => Ok(None),
-        [value] => Ok(Some(value.clone())),
-        _ => Err(OpError::invalid(format!(
-            "{key}: this provider searches one value per filter, got {}",
+    if values.len() > MAX_COMBINATIONS {
+        return Err(OpError::invalid(format!(
+            "{key}: at most {MAX_COMBINATIONS} values, got {}",
             values.len()
-        ))),
+        )));
     }
+    Ok(values)
 }
 
 /// A `*text*` pattern as the text it contains; inner wildcards are refused.
@@ -88,8 +91,12 @@ fn contains(key: &str, pattern: &str) -> Result<String, OpError> {
     Ok(inner.to_owned())
 }
 
-/// The unified kwargs of the search input.
-fn kwargs(input: &Map<String, Value>, identity: &Identity) -> Result<Map<String, Value>, OpError> {
+/// The unified kwargs of the search input: one map per combination of the values of its list
+/// filters (their results are OR-ed).
+fn kwargs(
+    input: &Map<String, Value>,
+    identity: &Identity,
+) -> Result<Vec<Map<String, Value>>, OpError> {
     let known = known_keys();
     for key in input.keys() {
         if !known.iter().any(|k| k == key) {
@@ -98,19 +105,27 @@ fn kwargs(input: &Map<String, Value>, identity: &Identity) -> Result<Map<String,
         }
     }
     let mut out = Map::new();
+    let mut lists: Vec<(&str, Vec<Value>)> = Vec::new();
     for (gi, unified, by_id) in LISTS {
-        if let Some(value) = one(input, gi)? {
-            let entity = if by_id {
-                json!({"id": value})
-            } else {
-                json!({"name": value})
-            };
-            if out.insert(unified.into(), entity).is_some() {
-                return Err(OpError::invalid(format!(
-                    "{gi}: give names or IDs, not both"
-                )));
-            }
+        let entities: Vec<Value> = values(input, gi)?
+            .into_iter()
+            .map(|v| {
+                if by_id {
+                    json!({"id": v})
+                } else {
+                    json!({"name": v})
+                }
+            })
+            .collect();
+        if entities.is_empty() {
+            continue;
         }
+        if lists.iter().any(|(u, _)| *u == unified) {
+            return Err(OpError::invalid(format!(
+                "{gi}: give names or IDs, not both"
+            )));
+        }
+        lists.push((unified, entities));
     }
     for (gi, unified) in TIMES {
         if let Some(at) = text(input, gi) {
@@ -133,10 +148,30 @@ fn kwargs(input: &Map<String, Value>, identity: &Identity) -> Result<Map<String,
     if let Some(fields) = dynamic_fields(input)? {
         out.insert("custom_fields".into(), fields);
     }
-    if out.is_empty() {
-        out.insert("all".into(), true.into());
+    let mut combinations = vec![out];
+    for (unified, entities) in lists {
+        if combinations.len() * entities.len() > MAX_COMBINATIONS {
+            return Err(OpError::invalid(format!(
+                "the list filters give more than {MAX_COMBINATIONS} combinations of values"
+            )));
+        }
+        combinations = combinations
+            .into_iter()
+            .flat_map(|base| {
+                entities.iter().map(move |entity| {
+                    let mut next = base.clone();
+                    next.insert(unified.into(), entity.clone());
+                    next
+                })
+            })
+            .collect();
     }
-    Ok(out)
+    for combination in &mut combinations {
+        if combination.is_empty() {
+            combination.insert("all".into(), true.into());
+        }
+    }
+    Ok(combinations)
 }
 
 /// `DynamicField` filters: `{"Name": …, "Equals": …}` (one or a list); other operators refused.
@@ -247,14 +282,22 @@ pub(super) async fn search(
             None => Vec::new(),
         }
     } else {
-        let mut kwargs = kwargs(input, identity)?;
-        kwargs.insert("limit".into(), MAX_LIMIT.into());
-        let request = SearchRequest::from_kwargs(kwargs, service.kind(), service.native_keys())
-            .map_err(|e| from_service(&e))?;
-        let mut tickets = service
-            .find_tickets(request)
-            .await
-            .map_err(|e| from_service(&e))?;
+        let mut tickets: Vec<UnifiedTicket> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for mut kwargs in kwargs(input, identity)? {
+            kwargs.insert("limit".into(), MAX_LIMIT.into());
+            let request = SearchRequest::from_kwargs(kwargs, service.kind(), service.native_keys())
+                .map_err(|e| from_service(&e))?;
+            let found = service
+                .find_tickets(request)
+                .await
+                .map_err(|e| from_service(&e))?;
+            for ticket in found {
+                if tickets.len() < MAX_LIMIT && seen.insert(ticket.id.clone()) {
+                    tickets.push(ticket);
+                }
+            }
+        }
         sort(&mut tickets, input)?;
         tickets
             .into_iter()

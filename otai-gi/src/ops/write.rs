@@ -136,13 +136,47 @@ fn note(article: &Map<String, Value>) -> Result<Map<String, Value>, OpError> {
     Ok(note)
 }
 
-fn refuse_attachments(input: &Map<String, Value>) -> Result<(), OpError> {
-    match input.get("Attachment") {
-        None | Some(Value::Null) => Ok(()),
-        Some(_) => Err(OpError::invalid(
-            "Attachment is not supported by this provider: the unified ticket model has none!",
-        )),
+/// The most attachments one request carries.
+const MAX_ATTACHMENTS: usize = 100;
+
+/// Checks `Attachment` (one object or a list, each with `Content`, `ContentType` and
+/// `Filename`, as OTOBO requires) and reports how many there are: the unified ticket model has
+/// no attachments, so they are not stored (logged as a warning).
+fn check_attachments(input: &Map<String, Value>, has_article: bool) -> Result<usize, OpError> {
+    let items: Vec<&Value> = match input.get("Attachment") {
+        None | Some(Value::Null) => return Ok(0),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+    };
+    if !has_article {
+        return Err(OpError::missing(
+            "To create an attachment an article is needed!",
+        ));
     }
+    if items.len() > MAX_ATTACHMENTS {
+        return Err(OpError::invalid(format!(
+            "at most {MAX_ATTACHMENTS} attachments at once"
+        )));
+    }
+    for item in &items {
+        let Value::Object(item) = item else {
+            return Err(OpError::invalid("Attachment parameter is invalid!"));
+        };
+        for key in ["Content", "ContentType", "Filename"] {
+            if text(item, key).is_none() {
+                return Err(OpError::missing(format!(
+                    "Attachment->{key} parameter is missing!"
+                )));
+            }
+        }
+    }
+    if !items.is_empty() {
+        tracing::warn!(
+            count = items.len(),
+            "attachments accepted but not stored: the unified ticket model has none"
+        );
+    }
+    Ok(items.len())
 }
 
 fn write_answer(ticket: &UnifiedTicket, id: &TicketId, with_article: bool) -> Value {
@@ -175,7 +209,7 @@ pub(super) async fn create(
         .ok_or_else(|| OpError::missing("Ticket parameter is missing or not valid!"))?;
     let article = object(input, "Article")?
         .ok_or_else(|| OpError::missing("Article parameter is missing or not valid!"))?;
-    refuse_attachments(input)?;
+    check_attachments(input, true)?;
     if scalar(ticket, "Title").is_none() {
         return Err(OpError::missing("Ticket->Title parameter is missing!"));
     }
@@ -236,7 +270,7 @@ pub(super) async fn update(
         (None, None) => return Err(OpError::missing("TicketID or TicketNumber is required!")),
     };
     let current = visible(service, identity, &id).await?;
-    refuse_attachments(input)?;
+    check_attachments(input, input.contains_key("Article"))?;
     let mut changes = Map::new();
     if let Some(ticket) = object(input, "Ticket")? {
         ticket_kwargs(ticket, &mut changes)?;
@@ -245,7 +279,8 @@ pub(super) async fn update(
         if pending && ticket.get("PendingTime").is_none() {
             return Err(OpError::missing(
                 "Can't set a ticket on a pending state without pendig time!",
-            ));
+            )
+            .bare());
         }
         if matches!(identity, Identity::Customer(_)) {
             changes.remove("customer");
