@@ -3,7 +3,8 @@
 # a Perl SOAP::Lite requester (Debian's libsoap-lite-perl) on GenericTicketConnectorSOAP and
 # PyOTRS (PyPI, in a venv under /var/tmp) on GenericTicketConnectorREST, both in front of the
 # `local` store; then checks with `otai tickets` that the store holds their tickets and articles.
-# Uses ${OTAI_BIN:-target/debug/otai} (builds it if missing). Safe to re-run.
+# Uses ${OTAI_BIN:-target/debug/otai} (builds it if missing). Safe to re-run; KEEP=1 keeps
+# the temporary directory (config, store, logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,8 @@ apt_install() {
 }
 
 step "SOAP::Lite and PyOTRS"
+command -v curl > /dev/null || apt_install curl
+command -v python3 > /dev/null || apt_install python3
 perl -MSOAP::Lite -e1 2>/dev/null || apt_install libsoap-lite-perl
 VENV=${OTAI_GI_VENV:-/var/tmp/otai-gi-clients-venv}
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then apt_install python3-venv; fi
@@ -29,6 +32,7 @@ OTAI=${OTAI_BIN:-target/debug/otai}
 if [ ! -x "$OTAI" ]; then
   step "building $OTAI"
   cargo build -p otai-cli --locked
+  OTAI=target/debug/otai
 fi
 OTAI=$(realpath "$OTAI")
 
