@@ -89,6 +89,24 @@ fn the_configuration_guide_examples_validate_against_the_schema() -> TestResult 
     Ok(())
 }
 
+#[test]
+fn the_generic_interface_guide_example_validates_against_the_schema() -> TestResult {
+    let checker = Checker::new()?;
+    let doc = include_str!("../../../docs/generic-interface.md");
+    let block = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .ok_or("no example in docs/generic-interface.md")?;
+    checker.check(block)?;
+    let typo = block.replace("    customer_users:", "    customer_user:");
+    assert!(
+        checker.check(&typo).is_err(),
+        "a misspelt key passed the schema"
+    );
+    Ok(())
+}
+
 /// A small valid configuration with `extra` spliced into the `log` pipe's params.
 fn config(root_key: &str, service_param: &str, log_param: &str) -> String {
     format!(
