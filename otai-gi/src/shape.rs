@@ -151,20 +151,34 @@ pub fn ticket(t: &UnifiedTicket, options: &GetOptions, now: &Timestamp) -> Value
     Value::Object(out)
 }
 
-fn sender_type(note: &UnifiedNote) -> &'static str {
-    if note.internal { "agent" } else { "customer" }
+/// `customer` for a note its ticket's customer wrote, `agent` for one anyone else wrote; for a
+/// note without an author, `agent` when internal, else `customer`.
+fn sender_type(note: &UnifiedNote, customer: Option<&str>) -> &'static str {
+    match (note.author.as_deref(), customer) {
+        (Some(author), Some(customer)) if author.eq_ignore_ascii_case(customer) => "customer",
+        (Some(author), _) if !author.is_empty() => "agent",
+        _ if note.internal => "agent",
+        _ => "customer",
+    }
 }
 
 fn articles(t: &UnifiedTicket, ticket_id: &str, options: &GetOptions) -> Vec<Value> {
+    let customer = t.customer.as_ref().and_then(|c| c.label());
     let mut list: Vec<Value> = t
         .notes
         .iter()
         .enumerate()
         .filter(|(_, n)| {
             options.sender_types.is_empty()
-                || options.sender_types.iter().any(|s| s == sender_type(n))
+                || options
+                    .sender_types
+                    .iter()
+                    .any(|s| s == sender_type(n, customer))
         })
-        .map(|(index, note)| article(note, ticket_id, index, options.attachments))
+        .map(|(index, note)| {
+            let sender = sender_type(note, customer);
+            article(note, sender, ticket_id, index, options.attachments)
+        })
         .collect();
     if options.newest_first {
         list.reverse();
@@ -175,7 +189,13 @@ fn articles(t: &UnifiedTicket, ticket_id: &str, options: &GetOptions) -> Vec<Val
     list
 }
 
-fn article(note: &UnifiedNote, ticket_id: &str, index: usize, attachments: bool) -> Value {
+fn article(
+    note: &UnifiedNote,
+    sender: &str,
+    ticket_id: &str,
+    index: usize,
+    attachments: bool,
+) -> Value {
     let mime = note
         .content_type
         .clone()
@@ -187,8 +207,8 @@ fn article(note: &UnifiedNote, ticket_id: &str, index: usize, attachments: bool)
         "TicketID": id(ticket_id),
         "ArticleNumber": index + 1,
         "CommunicationChannelID": if note.internal { 3 } else { 1 },
-        "SenderType": sender_type(note),
-        "SenderTypeID": if note.internal { "1" } else { "3" },
+        "SenderType": sender,
+        "SenderTypeID": if sender == "agent" { "1" } else { "3" },
         "IsVisibleForCustomer": if note.internal { 0 } else { 1 },
         "From": note.author.clone().unwrap_or_default(),
         "To": "", "Cc": "", "Bcc": "", "ReplyTo": "",

@@ -3,7 +3,7 @@
 //! value is a typed `InvalidParameter`), and OTOBO's answers.
 
 use otai_core::request::{CreateRequest, NoteRequest, TicketId, UpdateRequest};
-use otai_core::{TicketSystemService, UnifiedTicket};
+use otai_core::{TicketSystemService, UnifiedNote, UnifiedTicket};
 use otai_otobo_znuny::input::text;
 use serde_json::{Map, Value, json};
 
@@ -136,6 +136,37 @@ fn note(article: &Map<String, Value>) -> Result<Map<String, Value>, OpError> {
     Ok(note)
 }
 
+/// The first article as sent, written by `identity` (or by the ticket's customer when it says
+/// `SenderType: customer`): a store that keeps given notes (the local store) keeps its subject
+/// and sender; a helpdesk that makes the first article from the body uses the ticket's title.
+fn first_article(
+    note: &Map<String, Value>,
+    identity: &Identity,
+    sent_by_customer: bool,
+    ticket: &UnifiedTicket,
+) -> UnifiedNote {
+    let field = |key: &str| note.get(key).and_then(Value::as_str).unwrap_or_default();
+    let mut first = UnifiedNote::new(field("subject"), field("body")).internal(
+        note.get("internal")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    );
+    if let Some(mime) = note.get("content_type").and_then(Value::as_str) {
+        first = first.content_type(mime);
+    }
+    let customer = ticket
+        .customer
+        .as_ref()
+        .and_then(|c| c.label())
+        .map(str::to_owned);
+    first.author = match identity {
+        Identity::Customer(login) => Some(login.clone()),
+        Identity::Agent(_) if sent_by_customer => customer,
+        Identity::Agent(login) => Some(login.clone()),
+    };
+    first
+}
+
 /// The most attachments one request carries.
 const MAX_ATTACHMENTS: usize = 100;
 
@@ -234,8 +265,11 @@ pub(super) async fn create(
     if let Some(fields) = custom_fields(input)? {
         kwargs.insert("custom_fields".into(), fields);
     }
-    let request = CreateRequest::from_kwargs(kwargs, service.kind(), service.native_keys())
+    let mut request = CreateRequest::from_kwargs(kwargs, service.kind(), service.native_keys())
         .map_err(|e| from_service(&e))?;
+    let sent_by_customer = scalar(article, "SenderType").is_some_and(|s| s == "customer");
+    let first = first_article(&note, identity, sent_by_customer, &request.ticket);
+    request.ticket.notes.push(first);
     let created = service
         .create_ticket(request)
         .await
