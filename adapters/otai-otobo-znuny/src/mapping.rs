@@ -2,12 +2,17 @@
 
 use std::collections::BTreeMap;
 
-use otai_core::model::parse_timestamp;
-use otai_core::{Error, Result, TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use otai_core::model::{DEFAULT_ATTACHMENT_TYPE, parse_timestamp};
+use otai_core::{
+    Error, Result, TicketSearchCriteria, UnifiedAttachment, UnifiedEntity, UnifiedNote,
+    UnifiedTicket,
+};
 use serde_json::{Map, Value, json};
 
 use crate::config::MappingConfig;
-use crate::wire::{Article, Ticket};
+use crate::wire::{Article, Attachment, Ticket};
 
 /// The dynamic fields every OTOBO ticket carries, usually null: not shown as custom fields.
 const HIDDEN_FIELDS: [&str; 2] = ["ProcessManagementActivityID", "ProcessManagementProcessID"];
@@ -96,7 +101,60 @@ pub fn article_to_note(article: &Article) -> UnifiedNote {
     });
     note.author = article.from.clone();
     note.created = time(article.create_time.as_deref());
+    note.attachments = article.attachment.0.iter().map(attachment).collect();
     note
+}
+
+/// An article's attachment in the unified form. Content is there when the server sent it
+/// (non-empty, valid base64); the size is `FilesizeRaw`, or the content's length without it.
+pub fn attachment(wire: &Attachment) -> UnifiedAttachment {
+    let content = wire
+        .content
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .and_then(|c| match STANDARD.decode(c.trim()) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                tracing::warn!("an attachment's content is not valid base64 ({e}): left out");
+                None
+            }
+        });
+    let size = wire
+        .filesize_raw
+        .or_else(|| content.as_ref().map(|c| c.len() as u64))
+        .unwrap_or_default();
+    let mut unified = UnifiedAttachment::described(
+        wire.filename.clone().unwrap_or_else(|| "attachment".into()),
+        wire.content_type
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ATTACHMENT_TYPE.into()),
+        size,
+    );
+    unified.content = content;
+    unified
+}
+
+/// The `Attachment` list of TicketCreate/TicketUpdate for a note's attachments (spec §3.2);
+/// OTOBO refuses an empty `Content`, so an empty file is refused here, naming it.
+pub(crate) fn attachment_items(note: &UnifiedNote, prefix: &str) -> Result<Vec<Value>> {
+    note.attachments
+        .iter()
+        .enumerate()
+        .map(|(index, a)| {
+            let content = a.content.as_deref().unwrap_or_default();
+            if content.is_empty() {
+                return Err(Error::invalid_input(
+                    format!("{prefix}attachments[{index}].content"),
+                    "OTOBO refuses an empty attachment",
+                ));
+            }
+            Ok(json!({
+                "Content": STANDARD.encode(content),
+                "ContentType": a.content_type,
+                "Filename": a.name,
+            }))
+        })
+        .collect()
 }
 
 /// A TicketGet ticket as a unified ticket, through `maps`.
