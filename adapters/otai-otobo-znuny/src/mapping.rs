@@ -392,6 +392,76 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_recorded_attachment() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let fixture: Value =
+            serde_json::from_str(include_str!("../tests/fixtures/rest/ticket-get-full.json"))?;
+        let reply: crate::wire::TicketGetReply =
+            serde_json::from_value(fixture["response"]["body"].clone())?;
+        let t = ticket_to_unified(&reply.tickets.0[0], &maps());
+        let a = &t.notes[0].attachments[0];
+        assert_eq!(
+            (a.name.as_str(), a.content_type.as_str(), a.size),
+            ("hello.txt", "text/plain", 17)
+        );
+        assert_eq!(a.content.as_deref(), Some(&b"hello attachment\n"[..]));
+        Ok(())
+    }
+
+    fn article_with(attachment: Value) -> std::result::Result<UnifiedNote, String> {
+        serde_json::from_value::<crate::wire::TicketGetReply>(
+            json!({"Ticket": [{"TicketID": 1, "Article": [{"ArticleID": 2, "Attachment": attachment}]}]}),
+        )
+        .map(|reply| article_to_note(&reply.tickets.0[0].article.0[0]))
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn hostile_attachment_lists_are_refused_or_bounded() {
+        // One map stands for a list of one (as SOAP sends it); an empty content is no content.
+        let one = article_with(json!({"Filename": "a", "FilesizeRaw": 3, "Content": ""}));
+        assert_eq!(
+            one.map(|n| (
+                n.attachments.len(),
+                n.attachments[0].size,
+                n.attachments[0].content.is_none()
+            )),
+            Ok((1, 3, true))
+        );
+        let text = article_with(json!("not a list")).err().unwrap_or_default();
+        assert!(text.contains("invalid type"), "{text}");
+        let size = article_with(json!([{"Filename": "a", "FilesizeRaw": "huge"}]))
+            .err()
+            .unwrap_or_default();
+        assert!(
+            size.contains("FilesizeRaw: expected a size in bytes, got `huge`"),
+            "{size}"
+        );
+        let many = vec![json!({"Filename": "a"}); crate::wire::MAX_ATTACHMENTS + 1];
+        let many = article_with(Value::Array(many)).err().unwrap_or_default();
+        assert!(many.contains("more than 100 items"), "{many}");
+        // Content that is not base64 is left out, the attachment still listed.
+        let bad = article_with(json!([{"Filename": "a", "Content": "!!", "FilesizeRaw": "2"}]));
+        assert_eq!(
+            bad.map(|n| (n.attachments[0].size, n.attachments[0].content.is_none())),
+            Ok((2, true))
+        );
+    }
+
+    #[test]
+    fn an_empty_file_is_refused_before_otobo_sees_it() {
+        let note = UnifiedNote::new("s", "b").attachment(UnifiedAttachment::new(
+            "a.txt",
+            "text/plain",
+            Vec::new(),
+        ));
+        let err = attachment_items(&note, "note.").err();
+        assert!(
+            matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "note.attachments[0].content"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn maps_values_on_the_way_out_and_back() -> Result<()> {
         let ticket = UnifiedTicket::new()
             .subject("s")
