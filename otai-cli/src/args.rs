@@ -444,11 +444,16 @@ pub enum TicketOperation {
     /// Show one ticket.
     #[command(after_help = "Examples:
   otai tickets get 42
-  otai tickets get 42 --json -s otobo")]
+  otai tickets get 42 --json -s otobo
+  otai tickets get 42 --json --attachments")]
     Get {
         /// The ticket.
         #[command(flatten)]
         ticket: WhichTicket,
+        /// Read the notes' attachments with their content (base64 in --json output); without
+        /// it, only their name, type and size.
+        #[arg(long)]
+        attachments: bool,
     },
     /// Find tickets.
     #[command(after_help = "Examples:
@@ -504,7 +509,8 @@ pub enum TicketOperation {
     /// Add a note (internal unless --visible).
     #[command(after_help = "Examples:
   otai tickets note 42 --body 'Called the customer'
-  otai tickets note 42 --body 'Fixed, please confirm' --visible")]
+  otai tickets note 42 --body 'Fixed, please confirm' --visible
+  otai tickets note 42 --body 'Logs attached' --attach app.log --attach screen.png")]
     Note {
         /// The ticket.
         #[command(flatten)]
@@ -521,6 +527,10 @@ pub enum TicketOperation {
         /// Visible to the customer.
         #[arg(long)]
         visible: bool,
+        /// Attach this file (repeatable; at most 20 MiB together). Its content type comes from
+        /// the extension (application/octet-stream when unknown).
+        #[arg(long, value_name = "FILE")]
+        attach: Vec<std::path::PathBuf>,
     },
     /// Show a ticket's history, oldest first.
     #[command(after_help = "Examples:

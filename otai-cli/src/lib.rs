@@ -16,6 +16,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod args;
+mod attach;
 mod commands;
 mod debugger;
 mod failure;

@@ -81,8 +81,12 @@ pub(crate) async fn tickets(
     let service = service(&engine, args.service.as_deref())?;
     let mut kw = Kwargs::new();
     let tickets: Vec<UnifiedTicket> = match args.operation {
-        TicketOperation::Get { ticket } => {
+        TicketOperation::Get {
+            ticket,
+            attachments,
+        } => {
             let what = which(&mut kw, ticket);
+            set(&mut kw, "attachment_content", attachments.then_some(true));
             let (mut request, number) = request!(GetRequest, kw, service);
             let found = match number {
                 Some(number) => service.ticket_id_by_number(number.as_str()).await?,
@@ -146,8 +150,12 @@ pub(crate) async fn tickets(
             subject,
             content_type,
             visible,
+            attach,
         } => {
             which(&mut kw, ticket);
+            if !attach.is_empty() {
+                kw.insert("attachments".into(), crate::attach::read(&attach)?);
+            }
             kw.insert("body".into(), body.into());
             set(&mut kw, "subject", subject);
             set(&mut kw, "content_type", content_type);
@@ -235,6 +243,10 @@ fn print(
     }
     if as_list {
         output.line(&format!("({} tickets)", rows.len()));
+    } else {
+        for ticket in tickets {
+            crate::attach::print(ticket, output);
+        }
     }
     Ok(())
 }

@@ -338,7 +338,7 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         (
             "note with an unknown key",
             Kwargs("update", json!({"ticket_id": "1", "note": {"text": "x"}})),
-            "invalid input `note.text`: unknown note key; a note takes: subject, body, content_type, internal",
+            "invalid input `note.text`: unknown note key; a note takes: subject, body, content_type, internal, attachments",
         ),
         (
             "note with an empty body",

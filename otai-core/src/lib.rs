@@ -37,8 +37,8 @@ pub mod testkit;
 pub use error::{Error, Result};
 pub use kwargs::Kwargs;
 pub use model::{
-    TicketSearchCriteria, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote, UnifiedTicket,
-    lenient_id::LenientId,
+    TicketSearchCriteria, UnifiedAttachment, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote,
+    UnifiedTicket, lenient_id::LenientId,
 };
 pub use registry::ServiceRegistry;
 pub use request::{CreateRequest, GetRequest, NoteRequest, SearchRequest, TicketId, UpdateRequest};

@@ -263,6 +263,23 @@ fn note_key(key: &str) -> Value {
             "type": "boolean",
             "description": "Whether the note is internal, hidden from the customer (default true)."
         }),
+        "attachments" => json!({
+            "type": "array",
+            "description": "Files attached to the note, at most 20 MiB together.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "description": "The file name, without a directory."},
+                    "content_type": {
+                        "type": "string",
+                        "description": "The MIME type, e.g. text/plain (default application/octet-stream)."
+                    },
+                    "content": {"type": "string", "description": "The file's bytes in base64."}
+                },
+                "required": ["name", "content"],
+                "additionalProperties": false
+            }
+        }),
         other => json!({"description": format!("Note field `{other}`.")}),
     }
 }

@@ -592,7 +592,9 @@ async fn the_tools_work_against_the_otobo_fake() -> TestResult {
         &call(
             &client,
             "add_note",
-            json!({"ticket_id": id, "body": "on it"}),
+            json!({"ticket_id": id, "body": "on it", "attachments": [
+                {"name": "log.txt", "content_type": "text/plain", "content": "aGVsbG8="}
+            ]}),
         )
         .await?,
     )?;
@@ -600,8 +602,10 @@ async fn the_tools_work_against_the_otobo_fake() -> TestResult {
     assert_eq!(ticket["priority"]["name"], json!("5 very high"));
     let notes = ticket["notes"].as_array().ok_or("notes")?;
     assert!(
-        notes.iter().any(|n| n["body"] == json!("on it")),
-        "{ticket}"
+        notes.iter().any(|n| n["body"] == json!("on it")
+            && n["attachments"]
+                == json!([{"name": "log.txt", "content_type": "text/plain", "size": 5}])),
+        "the note and its attachment: {ticket}"
     );
     Ok(())
 }

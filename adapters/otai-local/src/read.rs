@@ -1,7 +1,8 @@
 //! Reading tickets, notes and custom fields back into the unified model.
 
+use otai_core::model::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use otai_core::model::{Timestamp, parse_timestamp};
-use otai_core::{Result, UnifiedEntity, UnifiedNote, UnifiedTicket};
+use otai_core::{Result, UnifiedAttachment, UnifiedEntity, UnifiedNote, UnifiedTicket};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::error::db_error;
@@ -34,8 +35,20 @@ fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<UnifiedTicket> {
     Ok(t)
 }
 
-/// Loads the tickets whose IDs are given, with notes and custom fields, in the given order.
+/// Loads the tickets whose IDs are given, with notes and custom fields, in the given order;
+/// attachments without content.
 pub(crate) fn load_tickets(conn: &Connection, ids: &[i64]) -> Result<Vec<UnifiedTicket>> {
+    load_tickets_with(conn, ids, false)
+}
+
+/// [`load_tickets`], with the content of attachments when `content` is set (up to
+/// [`MAX_ATTACHMENT_BYTES`] per ticket; later ones come without).
+pub(crate) fn load_tickets_with(
+    conn: &Connection,
+    ids: &[i64],
+    content: bool,
+) -> Result<Vec<UnifiedTicket>> {
+    let attachments = crate::schema::has_attachments(conn).map_err(db_error("read attachments"))?;
     let mut ticket_stmt = conn
         .prepare_cached(&format!(
             "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1"
@@ -74,6 +87,9 @@ pub(crate) fn load_tickets(conn: &Connection, ids: &[i64]) -> Result<Vec<Unified
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(db_error("read notes"))?;
         ticket.notes = notes;
+        if attachments {
+            load_attachments(conn, &mut ticket.notes, content)?;
+        }
         let fields = field_stmt
             .query_map(params![id], |row| {
                 Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
@@ -88,6 +104,49 @@ pub(crate) fn load_tickets(conn: &Connection, ids: &[i64]) -> Result<Vec<Unified
         tickets.push(ticket);
     }
     Ok(tickets)
+}
+
+/// Reads the attachments of `notes` (at most [`MAX_ATTACHMENTS`] each), with their content
+/// while the ticket's budget of [`MAX_ATTACHMENT_BYTES`] lasts when `content` is set.
+fn load_attachments(conn: &Connection, notes: &mut [UnifiedNote], content: bool) -> Result<()> {
+    let mut list = conn
+        .prepare_cached(
+            "SELECT id, name, content_type, size FROM attachments WHERE note_id = ?1 ORDER BY id LIMIT ?2",
+        )
+        .map_err(db_error("read attachments"))?;
+    let mut bytes = conn
+        .prepare_cached("SELECT content FROM attachments WHERE id = ?1")
+        .map_err(db_error("read attachments"))?;
+    let mut budget = MAX_ATTACHMENT_BYTES;
+    for note in notes {
+        let Some(note_id) = note.id.as_deref().and_then(|id| id.parse::<i64>().ok()) else {
+            continue;
+        };
+        let rows = list
+            .query_map(params![note_id, MAX_ATTACHMENTS as i64], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    UnifiedAttachment::described(
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        u64::try_from(row.get::<_, i64>(3)?).unwrap_or_default(),
+                    ),
+                ))
+            })
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(db_error("read attachments"))?;
+        for (id, mut attachment) in rows {
+            if content && attachment.size <= budget {
+                let data: Vec<u8> = bytes
+                    .query_row(params![id], |row| row.get(0))
+                    .map_err(db_error("read attachment"))?;
+                budget -= attachment.size;
+                attachment.content = Some(data);
+            }
+            note.attachments.push(attachment);
+        }
+    }
+    Ok(())
 }
 
 /// Loads one ticket; `None` when it does not exist.

@@ -11,7 +11,9 @@ pub(crate) const APPLICATION_ID: i32 = 0x6f74_6169;
 ///
 /// Version 1: tickets, notes, custom fields. Version 2 adds [`HISTORY`]: a version-1 store gets
 /// it on its next writable open ([`upgrade`]); opened read-only, it reads as an empty history.
-pub(crate) const SCHEMA_VERSION: i32 = 2;
+/// Version 3 adds [`ATTACHMENTS`] the same way: an older store opened read-only reads as one
+/// whose notes have no attachments.
+pub(crate) const SCHEMA_VERSION: i32 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tickets (
@@ -64,6 +66,20 @@ CREATE TABLE IF NOT EXISTS history (
     note      TEXT
 );
 CREATE INDEX IF NOT EXISTS history_ticket ON history (ticket_id);
+";
+
+/// Version 3: the files attached to notes, written in the same transaction as their note.
+/// `size` is the length of `content`, kept apart so that listing attachments reads no content.
+pub(crate) const ATTACHMENTS: &str = "
+CREATE TABLE IF NOT EXISTS attachments (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    note_id      INTEGER NOT NULL REFERENCES notes (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    content      BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attachments_note ON attachments (note_id);
 ";
 
 /// What an opened database file holds.
@@ -141,6 +157,7 @@ pub(crate) fn create(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
     tx.execute_batch(HISTORY)?;
+    tx.execute_batch(ATTACHMENTS)?;
     stamp(&tx)?;
     tx.commit()
 }
@@ -153,7 +170,9 @@ pub(crate) fn upgrade(conn: &mut Connection) -> rusqlite::Result<()> {
         return Ok(());
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Each step creates only what is missing, so one batch serves every older version.
     tx.execute_batch(HISTORY)?;
+    tx.execute_batch(ATTACHMENTS)?;
     stamp(&tx)?;
     tx.commit()
 }
@@ -161,6 +180,12 @@ pub(crate) fn upgrade(conn: &mut Connection) -> rusqlite::Result<()> {
 /// Whether the store has the history table (a version-1 store opened read-only has not).
 pub(crate) fn has_history(conn: &Connection) -> rusqlite::Result<bool> {
     Ok(!columns(conn, "history")?.is_empty())
+}
+
+/// Whether the store has the attachments table (a store older than version 3 opened read-only
+/// has not).
+pub(crate) fn has_attachments(conn: &Connection) -> rusqlite::Result<bool> {
+    Ok(!columns(conn, "attachments")?.is_empty())
 }
 
 /// Marks a store as otai's (application ID and schema version).

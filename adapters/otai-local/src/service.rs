@@ -7,7 +7,7 @@ use otai_core::{
 };
 
 use crate::LocalStore;
-use crate::read::{load_ticket, load_tickets, ticket_exists};
+use crate::read::{load_ticket, load_tickets, load_tickets_with, ticket_exists};
 use crate::store::Access;
 use crate::{search, write};
 
@@ -32,8 +32,11 @@ impl TicketSystemService for LocalStore {
         let Some(id) = local_id(&request.ticket_id) else {
             return Ok(None);
         };
-        self.run(Access::Read, move |conn| load_ticket(conn, id))
-            .await
+        let content = request.attachment_content;
+        self.run(Access::Read, move |conn| {
+            Ok(load_tickets_with(conn, &[id], content)?.into_iter().next())
+        })
+        .await
     }
 
     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
@@ -61,6 +64,11 @@ impl TicketSystemService for LocalStore {
             if reread {
                 load_ticket(conn, id)?.ok_or_else(|| Error::ticket_not_found(id))
             } else {
+                changes.notes = changes
+                    .notes
+                    .into_iter()
+                    .map(otai_core::UnifiedNote::without_attachment_content)
+                    .collect();
                 Ok(changes.id(id.to_string()))
             }
         })
@@ -80,7 +88,9 @@ impl TicketSystemService for LocalStore {
             if reread {
                 load_ticket(conn, id)?.ok_or_else(|| Error::ticket_not_found(id))
             } else {
-                Ok(UnifiedTicket::new().id(id.to_string()).note(note))
+                Ok(UnifiedTicket::new()
+                    .id(id.to_string())
+                    .note(note.without_attachment_content()))
             }
         })
         .await

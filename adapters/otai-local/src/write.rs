@@ -150,6 +150,23 @@ fn insert_note(tx: &Connection, ticket: i64, note: &UnifiedNote, created: Timest
         ],
     )
     .map_err(db_error("add note"))?;
+    let note_id = tx.last_insert_rowid();
+    for attachment in &note.attachments {
+        let content = attachment.content.as_deref().unwrap_or_default();
+        exec(
+            tx,
+            "INSERT INTO attachments (note_id, name, content_type, size, content)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                note_id,
+                attachment.name,
+                attachment.content_type,
+                i64::try_from(content.len()).unwrap_or(i64::MAX),
+                content,
+            ],
+        )
+        .map_err(db_error("add attachment"))?;
+    }
     let mut entry = UnifiedHistoryEntry::new("note");
     entry.note = note.body.clone();
     entry.by = note.author.clone();

@@ -2,12 +2,17 @@
 
 use std::collections::BTreeMap;
 
-use otai_core::model::parse_timestamp;
-use otai_core::{Error, Result, TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use otai_core::model::{DEFAULT_ATTACHMENT_TYPE, parse_timestamp};
+use otai_core::{
+    Error, Result, TicketSearchCriteria, UnifiedAttachment, UnifiedEntity, UnifiedNote,
+    UnifiedTicket,
+};
 use serde_json::{Map, Value, json};
 
 use crate::config::MappingConfig;
-use crate::wire::{Article, Ticket};
+use crate::wire::{Article, Attachment, Ticket};
 
 /// The dynamic fields every OTOBO ticket carries, usually null: not shown as custom fields.
 const HIDDEN_FIELDS: [&str; 2] = ["ProcessManagementActivityID", "ProcessManagementProcessID"];
@@ -96,7 +101,60 @@ pub fn article_to_note(article: &Article) -> UnifiedNote {
     });
     note.author = article.from.clone();
     note.created = time(article.create_time.as_deref());
+    note.attachments = article.attachment.0.iter().map(attachment).collect();
     note
+}
+
+/// An article's attachment in the unified form. Content is there when the server sent it
+/// (non-empty, valid base64); the size is `FilesizeRaw`, or the content's length without it.
+pub fn attachment(wire: &Attachment) -> UnifiedAttachment {
+    let content = wire
+        .content
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .and_then(|c| match STANDARD.decode(c.trim()) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                tracing::warn!("an attachment's content is not valid base64 ({e}): left out");
+                None
+            }
+        });
+    let size = wire
+        .filesize_raw
+        .or_else(|| content.as_ref().map(|c| c.len() as u64))
+        .unwrap_or_default();
+    let mut unified = UnifiedAttachment::described(
+        wire.filename.clone().unwrap_or_else(|| "attachment".into()),
+        wire.content_type
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ATTACHMENT_TYPE.into()),
+        size,
+    );
+    unified.content = content;
+    unified
+}
+
+/// The `Attachment` list of TicketCreate/TicketUpdate for a note's attachments (spec §3.2);
+/// OTOBO refuses an empty `Content`, so an empty file is refused here, naming it.
+pub(crate) fn attachment_items(note: &UnifiedNote, prefix: &str) -> Result<Vec<Value>> {
+    note.attachments
+        .iter()
+        .enumerate()
+        .map(|(index, a)| {
+            let content = a.content.as_deref().unwrap_or_default();
+            if content.is_empty() {
+                return Err(Error::invalid_input(
+                    format!("{prefix}attachments[{index}].content"),
+                    "OTOBO refuses an empty attachment",
+                ));
+            }
+            Ok(json!({
+                "Content": STANDARD.encode(content),
+                "ContentType": a.content_type,
+                "Filename": a.name,
+            }))
+        })
+        .collect()
 }
 
 /// A TicketGet ticket as a unified ticket, through `maps`.
@@ -331,6 +389,76 @@ mod tests {
             Some("The printer in room 42 is on fire.\nPlease help. äöü €")
         );
         Ok(())
+    }
+
+    #[test]
+    fn reads_the_recorded_attachment() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let fixture: Value =
+            serde_json::from_str(include_str!("../tests/fixtures/rest/ticket-get-full.json"))?;
+        let reply: crate::wire::TicketGetReply =
+            serde_json::from_value(fixture["response"]["body"].clone())?;
+        let t = ticket_to_unified(&reply.tickets.0[0], &maps());
+        let a = &t.notes[0].attachments[0];
+        assert_eq!(
+            (a.name.as_str(), a.content_type.as_str(), a.size),
+            ("hello.txt", "text/plain", 17)
+        );
+        assert_eq!(a.content.as_deref(), Some(&b"hello attachment\n"[..]));
+        Ok(())
+    }
+
+    fn article_with(attachment: Value) -> std::result::Result<UnifiedNote, String> {
+        serde_json::from_value::<crate::wire::TicketGetReply>(
+            json!({"Ticket": [{"TicketID": 1, "Article": [{"ArticleID": 2, "Attachment": attachment}]}]}),
+        )
+        .map(|reply| article_to_note(&reply.tickets.0[0].article.0[0]))
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn hostile_attachment_lists_are_refused_or_bounded() {
+        // One map stands for a list of one (as SOAP sends it); an empty content is no content.
+        let one = article_with(json!({"Filename": "a", "FilesizeRaw": 3, "Content": ""}));
+        assert_eq!(
+            one.map(|n| (
+                n.attachments.len(),
+                n.attachments[0].size,
+                n.attachments[0].content.is_none()
+            )),
+            Ok((1, 3, true))
+        );
+        let text = article_with(json!("not a list")).err().unwrap_or_default();
+        assert!(text.contains("invalid type"), "{text}");
+        let size = article_with(json!([{"Filename": "a", "FilesizeRaw": "huge"}]))
+            .err()
+            .unwrap_or_default();
+        assert!(
+            size.contains("FilesizeRaw: expected a size in bytes, got `huge`"),
+            "{size}"
+        );
+        let many = vec![json!({"Filename": "a"}); crate::wire::MAX_ATTACHMENTS + 1];
+        let many = article_with(Value::Array(many)).err().unwrap_or_default();
+        assert!(many.contains("more than 100 items"), "{many}");
+        // Content that is not base64 is left out, the attachment still listed.
+        let bad = article_with(json!([{"Filename": "a", "Content": "!!", "FilesizeRaw": "2"}]));
+        assert_eq!(
+            bad.map(|n| (n.attachments[0].size, n.attachments[0].content.is_none())),
+            Ok((2, true))
+        );
+    }
+
+    #[test]
+    fn an_empty_file_is_refused_before_otobo_sees_it() {
+        let note = UnifiedNote::new("s", "b").attachment(UnifiedAttachment::new(
+            "a.txt",
+            "text/plain",
+            Vec::new(),
+        ));
+        let err = attachment_items(&note, "note.").err();
+        assert!(
+            matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "note.attachments[0].content"),
+            "{err:?}"
+        );
     }
 
     #[test]

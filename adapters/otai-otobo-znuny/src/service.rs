@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::client::OtoboClient;
 use crate::config::{CreateDefaults, OtoboConfig};
 use crate::mapping::{
-    ValueMaps, dynamic_fields, search_payload, ticket_fields, ticket_into_unified,
+    ValueMaps, attachment_items, dynamic_fields, search_payload, ticket_fields, ticket_into_unified,
 };
 use crate::native::NATIVE_KEYS;
 use crate::reply::{SearchIds, Typed};
@@ -114,16 +114,20 @@ impl OtoboService {
         Ok(items)
     }
 
-    /// TicketGet for `ids` (at most [`MAX_TICKETS_PER_GET`]) with articles and dynamic fields,
-    /// plus `options`: exactly the tickets asked for, in the order asked.
+    /// TicketGet for `ids` (at most [`MAX_TICKETS_PER_GET`]) with articles, their attachments
+    /// (with content when `content` is set) and dynamic fields, plus `options`: exactly the
+    /// tickets asked for, in the order asked.
     async fn get_many(
         &self,
         ids: Vec<String>,
+        content: bool,
         options: &Map<String, Value>,
     ) -> Result<Vec<UnifiedTicket>> {
         let mut payload = Map::new();
         payload.insert("AllArticles".into(), 1.into());
         payload.insert("DynamicFields".into(), 1.into());
+        payload.insert("Attachments".into(), 1.into());
+        payload.insert("GetAttachmentContents".into(), u8::from(content).into());
         payload.extend(options.clone());
         payload.insert("TicketID".into(), json!(ids));
         let reply: TicketGetReply = self
@@ -140,9 +144,10 @@ impl OtoboService {
     async fn get_one(
         &self,
         id: &str,
+        content: bool,
         options: &Map<String, Value>,
     ) -> Result<Option<UnifiedTicket>> {
-        match self.get_many(vec![id.to_owned()], options).await {
+        match self.get_many(vec![id.to_owned()], content, options).await {
             Ok(tickets) => Ok(tickets.into_iter().next()),
             Err(Error::NotFound { .. }) => Ok(None),
             Err(Error::Remote {
@@ -178,7 +183,7 @@ impl OtoboService {
     }
 
     async fn reread(&self, id: &str) -> Result<UnifiedTicket> {
-        self.get_one(id, &Map::new())
+        self.get_one(id, false, &Map::new())
             .await?
             .ok_or_else(|| Error::NotFound {
                 what: format!("ticket {id} (after the change)"),
@@ -252,8 +257,8 @@ fn in_asked_order(request: &str, asked: &[String], tickets: Vec<Ticket>) -> Resu
 }
 
 /// Puts already-checked native arguments into the operation's input: `Ticket`/`Article` maps
-/// merge into those objects, `PendingTime` goes into `Ticket`, `DynamicField` items are
-/// appended, anything else (declared, or given verbatim under `native:`) is a top-level key.
+/// merge into those objects, `PendingTime` goes into `Ticket`, `DynamicField` and `Attachment`
+/// items are appended, anything else (declared, or given verbatim under `native:`) is a top-level key.
 fn merge_native(payload: &mut Map<String, Value>, native: Kwargs) -> Result<()> {
     for (key, value) in native {
         match (key.as_str(), value) {
@@ -280,9 +285,9 @@ fn merge_native(payload: &mut Map<String, Value>, native: Kwargs) -> Result<()> 
                     ticket.insert("PendingTime".into(), value);
                 }
             }
-            ("DynamicField", value) => {
+            ("DynamicField" | "Attachment", value) => {
                 let list = payload
-                    .entry("DynamicField")
+                    .entry(key.clone())
                     .or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(list) = list {
                     match value {
@@ -362,7 +367,7 @@ impl TicketSystemService for OtoboService {
         let options = Map::new();
         // At most ⌈limit / 20⌉ TicketGets; batches are appended as they arrive.
         futures::stream::iter(ids.chunks(MAX_TICKETS_PER_GET).map(<[String]>::to_vec))
-            .map(|batch| self.get_many(batch, &options))
+            .map(|batch| self.get_many(batch, false, &options))
             .buffered(self.concurrency)
             .try_fold(Vec::with_capacity(ids.len()), |mut all, batch| {
                 all.extend(batch);
@@ -372,8 +377,12 @@ impl TicketSystemService for OtoboService {
     }
 
     async fn get_ticket(&self, request: GetRequest) -> Result<Option<UnifiedTicket>> {
-        self.get_one(request.ticket_id.as_str(), &request.native)
-            .await
+        self.get_one(
+            request.ticket_id.as_str(),
+            request.attachment_content,
+            &request.native,
+        )
+        .await
     }
 
     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
@@ -461,6 +470,10 @@ impl TicketSystemService for OtoboService {
             [] => {}
             [note] => {
                 payload.insert("Article".into(), self.article(note));
+                let attachments = attachment_items(note, "note.")?;
+                if !attachments.is_empty() {
+                    payload.insert("Attachment".into(), Value::Array(attachments));
+                }
             }
             _ => {
                 return Err(Error::invalid_input(
@@ -490,6 +503,11 @@ impl TicketSystemService for OtoboService {
         if request.reread {
             self.reread(id.as_str()).await
         } else {
+            changes.notes = changes
+                .notes
+                .into_iter()
+                .map(otai_core::UnifiedNote::without_attachment_content)
+                .collect();
             Ok(changes.id(id.into_string()))
         }
     }
@@ -499,13 +517,19 @@ impl TicketSystemService for OtoboService {
         let mut payload = Map::new();
         payload.insert("TicketID".into(), id.as_str().into());
         payload.insert("Article".into(), self.article(&note));
+        let attachments = attachment_items(&note, "")?;
+        if !attachments.is_empty() {
+            payload.insert("Attachment".into(), Value::Array(attachments));
+        }
         merge_native(&mut payload, request.native)?;
         payload.insert("TicketID".into(), id.as_str().into());
         self.update(&id, payload).await?;
         if request.reread {
             self.reread(id.as_str()).await
         } else {
-            Ok(UnifiedTicket::new().id(id.into_string()).note(note))
+            Ok(UnifiedTicket::new()
+                .id(id.into_string())
+                .note(note.without_attachment_content()))
         }
     }
 

@@ -1,6 +1,7 @@
 //! A ticket's messages: its history, walked page by page, and the text of each message.
 
 use futures::{StreamExt, TryStreamExt};
+use otai_core::model::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use otai_core::{Result, UnifiedHistoryEntry, UnifiedNote};
 
 use crate::client::RtClient;
@@ -8,14 +9,18 @@ use crate::json::{Id, Obj};
 use crate::limits::{MAX_HISTORY_PAGES, MAX_NOTES, PAGE};
 use crate::mapping::{history_entry, is_message, note_from_transaction};
 use crate::paging::{Pager, Paging};
-use crate::wire::{Attachment, Page, Transaction};
+use crate::wire::{Attachment, AttachmentContent, Page, Transaction};
 
 /// Ticket `id`'s messages (Create, Comment, Correspond), oldest first: at most [`MAX_NOTES`] from
 /// the first [`MAX_HISTORY_PAGES`] pages of history, with a warning when there are more.
+///
+/// With `content`, the bytes of each attachment come too (`GET /attachment/:id`, base64), while
+/// the ticket's budget of [`MAX_ATTACHMENT_BYTES`] lasts; larger or later ones come without.
 pub(crate) async fn messages(
     client: &RtClient,
     id: Id,
     concurrency: usize,
+    content: bool,
 ) -> Result<Vec<UnifiedNote>> {
     let mut pager = Pager::new(
         client,
@@ -42,14 +47,71 @@ pub(crate) async fn messages(
         );
         transactions.truncate(MAX_NOTES);
     }
-    futures::stream::iter(transactions)
+    let notes: Vec<(UnifiedNote, Vec<Id>)> = futures::stream::iter(transactions)
         .map(|transaction| async move {
             let parts = parts(client, transaction.id).await?;
-            Ok(note_from_transaction(transaction, parts))
+            let files: Vec<Id> = parts
+                .iter()
+                .filter(|p| p.filename.as_ref().is_some_and(|f| !f.0.is_empty()))
+                .map(|p| p.id)
+                .take(MAX_ATTACHMENTS)
+                .collect();
+            Ok::<_, otai_core::Error>((note_from_transaction(transaction, parts), files))
         })
         .buffered(concurrency)
         .try_collect()
-        .await
+        .await?;
+    let mut budget = MAX_ATTACHMENT_BYTES;
+    let mut out = Vec::with_capacity(notes.len());
+    for (mut note, files) in notes {
+        if content {
+            for (attachment, file) in note.attachments.iter_mut().zip(files) {
+                if attachment.size > budget {
+                    continue;
+                }
+                let bytes = attachment_content(client, file).await?;
+                budget = budget.saturating_sub(bytes.len() as u64);
+                attachment.content = Some(bytes);
+            }
+        }
+        out.push(note);
+    }
+    Ok(out)
+}
+
+/// The bytes of attachment `id` (`GET /attachment/:id`, whose `Content` is base64).
+async fn attachment_content(client: &RtClient, id: Id) -> Result<Vec<u8>> {
+    use base64::Engine;
+    const REQUEST: &str = "GET /attachment/:id";
+    let Obj(part) = client
+        .get_json::<Obj<AttachmentContent>>(
+            &format!("/attachment/{id}"),
+            &[],
+            REQUEST,
+            "an attachment",
+        )
+        .await?;
+    if part.id != id {
+        return Err(crate::client::reply_error(
+            REQUEST,
+            200,
+            format!(
+                "asked for attachment {id}, the reply is about attachment {}",
+                part.id
+            ),
+        ));
+    }
+    let text = part.content.map(|c| c.0).unwrap_or_default();
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|e| {
+            crate::client::reply_error(
+                REQUEST,
+                200,
+                format!("attachment {id}: the content is not valid base64 ({e})"),
+            )
+        })
 }
 
 /// Ticket `id`'s history, oldest first: every transaction of the first [`MAX_HISTORY_PAGES`]
@@ -86,7 +148,10 @@ async fn parts(client: &RtClient, transaction: Id) -> Result<Vec<Attachment>> {
     const REQUEST: &str = "GET /transaction/:id/attachments";
     let mut paging = Paging::new(PAGE, "attachment");
     let query = [
-        ("fields", "ContentType,Content,Subject".to_owned()),
+        (
+            "fields",
+            "ContentType,Content,Subject,Filename,Headers".to_owned(),
+        ),
         ("per_page", paging.per_page().to_string()),
         ("page", paging.page().to_string()),
     ];

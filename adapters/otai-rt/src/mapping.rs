@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 
 use otai_core::model::parse_timestamp;
-use otai_core::{Error, Result, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote, UnifiedTicket};
+use otai_core::{
+    Error, Result, UnifiedAttachment, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote,
+    UnifiedTicket,
+};
 use serde_json::Value;
 
 use crate::RtMapping;
@@ -163,6 +166,10 @@ pub fn ticket_from_rt(
 
 /// A message (Create, Comment or Correspond transaction) as a unified note: the text of its first
 /// non-empty `text/plain` or `text/html` part, the first subject of any part.
+///
+/// Parts with a file name are the note's attachments (at most
+/// [`MAX_ATTACHMENTS`](otai_core::model::MAX_ATTACHMENTS), without content): their size is
+/// RT's `Content-Length` header, else the length of the content the listing returned.
 pub fn note_from_transaction(transaction: Transaction, parts: Vec<Attachment>) -> UnifiedNote {
     let kind = transaction.kind.map(|k| k.0).unwrap_or_default();
     let mut note = UnifiedNote::default().internal(kind == "Comment");
@@ -171,6 +178,12 @@ pub fn note_from_transaction(transaction: Transaction, parts: Vec<Attachment>) -
     note.created = time(transaction.created);
     let mut subject = None;
     for part in parts {
+        if let Some(name) = text(part.filename.clone()) {
+            if note.attachments.len() < otai_core::model::MAX_ATTACHMENTS {
+                note.attachments.push(attachment_of(name, part));
+            }
+            continue;
+        }
         let content_type = text(part.content_type);
         let is_text = content_type
             .as_deref()
@@ -191,6 +204,41 @@ pub fn note_from_transaction(transaction: Transaction, parts: Vec<Attachment>) -
         note.subject = subject;
     }
     note
+}
+
+/// A file part of a message, described (its content is read apart, on request).
+fn attachment_of(name: String, part: Attachment) -> UnifiedAttachment {
+    let header_size = text(part.headers).and_then(|headers| {
+        headers.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<u64>().ok())?
+        })
+    });
+    let size = header_size
+        .or_else(|| part.content.as_ref().map(|c| c.0.len() as u64))
+        .unwrap_or_default();
+    let content_type = text(part.content_type)
+        .unwrap_or_else(|| otai_core::model::DEFAULT_ATTACHMENT_TYPE.to_owned());
+    UnifiedAttachment::described(bounded(&name), content_type, size)
+}
+
+/// The `Attachments` of a comment or correspondence (RT 5 REST2:
+/// `{FileName, FileType, FileContent}` with the content in base64).
+pub fn attachment_items(note: &UnifiedNote) -> Vec<Value> {
+    use base64::Engine;
+    note.attachments
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "FileName": a.name,
+                "FileType": a.content_type,
+                "FileContent": base64::engine::general_purpose::STANDARD
+                    .encode(a.content.as_deref().unwrap_or_default()),
+            })
+        })
+        .collect()
 }
 
 /// A history entry from a transaction. RT's field names become the unified ones (`Status` is

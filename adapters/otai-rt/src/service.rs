@@ -74,6 +74,10 @@ impl RtService {
                 .unwrap_or_else(|| "text/plain".into())
                 .into(),
         );
+        let attachments = crate::mapping::attachment_items(note);
+        if !attachments.is_empty() {
+            body.insert("Attachments".into(), Value::Array(attachments));
+        }
         body.extend(native);
         let kind = if note.internal {
             "comment"
@@ -112,8 +116,13 @@ impl RtService {
 
     /// The ticket with its messages; `None` when RT answers 404 or `id` is no RT id.
     pub async fn ticket(&self, id: &str) -> Result<Option<UnifiedTicket>> {
+        self.ticket_with(id, false).await
+    }
+
+    /// [`Self::ticket`], with the attachments' content when `content` is set.
+    async fn ticket_with(&self, id: &str, content: bool) -> Result<Option<UnifiedTicket>> {
         match ticket_number(id) {
-            Some(id) => self.read_ticket(id).await,
+            Some(id) => self.read_ticket_with(id, content).await,
             None => Ok(None),
         }
     }
@@ -121,6 +130,11 @@ impl RtService {
     /// Ticket `id` with its messages; `None` when RT answers 404. A reply about another ticket
     /// is an error.
     pub(crate) async fn read_ticket(&self, id: Id) -> Result<Option<UnifiedTicket>> {
+        self.read_ticket_with(id, false).await
+    }
+
+    /// [`Self::read_ticket`], with the attachments' content when `content` is set.
+    async fn read_ticket_with(&self, id: Id, content: bool) -> Result<Option<UnifiedTicket>> {
         const REQUEST: &str = "GET /ticket/:id";
         let reply = self
             .client
@@ -149,7 +163,7 @@ impl RtService {
             Some(Obj(queue)) => self.queue_name(queue.id).await?,
             None => None,
         };
-        let notes = messages(&self.client, id, self.concurrency).await?;
+        let notes = messages(&self.client, id, self.concurrency, content).await?;
         Ok(Some(ticket_from_rt(ticket, queue, notes, &self.maps)))
     }
 
@@ -318,7 +332,8 @@ impl TicketSystemService for RtService {
             ));
         }
         // RT ticket IDs are numbers: any other ID names no ticket.
-        self.ticket(request.ticket_id.as_str()).await
+        self.ticket_with(request.ticket_id.as_str(), request.attachment_content)
+            .await
     }
 
     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
@@ -417,6 +432,11 @@ impl TicketSystemService for RtService {
         if request.reread {
             self.reread(&id).await
         } else {
+            changes.notes = changes
+                .notes
+                .into_iter()
+                .map(UnifiedNote::without_attachment_content)
+                .collect();
             Ok(changes.id(id))
         }
     }
@@ -427,7 +447,9 @@ impl TicketSystemService for RtService {
         if request.reread {
             self.reread(&id).await
         } else {
-            Ok(UnifiedTicket::new().id(id).note(note))
+            Ok(UnifiedTicket::new()
+                .id(id)
+                .note(note.without_attachment_content()))
         }
     }
 

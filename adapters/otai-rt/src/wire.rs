@@ -120,6 +120,21 @@ pub struct Attachment {
     pub(crate) content_type: Option<Text>,
     pub(crate) content: Option<Text>,
     pub(crate) subject: Option<Text>,
+    /// Set for a file attached to the message (not its body).
+    #[serde(default)]
+    pub(crate) filename: Option<Text>,
+    /// The part's MIME headers; RT records `Content-Length` there.
+    #[serde(default)]
+    pub(crate) headers: Option<Text>,
+}
+
+/// `GET /attachment/:id`: the part with its `Content` in base64.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttachmentContent {
+    #[serde(rename = "id")]
+    pub(crate) id: Id,
+    pub(crate) content: Option<Text>,
 }
 
 macro_rules! items_with_ids {

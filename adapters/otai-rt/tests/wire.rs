@@ -244,8 +244,8 @@ async fn unknown_keys_are_refused_with_a_suggestion_before_any_request() -> Test
         .err();
     assert_eq!(
         message(err),
-        "invalid input `Extended`: unknown key for get_ticket; it takes ticket_id, id, ticket_number; \
-         rt declares no native keys for it"
+        "invalid input `Extended`: unknown key for get_ticket; it takes ticket_id, id, ticket_number, \
+         attachment_content; rt declares no native keys for it"
     );
     let err = rt
         .add_note_kw(kw(json!({"ticket_id": 1, "body": "b", "TimeTaken": "ten"})))
@@ -427,5 +427,166 @@ async fn reads_wait_out_rate_limits_and_refuse_oversized_replies() -> TestResult
         err.as_deref(),
         Some("GET /ticket/2: reply larger than the limit of 1024 bytes (max_response_bytes)")
     );
+    Ok(())
+}
+
+/// Ticket 3 whose one comment (transaction 50) has a body and a file (attachment 9).
+async fn ticket_with_a_file(server: &MockServer, file: Value) {
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/ticket/3"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": 3, "Subject": "s", "Status": "new", "Queue": {"type": "queue", "id": "1"}
+        })))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/queue/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1, "Name": "General"})))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/ticket/3/history"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 1, "page": 1, "pages": 1, "per_page": 100, "total": 1,
+            "items": [{"id": "50", "Type": "Comment", "Creator": {"id": "root"}}]
+        })))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/transaction/50/attachments"))
+        .and(query_param("fields", "ContentType,Content,Subject,Filename,Headers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": [
+            {"id": "8", "ContentType": "text/plain", "Content": "see file", "Subject": "n", "Filename": ""},
+            file
+        ]})))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn comments_carry_attachments_both_ways() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/REST/2.0/ticket/3/comment"))
+        .and(wiremock::matchers::body_json(json!({
+            "Content": "see file", "ContentType": "text/plain",
+            "Attachments": [{"FileName": "a.bin", "FileType": "application/octet-stream", "FileContent": "AAH/"}]
+        })))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!(["Comments added"])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    ticket_with_a_file(
+        &server,
+        json!({"id": "9", "ContentType": "application/octet-stream", "Filename": "a.bin",
+               "Content": "\u{0}\u{1}?", "Headers": "Content-Type: application/octet-stream\nContent-Length: 3\n"}),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/attachment/9"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 9, "Content": "AAH/"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let rt = rt(&server)?;
+    let t = rt
+        .add_note_kw(kw(
+            json!({"ticket_id": 3, "body": "see file", "reread": false,
+            "attachments": [{"name": "a.bin", "content": "AAH/"}]}),
+        ))
+        .await?;
+    assert_eq!(
+        t.notes[0].attachments[0].content, None,
+        "a write returns attachments as a read without content does"
+    );
+    let t = rt
+        .get_ticket_kw(kw(json!({"ticket_id": 3})))
+        .await?
+        .ok_or("missing")?;
+    assert_eq!(t.notes[0].body.as_deref(), Some("see file"));
+    let a = &t.notes[0].attachments[0];
+    assert_eq!(
+        (
+            a.name.as_str(),
+            a.content_type.as_str(),
+            a.size,
+            a.content.is_none()
+        ),
+        ("a.bin", "application/octet-stream", 3, true)
+    );
+    let t = rt
+        .get_ticket_kw(kw(json!({"ticket_id": 3, "attachment_content": true})))
+        .await?
+        .ok_or("missing")?;
+    assert_eq!(
+        t.notes[0].attachments[0].content.as_deref(),
+        Some(&[0u8, 1, 255][..])
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn hostile_attachment_replies_are_bounded_or_refused() -> TestResult {
+    // A size that is not a number falls back to the listed content; a file over the budget is
+    // listed without its content (and never fetched).
+    let server = MockServer::start().await;
+    ticket_with_a_file(
+        &server,
+        json!({"id": "9", "ContentType": "text/plain", "Filename": "big.txt", "Content": "abc",
+               "Headers": "Content-Length: 99999999999\n"}),
+    )
+    .await;
+    let t = rt(&server)?
+        .get_ticket_kw(kw(json!({"ticket_id": 3, "attachment_content": true})))
+        .await?
+        .ok_or("missing")?;
+    let a = &t.notes[0].attachments[0];
+    assert_eq!((a.size, a.content.is_none()), (99_999_999_999, true));
+
+    let server = MockServer::start().await;
+    ticket_with_a_file(
+        &server,
+        json!({"id": "9", "Filename": "x", "Content": "abcd", "Headers": "Content-Length: lots\n"}),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/REST/2.0/attachment/9"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": 9, "Content": "not base64!"})),
+        )
+        .mount(&server)
+        .await;
+    let service = rt(&server)?;
+    let t = service
+        .get_ticket_kw(kw(json!({"ticket_id": 3})))
+        .await?
+        .ok_or("missing")?;
+    assert_eq!(
+        t.notes[0].attachments[0].size, 4,
+        "the listed content's length"
+    );
+    assert_eq!(
+        t.notes[0].attachments[0].content_type, "application/octet-stream",
+        "no type given"
+    );
+    let err = service
+        .get_ticket_kw(kw(json!({"ticket_id": 3, "attachment_content": true})))
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("attachment 9: the content is not valid base64"),
+        "{err}"
+    );
+
+    // A file name that is not text is refused with the reply.
+    let server = MockServer::start().await;
+    ticket_with_a_file(&server, json!({"id": "9", "Filename": ["a", "b"]})).await;
+    let err = rt(&server)?
+        .get_ticket_kw(kw(json!({"ticket_id": 3})))
+        .await
+        .err();
+    assert!(err.is_some(), "a list as a file name is an error");
     Ok(())
 }

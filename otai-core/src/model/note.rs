@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Timestamp, lenient_id};
+use super::{Timestamp, UnifiedAttachment, lenient_id};
 
 /// A note on a ticket: an article in OTOBO/Znuny, a comment or correspondence in RT.
 ///
@@ -40,6 +40,9 @@ pub struct UnifiedNote {
         deserialize_with = "super::timestamp::optional"
     )]
     pub created: Option<Timestamp>,
+    /// Files attached to the note (omitted from JSON when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<UnifiedAttachment>,
 }
 
 fn default_internal() -> bool {
@@ -56,6 +59,7 @@ impl Default for UnifiedNote {
             internal: true,
             author: None,
             created: None,
+            attachments: Vec::new(),
         }
     }
 }
@@ -97,6 +101,21 @@ impl UnifiedNote {
     /// Sets the creation time.
     pub fn created(mut self, created: Timestamp) -> Self {
         self.created = Some(created);
+        self
+    }
+
+    /// The note as a read without attachment content shows it: attachments keep their name,
+    /// type and size, not their bytes.
+    pub fn without_attachment_content(mut self) -> Self {
+        for attachment in &mut self.attachments {
+            attachment.content = None;
+        }
+        self
+    }
+
+    /// Appends an attachment.
+    pub fn attachment(mut self, attachment: UnifiedAttachment) -> Self {
+        self.attachments.push(attachment);
         self
     }
 }

@@ -19,7 +19,7 @@
 //! | method | unified keys |
 //! |---|---|
 //! | `find_tickets`, `find_first_ticket` | the fields of [`TicketSearchCriteria`] (`queue`, `state`, `limit`, …), `all` |
-//! | `get_ticket` | `ticket_id` (alias `id`) or `ticket_number` |
+//! | `get_ticket` | `ticket_id` (alias `id`) or `ticket_number`, `attachment_content` |
 //! | `create_ticket` | [`TICKET_KEYS`] |
 //! | `update_ticket` | `ticket_id` or `ticket_number`, `reread`, `note`, plus [`TICKET_KEYS`] except `body` |
 //! | `add_note` | `ticket_id` or `ticket_number`, `reread`, plus [`NOTE_KEYS`] |
@@ -63,7 +63,15 @@ pub const TICKET_KEYS: &[&str] = &[
 ];
 
 /// Unified keys of a note (`add_note`, and the `note` of `update_ticket`).
-pub const NOTE_KEYS: &[&str] = &["subject", "body", "content_type", "internal"];
+///
+/// `attachments` is a list of `{name, content_type, content}` maps, `content` in base64; see
+/// [`check_attachments`](crate::model::check_attachments) for the limits (at most
+/// [`MAX_ATTACHMENT_BYTES`](crate::model::MAX_ATTACHMENT_BYTES), 20 MiB, per note).
+pub const NOTE_KEYS: &[&str] = &["subject", "body", "content_type", "internal", "attachments"];
+
+/// The key of `get_ticket` that asks for the content of attachments (default `false`: only
+/// their name, type and size).
+pub const ATTACHMENT_CONTENT_KEY: &str = "attachment_content";
 
 /// The most tickets a search returns when it gives no `limit`: adapters make it configurable
 /// (`max_results`) and apply it with [`SearchRequest::limit_or`], so a server that matches a
@@ -125,6 +133,9 @@ impl From<TicketSearchCriteria> for SearchRequest {
 pub struct GetRequest {
     /// The ticket.
     pub ticket_id: TicketId,
+    /// Whether the notes' attachments come with their content (default `false`: name, type
+    /// and size only).
+    pub attachment_content: bool,
     /// Native arguments.
     pub native: Kwargs,
 }
@@ -134,8 +145,15 @@ impl GetRequest {
     pub fn new(ticket_id: TicketId) -> Self {
         Self {
             ticket_id,
+            attachment_content: false,
             native: Kwargs::new(),
         }
+    }
+
+    /// Whether to read the content of attachments (default `false`).
+    pub fn attachment_content(mut self, content: bool) -> Self {
+        self.attachment_content = content;
+        self
     }
 }
 

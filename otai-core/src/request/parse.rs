@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{
-    CreateRequest, GetRequest, NATIVE_KEY, NOTE_KEYS, NativeKeys, NoteRequest, Operation,
-    SearchRequest, TICKET_KEYS, TicketId, UpdateRequest,
+    ATTACHMENT_CONTENT_KEY, CreateRequest, GetRequest, NATIVE_KEY, NOTE_KEYS, NativeKeys,
+    NoteRequest, Operation, SearchRequest, TICKET_KEYS, TicketId, UpdateRequest,
 };
 use crate::kwargs::{Kwargs, describe, from_value};
 use crate::registry::{closest_names, quote_list};
@@ -64,7 +64,7 @@ fn unified_keys(operation: Operation) -> Vec<&'static str> {
     match operation {
         Operation::Search => keys.push(ALL_KEY),
         Operation::Create => {}
-        Operation::Get => keys.extend(ID_KEYS.iter().chain(&[NUMBER_KEY])),
+        Operation::Get => keys.extend(ID_KEYS.iter().chain(&[NUMBER_KEY, ATTACHMENT_CONTENT_KEY])),
         Operation::Update => {
             keys.extend(
                 ID_KEYS
@@ -196,16 +196,28 @@ impl Reader {
 
     /// Removes and reads `reread` (default `true`).
     fn reread(&mut self) -> bool {
-        match self.unified.remove(REREAD_KEY) {
-            None | Some(Value::Null) => true,
+        self.flag(REREAD_KEY, true)
+    }
+
+    /// Removes and reads the flag `key`.
+    fn flag(&mut self, key: &str, default: bool) -> bool {
+        match self.unified.remove(key) {
+            None | Some(Value::Null) => default,
             Some(Value::Bool(b)) => b,
             Some(other) => {
                 self.problem(
-                    REREAD_KEY,
+                    key,
                     format!("expected true or false, got {}", describe(&other)),
                 );
-                true
+                default
             }
+        }
+    }
+
+    /// Checks the attachments of a note to be written (and sets their sizes).
+    fn attachments(&mut self, note: &mut UnifiedNote, prefix: &str) {
+        for (field, message) in crate::model::check_attachments(&mut note.attachments, prefix) {
+            self.problem(&field, message);
         }
     }
 
@@ -360,8 +372,13 @@ pub(crate) fn get(
 
 fn read_get(mut r: Reader) -> Result<GetRequest, RequestErrors> {
     let id = r.ticket_id();
+    let attachment_content = r.flag(ATTACHMENT_CONTENT_KEY, false);
     let native = std::mem::take(&mut r.native);
-    r.finish(id.map(|ticket_id| GetRequest { ticket_id, native }))
+    r.finish(id.map(|ticket_id| GetRequest {
+        ticket_id,
+        attachment_content,
+        native,
+    }))
 }
 
 /// Parses `create_ticket` kwargs.
@@ -477,7 +494,10 @@ fn update_note(r: &mut Reader, value: Value) -> Option<UnifiedNote> {
                     inner.problem(&format!("note.{key}"), format!("unknown note key; {hint}"));
                 }
             }
-            let note = inner.typed::<UnifiedNote>("note.");
+            let mut note = inner.typed::<UnifiedNote>("note.");
+            if let Some(note) = &mut note {
+                inner.attachments(note, "note.");
+            }
             // A misspelt key is the mistake: the body it probably meant is not missing too.
             let misspelt = !inner.problems.is_empty();
             r.problems.append(&mut inner.problems);
@@ -524,8 +544,11 @@ fn read_note(mut r: Reader) -> Result<NoteRequest, RequestErrors> {
     let id = r.ticket_id();
     let reread = r.reread();
     let body_given = r.deferred.contains("body");
-    let note = r.typed::<UnifiedNote>("");
-    if let Some(note) = &note {
+    let mut note = r.typed::<UnifiedNote>("");
+    if let Some(note) = &mut note {
+        if !r.deferred.contains("attachments") {
+            r.attachments(note, "");
+        }
         if !body_given && note.body.as_deref().is_none_or(|b| b.trim().is_empty()) {
             r.problem("body", "a note needs a non-empty body");
         }

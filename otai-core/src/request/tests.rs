@@ -593,3 +593,124 @@ fn a_ticket_number_stands_in_for_the_id_but_never_next_to_one() -> Result<()> {
     assert_eq!(super::number_stands_in_for_id(&mut null)?, None);
     Ok(())
 }
+
+fn note_err(value: Value) -> String {
+    match NoteRequest::from_kwargs(kw(value), "hd", &NONE) {
+        Ok(request) => format!("parsed: {request:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn notes_take_attachments_in_base64_with_their_size_set() -> Result<()> {
+    let note = NoteRequest::from_kwargs(
+        kw(
+            json!({"ticket_id": 3, "body": "log attached", "attachments": [
+                {"name": "log.txt", "content_type": "text/plain", "content": "aGVsbG8="},
+                {"name": "blob", "content": "AAE=", "size": 99}
+            ]}),
+        ),
+        "hd",
+        &NONE,
+    )?;
+    let [first, second] = &note.note.attachments[..] else {
+        panic!("two attachments expected: {:?}", note.note.attachments);
+    };
+    assert_eq!(
+        (first.name.as_str(), first.size, first.content.as_deref()),
+        ("log.txt", 5, Some(&b"hello"[..]))
+    );
+    // The type defaults to octet-stream; a given size is replaced by the content's.
+    assert_eq!(
+        (second.content_type.as_str(), second.size),
+        ("application/octet-stream", 2)
+    );
+
+    let update = UpdateRequest::from_kwargs(
+        kw(
+            json!({"ticket_id": 3, "note": {"body": "b", "attachments": [
+            {"name": "a.txt", "content_type": "text/plain", "content": "eA=="}]}}),
+        ),
+        "hd",
+        &DECLARED,
+    )?;
+    assert_eq!(
+        update.note.map(|n| n.attachments.len()),
+        Some(1),
+        "the note of an update takes attachments too"
+    );
+    Ok(())
+}
+
+#[test]
+fn attachment_errors_name_the_attachment_and_field() {
+    let with = |attachment: Value| {
+        note_err(json!({"ticket_id": 3, "body": "b", "attachments": [
+            {"name": "ok.txt", "content_type": "text/plain", "content": "eA=="}, attachment]}))
+    };
+    let bad_base64 = with(json!({"name": "a", "content_type": "text/plain", "content": "!!"}));
+    assert!(
+        bad_base64.starts_with("invalid input `attachments[1].content`: not valid base64"),
+        "{bad_base64}"
+    );
+    assert_eq!(
+        with(json!({"name": "../etc/passwd", "content_type": "text/plain", "content": "eA=="})),
+        "invalid input `attachments[1].name`: the name must be a file name, without `/` or `\\`"
+    );
+    assert_eq!(
+        with(json!({"name": "a", "content_type": "plain", "content": "eA=="})),
+        "invalid input `attachments[1].content_type`: expected a MIME type `type/subtype`, e.g. `text/plain`"
+    );
+    assert_eq!(
+        with(json!({"name": "a", "content_type": "text/plain"})),
+        "invalid input `attachments[1].content`: missing: the attachment's bytes, base64"
+    );
+    assert_eq!(
+        with(json!({"name": "", "content": "eA=="})),
+        "invalid input `attachments[1].name`: an attachment needs a non-empty name"
+    );
+    let not_a_list = note_err(json!({"ticket_id": 3, "body": "b", "attachments": "x"}));
+    assert!(
+        not_a_list.starts_with("invalid input `attachments`"),
+        "{not_a_list}"
+    );
+    let in_update = update_err(
+        json!({"ticket_id": 3, "note": {"body": "b", "attachments": [
+        {"name": "a\nb", "content": "eA=="}]}}),
+    );
+    assert_eq!(
+        in_update,
+        "invalid input `note.attachments[0].name`: the name must not hold control characters"
+    );
+}
+
+#[test]
+fn oversized_attachments_are_refused_before_any_call() {
+    use base64::Engine;
+    let half = crate::model::MAX_ATTACHMENT_BYTES as usize / 2 + 1;
+    let content = base64::engine::general_purpose::STANDARD.encode(vec![0u8; half]);
+    let err = note_err(json!({"ticket_id": 3, "body": "b", "attachments": [
+        {"name": "a", "content": content}, {"name": "b", "content": content}]}));
+    assert!(
+        err.starts_with("invalid input `attachments`: ")
+            && err.contains("at most 20971520 (20 MiB)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn get_takes_attachment_content() -> Result<()> {
+    let plain = GetRequest::from_kwargs(kw(json!({"ticket_id": 3})), "hd", &DECLARED)?;
+    assert!(!plain.attachment_content);
+    let full = GetRequest::from_kwargs(
+        kw(json!({"ticket_id": 3, "attachment_content": true})),
+        "hd",
+        &DECLARED,
+    )?;
+    assert!(full.attachment_content);
+    assert_eq!(
+        get_err(json!({"ticket_id": 3, "attachment_content": "yes"})),
+        "invalid input `attachment_content`: expected true or false, got a string"
+    );
+    Ok(())
+}

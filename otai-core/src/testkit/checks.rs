@@ -79,6 +79,10 @@ pub async fn run_conformance(
     );
     report.record("add notes", kit.add_notes(b).await);
     report.record("update with a note", kit.update_with_note(b).await);
+    report.record(
+        "note with an attachment",
+        kit.attachment_round_trip(b).await,
+    );
     report.record("get missing ticket", kit.get_missing().await);
     report.record("update missing ticket", kit.change_missing(false).await);
     report.record("add_note to missing ticket", kit.change_missing(true).await);

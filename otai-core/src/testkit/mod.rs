@@ -19,9 +19,11 @@
 //! The suite creates two tickets whose subjects carry the profile's unique `tag`, so repeated runs
 //! against a persistent server never see each other's tickets. It checks create, get, find by every
 //! unified filter, limit and offset, find_first, updating each field, `reread: false`, internal and
-//! visible notes in plain text and HTML, the documented behaviour for missing tickets, and typed
+//! visible notes in plain text and HTML, a note with an attachment (name, type, size, and its bytes
+//! with `attachment_content: true`), the documented behaviour for missing tickets, and typed
 //! errors for invalid input, naming a ticket by its number (`ticket_number`), and its history.
 
+mod attachments;
 mod checks;
 mod history;
 mod lookup;

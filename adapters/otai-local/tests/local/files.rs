@@ -56,7 +56,7 @@ async fn files_that_are_no_otai_store_are_refused_in_a_few_words_and_left_unchan
         "PRAGMA application_id = 42; CREATE TABLE t (x);",
     )?;
     store_with_one_ticket(&at("newer.sqlite3")).await?;
-    sqlite_file(&at("newer.sqlite3"), "PRAGMA user_version = 3;")?;
+    sqlite_file(&at("newer.sqlite3"), "PRAGMA user_version = 4;")?;
     store_with_one_ticket(&at("damaged.sqlite3")).await?;
     sqlite_file(&at("damaged.sqlite3"), "DROP TABLE notes;")?;
     store_with_one_ticket(&at("malformed.sqlite3")).await?;
@@ -87,7 +87,7 @@ async fn files_that_are_no_otai_store_are_refused_in_a_few_words_and_left_unchan
         ),
         (
             "newer.sqlite3",
-            "written by a newer otai (store schema 3; this one knows 2)",
+            "written by a newer otai (store schema 4; this one knows 3)",
         ),
         (
             "damaged.sqlite3",

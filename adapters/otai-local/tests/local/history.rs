@@ -68,6 +68,6 @@ async fn a_schema_1_store_reads_an_empty_history_and_is_upgraded_when_written() 
     assert_eq!(history.len(), 1, "{history:?}");
     let version: i32 =
         Connection::open(&path)?.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     Ok(())
 }

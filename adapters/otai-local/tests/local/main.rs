@@ -341,6 +341,7 @@ fn bad_params_and_seed_files_are_config_errors() -> TestResult {
     Ok(())
 }
 
+mod attachments;
 mod files;
 mod history;
 mod processes;

@@ -15,6 +15,17 @@ pub(super) struct StoredArticle {
     pub(super) channel_id: u64,
     pub(super) from: String,
     pub(super) created: String,
+    pub(super) attachments: Vec<StoredAttachment>,
+}
+
+/// A stored attachment of an article.
+#[derive(Debug, Clone)]
+pub(super) struct StoredAttachment {
+    pub(super) filename: String,
+    pub(super) content_type: String,
+    /// Base64, as sent.
+    pub(super) content: String,
+    pub(super) size: usize,
 }
 
 /// A stored ticket.

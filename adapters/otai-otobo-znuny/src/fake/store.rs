@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde_json::{Map, Value, json};
 
 use super::FakeOptions;
-use super::model::{Named, StoredArticle, StoredTicket, lookup};
+use super::model::{Named, StoredArticle, StoredAttachment, StoredTicket, lookup};
 use crate::input::{flag, list, text};
 
 /// A business error: `{"Error": {...}}` with HTTP 200.
@@ -196,7 +196,9 @@ impl State {
         let ticket_type = self.resolve(op, ticket, "Type")?.unwrap_or(0);
         let owner = self.resolve(op, ticket, "Owner")?.unwrap_or(agent);
         let fields = self.dynamic_fields(op, input)?;
-        let stored_article = self.article(op, article, true)?;
+        let attachments = attachments(op, input)?;
+        let mut stored_article = self.article(op, article, true)?;
+        stored_article.attachments = attachments;
         let id = self.next_ticket;
         self.next_ticket += 1;
         let created = now();
@@ -256,8 +258,20 @@ impl State {
             }
         }
         let fields = self.dynamic_fields(op, input)?;
+        let attachments = attachments(op, input)?;
         let article = match input.get("Article").and_then(Value::as_object) {
-            Some(article) => Some(self.article(op, article, false)?),
+            Some(article) => {
+                let mut article = self.article(op, article, false)?;
+                article.attachments = attachments;
+                Some(article)
+            }
+            None if !attachments.is_empty() => {
+                return Err(error(
+                    op,
+                    "MissingParameter",
+                    "To create an attachment an article is needed!",
+                ));
+            }
             None => None,
         };
         let changes = self.history_of_changes(id, queue, state);
@@ -333,10 +347,15 @@ impl State {
                     "User does not have access to the ticket!",
                 )
             })?;
+            let attachments = flag(input, "Attachments").then(|| {
+                // GetAttachmentContents defaults to 1.
+                !matches!(input.get("GetAttachmentContents"), Some(v) if v == 0 || v == "0")
+            });
             tickets.push(self.render(
                 ticket,
                 flag(input, "AllArticles"),
                 flag(input, "DynamicFields"),
+                attachments,
             ));
         }
         Ok(json!({"Ticket": tickets}))
@@ -626,10 +645,18 @@ impl State {
             sender_type: text(article, "SenderType").unwrap_or_else(|| "agent".into()),
             from: text(article, "From").unwrap_or_else(|| "OTOBO Agent".into()),
             created: now(),
+            attachments: Vec::new(),
         })
     }
 
-    fn render(&self, t: &StoredTicket, articles: bool, fields: bool) -> Value {
+    /// `attachments`: `None` without `Attachments=1`, else whether contents are sent.
+    fn render(
+        &self,
+        t: &StoredTicket,
+        articles: bool,
+        fields: bool,
+        attachments: Option<bool>,
+    ) -> Value {
         let state = &self.states[t.state];
         let mut ticket = json!({
             "TicketID": t.id, "TicketNumber": t.number, "Title": t.title,
@@ -661,16 +688,102 @@ impl State {
             ticket["DynamicField"] = Value::Array(list);
         }
         if articles && !t.articles.is_empty() {
-            ticket["Article"] = t.articles.iter().enumerate().map(|(i, a)| json!({
-                "ArticleID": a.id, "ArticleNumber": i + 1, "TicketID": t.id, "Subject": a.subject, "Body": a.body,
-                "ContentType": format!("{}; charset={}", a.mime_type, a.charset), "MimeType": a.mime_type,
-                "Charset": a.charset, "IsVisibleForCustomer": u8::from(a.visible), "SenderType": a.sender_type,
-                "SenderTypeID": "1", "CommunicationChannelID": a.channel_id, "From": a.from, "To": "",
-                "Cc": "", "CreateTime": a.created, "IncomingTime": 0, "TimeUnit": 0,
-            })).collect();
+            ticket["Article"] = t.articles.iter().enumerate().map(|(i, a)| {
+                let mut article = json!({
+                    "ArticleID": a.id, "ArticleNumber": i + 1, "TicketID": t.id, "Subject": a.subject, "Body": a.body,
+                    "ContentType": format!("{}; charset={}", a.mime_type, a.charset), "MimeType": a.mime_type,
+                    "Charset": a.charset, "IsVisibleForCustomer": u8::from(a.visible), "SenderType": a.sender_type,
+                    "SenderTypeID": "1", "CommunicationChannelID": a.channel_id, "From": a.from, "To": "",
+                    "Cc": "", "CreateTime": a.created, "IncomingTime": 0, "TimeUnit": 0,
+                });
+                if let Some(contents) = attachments {
+                    // As OTOBO 11 sends them (see the recorded ticket-get-full.json).
+                    article["Attachment"] = a.attachments.iter().enumerate().map(|(n, f)| json!({
+                        "Disposition": "attachment", "ContentType": f.content_type, "Filename": f.filename,
+                        "FileID": (n + 1).to_string(), "Content": if contents { f.content.as_str() } else { "" },
+                        "ContentAlternative": "", "FilesizeRaw": f.size.to_string(), "ContentID": "",
+                    })).collect();
+                }
+                article
+            }).collect();
         }
         ticket
     }
+}
+
+/// The `Attachment` input (an item or a list) as OTOBO checks it (spec §3.2): every item a map
+/// with a non-empty base64 `Content`, a `ContentType` starting `type/subtype`, a `Filename`.
+fn attachments(
+    op: &str,
+    input: &Map<String, Value>,
+) -> Result<Vec<StoredAttachment>, (String, String)> {
+    use base64::Engine;
+    let items = match input.get("Attachment") {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items.clone(),
+        Some(item @ Value::Object(_)) => vec![item.clone()],
+        Some(_) => {
+            return Err(error(
+                op,
+                "MissingParameter",
+                "Attachment parameter is missing or not valid!",
+            ));
+        }
+    };
+    items
+        .iter()
+        .map(|item| {
+            let Some(item) = item.as_object() else {
+                return Err(error(
+                    op,
+                    "InvalidParameter",
+                    "Attachment parameter is invalid!",
+                ));
+            };
+            let field = |key: &str| {
+                text(item, key)
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| {
+                        error(
+                            op,
+                            "MissingParameter",
+                            &format!("Attachment->{key} parameter is missing!"),
+                        )
+                    })
+            };
+            let content = field("Content")?;
+            let content_type = field("ContentType")?.to_lowercase();
+            let filename = field("Filename")?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&content)
+                .map_err(|_| {
+                    error(
+                        op,
+                        "InvalidParameter",
+                        "Attachment->Content parameter is invalid!",
+                    )
+                })?;
+            if !content_type
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .contains('/')
+            {
+                return Err(error(
+                    op,
+                    "InvalidParameter",
+                    "Attachment->ContentType is invalid!",
+                ));
+            }
+            Ok(StoredAttachment {
+                filename,
+                content_type,
+                content,
+                size: bytes.len(),
+            })
+        })
+        .collect()
 }
 
 fn apply_fields(ticket: &mut StoredTicket, fields: Vec<(String, Value)>) {

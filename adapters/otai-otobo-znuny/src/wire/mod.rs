@@ -23,6 +23,8 @@ pub const MAX_TICKETS_PER_GET: usize = 20;
 pub const MAX_ARTICLES: usize = 1000;
 /// The most dynamic fields a ticket in a TicketGet reply may carry.
 pub const MAX_DYNAMIC_FIELDS: usize = 500;
+/// The most attachments an article in a TicketGet reply may carry.
+pub const MAX_ATTACHMENTS: usize = otai_core::model::MAX_ATTACHMENTS;
 
 /// A ticket ID as the server sends it: a positive whole number, as a JSON number or a string of
 /// digits. Anything else (`..`, `1,2`, `a/b`) is refused, so an ID from a reply is always safe
@@ -136,6 +138,41 @@ pub struct Article {
     /// `YYYY-MM-DD HH:MM:SS`, server time.
     #[serde(default, deserialize_with = "lenient_id::optional")]
     pub create_time: Option<String>,
+    /// Attachments (with `Attachments=1`).
+    #[serde(default)]
+    pub attachment: OneOrMany<Attachment, MAX_ATTACHMENTS>,
+}
+
+/// An attachment of an article as TicketGet returns it (spec §3.2).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct Attachment {
+    /// File name.
+    #[serde(default, deserialize_with = "lenient_id::optional")]
+    pub filename: Option<String>,
+    /// Content type, e.g. `text/plain; charset=utf-8`.
+    #[serde(default, deserialize_with = "lenient_id::optional")]
+    pub content_type: Option<String>,
+    /// Size in bytes (a number or a string of digits; anything else is refused).
+    #[serde(default, deserialize_with = "file_size")]
+    pub filesize_raw: Option<u64>,
+    /// Base64 content; `""` with `GetAttachmentContents=0`.
+    #[serde(default, deserialize_with = "lenient_id::optional")]
+    pub content: Option<String>,
+}
+
+/// Reads `FilesizeRaw`: a whole number of bytes, as a number or digits.
+fn file_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let Some(text) = lenient_id::optional(d)? else {
+        return Ok(None);
+    };
+    text.trim().parse::<u64>().map(Some).map_err(|_| {
+        de::Error::custom(format_args!(
+            "FilesizeRaw: expected a size in bytes, got `{}`",
+            crate::errors::server_text(&text, 40)
+        ))
+    })
 }
 
 /// A ticket as TicketGet returns it.
