@@ -14,7 +14,7 @@ pub struct GetOptions {
     pub dynamic_fields: bool,
     /// `AllArticles=1`.
     pub all_articles: bool,
-    /// `Attachments=1` (every article then has an `Attachment` list; the unified model has none).
+    /// `Attachments=1`: every article then has an `Attachment` list.
     pub attachments: bool,
     /// `ArticleOrder=DESC`.
     pub newest_first: bool,
@@ -225,9 +225,36 @@ fn article(
         "CreateBy": 1, "ChangeBy": 1, "TimeUnit": 0, "IsEdited": 0, "IsDeleted": 0,
     });
     if attachments && let Value::Object(map) = &mut out {
-        map.insert("Attachment".into(), Value::Array(Vec::new()));
+        let files = note
+            .attachments
+            .iter()
+            .enumerate()
+            .map(attachment)
+            .collect();
+        map.insert("Attachment".into(), Value::Array(files));
     }
     out
+}
+
+/// One file of an article's `Attachment` list, as OTOBO 11 answers it (`Content` base64,
+/// empty when its content was not asked for).
+fn attachment((index, file): (usize, &otai_core::UnifiedAttachment)) -> Value {
+    use base64::Engine as _;
+    let content = file
+        .content
+        .as_deref()
+        .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes))
+        .unwrap_or_default();
+    json!({
+        "Disposition": "attachment",
+        "ContentType": file.content_type,
+        "Filename": file.name,
+        "FileID": (index + 1).to_string(),
+        "Content": content,
+        "ContentAlternative": "",
+        "FilesizeRaw": file.size.to_string(),
+        "ContentID": "",
+    })
 }
 
 /// One entry of a `TicketHistoryGet` answer: field changes written as OTOBO writes their

@@ -68,7 +68,16 @@ pub(super) async fn visible(
     identity: &Identity,
     id: &TicketId,
 ) -> Result<UnifiedTicket, OpError> {
-    match service.get_ticket(GetRequest::new(id.clone())).await {
+    visible_with(service, identity, GetRequest::new(id.clone())).await
+}
+
+/// [`visible`], read as `request` says (with attachment contents or not).
+async fn visible_with(
+    service: &dyn TicketSystemService,
+    identity: &Identity,
+    request: GetRequest,
+) -> Result<UnifiedTicket, OpError> {
+    match service.get_ticket(request).await {
         Ok(Some(ticket)) if may_see(identity, &ticket) => Ok(ticket),
         Ok(_) => Err(OpError::no_access()),
         Err(otai_core::Error::NotFound { .. }) => Err(OpError::no_access()),
@@ -100,8 +109,12 @@ pub(super) async fn get(
     };
     let now = chrono::DateTime::from_timestamp(caller.now, 0).unwrap_or_default();
     let mut tickets = Vec::with_capacity(ids.len());
+    // OTOBO sends the contents with `Attachments=1` unless `GetAttachmentContents=0`.
+    let contents =
+        options.attachments && text(input, "GetAttachmentContents").as_deref() != Some("0");
     for id in &ids {
-        let ticket = visible(service, identity, id).await?;
+        let request = GetRequest::new(id.clone()).attachment_content(contents);
+        let ticket = visible_with(service, identity, request).await?;
         tickets.push(shape::ticket(&ticket, &options, &now));
     }
     Ok(json!({"Ticket": tickets}))

@@ -2,8 +2,9 @@
 //! `DynamicField` input as unified kwargs, parsed by the unified request parsers (so a bad
 //! value is a typed `InvalidParameter`), and OTOBO's answers.
 
+use otai_core::model::check_attachments;
 use otai_core::request::{CreateRequest, NoteRequest, TicketId, UpdateRequest};
-use otai_core::{TicketSystemService, UnifiedNote, UnifiedTicket};
+use otai_core::{TicketSystemService, UnifiedAttachment, UnifiedNote, UnifiedTicket};
 use otai_otobo_znuny::input::text;
 use serde_json::{Map, Value, json};
 
@@ -170,12 +171,12 @@ fn first_article(
 /// The most attachments one request carries.
 const MAX_ATTACHMENTS: usize = 100;
 
-/// Checks `Attachment` (one object or a list, each with `Content`, `ContentType` and
-/// `Filename`, as OTOBO requires) and reports how many there are: the unified ticket model has
-/// no attachments, so they are not stored (logged as a warning).
-fn check_attachments(input: &Map<String, Value>, has_article: bool) -> Result<usize, OpError> {
+/// The `Attachment` of a request (one object or a list, each with `Content` (base64),
+/// `ContentType` and `Filename`, as OTOBO requires), as note `attachments` kwargs: the note
+/// request checks the name, type, base64 and sizes.
+fn attachments(input: &Map<String, Value>, has_article: bool) -> Result<Vec<Value>, OpError> {
     let items: Vec<&Value> = match input.get("Attachment") {
-        None | Some(Value::Null) => return Ok(0),
+        None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items.iter().collect(),
         Some(one) => vec![one],
     };
@@ -189,25 +190,31 @@ fn check_attachments(input: &Map<String, Value>, has_article: bool) -> Result<us
             "at most {MAX_ATTACHMENTS} attachments at once"
         )));
     }
+    let mut out = Vec::with_capacity(items.len());
     for item in &items {
         let Value::Object(item) = item else {
             return Err(OpError::invalid("Attachment parameter is invalid!"));
         };
-        for key in ["Content", "ContentType", "Filename"] {
-            if text(item, key).is_none() {
-                return Err(OpError::missing(format!(
-                    "Attachment->{key} parameter is missing!"
-                )));
-            }
-        }
+        let field = |key: &str| {
+            text(item, key)
+                .ok_or_else(|| OpError::missing(format!("Attachment->{key} parameter is missing!")))
+        };
+        let (content, content_type, name) =
+            (field("Content")?, field("ContentType")?, field("Filename")?);
+        // `text/plain; charset=utf8` is a content type with a parameter: kept as it is.
+        out.push(json!({"name": name, "content_type": content_type, "content": content}));
     }
-    if !items.is_empty() {
-        tracing::warn!(
-            count = items.len(),
-            "attachments accepted but not stored: the unified ticket model has none"
-        );
+    Ok(out)
+}
+
+/// The attachments of TicketCreate's first article, checked as a note request checks them.
+fn typed_attachments(files: Vec<Value>) -> Result<Vec<UnifiedAttachment>, OpError> {
+    let mut typed: Vec<UnifiedAttachment> = serde_json::from_value(Value::Array(files))
+        .map_err(|_| OpError::invalid("Attachment->Content is not base64!"))?;
+    if let Some((field, message)) = check_attachments(&mut typed, "").into_iter().next() {
+        return Err(OpError::invalid(format!("Attachment: {field}: {message}")));
     }
-    Ok(items.len())
+    Ok(typed)
 }
 
 fn write_answer(ticket: &UnifiedTicket, id: &TicketId, with_article: bool) -> Value {
@@ -240,7 +247,7 @@ pub(super) async fn create(
         .ok_or_else(|| OpError::missing("Ticket parameter is missing or not valid!"))?;
     let article = object(input, "Article")?
         .ok_or_else(|| OpError::missing("Article parameter is missing or not valid!"))?;
-    check_attachments(input, true)?;
+    let files = attachments(input, true)?;
     if scalar(ticket, "Title").is_none() {
         return Err(OpError::missing("Ticket->Title parameter is missing!"));
     }
@@ -268,7 +275,8 @@ pub(super) async fn create(
     let mut request = CreateRequest::from_kwargs(kwargs, service.kind(), service.native_keys())
         .map_err(|e| from_service(&e))?;
     let sent_by_customer = scalar(article, "SenderType").is_some_and(|s| s == "customer");
-    let first = first_article(&note, identity, sent_by_customer, &request.ticket);
+    let mut first = first_article(&note, identity, sent_by_customer, &request.ticket);
+    first.attachments = typed_attachments(files)?;
     request.ticket.notes.push(first);
     let created = service
         .create_ticket(request)
@@ -304,7 +312,7 @@ pub(super) async fn update(
         (None, None) => return Err(OpError::missing("TicketID or TicketNumber is required!")),
     };
     let current = visible(service, identity, &id).await?;
-    check_attachments(input, input.contains_key("Article"))?;
+    let files = attachments(input, input.contains_key("Article"))?;
     let mut changes = Map::new();
     if let Some(ticket) = object(input, "Ticket")? {
         ticket_kwargs(ticket, &mut changes)?;
@@ -323,7 +331,15 @@ pub(super) async fn update(
     if let Some(fields) = custom_fields(input)? {
         changes.insert("custom_fields".into(), fields);
     }
-    let note = object(input, "Article")?.map(note).transpose()?;
+    let note = object(input, "Article")?
+        .map(note)
+        .transpose()?
+        .map(|mut note| {
+            if !files.is_empty() {
+                note.insert("attachments".into(), Value::Array(files));
+            }
+            note
+        });
     let updated = match (changes.is_empty(), note) {
         (true, None) => return Ok(write_answer(&current, &id, false)),
         (true, Some(mut note)) => {
