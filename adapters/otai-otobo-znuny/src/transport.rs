@@ -151,7 +151,8 @@ impl HttpTransport {
         let rest = || {
             payload
                 .iter()
-                .filter(|(key, _)| !in_path.contains(&key.as_str()))
+                // The credentials win over a payload key of the same name, as when merged.
+                .filter(|(key, _)| !in_path.contains(&key.as_str()) && !auth.contains_key(*key))
                 .chain(auth.iter())
         };
         let builder = self.http.request(route.method.http(), &path);
