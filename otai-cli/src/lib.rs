@@ -46,6 +46,33 @@ use otai_pipeline::Registry;
 /// room to spare (only the pages used are ever taken).
 const STACK_BYTES: usize = 64 << 20;
 
+/// The async runtime for `command`. Servers (`serve`, `mcp`, `run` without `--once`) get a
+/// multi-thread runtime, so they answer on every core. A one-shot command runs on the thread
+/// that drives it (a current-thread runtime): each request and reply is then handled where it
+/// is awaited, with no wake-up of another thread per request, which costs more CPU than the
+/// work itself at the request rates of a triage run. `OTAI_WORKER_THREADS=<n>` overrides: `0`
+/// forces the current-thread runtime, `n > 0` a multi-thread one with `n` workers.
+fn runtime_builder(command: &args::Command) -> tokio::runtime::Builder {
+    let forced = std::env::var("OTAI_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let serving = match command {
+        args::Command::Serve(_) | args::Command::Mcp(_) => true,
+        args::Command::Run(run) => !run.once,
+        _ => false,
+    };
+    match forced {
+        Some(0) => tokio::runtime::Builder::new_current_thread(),
+        Some(workers) => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(workers);
+            builder
+        }
+        None if serving => tokio::runtime::Builder::new_multi_thread(),
+        None => tokio::runtime::Builder::new_current_thread(),
+    }
+}
+
 /// A registry with every adapter and built-in pipe of otai.
 pub fn default_registry() -> Registry {
     let mut registry = Registry::new();
@@ -93,7 +120,7 @@ where
         logging::colored(cli.color),
         output.redactor().clone(),
     );
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = match runtime_builder(&cli.command)
         .enable_all()
         .thread_stack_size(STACK_BYTES)
         .build()

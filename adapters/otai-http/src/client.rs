@@ -30,6 +30,8 @@ pub struct HttpReply {
 pub struct HttpClient {
     client: reqwest::Client,
     base: String,
+    /// `base`, parsed once: a request's URL is this with its path extended.
+    base_url: Option<reqwest::Url>,
     server: String,
     https: bool,
     timeout: Duration,
@@ -58,6 +60,7 @@ impl HttpClient {
         Ok(Self {
             client,
             base: base.to_owned(),
+            base_url: reqwest::Url::parse(base).ok(),
             server: server_label(base),
             https: base.starts_with("https:"),
             timeout,
@@ -84,7 +87,21 @@ impl HttpClient {
 
     /// A request to the service URL plus `path` (empty, or starting with `/`).
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{path}", self.base))
+        match &self.base_url {
+            // The service URL is parsed once; only the path is added per request. A path with
+            // `?` or `#` (not one a route makes: those are percent-encoded) is parsed whole.
+            Some(base) if !path.contains(['?', '#']) && base.query().is_none() => {
+                let mut url = base.clone();
+                if !path.is_empty() {
+                    let mut joined = String::with_capacity(base.path().len() + path.len());
+                    joined.push_str(base.path().trim_end_matches('/'));
+                    joined.push_str(path);
+                    url.set_path(&joined);
+                }
+                self.client.request(method, url)
+            }
+            _ => self.client.request(method, format!("{}{path}", self.base)),
+        }
     }
 
     /// Sends `builder` once (redirects aside) and reads the reply, whatever its status. Errors

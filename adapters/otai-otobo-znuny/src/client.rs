@@ -77,8 +77,8 @@ impl OtoboClient {
         let webservice_url = crate::endpoint::webservice_url(&config.location())?;
         let cache = session_cache(config, &webservice_url, login_key, &login);
         Ok(Self {
-            transport: HttpTransport {
-                protocol: match config.transport {
+            transport: HttpTransport::new(
+                match config.transport {
                     TransportKind::Rest => Protocol::Rest,
                     TransportKind::Soap => Protocol::Soap {
                         namespace: config
@@ -87,13 +87,13 @@ impl OtoboClient {
                             .unwrap_or_else(|| crate::soap::OTOBO_NAMESPACE.to_owned()),
                     },
                 },
-                http: HttpClient::new(
+                HttpClient::new(
                     &webservice_url,
                     &config.http_params(),
                     config.concurrency.max(8),
                 )?,
-                routes: config.route_table()?,
-            },
+                config.route_table()?,
+            ),
             credentials: Credentials {
                 login_key,
                 login,
@@ -121,7 +121,7 @@ impl OtoboClient {
 
     /// The configured route of `operation`, for messages: `GET /Ticket/:TicketID`.
     pub fn describe(&self, operation: Operation) -> String {
-        self.transport.describe(operation)
+        self.transport.name(operation).to_owned()
     }
 
     /// Calls `operation` with `payload` (credentials are added) and returns the reply as JSON,
@@ -141,14 +141,12 @@ impl OtoboClient {
         payload: Map<String, Value>,
         expect: &E,
     ) -> Result<E::Output> {
-        let request = self.transport.describe(operation);
+        let request = self.transport.name(operation);
         let mut renewed_session = false;
         loop {
             let (auth, session_used) = self.auth_fields().await?;
-            let mut full = payload.clone();
-            full.extend(auth);
             match self
-                .send_with_retries(operation, &request, full, expect)
+                .send_with_retries(operation, request, &payload, &auth, expect)
                 .await?
             {
                 Answer::Done(output) => return Ok(output),
@@ -162,17 +160,19 @@ impl OtoboClient {
                     self.forget_session(session_used.as_deref()).await;
                     renewed_session = true;
                 }
-                Answer::Failed(error) => return Err(map_business_error(&request, error)),
+                Answer::Failed(error) => return Err(map_business_error(request, error)),
             }
         }
     }
 
-    /// Sends `payload` as `operation`, repeating it on transient failures where that is safe.
+    /// Sends `payload` with `auth` as `operation`, repeating it on transient failures where
+    /// that is safe. Nothing is copied per attempt.
     async fn send_with_retries<E: Expect>(
         &self,
         operation: Operation,
         request: &str,
-        payload: Map<String, Value>,
+        payload: &Map<String, Value>,
+        auth: &Map<String, Value>,
         expect: &E,
     ) -> Result<Answer<E::Output>> {
         let repeatable = if operation.is_idempotent() {
@@ -184,7 +184,8 @@ impl OtoboClient {
             .http
             .retries()
             .run(request, repeatable, || {
-                self.transport.send(operation, payload.clone(), expect)
+                self.transport
+                    .send(operation, request, payload, auth, expect)
             })
             .await
     }
@@ -245,6 +246,7 @@ impl OtoboClient {
                     .as_ref()
                     .map(|s| s.id.expose_secret().to_owned())
                     .unwrap_or_default();
+                drop(slot);
                 fields.insert("SessionID".into(), id.clone().into());
                 Ok((fields, Some(id)))
             }
@@ -275,6 +277,7 @@ impl OtoboClient {
     /// SessionCreate, retried on transient failures.
     async fn create_session(&self) -> Result<SecretString> {
         let request = self.transport.describe(Operation::SessionCreate);
+        let no_auth = Map::new();
         let mut payload = Map::new();
         payload.insert(
             self.credentials.login_key.into(),
@@ -288,7 +291,8 @@ impl OtoboClient {
             .send_with_retries(
                 Operation::SessionCreate,
                 &request,
-                payload,
+                &payload,
+                &no_auth,
                 &Typed::<SessionReply>::new(),
             )
             .await?;

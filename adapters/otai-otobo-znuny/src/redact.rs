@@ -25,9 +25,17 @@ impl std::fmt::Debug for Secrets {
 impl Secrets {
     /// The secrets in `payload`.
     pub(crate) fn of(payload: &Map<String, Value>) -> Self {
+        Self::of_all(&[payload])
+    }
+
+    /// The secrets in any of `payloads` (one request's keys, kept in more than one map).
+    pub(crate) fn of_all(payloads: &[&Map<String, Value>]) -> Self {
         let mut forms: Vec<String> = Vec::new();
-        for key in SECRET_KEYS {
-            let Some(Value::String(secret)) = payload.get(key) else {
+        let secrets = payloads
+            .iter()
+            .flat_map(|payload| SECRET_KEYS.iter().filter_map(|key| payload.get(*key)));
+        for value in secrets {
+            let Value::String(secret) = value else {
                 continue;
             };
             if secret.is_empty() {

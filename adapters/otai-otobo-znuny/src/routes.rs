@@ -212,6 +212,20 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Fills `:Name` segments of `template` from `payload`, removing the used keys. Errors name the
 /// missing key.
 pub fn fill_route(template: &str, payload: &mut Map<String, Value>) -> Result<String> {
+    let (path, used) = fill_route_from(template, payload)?;
+    for name in used {
+        payload.remove(name);
+    }
+    Ok(path)
+}
+
+/// Like [`fill_route`], leaving `payload` as it is: the path, and the keys it took (every other
+/// key goes into the query string or the body).
+pub(crate) fn fill_route_from<'t>(
+    template: &'t str,
+    payload: &Map<String, Value>,
+) -> Result<(String, Vec<&'t str>)> {
+    let mut used = Vec::new();
     let mut path = String::with_capacity(template.len() + 16);
     for (i, segment) in template.split('/').enumerate() {
         if i > 0 {
@@ -219,11 +233,12 @@ pub fn fill_route(template: &str, payload: &mut Map<String, Value>) -> Result<St
         }
         match segment.strip_prefix(':') {
             Some(name) => {
-                let value = payload.remove(name).ok_or_else(|| {
+                let value = payload.get(name).ok_or_else(|| {
                     Error::invalid_input(name, format!("the route `{template}` needs `{name}`"))
                 })?;
+                used.push(name);
                 let text = match value {
-                    Value::String(s) => s,
+                    Value::String(s) => s.clone(),
                     Value::Number(n) => n.to_string(),
                     Value::Array(items) => items
                         .iter()
@@ -235,7 +250,7 @@ pub fn fill_route(template: &str, payload: &mut Map<String, Value>) -> Result<St
                             name,
                             format!(
                                 "cannot put {} into the route",
-                                otai_core::kwargs::describe(&other)
+                                otai_core::kwargs::describe(other)
                             ),
                         ));
                     }
@@ -253,7 +268,7 @@ pub fn fill_route(template: &str, payload: &mut Map<String, Value>) -> Result<St
             None => path.push_str(segment),
         }
     }
-    Ok(path)
+    Ok((path, used))
 }
 
 #[cfg(test)]

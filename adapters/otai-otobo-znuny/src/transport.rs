@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::redact::{Secrets, redacted};
 use crate::reply::{Answer, Expect};
-use crate::routes::{Method, Operation, RouteTable, fill_route};
+use crate::routes::{Method, Operation, RouteTable, fill_route_from};
 
 /// How requests travel: HTTP::REST routes, or HTTP::SOAP envelopes to the web service URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,9 +23,34 @@ pub(crate) struct HttpTransport {
     pub(crate) protocol: Protocol,
     pub(crate) http: HttpClient,
     pub(crate) routes: RouteTable,
+    /// [`HttpTransport::describe`] of every operation, worked out once.
+    names: Vec<(Operation, String)>,
 }
 
 impl HttpTransport {
+    /// The transport over `http`.
+    pub(crate) fn new(protocol: Protocol, http: HttpClient, routes: RouteTable) -> Self {
+        let mut transport = Self {
+            protocol,
+            http,
+            routes,
+            names: Vec::new(),
+        };
+        transport.names = Operation::ALL
+            .iter()
+            .map(|&op| (op, transport.describe(op)))
+            .collect();
+        transport
+    }
+
+    /// [`HttpTransport::describe`], without building it again.
+    pub(crate) fn name(&self, operation: Operation) -> &str {
+        self.names
+            .iter()
+            .find(|(op, _)| *op == operation)
+            .map_or("", |(_, name)| name.as_str())
+    }
+
     /// The request as messages name it: `GET /Ticket/:TicketID`, or `SOAP TicketGet`.
     pub(crate) fn describe(&self, operation: Operation) -> String {
         match &self.protocol {
@@ -37,26 +62,37 @@ impl HttpTransport {
         }
     }
 
-    /// Sends `payload` (credentials included) as `operation` and decodes the reply as `expect`
-    /// says. Every error's text has the request's secrets redacted.
+    /// Sends `payload` plus the credential keys `auth` as `operation` and decodes the reply as
+    /// `expect` says. Neither map is copied: the request is built from both. Every error's text
+    /// has the request's secrets redacted (worked out only when there is such a text).
     pub(crate) async fn send<E: Expect>(
         &self,
         operation: Operation,
-        payload: Map<String, Value>,
+        request: &str,
+        payload: &Map<String, Value>,
+        auth: &Map<String, Value>,
         expect: &E,
     ) -> Result<Answer<E::Output>, Failure> {
-        let secrets = Secrets::of(&payload);
+        let secrets = || Secrets::of_all(&[auth, payload]);
         if tracing::enabled!(tracing::Level::TRACE) {
-            tracing::trace!(operation = operation.name(), request = %redacted(&payload), "generic interface request body");
+            let mut full = payload.clone();
+            full.extend(auth.clone());
+            tracing::trace!(operation = operation.name(), request = %redacted(&full), "generic interface request body");
         }
         let answer = match &self.protocol {
-            Protocol::Rest => self.send_rest(operation, payload, expect, &secrets).await,
+            Protocol::Rest => {
+                self.send_rest(operation, request, payload, auth, expect, &secrets)
+                    .await
+            }
             Protocol::Soap { namespace } => {
-                self.send_soap(operation, &payload, namespace, expect).await
+                let mut full = payload.clone();
+                full.extend(auth.clone());
+                self.send_soap(operation, &full, namespace, expect).await
             }
         };
         match answer {
             Ok(Answer::Failed(mut error)) => {
+                let secrets = secrets();
                 error.code = secrets.redact(&error.code);
                 error.message = secrets.redact(&error.message);
                 Ok(Answer::Failed(error))
@@ -67,7 +103,7 @@ impl HttpTransport {
                 may_have_reached_server,
                 ..
             }) => {
-                let error = secrets.redact_error(error);
+                let error = secrets().redact_error(error);
                 Err(if may_have_reached_server {
                     Failure::sent(error)
                 } else {
@@ -99,42 +135,66 @@ impl HttpTransport {
             .map_err(|error| reply_failure(error, &reply))
     }
 
-    /// One REST request over the operation's route.
+    /// One REST request over the operation's route: the route's `:Name`s from `payload`, the
+    /// rest of `payload` and `auth` in the query string (GET) or the JSON body.
     async fn send_rest<E: Expect>(
         &self,
         operation: Operation,
-        mut payload: Map<String, Value>,
+        request_name: &str,
+        payload: &Map<String, Value>,
+        auth: &Map<String, Value>,
         expect: &E,
-        secrets: &Secrets,
+        secrets: &(dyn Fn() -> Secrets + Sync),
     ) -> Result<Answer<E::Output>, Failure> {
         let route = self.routes.get(operation);
-        let path = fill_route(&route.route, &mut payload)?;
-        let request_name = format!("{} {}", route.method.as_str(), route.route);
+        let (path, in_path) = fill_route_from(&route.route, payload)?;
+        let rest = || {
+            payload
+                .iter()
+                // The credentials win over a payload key of the same name, as when merged.
+                .filter(|(key, _)| !in_path.contains(&key.as_str()) && !auth.contains_key(*key))
+                .chain(auth.iter())
+        };
         let builder = self.http.request(route.method.http(), &path);
         let builder = match route.method {
-            Method::Get => builder.query(&query_pairs(&request_name, &payload)?),
-            _ if payload.is_empty() => builder, // never `{}`: the server rejects an empty object
+            Method::Get => builder.query(&query_pairs(request_name, rest())?),
+            _ if rest().next().is_none() => builder, // never `{}`: the server rejects an empty object
             _ => {
-                let body = serde_json::to_vec(&payload)
+                let body = serde_json::to_vec(&JoinedMap(rest))
                     .map_err(|e| Error::invalid_input("payload", e.to_string()))?;
                 builder
                     .header(
                         reqwest::header::CONTENT_TYPE,
-                        "application/json; charset=utf-8",
+                        reqwest::header::HeaderValue::from_static(
+                            "application/json; charset=utf-8",
+                        ),
                     )
                     .body(body)
             }
         };
-        let reply = self.http.send(&request_name, builder).await?;
+        let reply = self.http.send(request_name, builder).await?;
         if operation != Operation::SessionCreate && tracing::enabled!(tracing::Level::TRACE) {
             // SessionCreate replies carry the session ID: never logged, at any level.
             // A proxy page may echo the request's secrets: redacted like error texts.
             let text = String::from_utf8_lossy(&reply.body[..reply.body.len().min(8192)]);
-            let shown = secrets.redact(&crate::errors::server_text(&text, 2000));
+            let shown = secrets().redact(&crate::errors::server_text(&text, 2000));
             tracing::trace!(operation = operation.name(), body = %shown, "reply");
         }
-        crate::reply::decode_json(&request_name, reply.status, &reply.body, expect)
+        crate::reply::decode_json(request_name, reply.status, &reply.body, expect)
             .map_err(|error| reply_failure(error, &reply))
+    }
+}
+
+/// Map entries written as one JSON object, without copying them into a map first.
+struct JoinedMap<F>(F);
+
+impl<'a, F, I> serde::Serialize for JoinedMap<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = (&'a String, &'a Value)>,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map((self.0)())
     }
 }
 
@@ -156,16 +216,19 @@ pub(crate) fn soap_operation(operation: Operation) -> &'static str {
 }
 
 /// Scalars and lists of scalars as query pairs; nested maps cannot travel in a query string.
-fn query_pairs(request: &str, payload: &Map<String, Value>) -> Result<Vec<(String, String)>> {
-    let mut pairs = Vec::with_capacity(payload.len());
-    for (key, value) in payload {
+fn query_pairs<'a>(
+    request: &str,
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+) -> Result<Vec<(&'a str, String)>> {
+    let mut pairs = Vec::with_capacity(entries.size_hint().0);
+    for (key, value) in entries {
         match value {
             Value::Array(items) => {
                 for item in items {
-                    pairs.push((key.clone(), scalar(request, key, item)?));
+                    pairs.push((key.as_str(), scalar(request, key, item)?));
                 }
             }
-            other => pairs.push((key.clone(), scalar(request, key, other)?)),
+            other => pairs.push((key.as_str(), scalar(request, key, other)?)),
         }
     }
     Ok(pairs)
@@ -198,15 +261,16 @@ mod tests {
             "GET /Ticket",
             payload
                 .as_object()
-                .ok_or_else(|| Error::invalid_input("x", "x"))?,
+                .ok_or_else(|| Error::invalid_input("x", "x"))?
+                .iter(),
         )?;
         assert_eq!(
             pairs,
             vec![
-                ("Flag".to_owned(), "1".to_owned()),
-                ("Limit".to_owned(), "3".to_owned()),
-                ("States".to_owned(), "new".to_owned()),
-                ("States".to_owned(), "open".to_owned()),
+                ("Flag", "1".to_owned()),
+                ("Limit", "3".to_owned()),
+                ("States", "new".to_owned()),
+                ("States", "open".to_owned()),
             ]
         );
         let nested = json!({"DynamicField": [{"Name": "X", "Equals": "y"}]});
@@ -214,7 +278,8 @@ mod tests {
             "GET /Ticket",
             nested
                 .as_object()
-                .ok_or_else(|| Error::invalid_input("x", "x"))?,
+                .ok_or_else(|| Error::invalid_input("x", "x"))?
+                .iter(),
         )
         .err();
         assert!(

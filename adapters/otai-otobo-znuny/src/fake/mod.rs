@@ -57,6 +57,17 @@ pub struct Latency {
 }
 
 impl Latency {
+    /// The same latency before every operation.
+    pub fn uniform(latency: Duration) -> Self {
+        Self {
+            session: latency,
+            search: latency,
+            get: latency,
+            create: latency,
+            update: latency,
+        }
+    }
+
     /// What a real OTOBO 11 shows: TicketGet ~50 ms, TicketUpdate ~110 ms, TicketCreate ~230 ms.
     pub fn otobo_11() -> Self {
         Self {
@@ -113,6 +124,7 @@ pub struct FakeOtobo {
     latency: Latency,
     requests: Arc<AtomicUsize>,
     session_creates: Arc<AtomicUsize>,
+    calls: Arc<Mutex<Calls>>,
     login: (String, String),
     shutdown: Option<oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<()>>,
@@ -130,7 +142,11 @@ struct Shared {
     latency: Latency,
     requests: Arc<AtomicUsize>,
     session_creates: Arc<AtomicUsize>,
+    calls: Arc<Mutex<Calls>>,
 }
+
+/// Operations answered, by name, plus `TicketGet IDs`: the ticket IDs TicketGet was asked for.
+pub type Calls = std::collections::BTreeMap<String, usize>;
 
 impl FakeOtobo {
     /// Starts a fake with the default options on a free port of 127.0.0.1.
@@ -148,6 +164,7 @@ impl FakeOtobo {
             latency: options.latency,
             requests: Arc::new(AtomicUsize::new(0)),
             session_creates: Arc::new(AtomicUsize::new(0)),
+            calls: Arc::default(),
             login: options.agents.first().cloned().unwrap_or_default(),
             shutdown: None,
             served: None,
@@ -162,6 +179,7 @@ impl FakeOtobo {
             latency: self.latency,
             requests: Arc::clone(&self.requests),
             session_creates: Arc::clone(&self.session_creates),
+            calls: Arc::clone(&self.calls),
         };
         let (tx, rx) = oneshot::channel::<()>();
         let router = axum::Router::new().fallback(handle).with_state(shared);
@@ -216,6 +234,29 @@ impl FakeOtobo {
     /// How many SessionCreate requests (REST or SOAP, any outcome) reached the fake.
     pub fn session_creates(&self) -> usize {
         self.session_creates.load(Ordering::SeqCst)
+    }
+
+    /// The operations answered so far, by name (`TicketGet IDs` counts the IDs TicketGet was
+    /// asked for), so a benchmark can check that two clients made the same calls.
+    pub fn calls(&self) -> Calls {
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Starts [`FakeOtobo::calls`] and [`FakeOtobo::requests_seen`] over from zero.
+    pub fn reset_calls(&self) {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.clear();
+        }
+        self.requests.store(0, Ordering::SeqCst);
+        self.session_creates.store(0, Ordering::SeqCst);
+    }
+
+    /// How many tickets are in the queue named `queue` now.
+    pub fn tickets_in_queue(&self, queue: &str) -> usize {
+        self.state
+            .lock()
+            .map(|state| state.count_in_queue(queue))
+            .unwrap_or(0)
     }
 
     /// Forgets every session, as a server does when they expire.
@@ -333,6 +374,17 @@ async fn execute(
     }
     if operation == "SessionCreate" {
         shared.session_creates.fetch_add(1, Ordering::SeqCst);
+    }
+    if let Ok(mut calls) = shared.calls.lock() {
+        *calls.entry(operation.to_owned()).or_default() += 1;
+        if operation == "TicketGet" {
+            let ids = match payload.get("TicketID") {
+                Some(Value::String(ids)) => ids.split(',').count(),
+                Some(Value::Array(ids)) => ids.len(),
+                _ => 0,
+            };
+            *calls.entry("TicketGet IDs".to_owned()).or_default() += ids;
+        }
     }
     let mut state = shared.state.lock().ok()?;
     if operation == "SessionCreate" {

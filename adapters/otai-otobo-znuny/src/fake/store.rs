@@ -36,6 +36,14 @@ fn now() -> String {
 }
 
 impl State {
+    /// How many tickets are in the queue named `queue`.
+    pub(super) fn count_in_queue(&self, queue: &str) -> usize {
+        let Some(index) = self.queues.iter().position(|q| q.name == queue) else {
+            return 0;
+        };
+        self.tickets.values().filter(|t| t.queue == index).count()
+    }
+
     pub(super) fn new(options: &FakeOptions) -> Self {
         let named = |names: &[&str]| -> Vec<Named> {
             names

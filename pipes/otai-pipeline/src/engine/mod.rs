@@ -680,6 +680,10 @@ fn params_error(
 
 /// The `-v` line of a pipe that succeeded: one per pipe (and per `foreach` item's pipe).
 fn succeeded(pipeline: &str, pipe: &str, started: Instant) {
+    // Not even the text of the time when nobody reads the line (`-q`, or not `-v`).
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return;
+    }
     let micros = started.elapsed().as_micros();
     let elapsed = format!("{}.{:03} ms", micros / 1000, micros % 1000);
     tracing::info!(pipeline = %pipeline, pipe = %pipe, elapsed = %elapsed, "pipe succeeded");
