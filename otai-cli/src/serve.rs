@@ -38,7 +38,13 @@ pub(crate) async fn serve(
         .map_err(Failure::bad_input)?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let retention = settings.state.retention_days;
-    let hook = Arc::new(otai_gi::NoHook);
+    let debugger = Arc::new(otai_gi::StateDebugger::new(
+        Arc::clone(&store),
+        &webservices,
+        output.redactor().clone(),
+    ));
+    debugger.prune();
+    let hook = Arc::new(debugger);
     let webservices = otai_gi::load::routes(&engine, webservices, Arc::clone(&store), hook)
         .map_err(Failure::bad_input)?;
     let gateway = Arc::new(settings.gateway(&engine, store));

@@ -6,10 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use otai_core::mapping::{CompiledMapping, SimpleMapping};
 use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// The default `transport.max_length`: 100 MB, as the stock OTOBO web services.
 pub const DEFAULT_MAX_LENGTH: usize = 100_000_000;
@@ -156,10 +156,35 @@ pub struct OperationConfig {
     pub kind: OperationType,
     /// The mapping applied to the request data before the operation runs (none: as sent).
     #[serde(default)]
-    pub mapping_inbound: Option<Value>,
+    pub mapping_inbound: Option<SimpleMapping>,
     /// The mapping applied to the answer data before it is sent (none: as produced).
     #[serde(default)]
-    pub mapping_outbound: Option<Value>,
+    pub mapping_outbound: Option<SimpleMapping>,
+}
+
+impl OperationConfig {
+    /// Its mappings, compiled (`at` names the operation in errors: a bad pattern).
+    pub fn compiled(&self, at: &str) -> otai_core::Result<OperationMappings> {
+        let compile = |mapping: &Option<SimpleMapping>, field: &str| {
+            mapping
+                .as_ref()
+                .map(|m| CompiledMapping::compile(m, &format!("{at}.{field}")))
+                .transpose()
+        };
+        Ok(OperationMappings {
+            inbound: compile(&self.mapping_inbound, "mapping_inbound")?,
+            outbound: compile(&self.mapping_outbound, "mapping_outbound")?,
+        })
+    }
+}
+
+/// The compiled mappings of one operation.
+#[derive(Debug, Clone, Default)]
+pub struct OperationMappings {
+    /// Applied to the request data.
+    pub inbound: Option<CompiledMapping>,
+    /// Applied to the answer data.
+    pub outbound: Option<CompiledMapping>,
 }
 
 /// The operation types otai offers.
@@ -571,7 +596,10 @@ fn check_operations(ws: &WebserviceConfig, problem: &mut impl FnMut(&str, String
     if ws.operations.len() > MAX_LIST {
         problem("operations", format!("at most {MAX_LIST} operations"));
     }
-    for name in ws.operations.keys() {
+    for (name, operation) in &ws.operations {
+        if let Err(e) = operation.compiled(&format!("operations.{name}")) {
+            problem(&format!("operations.{name}"), e.to_string());
+        }
         if name.is_empty() || name.len() > MAX_TEXT || name.chars().any(char::is_control) {
             problem(
                 "operations",

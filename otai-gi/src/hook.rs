@@ -22,10 +22,14 @@ pub struct Communication {
     pub remote_addr: Option<SocketAddr>,
     /// The operation's input (`Password` and `SessionID` values redacted).
     pub request: Value,
+    /// The input after the operation's inbound mapping, when it has one (redacted alike).
+    pub mapped_request: Option<Value>,
     /// The answer (a `SessionID` in it redacted).
     pub response: Value,
     /// What went wrong: the `ErrorCode` of a business error, or a transport error.
     pub error: Option<String>,
+    /// What the mappings dropped or could not map.
+    pub notices: Vec<String>,
     /// How long the answer took.
     pub duration: Duration,
 }

@@ -114,8 +114,10 @@ async fn handle(State(provider): State<Arc<Provider>>, request: Request) -> Resp
         operation: record.operation,
         remote_addr: remote,
         request: record.request,
+        mapped_request: record.mapped_request,
         response: redact_value(&record.response),
         error: record.error,
+        notices: record.notices,
         duration: started.elapsed(),
     });
     response
@@ -138,8 +140,10 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, Response> {
 struct Record {
     operation: Option<String>,
     request: Value,
+    mapped_request: Option<Value>,
     response: Value,
     error: Option<String>,
+    notices: Vec<String>,
 }
 
 impl Record {
@@ -169,6 +173,7 @@ impl Exchange<'_> {
         let answer = ops::run(
             self.provider,
             self.webservice,
+            name,
             operation,
             input,
             self.caller,
@@ -177,8 +182,10 @@ impl Exchange<'_> {
         let record = Record {
             operation: Some(name.to_owned()),
             request,
+            mapped_request: answer.mapped_request.as_ref().map(redact_value),
             response: answer.body.clone(),
             error: answer.error.clone(),
+            notices: answer.notices.clone(),
         };
         Some((answer, record))
     }

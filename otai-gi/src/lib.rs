@@ -22,6 +22,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod debugger;
 pub mod error;
 pub mod exchange;
 pub mod hook;
@@ -38,6 +39,7 @@ pub use config::{
     AccountConfig, DebuggerConfig, OperationConfig, OperationType, Prefix, RouteConfig,
     SessionConfig, Threshold, TransportConfig, TransportKind, Validity, WebserviceConfig,
 };
+pub use debugger::StateDebugger;
 pub use hook::{Communication, CommunicationHook, NoHook};
 pub use http::router;
 pub use provider::{Provider, Webservice};

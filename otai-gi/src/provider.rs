@@ -7,7 +7,7 @@ use std::sync::Arc;
 use otai_core::TicketSystemService;
 
 use crate::accounts::Accounts;
-use crate::config::{TransportKind, Validity, WebserviceConfig};
+use crate::config::{OperationMappings, TransportKind, Validity, WebserviceConfig};
 use crate::hook::CommunicationHook;
 use crate::routes::RouteTable;
 use crate::sessions::Sessions;
@@ -22,6 +22,8 @@ pub struct Webservice {
     pub accounts: Accounts,
     /// Its REST routes (empty for SOAP).
     pub routes: RouteTable,
+    /// Each operation's mappings, compiled, by operation name.
+    pub mappings: BTreeMap<String, OperationMappings>,
 }
 
 impl std::fmt::Debug for Webservice {
@@ -70,10 +72,17 @@ impl Provider {
                 TransportKind::Rest => RouteTable::new(&config),
                 TransportKind::Soap => RouteTable::default(),
             };
+            let mut mappings = BTreeMap::new();
+            for (name, operation) in &config.operations {
+                let at = format!("webservices.{}.operations.{name}", config.name);
+                let compiled = operation.compiled(&at).map_err(|e| e.to_string())?;
+                mappings.insert(name.clone(), compiled);
+            }
             let webservice = Arc::new(Webservice {
                 service: Arc::clone(service),
                 accounts,
                 routes,
+                mappings,
                 config,
             });
             by_id.insert(webservice.config.id, Arc::clone(&webservice));

@@ -31,6 +31,8 @@ pub use versions::{WebserviceVersion, WebserviceVersions};
 /// Where otai keeps its state. Every method is synchronous and short; async callers run them
 /// on a blocking thread.
 pub trait StateStore: Send + Sync + std::fmt::Debug {
+    /// The Generic Interface debugger's record in the same store.
+    fn debugger(&self) -> &dyn DebuggerLog;
     /// Stores a request as received and counts it for its account; returns its staging id.
     fn stage(&self, new: &NewStaged) -> Result<i64, StateError>;
     /// Stages a request and, in the same transaction, claims its key and begins its attempt or

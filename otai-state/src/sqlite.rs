@@ -285,6 +285,10 @@ fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<StagedRecord>> {
 }
 
 impl StateStore for SqliteStore {
+    fn debugger(&self) -> &dyn crate::DebuggerLog {
+        self
+    }
+
     fn stage(&self, new: &NewStaged) -> Result<i64, StateError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(self.db_err())?;

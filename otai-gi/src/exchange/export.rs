@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use otai_core::Error;
-use otai_core::mapping::{SimpleMapping, to_otobo};
+use otai_core::mapping::to_otobo;
 use otai_core::output::HIDDEN;
 
 use crate::config::{SessionConfig, TransportKind, Validity, WebserviceConfig, stock_route};
@@ -47,12 +47,6 @@ pub fn export(ws: &WebserviceConfig) -> Result<Exported, Error> {
                 "mapping_outbound"
             };
             let path = format!("{oat}.{field}");
-            let mapping: Option<SimpleMapping> = match mapping {
-                None => None,
-                Some(value) => Some(serde_json::from_value(value.clone()).map_err(|e| {
-                    Error::config(&path, otai_core::error::plain_serde_message(&e.to_string()))
-                })?),
-            };
             entry.insert(key.into(), to_otobo(mapping.as_ref(), &path)?);
         }
         entry.insert("Type".into(), json!(operation.kind.as_str()));

@@ -33,6 +33,10 @@ pub struct Answer {
     pub body: Value,
     /// `TicketGet.AuthFail`, …; `None` on success.
     pub error: Option<String>,
+    /// The request data after the inbound mapping, when the operation has one.
+    pub mapped_request: Option<Value>,
+    /// What the mappings dropped or could not map (for the debugger, at `notice`).
+    pub notices: Vec<String>,
 }
 
 /// The short name of an operation type, as its error codes start (`TicketGet`).
@@ -41,18 +45,28 @@ pub fn short_name(kind: OperationType) -> &'static str {
     name.rsplit("::").next().unwrap_or(name)
 }
 
-/// Runs `operation` of `webservice` on `input`: the inbound mapping, the operation, the
-/// outbound mapping.
+/// Runs operation `name` (`operation`) of `webservice` on `input`: the inbound mapping, the
+/// operation, the outbound mapping.
 pub async fn run(
     provider: &Provider,
     webservice: &Webservice,
+    name: &str,
     operation: &OperationConfig,
     input: Map<String, Value>,
     caller: Caller,
 ) -> Answer {
-    let input = crate::mapping::apply_inbound(operation, input);
+    let mappings = webservice.mappings.get(name);
     let op = short_name(operation.kind);
-    let result = dispatch(provider, webservice, operation.kind, &input, caller).await;
+    let inbound = mappings.and_then(|m| m.inbound.as_ref());
+    let (result, mapped_request, mut notices) = match crate::mapping::apply_inbound(inbound, input)
+    {
+        Ok((input, notices)) => {
+            let mapped = inbound.map(|_| Value::Object(input.clone()));
+            let result = dispatch(provider, webservice, operation.kind, &input, caller).await;
+            (result, mapped, notices)
+        }
+        Err(e) => (Err(e), None, Vec::new()),
+    };
     let (body, error) = match result {
         Ok(body) => (body, None),
         Err(e) => {
@@ -60,9 +74,14 @@ pub async fn run(
             (body, Some(format!("{op}.{}", e.kind)))
         }
     };
+    let outbound = mappings.and_then(|m| m.outbound.as_ref());
+    let (body, outbound_notices) = crate::mapping::apply_outbound(outbound, body);
+    notices.extend(outbound_notices);
     Answer {
-        body: crate::mapping::apply_outbound(operation, body),
+        body,
         error,
+        mapped_request,
+        notices,
     }
 }
 
