@@ -58,7 +58,7 @@ webservices:
       SessionCreate: { type: Session::SessionCreate }
       TicketGet:
         type: Ticket::TicketGet
-        mapping_inbound: { KeyMapDefault: { MapType: Keep } }
+        mapping_inbound: { key_default: keep, key_exact: { Prio: Priority } }
     users:
       - { login: agent1, password: '${{ secrets.GI_AGENT1 }}' }
     customer_users:
