@@ -291,25 +291,7 @@ fn run_side(side: Side, n: usize, c: usize, latency_ms: u64) -> BoxResult<Run> {
     let mut fake = Fake::start(n, latency_ms)?;
     let mut command = Command::new(std::env::current_exe()?);
     command.arg("measure");
-    let config;
-    match side {
-        Side::Otai | Side::OtaiDefaults => {
-            config = write_config(&fake.url, c, n, side == Side::OtaiDefaults)?;
-            command
-                .arg(otai_bin())
-                .args(["run", "--once", "-q", "-c"])
-                .arg(&config);
-        }
-        Side::FloorCt | Side::FloorMt => {
-            command.arg(std::env::current_exe()?).args([
-                "bare",
-                &fake.url,
-                &n.to_string(),
-                &c.to_string(),
-                if side == Side::FloorMt { "mt" } else { "ct" },
-            ]);
-        }
-    }
+    let _config = side_command(&mut command, side, &fake.url, n, c)?;
     let out = command.stderr(Stdio::inherit()).output()?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let usage = stdout
@@ -434,25 +416,7 @@ fn allocations(n: usize, c: usize, sides: &[Side]) -> BoxResult<Vec<(Side, u64, 
         let mut fake = Fake::start(n, 0)?;
         let mut command = Command::new("valgrind");
         command.args(["--tool=memcheck", "--leak-check=no", "--error-limit=no"]);
-        let config;
-        match side {
-            Side::Otai | Side::OtaiDefaults => {
-                config = write_config(&fake.url, c, n, side == Side::OtaiDefaults)?;
-                command
-                    .arg(otai_bin())
-                    .args(["run", "--once", "-q", "-c"])
-                    .arg(&config);
-            }
-            Side::FloorCt | Side::FloorMt => {
-                command.arg(std::env::current_exe()?).args([
-                    "bare",
-                    &fake.url,
-                    &n.to_string(),
-                    &c.to_string(),
-                    if side == Side::FloorMt { "mt" } else { "ct" },
-                ]);
-            }
-        }
+        let _config = side_command(&mut command, side, &fake.url, n, c)?;
         let out = command.output()?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         let line = stderr
@@ -582,6 +546,37 @@ fn otai_bin() -> std::path::PathBuf {
         path.pop();
     }
     path.join("otai")
+}
+
+/// Adds to `command` the program and arguments of `side` against the fake at `url`; the
+/// configuration file it writes for `otai` (kept until the run is over).
+fn side_command(
+    command: &mut Command,
+    side: Side,
+    url: &str,
+    n: usize,
+    c: usize,
+) -> BoxResult<Option<std::path::PathBuf>> {
+    Ok(match side {
+        Side::Otai | Side::OtaiDefaults => {
+            let config = write_config(url, c, n, side == Side::OtaiDefaults)?;
+            command
+                .arg(otai_bin())
+                .args(["run", "--once", "-q", "-c"])
+                .arg(&config);
+            Some(config)
+        }
+        Side::FloorCt | Side::FloorMt => {
+            command.arg(std::env::current_exe()?).args([
+                "bare",
+                url,
+                &n.to_string(),
+                &c.to_string(),
+                if side == Side::FloorMt { "mt" } else { "ct" },
+            ]);
+            None
+        }
+    })
 }
 
 /// The triage pipeline of examples/otobo-triage, pointed at `url`, run once. With `defaults`,
