@@ -57,6 +57,29 @@ pub fn routes(
     if webservices.is_empty() {
         return Ok(axum::Router::new());
     }
-    let provider = provider(engine, webservices, store, hook)?;
-    Ok(crate::http::router(Arc::new(provider)))
+    let longest = webservices.iter().map(|w| w.sessions.max_minutes).max();
+    let provider = Arc::new(provider(engine, webservices, store, hook)?);
+    if let (Some(minutes), Ok(runtime)) = (longest, tokio::runtime::Handle::try_current()) {
+        runtime.spawn(forget_expired_sessions(Arc::clone(&provider), minutes));
+    }
+    Ok(crate::http::router(provider))
+}
+
+/// How often sessions past every web service's maximum lifetime are deleted.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Deletes, now and every [`SWEEP_EVERY`], the sessions created more than `max_minutes` ago
+/// (the longest maximum lifetime of the web services): an expired session is refused when it
+/// is presented, and one never presented again would otherwise stay in the store.
+async fn forget_expired_sessions(provider: Arc<Provider>, max_minutes: u32) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        let before = chrono::Utc::now().timestamp() - i64::from(max_minutes) * 60;
+        match provider.sessions.sweep(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("forgot {n} expired Generic Interface sessions"),
+            Err(e) => tracing::warn!("cannot forget expired Generic Interface sessions: {e}"),
+        }
+    }
 }
