@@ -37,6 +37,7 @@
 mod id;
 mod native;
 mod parse;
+pub mod schema;
 
 #[cfg(test)]
 mod tests;

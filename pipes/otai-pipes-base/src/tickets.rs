@@ -62,24 +62,61 @@ impl Op {
     }
 }
 
-/// An open map listing the unified keys of `op`'s operation, as [`Op::params_schema`] says.
+/// An open map of the unified keys of `op`'s operation, each with its schema (the same as
+/// `otai mcp`'s tools give), as [`Op::params_schema`] says.
 fn kwargs_schema(op: Op) -> schemars::Schema {
-    use otai_core::request::{NATIVE_KEY, NOTE_KEYS, TICKET_KEYS};
-    let id_keys: &[&str] = &["ticket_id", "ticket_number"];
-    let keys: Vec<&str> = match op {
-        Op::Fetch | Op::FindFirst => vec!["limit", "offset", "all"],
-        Op::Get => id_keys.to_vec(),
-        Op::Create => TICKET_KEYS.to_vec(),
-        Op::Update => [id_keys, TICKET_KEYS, &["note"]].concat(),
-        Op::Note => [id_keys, NOTE_KEYS].concat(),
-    };
+    use otai_core::TicketSearchCriteria;
+    use otai_core::request::schema::{note_key, note_object, search_key, ticket_id, ticket_key};
+    use otai_core::request::{ATTACHMENT_CONTENT_KEY, NATIVE_KEY, NOTE_KEYS, TICKET_KEYS};
+    use serde_json::json;
+    let number = || json!({"type": ["string", "integer"], "description": "The ticket's number."});
     let mut properties = serde_json::Map::new();
-    for key in keys.into_iter().chain([NATIVE_KEY]) {
-        properties.insert(key.into(), serde_json::json!({}));
+    let mut add = |key: &str, schema: serde_json::Value| {
+        properties.insert(key.to_owned(), schema);
+    };
+    if !matches!(op, Op::Fetch | Op::FindFirst | Op::Create) {
+        add("ticket_id", ticket_id());
+        add("ticket_number", number());
     }
+    match op {
+        Op::Fetch | Op::FindFirst => {
+            for key in TicketSearchCriteria::KEYS {
+                add(key, search_key(key));
+            }
+            add(
+                "all",
+                json!({"type": "boolean", "description": "Search without any filter."}),
+            );
+        }
+        Op::Get => add(
+            ATTACHMENT_CONTENT_KEY,
+            json!({"type": "boolean", "description": "Read the attachments' contents too."}),
+        ),
+        Op::Create | Op::Update => {
+            for key in TICKET_KEYS {
+                add(key, ticket_key(key));
+            }
+            if op == Op::Update {
+                add("note", note_object());
+            }
+        }
+        Op::Note => {
+            for key in NOTE_KEYS {
+                add(key, note_key(key));
+            }
+        }
+    }
+    add(
+        NATIVE_KEY,
+        json!({"type": "object", "description": "Native arguments, passed to the service as they are."}),
+    );
     for key in WRAPPERS.iter().filter(|key| op.is_wrapper(key)) {
         let text = "Open Ticket AI's wrapper: its keys are merged into the params.";
-        properties.insert((*key).into(), serde_json::json!({"description": text}));
+        let schema = properties.remove(*key).unwrap_or_else(|| json!({}));
+        let mut schema = schema.as_object().cloned().unwrap_or_default();
+        schema.insert("description".into(), json!(text));
+        schema.remove("additionalProperties");
+        properties.insert((*key).into(), serde_json::Value::Object(schema));
     }
     schemars::json_schema!({
         "type": "object",

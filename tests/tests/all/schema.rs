@@ -147,6 +147,23 @@ fn templates_stand_for_any_type_in_params() -> TestResult {
 }
 
 #[test]
+fn the_ticket_pipes_params_are_typed() -> TestResult {
+    let checker = Checker::new()?;
+    let yaml = "services:\n  - id: desk\n    use: local\n    params: { path: ':memory:' }\npipes:\n  - id: fetch\n    use: fetch_tickets\n    params: { queue: { name: Raw }, limit: 20, created_after: '2026-01-01T00:00:00Z' }\n  - id: note\n    use: add_note\n    params: { ticket_id: 7, body: hi, internal: true, attachments: [ { name: a.txt, content: aGk= } ] }\n";
+    checker.check(yaml)?;
+    for (good, bad) in [
+        ("limit: 20", "limit: twenty"),
+        ("internal: true", "internal: [yes]"),
+        ("{ name: a.txt, content: aGk= }", "{ name: a.txt }"),
+        ("queue: { name: Raw }", "queue: { nme: Raw }"),
+    ] {
+        let wrong = yaml.replace(good, bad);
+        assert!(checker.check(&wrong).is_err(), "{bad} is refused");
+    }
+    Ok(())
+}
+
+#[test]
 fn every_registered_pipe_and_adapter_is_in_the_schema() -> TestResult {
     let registry = registry();
     let schema = otai_cli::config_schema(&registry);
