@@ -15,7 +15,7 @@ use crate::llm::LlmAnswer;
 const MAX_AGE_DAYS: u32 = 3650;
 
 /// `llm.cache`: where answers are kept between runs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CacheSettings {
     /// An otai state store file (SQLite; created when missing). It may be the `state:` file of

@@ -24,7 +24,7 @@ const MAX_REPLY_BYTES: usize = 1 << 20;
 const MAX_LLM_LABELS: usize = 200;
 
 /// How to reach the model and what it may answer; read from the `llm:` param of `classify`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LlmSettings {
     /// The API's base URL, up to the version (`http://127.0.0.1:11434/v1`,

@@ -164,6 +164,24 @@ fn the_ticket_pipes_params_are_typed() -> TestResult {
 }
 
 #[test]
+fn classify_backends_are_typed() -> TestResult {
+    let checker = Checker::new()?;
+    let yaml = "pipes:\n  - id: sort\n    use: classify\n    params: { text: hi, rules: [ { label: spam, keywords: [win], queue: Junk } ], default: { label: other } }\n  - id: ask\n    use: classify\n    params: { text: hi, llm: { base_url: 'http://127.0.0.1:1/v1', model: m, labels: [a, b] } }\n";
+    checker.check(yaml)?;
+    for (good, bad) in [
+        ("{ label: spam,", "{ labl: spam,"),
+        ("labels: [a, b]", "lables: [a, b]"),
+        ("default: { label: other }", "default: { lbl: other }"),
+    ] {
+        assert!(
+            checker.check(&yaml.replace(good, bad)).is_err(),
+            "{bad} is refused"
+        );
+    }
+    Ok(())
+}
+
+#[test]
 fn every_registered_pipe_and_adapter_is_in_the_schema() -> TestResult {
     let registry = registry();
     let schema = otai_cli::config_schema(&registry);

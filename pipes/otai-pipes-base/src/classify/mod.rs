@@ -36,7 +36,7 @@ struct ClassifyParams {
     /// The `rules` backend: each `label`, `keywords`, `patterns` and extra values. Checked and
     /// compiled once when written in the file.
     #[serde(default)]
-    #[schemars(with = "Option<Value>")]
+    #[schemars(with = "Option<Vec<rules::Rule>>")]
     rules: Option<Shared<Rules>>,
     /// The `model` backend: the path of a model file from `otai train`, read once when written
     /// in the file.
@@ -48,7 +48,7 @@ struct ClassifyParams {
     /// client is built once when written in the file. The text params are the prompt; each call
     /// adds to the run's usage figures.
     #[serde(default)]
-    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
+    #[schemars(with = "Option<otai_classify::LlmSettings>")]
     llm: Option<Shared<LoadedLlm>>,
     /// With `llm`: the API key, sent as a bearer token (write it as a secret).
     #[serde(default)]
@@ -57,7 +57,7 @@ struct ClassifyParams {
     /// With `model`: further models by name (e.g. `priority: models/priority.model`); each adds
     /// `{label, confidence}` under its name.
     #[serde(default)]
-    #[schemars(with = "Option<Value>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, String>>")]
     also: Option<Shared<AlsoModels>>,
     /// With `model`: how many `alternatives` to list (default 3).
     #[serde(default)]
@@ -72,8 +72,18 @@ struct ClassifyParams {
     /// The result when nothing matches or the classifier is not sure enough: a label, or a map
     /// with `label` and extras (default `other`).
     #[serde(default)]
-    #[schemars(with = "Value")]
+    #[schemars(schema_with = "default_label_schema")]
     default: Shared<DefaultLabel>,
+}
+
+/// `default:` as written: a label, or a map with `label` and extra values.
+fn default_label_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            {"type": "string"},
+            {"type": "object", "properties": {"label": {"type": "string"}}, "required": ["label"]}
+        ]
+    })
 }
 
 /// The `classify` pipe.

@@ -28,7 +28,7 @@ pub trait Classifier: Send + Sync {
 }
 
 /// One rule: a label, its keywords (case-insensitive substrings) and regexes.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 pub struct Rule {
     /// The label this rule gives.
     pub label: String,
