@@ -6,9 +6,8 @@
 //! and priority picked by keyword rules and adds an internal note.
 //!
 //! The clients, run in interleaved rounds (the order rotates each round):
-//! - `otai`: the built `otai` binary on `examples/otobo-triage/otai.yml`, as a user runs it;
-//! - `otai (defaults)`: the same with the example's tuning lines (`collect: false`,
-//!   `reread: false`) removed, so every setting is the default;
+//! - `otai`: the built `otai` binary on `examples/otobo-triage/otai.yml`, as a user runs it
+//!   (every setting but the concurrency at its default);
 //! - the floor: the leanest bare reqwest client for the same calls, in two shapes, both measured
 //!   ("ct": every request driven by one task on a current-thread runtime; "mt": every request
 //!   spawned on a multi-thread runtime). The floor of each figure is the better of the two.
@@ -86,7 +85,6 @@ fn main() -> BoxResult<()> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Side {
     Otai,
-    OtaiDefaults,
     FloorCt,
     FloorMt,
 }
@@ -95,7 +93,6 @@ impl Side {
     fn name(self) -> &'static str {
         match self {
             Side::Otai => "otai",
-            Side::OtaiDefaults => "otai (defaults)",
             Side::FloorCt => "floor ct",
             Side::FloorMt => "floor mt",
         }
@@ -139,7 +136,7 @@ fn run_bench() -> BoxResult<()> {
     println!("## zero-latency fake: client CPU per ticket, tickets/s, peak RSS\n");
     println!("| N | c | client | CPU µs/ticket | tickets/s | peak RSS MB | HTTP calls |");
     println!("|---|---|---|---|---|---|---|");
-    let sides = [Side::Otai, Side::OtaiDefaults, Side::FloorCt, Side::FloorMt];
+    let sides = [Side::Otai, Side::FloorCt, Side::FloorMt];
     let mut ratios = Vec::new();
     for &n in &sizes {
         for &c in &concurrencies {
@@ -163,21 +160,17 @@ fn run_bench() -> BoxResult<()> {
          The floor of CPU is the floor shape with the lower median CPU, the floor of tickets/s \
          the one with the higher median tickets/s.\n"
     );
-    println!(
-        "| N | c | CPU floor | otai CPU ratio | otai (defaults) CPU ratio | tickets/s floor | otai tickets/s ratio | otai (defaults) tickets/s ratio |"
-    );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| N | c | CPU floor | otai CPU ratio | tickets/s floor | otai tickets/s ratio |");
+    println!("|---|---|---|---|---|---|");
     for (n, c, runs) in &ratios {
         let cpu_floor = best_floor(runs, |r| -r.cpu);
         let tps_floor = best_floor(runs, |r| 1.0 / r.wall);
         println!(
-            "| {n} | {c} | {} | {} | {} | {} | {} | {} |",
+            "| {n} | {c} | {} | {} | {} | {} |",
             cpu_floor.name(),
             ratio(runs, Side::Otai, cpu_floor, |r| r.cpu),
-            ratio(runs, Side::OtaiDefaults, cpu_floor, |r| r.cpu),
             tps_floor.name(),
             ratio(runs, Side::Otai, tps_floor, |r| 1.0 / r.wall),
-            ratio(runs, Side::OtaiDefaults, tps_floor, |r| 1.0 / r.wall),
         );
     }
 
@@ -225,7 +218,7 @@ fn run_bench() -> BoxResult<()> {
 
     println!("\n## start-up ({} runs each)\n", rounds.max(10));
     let fake = Fake::start(0, 0)?;
-    let config = write_config(&fake.url, 8, 1, false)?;
+    let config = write_config(&fake.url, 8, 1)?;
     let mut validate = Vec::new();
     let mut empty = Vec::new();
     for _ in 0..rounds.max(10) {
@@ -307,7 +300,7 @@ fn run_side(side: Side, n: usize, c: usize, latency_ms: u64) -> BoxResult<Run> {
         return Err(format!("bad usage line {usage}").into());
     };
     let expected = match side {
-        Side::Otai | Side::OtaiDefaults => {
+        Side::Otai => {
             let tickets = if n == 1 { "ticket" } else { "tickets" };
             format!("{n} {tickets} seen, {n} changed, 0 failed")
         }
@@ -558,8 +551,8 @@ fn side_command(
     c: usize,
 ) -> BoxResult<Option<std::path::PathBuf>> {
     Ok(match side {
-        Side::Otai | Side::OtaiDefaults => {
-            let config = write_config(url, c, n, side == Side::OtaiDefaults)?;
+        Side::Otai => {
+            let config = write_config(url, c, n)?;
             command
                 .arg(otai_bin())
                 .args(["run", "--once", "-q", "-c"])
@@ -579,17 +572,11 @@ fn side_command(
     })
 }
 
-/// The triage pipeline of examples/otobo-triage, pointed at `url`, run once. With `defaults`,
-/// the example's tuning lines (`collect: false`, `reread: false`) are removed.
+/// The triage pipeline of examples/otobo-triage, pointed at `url`, run once.
 /// OTOBO returns at most 500 IDs per search unless asked: the pipeline asks for all `n`.
-fn write_config(
-    url: &str,
-    concurrency: usize,
-    n: usize,
-    defaults: bool,
-) -> BoxResult<std::path::PathBuf> {
+fn write_config(url: &str, concurrency: usize, n: usize) -> BoxResult<std::path::PathBuf> {
     let template = include_str!("../../examples/otobo-triage/otai.yml");
-    let mut text = template
+    let text = template
         .replace("'${{ secrets.OTOBO_BASE_URL }}'", &format!("'{url}'"))
         .replace("'${{ secrets.OTOBO_USERNAME }}'", "sdkagent")
         .replace("'${{ secrets.OTOBO_PASSWORD }}'", "SdkAgent-Test-Pw1")
@@ -599,18 +586,8 @@ fn write_config(
             &format!("          queue: Raw\n          limit: {}\n", n.max(1)),
             1,
         );
-    if defaults {
-        text = text
-            .lines()
-            .filter(|l| {
-                let l = l.trim_start();
-                !l.starts_with("collect:") && !l.starts_with("reread:")
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-    }
     let path = std::env::temp_dir().join(format!(
-        "otai-bench-{}-{concurrency}-{defaults}.yml",
+        "otai-bench-{}-{concurrency}.yml",
         std::process::id()
     ));
     std::fs::write(&path, text)?;

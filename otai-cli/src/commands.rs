@@ -78,16 +78,15 @@ async fn run(
         for id in ids {
             let progress: otai_pipeline::Progress<'_> =
                 &|pipe, done, total| bar.update(pipe, done, total);
-            // Each item's results are kept only for the report file.
-            let report = if args.report.is_some() {
-                engine
-                    .run_detailed(id, &context, args.dry_run, Some(progress))
-                    .await?
-            } else {
-                engine
-                    .run_with_progress(id, &context, args.dry_run, Some(progress))
-                    .await?
-            };
+            // Each item's results are kept only for the report file; nothing here reads the
+            // top-level results, so only what the pipeline's own templates read is kept.
+            let options = otai_pipeline::RunOptions::default()
+                .dry_run(args.dry_run)
+                .detail(args.report.is_some())
+                .results(false);
+            let report = engine
+                .run_with(id, &context, options, Some(progress))
+                .await?;
             bar.finish();
             output.summary(&report, quiet);
             all_ok &= report.succeeded;

@@ -42,4 +42,4 @@ pub use model::{
 };
 pub use registry::ServiceRegistry;
 pub use request::{CreateRequest, GetRequest, NoteRequest, SearchRequest, TicketId, UpdateRequest};
-pub use service::{TicketSystemService, TicketSystemServiceExt};
+pub use service::{TicketStream, TicketSystemService, TicketSystemServiceExt};

@@ -1,6 +1,10 @@
 //! The contract every helpdesk adapter implements.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
 
 use crate::kwargs::Kwargs;
 use crate::request::{
@@ -76,7 +80,7 @@ use crate::{Result, UnifiedHistoryEntry, UnifiedTicket};
 /// # }).unwrap();
 /// ```
 #[async_trait]
-pub trait TicketSystemService: Send + Sync {
+pub trait TicketSystemService: Send + Sync + 'static {
     /// A short name of the adapter (`local`, `otobo-znuny`, `rt`), for messages and logs.
     fn kind(&self) -> &'static str;
 
@@ -88,6 +92,20 @@ pub trait TicketSystemService: Send + Sync {
 
     /// Tickets matching the request.
     async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>>;
+
+    /// [`find_tickets`](Self::find_tickets), the tickets handed over as they arrive: a caller
+    /// that works on each and lets it go holds only the tickets in flight, however many match.
+    /// The same tickets in the same order; an error ends the stream. The default makes one
+    /// `find_tickets` call and hands over its tickets; adapters that read in pages stream them.
+    fn stream_tickets(
+        self: Arc<Self>,
+        request: SearchRequest,
+    ) -> BoxFuture<'static, Result<TicketStream>> {
+        Box::pin(async move {
+            let tickets = self.find_tickets(request).await?;
+            Ok(TicketStream::from_vec(tickets))
+        })
+    }
 
     /// The first ticket matching the request, if any.
     ///
@@ -136,6 +154,49 @@ pub trait TicketSystemService: Send + Sync {
 
 /// Compile-time check that the trait stays object safe.
 const _: Option<&dyn TicketSystemService> = None;
+
+/// The tickets of a search as they arrive ([`TicketSystemService::stream_tickets`]).
+#[non_exhaustive]
+pub struct TicketStream {
+    /// How many tickets the stream will hand over, when known before they arrive.
+    pub total: Option<usize>,
+    /// The tickets; an error ends the stream.
+    pub tickets: BoxStream<'static, Result<UnifiedTicket>>,
+}
+
+impl TicketStream {
+    /// A stream of `total` tickets (when known) from `tickets`, ended after its first error.
+    pub fn new(total: Option<usize>, tickets: BoxStream<'static, Result<UnifiedTicket>>) -> Self {
+        use futures::StreamExt;
+        let ended_after_error = tickets.scan(false, |failed, ticket| {
+            let next = (!*failed).then(|| {
+                *failed = ticket.is_err();
+                ticket
+            });
+            futures::future::ready(next)
+        });
+        Self {
+            total,
+            tickets: Box::pin(ended_after_error),
+        }
+    }
+
+    /// The tickets of a list, one by one.
+    pub fn from_vec(tickets: Vec<UnifiedTicket>) -> Self {
+        Self::new(
+            Some(tickets.len()),
+            Box::pin(futures::stream::iter(tickets.into_iter().map(Ok))),
+        )
+    }
+}
+
+impl std::fmt::Debug for TicketStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TicketStream")
+            .field("total", &self.total)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Helpers on top of the typed methods, for every [`TicketSystemService`]: calls from keyword
 /// arguments (parsed once against the adapter's native keys), and by ticket ID.

@@ -3,13 +3,16 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
 use otai_core::kwargs::{self, Kwargs};
 use otai_core::registry::{BuildContext, ServiceConfig};
 use otai_core::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
 };
-use otai_core::{Error, Result, TicketId, TicketSystemService, UnifiedHistoryEntry, UnifiedTicket};
+use otai_core::{
+    Error, Result, TicketId, TicketStream, TicketSystemService, UnifiedHistoryEntry, UnifiedTicket,
+};
 use serde_json::{Map, Value, json};
 
 use crate::client::OtoboClient;
@@ -117,6 +120,41 @@ impl OtoboService {
     /// TicketGet for `ids` (at most [`MAX_TICKETS_PER_GET`]) with articles, their attachments
     /// (with content when `content` is set) and dynamic fields, plus `options`: exactly the
     /// tickets asked for, in the order asked.
+    /// The IDs a search finds (one TicketSearch), after `offset`, at most the limit, each once.
+    async fn search_ids(&self, request: SearchRequest) -> Result<Vec<String>> {
+        let limit = request.limit_or(self.max_results);
+        let criteria = request.criteria;
+        let offset = criteria.offset.unwrap_or(0);
+        let asked = limit.saturating_add(offset);
+        let mut payload = search_payload(&criteria, &self.maps, limit)?;
+        merge_native(&mut payload, request.native)?;
+        let found = self
+            .client
+            .request(Operation::TicketSearch, payload, &SearchIds { max: asked })
+            .await?;
+        if criteria.limit.is_none() && found.len() >= asked {
+            tracing::warn!(
+                max_results = self.max_results,
+                "search stopped at max_results: there may be more tickets; set `limit` or raise `max_results`"
+            );
+        }
+        let mut sorted = found.clone();
+        sorted.sort_unstable();
+        if let Some(twice) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(mismatch(
+                self.client.describe(Operation::TicketSearch),
+                format!("the reply names ticket {} twice", twice[0]),
+            ));
+        }
+        drop(sorted);
+        Ok(found
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|id| id.to_string())
+            .collect())
+    }
+
     async fn get_many(
         &self,
         ids: Vec<String>,
@@ -333,37 +371,7 @@ impl TicketSystemService for OtoboService {
     }
 
     async fn find_tickets(&self, request: SearchRequest) -> Result<Vec<UnifiedTicket>> {
-        let limit = request.limit_or(self.max_results);
-        let criteria = request.criteria;
-        let offset = criteria.offset.unwrap_or(0);
-        let asked = limit.saturating_add(offset);
-        let mut payload = search_payload(&criteria, &self.maps, limit)?;
-        merge_native(&mut payload, request.native)?;
-        let found = self
-            .client
-            .request(Operation::TicketSearch, payload, &SearchIds { max: asked })
-            .await?;
-        if criteria.limit.is_none() && found.len() >= asked {
-            tracing::warn!(
-                max_results = self.max_results,
-                "search stopped at max_results: there may be more tickets; set `limit` or raise `max_results`"
-            );
-        }
-        let mut sorted = found.clone();
-        sorted.sort_unstable();
-        if let Some(twice) = sorted.windows(2).find(|w| w[0] == w[1]) {
-            return Err(mismatch(
-                self.client.describe(Operation::TicketSearch),
-                format!("the reply names ticket {} twice", twice[0]),
-            ));
-        }
-        drop(sorted);
-        let ids: Vec<String> = found
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .map(|id| id.to_string())
-            .collect();
+        let ids = self.search_ids(request).await?;
         let options = Map::new();
         // At most ⌈limit / 20⌉ TicketGets; batches are appended as they arrive.
         futures::stream::iter(ids.chunks(MAX_TICKETS_PER_GET).map(<[String]>::to_vec))
@@ -374,6 +382,34 @@ impl TicketSystemService for OtoboService {
                 futures::future::ready(Ok(all))
             })
             .await
+    }
+
+    /// One TicketSearch, then TicketGet for 20 IDs at a time, each batch handed over as it
+    /// arrives (up to `concurrency` batches read ahead).
+    fn stream_tickets(
+        self: Arc<Self>,
+        request: SearchRequest,
+    ) -> BoxFuture<'static, Result<TicketStream>> {
+        Box::pin(async move {
+            let ids = self.search_ids(request).await?;
+            let total = ids.len();
+            let batches: Vec<Vec<String>> = ids
+                .chunks(MAX_TICKETS_PER_GET)
+                .map(<[String]>::to_vec)
+                .collect();
+            let concurrency = self.concurrency;
+            let tickets = futures::stream::iter(batches)
+                .map(move |batch| {
+                    let service = Arc::clone(&self);
+                    async move { service.get_many(batch, false, &Map::new()).await }
+                })
+                .buffered(concurrency)
+                .flat_map(|batch| match batch {
+                    Ok(tickets) => futures::stream::iter(tickets.into_iter().map(Ok)).left_stream(),
+                    Err(e) => futures::stream::once(futures::future::ready(Err(e))).right_stream(),
+                });
+            Ok(TicketStream::new(Some(total), Box::pin(tickets)))
+        })
     }
 
     async fn get_ticket(&self, request: GetRequest) -> Result<Option<UnifiedTicket>> {

@@ -82,6 +82,10 @@ pub const DEFAULT_MAX_RESULTS: usize = 10_000;
 /// The key that passes a map of native arguments verbatim, unchecked.
 pub const NATIVE_KEY: &str = "native";
 
+/// The key of `update_ticket` and `add_note` that says whether to read the ticket back after
+/// the change ([`UpdateRequest::reread`]).
+pub const REREAD_KEY: &str = "reread";
+
 /// `find_tickets` / `find_first_ticket`.
 ///
 /// Built in Rust, a request is taken as written: `SearchRequest::new(TicketSearchCriteria::new())`

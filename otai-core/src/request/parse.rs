@@ -47,8 +47,7 @@ const ID_KEYS: &[&str] = &["ticket_id", "id"];
 pub(crate) const NUMBER_KEY: &str = "ticket_number";
 /// The problem when a ticket is named both ways.
 const ID_OR_NUMBER: &str = "give either `ticket_id` or `ticket_number`, not both";
-/// The key that turns off the re-read after a change.
-const REREAD_KEY: &str = "reread";
+use super::REREAD_KEY;
 /// The note added with an update.
 const UPDATE_NOTE_KEY: &str = "note";
 

@@ -56,10 +56,10 @@ mod values;
 mod wrappers;
 
 pub use config::{Config, OnError, PipeDef, PipelineDef, ServiceDef, TriggerDef, parse};
-pub use engine::{Engine, Progress};
+pub use engine::{Engine, Progress, RunOptions};
 pub use load::{ConfigErrors, LoadOptions, load_file, load_str};
 pub use params::Shared;
-pub use pipe::{CheckContext, ParamError, Pipe, PipeContext, PipeSpec};
+pub use pipe::{CheckContext, ItemStream, ParamError, Pipe, PipeContext, PipeSpec};
 pub use registry::Registry;
 pub use report::{PipeReport, PipeStatus, RunReport, TicketReport};
 pub use schema::config_schema;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::Registry;
 use crate::config::{self, Config, OnError, Origin, PipeDef};
 use crate::engine::foreach::{self, ForeachParams};
-use crate::engine::{CompiledPipe, CompiledPipeline, Engine, Step};
+use crate::engine::{CompiledPipe, CompiledPipeline, Engine, Readers, Step};
 use crate::params::check_at_load;
 use crate::params::plan::Plan;
 use crate::pipe::{CheckContext, ParamError};
@@ -19,6 +19,7 @@ use crate::trigger::Trigger;
 use otai_core::registry::BuildContext;
 use otai_core::{Error, TicketSystemService};
 use otai_yaml::Lines;
+use reads::{TemplateReads, references};
 
 /// What `load` needs besides the file.
 #[derive(Debug, Clone, Default)]
@@ -368,7 +369,7 @@ impl Loader<'_> {
             // Pipes that could not be read were reported; references to them are not wrong.
             ids.extend(pipeline.unreadable_pipes.iter().cloned());
             let mut defined = BTreeSet::new();
-            let pipes = pipeline
+            let mut pipes: Vec<CompiledPipe> = pipeline
                 .pipes
                 .iter()
                 .filter_map(|p| self.pipe(p, services, &ids, &mut defined, pipeline.enabled))
@@ -377,6 +378,7 @@ impl Loader<'_> {
                 self.disabled.pipelines.insert(pipeline.id.clone());
                 continue;
             }
+            TemplateReads::of(&pipeline.pipes).mark(&mut pipes);
             compiled.push(CompiledPipeline {
                 id: pipeline.id.clone(),
                 trigger,
@@ -431,6 +433,9 @@ impl Loader<'_> {
             params,
             condition,
             service,
+            readers: Readers::default(),
+            feeds_next: false,
+            items_from: None,
             step: Step::Invalid,
         };
         if def.use_name == foreach::NAME {
@@ -449,6 +454,7 @@ impl Loader<'_> {
                 .filter_map(|p| self.pipe(p, services, all_ids, defined, active))
                 .collect();
             compiled.step = Step::Foreach(children);
+            compiled.items_from = reads::items_from(&def.params);
             return Some(compiled);
         }
         if !def.pipes.is_empty() {
@@ -705,46 +711,6 @@ fn collect_ids(pipes: &[PipeDef], ids: &mut BTreeSet<String>) {
     }
 }
 
-/// Pipe ids a param tree refers to: `pipes.<id>`, `pipes['<id>']` and `get_pipe_result('<id>'`.
-fn references(value: &Value) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    match value {
-        Value::String(text) => {
-            for (marker, quoted) in [
-                ("pipes.", false),
-                ("pipes['", true),
-                ("pipes[\"", true),
-                ("get_pipe_result('", true),
-                ("get_pipe_result(\"", true),
-            ] {
-                let mut rest = text.as_str();
-                while let Some(at) = rest.find(marker) {
-                    let before = rest[..at].chars().last();
-                    rest = &rest[at + marker.len()..];
-                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-                        continue;
-                    }
-                    let id: String = if quoted {
-                        rest.chars()
-                            .take_while(|c| *c != '\'' && *c != '"')
-                            .collect()
-                    } else {
-                        rest.chars()
-                            .take_while(|c| c.is_alphanumeric() || *c == '_')
-                            .collect()
-                    };
-                    if !id.is_empty() {
-                        found.insert(id);
-                    }
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| found.extend(references(v))),
-        Value::Object(map) => map.values().for_each(|v| found.extend(references(v))),
-        _ => {}
-    }
-    found
-}
-
+mod reads;
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
 use serde::de::DeserializeOwned;
 
 use crate::erased::{ErasedPipe, Typed};
@@ -72,6 +74,46 @@ pub trait Pipe: Send + Sync + 'static {
 
     /// Runs the pipe. Errors are the pipe's own; bad params never reach here.
     async fn run(&self, ctx: &PipeContext, params: &Self::Params) -> Result<crate::TemplateValue>;
+
+    /// For a pipe whose result is a list that only the `foreach` right after it reads (as
+    /// `fetch_tickets` and `items: '{{ pipes.fetch.tickets }}'`): the list's items as they
+    /// arrive, so the loop starts before the last one has arrived and holds only the items in
+    /// flight. `None` (the default): the pipe runs as usual and the loop reads its result.
+    fn stream(
+        &self,
+        ctx: &PipeContext,
+        params: &Self::Params,
+    ) -> Option<BoxFuture<'static, Result<ItemStream>>> {
+        let _ = (ctx, params);
+        None
+    }
+}
+
+/// The items of a streamed list ([`Pipe::stream`]).
+#[non_exhaustive]
+pub struct ItemStream {
+    /// How many items the stream will hand over, when known before they arrive.
+    pub total: Option<usize>,
+    /// The items; an error ends the stream (and fails the loop).
+    pub items: BoxStream<'static, Result<crate::TemplateValue>>,
+}
+
+impl ItemStream {
+    /// `total` items (when known) from `items`.
+    pub fn new(
+        total: Option<usize>,
+        items: BoxStream<'static, Result<crate::TemplateValue>>,
+    ) -> Self {
+        Self { total, items }
+    }
+}
+
+impl std::fmt::Debug for ItemStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemStream")
+            .field("total", &self.total)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A problem with one param: the field below `params` (e.g. `rules[0].patterns`; empty for the
@@ -196,6 +238,10 @@ pub struct PipeContext {
     /// The one redactor: a pipe that logs or reports a text it was given shows it through
     /// [`Redactor::shown`] (or [`Redactor::redact`]), so no secret value reaches the output.
     pub redactor: Redactor,
+    /// Whether anything reads this pipe's result: a later template, the caller of the run, or
+    /// a report that keeps item results. When false, a pipe may skip work that only feeds its
+    /// result (`update_ticket` does not read the ticket back unless `reread:` says so).
+    pub result_read: bool,
     /// The run's usage figures, which [`PipeContext::add_usage`] adds to.
     usage: Arc<RunUsage>,
 }
@@ -205,6 +251,7 @@ impl std::fmt::Debug for PipeContext {
         f.debug_struct("PipeContext")
             .field("pipe_id", &self.pipe_id)
             .field("dry_run", &self.dry_run)
+            .field("result_read", &self.result_read)
             .finish_non_exhaustive()
     }
 }
@@ -217,6 +264,7 @@ impl PipeContext {
             service,
             dry_run: false,
             redactor: Redactor::default(),
+            result_read: true,
             usage: Arc::default(),
         }
     }

@@ -2,17 +2,19 @@
 //! wrapper keys), parsed once into the typed request against the service's native keys.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
+use futures::StreamExt;
+use futures::future::BoxFuture;
 use otai_core::request::{
-    CreateRequest, GetRequest, NativeKeys, NoteRequest, Operation, SearchRequest, TicketId,
-    UpdateRequest, check_kwargs, number_stands_in_for_id,
+    CreateRequest, GetRequest, NativeKeys, NoteRequest, Operation, REREAD_KEY, SearchRequest,
+    TicketId, UpdateRequest, check_kwargs, number_stands_in_for_id,
 };
 use otai_core::{Error, Kwargs, Result, TicketSystemService};
 use otai_pipeline::{
-    CheckContext, ParamError, Pipe, PipeContext, PipeSpec, TemplateValue, optional_ticket_value,
-    ticket_value, tickets_value,
+    CheckContext, ItemStream, ParamError, Pipe, PipeContext, PipeSpec, TemplateValue,
+    optional_ticket_value, ticket_value, tickets_value,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -166,6 +168,15 @@ impl Request {
             Op::Note => Request::Note(NoteRequest::from_kwargs(kwargs, adapter, native)?),
         };
         Ok(Parsed(request, number))
+    }
+
+    /// Turns off the re-read after a change (other requests have none).
+    fn skip_reread(&mut self) {
+        match self {
+            Request::Update(r) => r.reread = false,
+            Request::Note(r) => r.reread = false,
+            _ => {}
+        }
     }
 
     /// The request with the ID of the ticket numbered `number` in place of the stand-in;
@@ -350,20 +361,63 @@ impl Pipe for TicketPipe {
         }
     }
 
+    /// `fetch_tickets` hands its tickets to the `foreach` after it as they arrive.
+    fn stream(
+        &self,
+        ctx: &PipeContext,
+        params: &TicketParams,
+    ) -> Option<BoxFuture<'static, Result<ItemStream>>> {
+        if self.0 != Op::Fetch {
+            return None;
+        }
+        let service = Arc::clone(ctx.service.as_ref()?);
+        let request = match params.request.get() {
+            Some(Parsed(request, _)) => request.clone(),
+            None => {
+                let kwargs = unwrap(self.0, &params.kwargs).ok()?.0;
+                match Request::parse(self.0, kwargs, service.kind(), service.native_keys()) {
+                    Ok(Parsed(request, _)) => request,
+                    Err(e) => return Some(Box::pin(futures::future::ready(Err(e)))),
+                }
+            }
+        };
+        let Request::Search(request) = request else {
+            return None;
+        };
+        Some(Box::pin(async move {
+            let stream = service.stream_tickets(request).await?;
+            let items = stream.tickets.map(|ticket| ticket.map(ticket_value));
+            Ok(ItemStream::new(stream.total, Box::pin(items)))
+        }))
+    }
+
     /// Tickets are handed to later pipes as typed values: a fetched list is never copied.
     async fn run(&self, ctx: &PipeContext, params: &TicketParams) -> Result<TemplateValue> {
         let service = ctx.service()?;
-        let Parsed(request, number) = match params.request.get() {
-            Some(parsed) => parsed.clone(),
+        let unwrapped = || {
+            unwrap(self.0, &params.kwargs).map_err(|errors| {
+                let first = errors.into_iter().next();
+                let (field, message) = first.map(|e| (e.field, e.message)).unwrap_or_default();
+                Error::invalid_input(field, message)
+            })
+        };
+        let (Parsed(mut request, number), reread_given) = match params.request.get() {
+            Some(parsed) => {
+                let given = !ctx.result_read && unwrapped()?.0.contains_key(REREAD_KEY);
+                (parsed.clone(), given)
+            }
             None => {
-                let (kwargs, _) = unwrap(self.0, &params.kwargs).map_err(|errors| {
-                    let first = errors.into_iter().next();
-                    let (field, message) = first.map(|e| (e.field, e.message)).unwrap_or_default();
-                    Error::invalid_input(field, message)
-                })?;
-                Request::parse(self.0, kwargs, service.kind(), service.native_keys())?
+                let (kwargs, _) = unwrapped()?;
+                let given = kwargs.contains_key(REREAD_KEY);
+                let parsed = Request::parse(self.0, kwargs, service.kind(), service.native_keys())?;
+                (parsed, given)
             }
         };
+        // Nothing reads the ticket a change returns: reading it back would be a request for
+        // nobody, unless `reread:` asks for it.
+        if !ctx.result_read && !reread_given {
+            request.skip_reread();
+        }
         match request.with_id_of(number, service.as_ref()).await? {
             Some(request) => call(service.as_ref(), self.0, request).await,
             None => Ok(TemplateValue::from_pairs(vec![

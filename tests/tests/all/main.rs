@@ -9,6 +9,7 @@ mod live_rt;
 mod mcp_rt;
 mod migrate;
 mod pipelines;
+mod reads;
 mod schema;
 mod serve_rt;
 mod typed_params;

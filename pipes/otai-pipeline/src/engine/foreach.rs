@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
 
 use super::{CompiledPipe, Engine, Results, RunState, params_error};
-use crate::pipe::ParamError;
+use crate::pipe::{ItemStream, ParamError};
 use crate::report::PipeReport;
 use crate::template::Param;
 use otai_core::{Error, Result};
@@ -36,17 +36,14 @@ pub(crate) struct ForeachParams {
     /// Whether to start no new item after the first failure (default false).
     #[serde(default)]
     pub(crate) fail_fast: bool,
-    /// Whether to keep every item's results as `items` (default true); false keeps only `count`.
-    #[serde(default = "yes")]
-    pub(crate) collect: bool,
+    /// Whether to keep every item's results as `items`; false keeps only `count`. Default:
+    /// when something reads them (a later template, or the caller of the run).
+    #[serde(default)]
+    pub(crate) collect: Option<bool>,
 }
 
 fn one() -> usize {
     1
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl ForeachParams {
@@ -158,7 +155,8 @@ impl Engine {
         }
     }
 
-    /// Runs a `foreach`: its params parsed and checked like any pipe's, then its items.
+    /// Runs a `foreach`: its params parsed and checked like any pipe's, then its items (from
+    /// `feed` when the pipe before it streams them).
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn run_foreach(
         &self,
@@ -170,6 +168,7 @@ impl Engine {
         name: &str,
         reports: &mut Vec<PipeReport>,
         jinja: &Jinja,
+        feed: Option<ItemStream>,
     ) -> Result<Jinja> {
         let filled = pipe.plan.fill(&self.templates, jinja, &["items"])?;
         let params = crate::params::parse::<ForeachParams>(&filled, NAME)
@@ -179,9 +178,21 @@ impl Engine {
                 p.check().map(|()| p)
             })
             .map_err(|errors| params_error(state.pipeline, &pipe.id, item, errors))?;
-        let items = self.foreach_items(pipe, jinja, state.pipeline, item)?;
-        self.foreach(children, &params, items, state, results, name, reports)
-            .await
+        let items = match feed {
+            Some(feed) => feed,
+            None => {
+                let items = self.foreach_items(pipe, jinja, state.pipeline, item)?;
+                ItemStream::new(
+                    Some(items.len()),
+                    Box::pin(futures::stream::iter(items.into_iter().map(Ok))),
+                )
+            }
+        };
+        let collect = params.collect.unwrap_or_else(|| state.reads(pipe.readers));
+        self.foreach(
+            children, &params, collect, items, state, results, name, reports,
+        )
+        .await
     }
 
     /// The items of a `foreach`, as template values (a list of tickets stays shared).
@@ -223,22 +234,35 @@ impl Engine {
         &self,
         children: &[CompiledPipe],
         params: &ForeachParams,
-        item_values: Vec<Jinja>,
+        collect: bool,
+        items: ItemStream,
         state: &RunState<'_>,
         results: &Results,
         name: &str,
         reports: &mut Vec<PipeReport>,
     ) -> Result<Jinja> {
-        let (concurrency, fail_fast, collect) =
-            (params.concurrency, params.fail_fast, params.collect);
+        let (concurrency, fail_fast) = (params.concurrency, params.fail_fast);
         let stop = std::sync::atomic::AtomicBool::new(false);
-        let total = item_values.len();
-        // Items start lazily, `concurrency` at a time; each clones the (cheap, shared) results
-        // when it starts and hands back only its own pipes' results, and outcomes are folded in
-        // as they finish (in order), so nothing per item outlives it.
-        let (stop, item_values) = (&stop, &item_values);
-        let starts = (0..total).map(|index| {
-            let item = &item_values[index];
+        // The error that ended the stream of items, if one did.
+        let broken: std::sync::Mutex<Option<Error>> = std::sync::Mutex::new(None);
+        let total = items.total;
+        // Items start lazily, `concurrency` at a time, as they arrive; each clones the (cheap,
+        // shared) results when it starts and hands back only its own pipes' results, and
+        // outcomes are folded in as they finish (in order), so nothing per item outlives it.
+        let (stop, broken_ref) = (&stop, &broken);
+        let arrived = items.items.scan((), move |(), next| {
+            let next = match next {
+                Ok(value) => Some(value),
+                Err(e) => {
+                    if let Ok(mut broken) = broken_ref.lock() {
+                        *broken = Some(e);
+                    }
+                    None
+                }
+            };
+            futures::future::ready(next)
+        });
+        let starts = arrived.enumerate().map(|(index, item)| {
             let run: futures::future::BoxFuture<'_, ItemOutcome> = Box::pin(async move {
                 let mut item_reports = Vec::new();
                 if stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -252,7 +276,7 @@ impl Engine {
                         children,
                         state,
                         &mut item_results,
-                        Some((item, index)),
+                        Some((&item, index)),
                         &prefix,
                         &mut item_reports,
                     )
@@ -260,7 +284,7 @@ impl Engine {
                 if !ok && fail_fast {
                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
-                self.note_item(state, item, children, &item_results, &item_reports);
+                self.note_item(state, &item, children, &item_results, &item_reports);
                 let own = collect.then(|| {
                     Jinja::from_pairs(children.iter().filter_map(|c| {
                         item_results.get(&c.id).map(|v| (c.id.as_str(), v.clone()))
@@ -270,13 +294,13 @@ impl Engine {
             });
             run
         });
-        let mut runs = futures::stream::iter(starts).buffered(concurrency);
+        let mut runs = starts.buffered(concurrency);
         let mut outputs = Vec::new();
         let (mut failed, mut skipped, mut finished) = (Vec::new(), 0, 0);
         while let Some((index, ok, own, item_reports)) = runs.next().await {
             finished += 1;
             if let Some(progress) = state.progress {
-                progress(name, finished, total);
+                progress(name, finished, total.unwrap_or(finished).max(finished));
             }
             reports.extend(item_reports);
             let Some(own) = own else {
@@ -288,6 +312,14 @@ impl Engine {
             }
             outputs.extend(own);
         }
+        drop(runs);
+        if let Some(error) = broken.into_inner().ok().flatten() {
+            return Err(Error::Pipeline {
+                pipe: name.to_owned(),
+                message: format!("reading its items stopped after {finished}"),
+                source: Some(Box::new(error)),
+            });
+        }
         if !failed.is_empty() || skipped > 0 {
             let shown: Vec<String> = failed.iter().take(10).map(|i| i.to_string()).collect();
             return Err(Error::Pipeline {
@@ -295,7 +327,7 @@ impl Engine {
                 message: format!(
                     "{} of {} items failed (items {}{}){}",
                     failed.len(),
-                    total,
+                    finished,
                     shown.join(", "),
                     if failed.len() > 10 { ", …" } else { "" },
                     if skipped > 0 {
@@ -307,7 +339,7 @@ impl Engine {
                 source: None,
             });
         }
-        let mut output = vec![("count", Jinja::from(total))];
+        let mut output = vec![("count", Jinja::from(finished))];
         if collect {
             output.push(("items", outputs.into_iter().collect()));
         }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::config::OnError;
 use crate::erased::{ErasedPipe, Input, Prepared, RunError};
 use crate::params::plan::Plan;
-use crate::pipe::{ParamError, PipeContext};
+use crate::pipe::{ItemStream, ParamError, PipeContext};
 use crate::report::{PipeReport, PipeStatus, RunReport, TicketReport};
 use crate::secrets::Secrets;
 use crate::sections::Sections;
@@ -48,7 +48,25 @@ pub(crate) struct CompiledPipe {
     pub(crate) condition: Option<Param>,
     /// The id of the service the pipe uses.
     pub(crate) service: Option<String>,
+    /// Who reads the pipe's result.
+    pub(crate) readers: Readers,
+    /// Whether its result is a list only the `foreach` right after it reads: when the pipe
+    /// streams ([`crate::Pipe::stream`]) and the caller does not read results, the loop takes
+    /// the items as they arrive.
+    pub(crate) feeds_next: bool,
+    /// For a `foreach`: the pipe whose `tickets` are its `items`, when that is all they are.
+    pub(crate) items_from: Option<String>,
     pub(crate) step: Step,
+}
+
+/// Who reads a pipe's result, as found at load.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Readers {
+    /// A template of the pipeline (a later pipe, or a `foreach`'s collected items it reads).
+    pub(crate) templates: bool,
+    /// The caller of the run, through [`RunReport::result`] (top-level pipes, and the items a
+    /// top-level `foreach` collects), when it keeps results ([`RunOptions::results`]).
+    pub(crate) caller: bool,
 }
 
 /// A pipeline ready to run.
@@ -118,6 +136,51 @@ type Results = BTreeMap<String, Jinja>;
 /// Called as `foreach` items finish: (foreach pipe, items done, items in all).
 pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
 
+/// How a run is made.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RunOptions {
+    /// Hold every write back (`--dry-run`).
+    pub dry_run: bool,
+    /// Keep, for each ticket of a `foreach` item, the results of its pipes
+    /// ([`RunReport::tickets`]): what a report file shows. Costs a copy of every item's results.
+    pub detail: bool,
+    /// Keep the top-level results for [`RunReport::result`] (default). Without it, only what
+    /// the pipeline's own templates read is kept: a `foreach` nobody reads collects nothing and
+    /// an `update_ticket` nobody reads does not read the ticket back (unless their params ask).
+    pub results: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            detail: false,
+            results: true,
+        }
+    }
+}
+
+impl RunOptions {
+    /// Sets [`RunOptions::dry_run`].
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// Sets [`RunOptions::detail`].
+    pub fn detail(mut self, detail: bool) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    /// Sets [`RunOptions::results`].
+    pub fn results(mut self, results: bool) -> Self {
+        self.results = results;
+        self
+    }
+}
+
 /// Shared by every pipe of one run.
 struct RunState<'a> {
     pipeline: &'a str,
@@ -133,9 +196,18 @@ struct RunState<'a> {
     failed_tickets: Mutex<HashSet<String>>,
     /// Whether to keep each ticket's item results for the report.
     detail: bool,
+    /// Whether the caller reads the top-level results ([`RunReport::result`]).
+    results: bool,
     /// Each ticket's item results and errors (kept when `detail`).
     details: Mutex<BTreeMap<String, ItemDetail>>,
     progress: Option<Progress<'a>>,
+}
+
+impl RunState<'_> {
+    /// Whether anything reads the result of a pipe with `readers` in this run.
+    fn reads(&self, readers: Readers) -> bool {
+        readers.templates || self.detail || (readers.caller && self.results)
+    }
 }
 
 impl Engine {
@@ -205,7 +277,8 @@ impl Engine {
         dry_run: bool,
         progress: Option<Progress<'_>>,
     ) -> Result<RunReport> {
-        self.run_inner(id, context, dry_run, progress, false).await
+        let options = RunOptions::default().dry_run(dry_run);
+        self.run_with(id, context, options, progress).await
     }
 
     /// [`Engine::run_with_progress`], keeping for each ticket of a `foreach` item the results
@@ -218,21 +291,22 @@ impl Engine {
         dry_run: bool,
         progress: Option<Progress<'_>>,
     ) -> Result<RunReport> {
-        self.run_inner(id, context, dry_run, progress, true).await
+        let options = RunOptions::default().dry_run(dry_run).detail(true);
+        self.run_with(id, context, options, progress).await
     }
 
-    async fn run_inner(
+    /// Runs pipeline `id` once as `options` say, reporting `foreach` progress to `progress`.
+    pub async fn run_with(
         &self,
         id: &str,
         context: &Value,
-        dry_run: bool,
+        options: RunOptions,
         progress: Option<Progress<'_>>,
-        detail: bool,
     ) -> Result<RunReport> {
         let pipeline = self.pipeline(id)?;
         let _running = Working::start(&self.busy.runs);
         let started = Instant::now();
-        let state = self.state(id, context, dry_run, progress, detail);
+        let state = self.state(id, context, options, progress);
         let mut results = Results::default();
         let mut reports = Vec::new();
         let succeeded = self
@@ -252,11 +326,14 @@ impl Engine {
             .map(|f| f.len())
             .unwrap_or_default();
         let tickets = self.ticket_reports(&state);
+        if !options.results {
+            results.clear();
+        }
         Ok(RunReport {
             pipeline: id.to_owned(),
             succeeded,
             pipes: reports,
-            dry_run,
+            dry_run: options.dry_run,
             seen: totals.seen,
             changed: totals.changed,
             writes: totals.writes,
@@ -274,21 +351,21 @@ impl Engine {
         &self,
         id: &'a str,
         context: &Value,
-        dry_run: bool,
+        options: RunOptions,
         progress: Option<Progress<'a>>,
-        detail: bool,
     ) -> RunState<'a> {
         let stats = Arc::<RunStats>::default();
         RunState {
             pipeline: id,
             context: jinja(context),
-            dry_run,
-            services: self.wrapped_services(dry_run, &stats),
+            dry_run: options.dry_run,
+            services: self.wrapped_services(options.dry_run, &stats),
             stats,
             usage: Arc::default(),
             failed: AtomicUsize::new(0),
             failed_tickets: Mutex::default(),
-            detail,
+            detail: options.detail,
+            results: options.results,
             details: Mutex::default(),
             progress,
         }
@@ -362,7 +439,9 @@ impl Engine {
     }
 
     /// Runs every pipeline on its trigger until `shutdown` resolves; a pipeline's runs never
-    /// overlap, and a run in progress finishes before stopping. `on_report` sees every run.
+    /// overlap, and a run in progress finishes before stopping. `on_report` sees every run,
+    /// without top-level results ([`RunOptions::results`] off: a loop keeps only what its own
+    /// templates read).
     pub async fn run_forever(
         &self,
         ids: &[&str],
@@ -377,7 +456,8 @@ impl Engine {
             async move {
                 let pipeline = self.pipeline(id)?;
                 loop {
-                    let report = self.run(id, context, dry_run).await?;
+                    let options = RunOptions::default().dry_run(dry_run).results(false);
+                    let report = self.run_with(id, context, options, None).await?;
                     on_report(&report);
                     let Some(delay) = pipeline.trigger.next_delay() else {
                         return Ok(());
@@ -452,7 +532,7 @@ impl Engine {
                     format!("no pipe `{pipe_id}` inside a `foreach` (without --item or --ticket, a pipe is rendered on its own)"),
                 )
             })?;
-        let state = self.state(pipeline, context, true, None, false);
+        let state = self.state(pipeline, context, RunOptions::default().dry_run(true), None);
         let mut results = Results::default();
         let mut reports = Vec::new();
         let ok = self
@@ -534,11 +614,27 @@ impl Engine {
         reports: &'a mut Vec<PipeReport>,
     ) -> futures::future::BoxFuture<'a, bool> {
         Box::pin(async move {
+            // The items a pipe streams to the `foreach` after it.
+            let mut feed = None;
             for pipe in pipes {
                 let name = format!("{prefix}{}", pipe.id);
-                let outcome = self
-                    .run_pipe(pipe, state, results, item, &name, reports)
-                    .await;
+                let outcome = if pipe.feeds_next && !(pipe.readers.caller && state.results) {
+                    match self.start_stream(pipe, state, results, item, &name).await {
+                        Ok(Some(stream)) => {
+                            let count = stream.total.map_or(Jinja::UNDEFINED, Jinja::from);
+                            feed = Some(stream);
+                            Ok(Some(Jinja::from_pairs(vec![("count", count)])))
+                        }
+                        Ok(None) => {
+                            self.run_pipe(pipe, state, results, item, &name, reports, None)
+                                .await
+                        }
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    self.run_pipe(pipe, state, results, item, &name, reports, feed.take())
+                        .await
+                };
                 match outcome {
                     Ok(Some(data)) => {
                         results.insert(pipe.id.clone(), data);
@@ -573,7 +669,61 @@ impl Engine {
         })
     }
 
-    /// Runs one pipe: `Ok(None)` when skipped.
+    /// The context pipe `pipe` runs with.
+    fn pipe_context(&self, pipe: &CompiledPipe, state: &RunState<'_>) -> PipeContext {
+        let service = pipe.service.as_ref();
+        let mut ctx = PipeContext::new(
+            pipe.id.clone(),
+            service.and_then(|id| state.services.get(id)).cloned(),
+        )
+        .with_usage(Arc::clone(&state.usage));
+        ctx.dry_run = state.dry_run;
+        ctx.redactor = self.secrets.redactor().clone();
+        ctx.result_read = state.reads(pipe.readers);
+        ctx
+    }
+
+    /// Starts pipe `pipe`'s stream of items for the `foreach` after it (it has no `if:`);
+    /// `None` when the pipe does not stream.
+    async fn start_stream(
+        &self,
+        pipe: &CompiledPipe,
+        state: &RunState<'_>,
+        results: &Results,
+        item: Option<(&Jinja, usize)>,
+        name: &str,
+    ) -> Result<Option<ItemStream>> {
+        let Step::Pipe {
+            name: use_name,
+            pipe: runner,
+            prepared,
+        } = &pipe.step
+        else {
+            return Ok(None);
+        };
+        let jinja = scope(&state.context, results, item);
+        let input = match prepared {
+            Some(prepared) => Input::Prepared(prepared),
+            None => Input::Filled(pipe.plan.fill(&self.templates, &jinja, &[])?),
+        };
+        let ctx = self.pipe_context(pipe, state);
+        let started = Instant::now();
+        let stream = runner
+            .stream(&ctx, use_name, input)
+            .map_err(|e| run_error(e, state.pipeline, &pipe.id, name, item))?;
+        let Some(stream) = stream else {
+            return Ok(None);
+        };
+        let stream = stream
+            .await
+            .map_err(|e| run_error(RunError::Failed(e), state.pipeline, &pipe.id, name, item))?;
+        succeeded(state.pipeline, name, started);
+        Ok(Some(stream))
+    }
+
+    /// Runs one pipe: `Ok(None)` when skipped. A `foreach` takes its items from `feed` when
+    /// the pipe before it streams them.
+    #[allow(clippy::too_many_arguments)]
     async fn run_pipe(
         &self,
         pipe: &CompiledPipe,
@@ -582,6 +732,7 @@ impl Engine {
         item: Option<(&Jinja, usize)>,
         name: &str,
         reports: &mut Vec<PipeReport>,
+        feed: Option<ItemStream>,
     ) -> Result<Option<Jinja>> {
         let jinja = scope(&state.context, results, item);
         // A template error inside `foreach` names the item (and its ticket) too.
@@ -612,41 +763,45 @@ impl Engine {
                             .map_err(at_item)?,
                     ),
                 };
-                let service = pipe.service.as_ref();
-                let mut ctx = PipeContext::new(
-                    pipe.id.clone(),
-                    service.and_then(|id| state.services.get(id)).cloned(),
-                )
-                .with_usage(Arc::clone(&state.usage));
-                ctx.dry_run = state.dry_run;
-                ctx.redactor = self.secrets.redactor().clone();
+                let ctx = self.pipe_context(pipe, state);
                 let started = Instant::now();
                 let data = runner
                     .run(&ctx, use_name, input)
                     .await
-                    .map_err(|e| match e {
-                        RunError::Params(errors) => {
-                            params_error(state.pipeline, &pipe.id, item, errors)
-                        }
-                        RunError::Failed(e) => Error::Pipeline {
-                            pipe: name.to_owned(),
-                            message: String::new(),
-                            source: Some(Box::new(e)),
-                        },
-                    })?;
+                    .map_err(|e| run_error(e, state.pipeline, &pipe.id, name, item))?;
                 succeeded(state.pipeline, name, started);
                 Ok(Some(data))
             }
             Step::Foreach(children) => {
                 let started = Instant::now();
                 let data = self
-                    .run_foreach(pipe, children, state, results, item, name, reports, &jinja)
+                    .run_foreach(
+                        pipe, children, state, results, item, name, reports, &jinja, feed,
+                    )
                     .await?;
                 succeeded(state.pipeline, name, started);
                 Ok(Some(data))
             }
             Step::Invalid => Err(Error::config(name, "invalid pipe")),
         }
+    }
+}
+
+/// The error of a pipe's run: its params, or the pipe's own.
+fn run_error(
+    error: RunError,
+    pipeline: &str,
+    pipe_id: &str,
+    name: &str,
+    item: Option<(&Jinja, usize)>,
+) -> Error {
+    match error {
+        RunError::Params(errors) => params_error(pipeline, pipe_id, item, errors),
+        RunError::Failed(e) => Error::Pipeline {
+            pipe: name.to_owned(),
+            message: String::new(),
+            source: Some(Box::new(e)),
+        },
     }
 }
 

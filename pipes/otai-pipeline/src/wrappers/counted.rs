@@ -5,11 +5,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use futures::StreamExt;
+use futures::future::BoxFuture;
 
 use otai_core::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
 };
-use otai_core::{Result, TicketSystemService, UnifiedTicket};
+use otai_core::{Result, TicketStream, TicketSystemService, UnifiedTicket};
 
 use super::describe;
 
@@ -135,6 +137,21 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for Counted<S> {
         let tickets = self.inner.find_tickets(request).await?;
         self.stats.saw(&self.name, tickets.iter());
         Ok(tickets)
+    }
+
+    fn stream_tickets(
+        self: Arc<Self>,
+        request: SearchRequest,
+    ) -> BoxFuture<'static, Result<TicketStream>> {
+        Box::pin(async move {
+            let stream = Arc::clone(&self.inner).stream_tickets(request).await?;
+            let counted = stream.tickets.inspect(move |ticket| {
+                if let Ok(ticket) = ticket {
+                    self.stats.saw(&self.name, std::iter::once(ticket));
+                }
+            });
+            Ok(TicketStream::new(stream.total, Box::pin(counted)))
+        })
     }
 
     async fn find_first_ticket(&self, request: SearchRequest) -> Result<Option<UnifiedTicket>> {

@@ -141,6 +141,13 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for DryRun<S> {
         self.inner.find_tickets(request).await
     }
 
+    fn stream_tickets(
+        self: Arc<Self>,
+        request: SearchRequest,
+    ) -> futures::future::BoxFuture<'static, Result<otai_core::TicketStream>> {
+        Arc::clone(&self.inner).stream_tickets(request)
+    }
+
     async fn find_first_ticket(&self, request: SearchRequest) -> Result<Option<UnifiedTicket>> {
         self.inner.find_first_ticket(request).await
     }
