@@ -4,6 +4,7 @@ mod bad_configs;
 mod conformance;
 mod docs;
 mod faults;
+mod gi_rt;
 mod linear;
 mod live_rt;
 mod mcp_rt;
