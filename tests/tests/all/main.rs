@@ -3,6 +3,7 @@
 mod bad_configs;
 mod conformance;
 mod docs;
+mod docs_gi_migration;
 mod faults;
 mod gi_rt;
 mod linear;
