@@ -196,28 +196,44 @@ async fn the_otobo_adapter_over_soap_passes_against_otai_in_front_of_rt() -> Tes
     passes(TransportKind::Soap).await
 }
 
-#[test]
-fn the_configuration_loads_with_both_web_services_in_front_of_rt() -> TestResult {
-    // Runs without RT: the services are built, not contacted, so the YAML above is checked
-    // every time, not only where RT runs.
-    let dir = tempfile::tempdir()?;
-    let secrets_file = dir.path().join("secrets.yml");
-    std::fs::write(&secrets_file, "RT_TOKEN: '1-2-3'\nGI_AGENT: 'x'\n")?;
-    let mut registry = otai_pipeline::Registry::new();
-    otai_rt::register(registry.services_mut());
-    let engine = load_str(
-        "otai.yml",
-        &config("http://127.0.0.1:9"),
-        &BuildContext::new(dir.path()),
-        &registry,
-        &LoadOptions::new(Secrets::from_file(&secrets_file)?),
-    )?;
-    let webservices = otai_gi::load::read(&engine)?.ok_or("no webservices: section")?;
-    let names: Vec<&str> = webservices.iter().map(|w| w.name.as_str()).collect();
-    assert_eq!(
-        names,
-        ["GenericTicketConnectorREST", "GenericTicketConnectorSOAP"]
-    );
-    assert!(webservices.iter().all(|w| w.service == "rt"));
+#[tokio::test(flavor = "multi_thread")]
+async fn the_provider_is_served_and_logs_the_agent_in_without_rt() -> TestResult {
+    // Runs without RT: SessionCreate does not reach the helpdesk, so the configuration, the
+    // secrets and the serving path above are checked on every run, not only where RT runs.
+    let served = serve("http://127.0.0.1:9", "1-2-3").await?;
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()?;
+    let base = format!("{}/otobo/nph-genericinterface.pl/Webservice", served.url);
+    let rest: serde_json::Value = client
+        .post(format!("{base}/GenericTicketConnectorREST/Session"))
+        .json(&serde_json::json!({"UserLogin": AGENT, "Password": AGENT_PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert!(rest["SessionID"].is_string(), "{rest}");
+    let wrong: serde_json::Value = client
+        .post(format!("{base}/GenericTicketConnectorREST/Session"))
+        .json(&serde_json::json!({"UserLogin": AGENT, "Password": "wrong"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(wrong["Error"]["ErrorCode"], "SessionCreate.AuthFail");
+    let soap = client
+        .post(format!("{base}/GenericTicketConnectorSOAP"))
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .body(format!(
+            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><SessionCreate xmlns=\"http://www.otobo.org/TicketConnector/\"><UserLogin>{AGENT}</UserLogin><Password>{AGENT_PASSWORD}</Password></SessionCreate></soap:Body></soap:Envelope>"
+        ))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(soap.contains("<SessionID>"), "{soap}");
+    assert_eq!(served.hook.count(), 3);
+    let _ = served.stop.send(());
+    served.task.await??;
     Ok(())
 }
