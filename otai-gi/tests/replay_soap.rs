@@ -1,7 +1,7 @@
 //! The recorded OTOBO 11 SOAP requests replayed against the provider's SOAP transport: the same
-//! status and content type, and an answer of the same structure (element names, nesting,
-//! attributes, single or repeated elements, fault or not, error codes and messages; IDs, times
-//! and other text aside).
+//! status and content type, and an answer of the same structure (element names, their order,
+//! nesting, attributes, single or repeated elements, fault or not, error codes and messages;
+//! IDs, times and other text aside).
 
 mod support;
 
@@ -184,6 +184,19 @@ fn differences(recorded: &Node, ours: &Node) -> Vec<String> {
         {
             out.push(format!("{path}/{name}: not in the recording"));
         }
+        // OTOBO writes elements in key order; the ones both have come in the same order.
+        let common = |of: &[(&str, Vec<&Node>)], other: &[(&str, Vec<&Node>)]| -> Vec<String> {
+            of.iter()
+                .filter(|(n, _)| other.iter().any(|o| o.0 == *n))
+                .map(|(n, _)| (*n).to_owned())
+                .collect()
+        };
+        let (recorded_order, our_order) = (common(&theirs, &mine), common(&mine, &theirs));
+        if recorded_order != our_order {
+            out.push(format!(
+                "{path}: children in the order {our_order:?}, recorded {recorded_order:?}"
+            ));
+        }
     }
     out
 }
@@ -332,6 +345,11 @@ fn the_structure_comparison_finds_differences() -> TestResult {
             "R/T/Title: missing",
             "R: attributes [\"a=2\"], recorded [\"a=1\"]",
         ]
+    );
+    let swapped = differences(&parse("<R><A/><B/></R>")?, &parse("<R><B/><A/></R>")?);
+    assert_eq!(
+        swapped,
+        ["R: children in the order [\"B\", \"A\"], recorded [\"A\", \"B\"]"]
     );
     let leaf = parse("<R><T>text</T></R>")?;
     let nested = parse("<R><T><X/></T></R>")?;
