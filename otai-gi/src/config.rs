@@ -160,6 +160,11 @@ pub struct OperationConfig {
     /// The mapping applied to the answer data before it is sent (none: as produced).
     #[serde(default)]
     pub mapping_outbound: Option<SimpleMapping>,
+    /// `TicketCreate` and `TicketUpdate` only (OTOBO's `IncludeTicketData`): the answer also
+    /// carries the ticket as `TicketGet` shows it, with its dynamic fields and the new article
+    /// (or, on an update without one, the ticket's last article).
+    #[serde(default)]
+    pub include_ticket_data: bool,
 }
 
 impl OperationConfig {
@@ -599,6 +604,20 @@ fn check_operations(ws: &WebserviceConfig, problem: &mut impl FnMut(&str, String
     for (name, operation) in &ws.operations {
         if let Err(e) = operation.compiled(&format!("operations.{name}")) {
             problem(&format!("operations.{name}"), e.to_string());
+        }
+        if operation.include_ticket_data
+            && !matches!(
+                operation.kind,
+                OperationType::TicketCreate | OperationType::TicketUpdate
+            )
+        {
+            problem(
+                &format!("operations.{name}.include_ticket_data"),
+                format!(
+                    "only a Ticket::TicketCreate or Ticket::TicketUpdate operation includes ticket data, not {}",
+                    operation.kind.as_str()
+                ),
+            );
         }
         if name.is_empty() || name.len() > MAX_TEXT || name.chars().any(char::is_control) {
             problem(

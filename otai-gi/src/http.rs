@@ -1,7 +1,8 @@
 //! The HTTP side: `/<prefix>/nph-genericinterface.pl/Webservice/<name>/…` and
 //! `…/WebserviceID/<id>/…` for every prefix, each request to its web service's transport.
 //! Status codes and bodies as OTOBO's: unknown or invalid web service 500 with an empty body,
-//! unknown route and unreadable body 500 `text/plain`, body over `max_length` 413.
+//! unknown route and unreadable body 500 `text/plain`, body over `max_length` 413; SOAP faults
+//! 500 with the fault envelope as `text/plain` (sic, as OTOBO 11).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -250,11 +251,12 @@ impl Exchange<'_> {
 
     async fn soap(&self, method: &Method, headers: &HeaderMap, body: &[u8]) -> (Response, Record) {
         let namespace = self.webservice.config.transport.namespace();
+        // A fault is a SOAP envelope sent as `text/plain`, as OTOBO 11 sends it.
         let fault = |message: &str| {
             let xml = otai_otobo_znuny::soap::encode_fault(namespace, "Server", message);
             let response = (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CONTENT_TYPE, "text/xml; charset=UTF-8")],
+                [(header::CONTENT_TYPE, "text/plain; charset=UTF-8")],
                 xml,
             )
                 .into_response();

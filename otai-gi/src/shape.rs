@@ -151,6 +151,33 @@ pub fn ticket(t: &UnifiedTicket, options: &GetOptions, now: &Timestamp) -> Value
     Value::Object(out)
 }
 
+/// The `Ticket` of a TicketCreate or TicketUpdate answer with `IncludeTicketData`: the ticket as
+/// TicketGet shows it with its dynamic fields, and `Article` one object (as OTOBO 11 sends it),
+/// the article `article_id` names (or the last one), with its attachments when it has any.
+pub fn included_ticket(t: &UnifiedTicket, article_id: Option<&str>, now: &Timestamp) -> Value {
+    let options = GetOptions {
+        dynamic_fields: true,
+        ..GetOptions::default()
+    };
+    let mut out = ticket(t, &options, now);
+    let index = article_id
+        .and_then(|wanted| t.notes.iter().position(|n| n.id.as_deref() == Some(wanted)))
+        .or_else(|| t.notes.len().checked_sub(1));
+    let customer = t.customer.as_ref().and_then(|c| c.label());
+    if let (Value::Object(map), Some((index, note))) =
+        (&mut out, index.and_then(|i| Some((i, t.notes.get(i)?))))
+    {
+        let ticket_id = t.id.as_deref().unwrap_or_default();
+        let sender = sender_type(note, customer);
+        let files = !note.attachments.is_empty();
+        map.insert(
+            "Article".into(),
+            article(note, sender, ticket_id, index, files),
+        );
+    }
+    out
+}
+
 /// `customer` for a note its ticket's customer wrote, `agent` for one anyone else wrote; for a
 /// note without an author, `agent` when internal, else `customer`.
 fn sender_type(note: &UnifiedNote, customer: Option<&str>) -> &'static str {

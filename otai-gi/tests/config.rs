@@ -159,7 +159,7 @@ webservices:
         TicketGet: { route: 'Ticket/:TicketID', methods: [get] }
         TicketGot: { route: '/Ticket/:ID/:ID' }
     operations:
-      TicketGet: { type: Ticket::TicketGet }
+      TicketGet: { type: Ticket::TicketGet, include_ticket_data: true }
       TicketSearch: { type: Ticket::TicketSearch }
     users:
       - { login: a, password: x }
@@ -186,6 +186,7 @@ webservices:
         "webservices[0].transport.routes.TicketGot: unknown operation `TicketGot`; did you mean `TicketGet`?",
         "webservices[0].transport.routes.TicketGot.route: route `/Ticket/:ID/:ID`: parameter `:ID` appears twice",
         "webservices[0].transport.routes: operation `TicketSearch` has no route",
+        "webservices[0].operations.TicketGet.include_ticket_data: only a Ticket::TicketCreate or Ticket::TicketUpdate operation includes ticket data, not Ticket::TicketGet",
         "webservices[0].users[1].login: login `a` is listed twice",
         "webservices[0].users[1].password: must not be empty",
         "webservices[0].sessions.idle_minutes: must be above 0",

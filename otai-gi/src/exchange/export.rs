@@ -50,6 +50,9 @@ pub fn export(ws: &WebserviceConfig) -> Result<Exported, Error> {
             entry.insert(key.into(), to_otobo(mapping.as_ref(), &path)?);
         }
         entry.insert("Type".into(), json!(operation.kind.as_str()));
+        if operation.include_ticket_data {
+            entry.insert("IncludeTicketData".into(), json!("1"));
+        }
         operations.insert(name.clone(), Value::Object(entry));
     }
     let transport = transport(ws);

@@ -347,20 +347,20 @@ impl Reader<'_> {
             if operation.get("Description").is_some_and(non_empty) {
                 descriptions += 1;
             }
-            if operation
-                .get("IncludeTicketData")
-                .is_some_and(|v| text(Some(v)).as_deref() == Some("1"))
-            {
-                self.warn(
-                    &join(&oat, "IncludeTicketData"),
-                    "not supported yet; not imported",
-                );
-            }
             let kind = text(operation.get("Type")).unwrap_or_default();
             let kind =
                 OperationType::parse(&kind).map_err(|m| self.error(&join(&oat, "Type"), m))?;
             let mut entry = Map::new();
             entry.insert("type".into(), json!(kind.as_str()));
+            match text(operation.get("IncludeTicketData")).as_deref() {
+                None | Some("" | "0") => {}
+                Some("1") => {
+                    entry.insert("include_ticket_data".into(), json!(true));
+                }
+                Some(_) => {
+                    return Err(self.error(&join(&oat, "IncludeTicketData"), "expected 1 or 0"));
+                }
+            }
             for (key, field) in [
                 ("MappingInbound", "mapping_inbound"),
                 ("MappingOutbound", "mapping_outbound"),

@@ -276,3 +276,67 @@ fn hostile_exports_are_refused_with_the_place() {
     let (path, _) = import_error(&huge);
     assert_eq!(path, "ws.yml");
 }
+
+#[test]
+fn include_ticket_data_is_imported_and_exported() -> R {
+    let text = REST.replace(
+        "      Type: Ticket::TicketCreate\n",
+        "      Type: Ticket::TicketCreate\n      IncludeTicketData: '1'\n",
+    );
+    assert_ne!(text, REST, "the sample has a TicketCreate");
+    let imported = import(&text, "in.yml", &options("rest"))?;
+    assert_eq!(
+        imported.entry["operations"]["TicketCreate"]["include_ticket_data"],
+        json!(true)
+    );
+    assert!(
+        !imported
+            .warnings
+            .iter()
+            .any(|w| w.contains("IncludeTicketData")),
+        "{:?}",
+        imported.warnings
+    );
+    assert!(
+        imported.entry["operations"]["TicketGet"]
+            .get("include_ticket_data")
+            .is_none()
+    );
+    let ws: WebserviceConfig = serde_json::from_value(imported.entry)?;
+    let exported = export(&ws)?.value;
+    let operations = &exported["Provider"]["Operation"];
+    assert_eq!(operations["TicketCreate"]["IncludeTicketData"], json!("1"));
+    assert!(operations["TicketGet"].get("IncludeTicketData").is_none());
+
+    let off = REST.replace(
+        "      Type: Ticket::TicketCreate\n",
+        "      Type: Ticket::TicketCreate\n      IncludeTicketData: '0'\n",
+    );
+    let imported = import(&off, "in.yml", &options("rest"))?;
+    assert!(
+        imported.entry["operations"]["TicketCreate"]
+            .get("include_ticket_data")
+            .is_none()
+    );
+
+    let (path, message) = import_error(&REST.replace(
+        "      Type: Ticket::TicketCreate\n",
+        "      Type: Ticket::TicketCreate\n      IncludeTicketData: 'yes'\n",
+    ));
+    assert!(
+        path.ends_with("Provider.Operation.TicketCreate.IncludeTicketData"),
+        "{path}"
+    );
+    assert_eq!(message, "expected 1 or 0");
+
+    let (path, message) = import_error(&REST.replace(
+        "      Type: Ticket::TicketGet\n",
+        "      Type: Ticket::TicketGet\n      IncludeTicketData: '1'\n",
+    ));
+    assert!(path.contains("(imported)"), "{path}");
+    assert!(
+        message.contains("only a Ticket::TicketCreate or Ticket::TicketUpdate operation"),
+        "{message}"
+    );
+    Ok(())
+}

@@ -62,7 +62,7 @@ pub async fn run(
     {
         Ok((input, notices)) => {
             let mapped = inbound.map(|_| Value::Object(input.clone()));
-            let result = dispatch(provider, webservice, operation.kind, &input, caller).await;
+            let result = dispatch(provider, webservice, operation, &input, caller).await;
             (result, mapped, notices)
         }
         Err(e) => (Err(e), None, Vec::new()),
@@ -88,10 +88,11 @@ pub async fn run(
 async fn dispatch(
     provider: &Provider,
     webservice: &Webservice,
-    kind: OperationType,
+    operation: &OperationConfig,
     input: &Map<String, Value>,
     caller: Caller,
 ) -> Result<Value, OpError> {
+    let kind = operation.kind;
     match kind {
         OperationType::SessionCreate => session::create(provider, webservice, input, caller).await,
         OperationType::SessionGet => session::get(provider, webservice, input, caller).await,
@@ -101,15 +102,28 @@ async fn dispatch(
             }
             let identity = authenticate(provider, webservice, kind, input, caller).await?;
             let service = webservice.service.as_ref();
-            match kind {
-                OperationType::TicketCreate => write::create(service, &identity, input).await,
-                OperationType::TicketUpdate => write::update(service, &identity, input).await,
-                OperationType::TicketGet => read::get(service, &identity, input, caller).await,
-                OperationType::TicketHistoryGet => read::history(service, &identity, input).await,
-                OperationType::TicketSearch => search::search(service, &identity, input).await,
-                OperationType::SessionCreate | OperationType::SessionGet => {
-                    Err(OpError::new("Fail", "not a ticket operation"))
+            let written = match kind {
+                OperationType::TicketCreate => write::create(service, &identity, input).await?,
+                OperationType::TicketUpdate => write::update(service, &identity, input).await?,
+                OperationType::TicketGet => {
+                    return read::get(service, &identity, input, caller).await;
                 }
+                OperationType::TicketHistoryGet => {
+                    return read::history(service, &identity, input).await;
+                }
+                OperationType::TicketSearch => {
+                    return search::search(service, &identity, input).await;
+                }
+                OperationType::SessionCreate | OperationType::SessionGet => {
+                    return Err(OpError::new("Fail", "not a ticket operation"));
+                }
+            };
+            // Only TicketCreate and TicketUpdate get here (the configuration check refuses
+            // `include_ticket_data` elsewhere).
+            if operation.include_ticket_data {
+                write::include_ticket(service, &identity, written, caller).await
+            } else {
+                Ok(written)
             }
         }
     }

@@ -72,7 +72,7 @@ pub(super) async fn visible(
 }
 
 /// [`visible`], read as `request` says (with attachment contents or not).
-async fn visible_with(
+pub(super) async fn visible_with(
     service: &dyn TicketSystemService,
     identity: &Identity,
     request: GetRequest,

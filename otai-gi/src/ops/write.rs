@@ -3,12 +3,13 @@
 //! value is a typed `InvalidParameter`), and OTOBO's answers.
 
 use otai_core::model::check_attachments;
-use otai_core::request::{CreateRequest, NoteRequest, TicketId, UpdateRequest};
+use otai_core::request::{CreateRequest, GetRequest, NoteRequest, TicketId, UpdateRequest};
 use otai_core::{TicketSystemService, UnifiedAttachment, UnifiedNote, UnifiedTicket};
 use otai_otobo_znuny::input::text;
 use serde_json::{Map, Value, json};
 
-use super::read::{ticket_ids, visible};
+use super::Caller;
+use super::read::{ticket_ids, visible, visible_with};
 use crate::accounts::Identity;
 use crate::error::{OpError, from_service};
 
@@ -365,4 +366,32 @@ pub(super) async fn update(
     }
     .map_err(|e| from_service(&e))?;
     Ok(write_answer(&updated, &id, true))
+}
+
+/// `IncludeTicketData`: the `answer` of TicketCreate or TicketUpdate with `Ticket`, the ticket
+/// as it is now, its `Article` the one the answer's `ArticleID` names (or the last one).
+pub(super) async fn include_ticket(
+    service: &dyn TicketSystemService,
+    identity: &Identity,
+    mut answer: Value,
+    caller: Caller,
+) -> Result<Value, OpError> {
+    let Value::Object(map) = &mut answer else {
+        return Ok(answer);
+    };
+    let id = map
+        .get("TicketID")
+        .map(TicketId::from_value)
+        .transpose()
+        .map_err(|e| OpError::new("Fail", format!("the helpdesk answered no ticket ID: {e}")))?
+        .ok_or_else(|| OpError::new("Fail", "the helpdesk answered no ticket ID"))?;
+    let request = GetRequest::new(id).attachment_content(true);
+    let ticket = visible_with(service, identity, request).await?;
+    let now = chrono::DateTime::from_timestamp(caller.now, 0).unwrap_or_default();
+    let article = map.get("ArticleID").and_then(Value::as_str);
+    map.insert(
+        "Ticket".into(),
+        crate::shape::included_ticket(&ticket, article, &now),
+    );
+    Ok(answer)
 }

@@ -50,7 +50,7 @@ pub(super) async fn service(
 }
 
 /// Creates a queue unless it exists (REST 2 answers 400 "Queue already exists").
-async fn ensure_queue(url: &str, token: &str, name: &str) -> TestResult {
+pub(super) async fn ensure_queue(url: &str, token: &str, name: &str) -> TestResult {
     let http = reqwest::Client::builder().build()?;
     let base = url.trim_end_matches('/');
     let rest = if base.ends_with("/REST/2.0") {

@@ -3,7 +3,9 @@
 mod bad_configs;
 mod conformance;
 mod docs;
+mod docs_gi_migration;
 mod faults;
+mod gi_rt;
 mod linear;
 mod live_rt;
 mod mcp_rt;

@@ -30,6 +30,16 @@ pub const OTOBO_NAMESPACE: &str = "http://www.otobo.org/TicketConnector/";
 pub const ZNUNY_NAMESPACE: &str = "http://www.otrs.org/TicketConnector/";
 
 const ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+/// The opening of a reply envelope, as OTOBO's SOAP::Lite writes it (encoding style and the
+/// namespaces it declares).
+const REPLY_ENVELOPE: &str = concat!(
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+    "<soap:Envelope soap:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\"",
+    " xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"",
+    " xmlns:soapenc=\"http://schemas.xmlsoap.org/soap/encoding/\"",
+    " xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"",
+    " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">"
+);
 
 /// The request envelope for `operation` with `payload` as its children.
 pub fn encode_request(
@@ -52,9 +62,7 @@ pub fn encode_request(
 /// A reply envelope as the server writes it: `<OperationResponse>` with `value`'s keys as
 /// children, `xsi:nil` when `value` is empty.
 pub fn encode_response(namespace: &str, operation: &str, value: &Value) -> Result<String, Error> {
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope xmlns:soap=\"{ENVELOPE_NS}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soap:Body>"
-    );
+    let mut out = format!("{REPLY_ENVELOPE}<soap:Body>");
     let ns = quick_xml::escape::escape(namespace);
     match value.as_object().filter(|m| !m.is_empty()) {
         None => out.push_str(&format!(
@@ -76,7 +84,7 @@ pub fn encode_response(namespace: &str, operation: &str, value: &Value) -> Resul
 /// A SOAP fault envelope.
 pub fn encode_fault(namespace: &str, code: &str, message: &str) -> String {
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope xmlns:soap=\"{ENVELOPE_NS}\"><soap:Body><Fault xmlns=\"{}\"><faultcode>{}</faultcode><faultstring>{}</faultstring></Fault></soap:Body></soap:Envelope>",
+        "{REPLY_ENVELOPE}<soap:Body><Fault xmlns=\"{}\"><faultcode>{}</faultcode><faultstring>{}</faultstring></Fault></soap:Body></soap:Envelope>",
         quick_xml::escape::escape(namespace),
         quick_xml::escape::escape(code),
         quick_xml::escape::escape(message)
