@@ -71,6 +71,8 @@ async fn run(
             None => Ok(()),
         }
     };
+    // What each write did is shown per ticket, unless `-q` leaves only the figures.
+    let shows_changes = !quiet || args.report.is_some() || args.dry_run || output.is_json();
     if args.once {
         let mut all_ok = true;
         let mut reports = Vec::new();
@@ -83,7 +85,8 @@ async fn run(
             let options = otai_pipeline::RunOptions::default()
                 .dry_run(args.dry_run)
                 .detail(args.report.is_some())
-                .results(false);
+                .results(false)
+                .changes(shows_changes);
             let report = engine
                 .run_with(id, &context, options, Some(progress))
                 .await?;

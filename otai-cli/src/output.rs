@@ -82,6 +82,11 @@ impl Output {
         }
     }
 
+    /// Whether summaries are JSON lines (`--log-format json`).
+    pub(crate) fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// A pipeline run's summary on stdout: one line, then (unless `quiet`) a line for each
     /// ticket it changed, would have changed or failed on, and one for each failed pipe. With
     /// `--log-format json`, one JSON object with the same figures.

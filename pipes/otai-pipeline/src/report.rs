@@ -63,7 +63,8 @@ pub struct RunReport {
     pub pipeline: String,
     /// False when a pipe failed with `on_error: fail`.
     pub succeeded: bool,
-    /// Every pipe (and foreach item) that ran, in order.
+    /// Every pipe that ran, in order; of the pipes run for `foreach` items, those that failed
+    /// or were skipped (the ones that succeeded are counted, not listed).
     pub pipes: Vec<PipeReport>,
     /// Whether writes were held back (`--dry-run`).
     pub dry_run: bool,

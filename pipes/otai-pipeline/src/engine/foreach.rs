@@ -8,7 +8,7 @@ use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
 
 use super::{CompiledPipe, Engine, Results, RunState, params_error};
 use crate::pipe::{ItemStream, ParamError};
-use crate::report::PipeReport;
+use crate::report::{PipeReport, PipeStatus};
 use crate::template::Param;
 use otai_core::{Error, Result};
 
@@ -302,7 +302,13 @@ impl Engine {
             if let Some(progress) = state.progress {
                 progress(name, finished, total.unwrap_or(finished).max(finished));
             }
-            reports.extend(item_reports);
+            // An item's pipes that succeeded are counted in the figures; only what went
+            // otherwise is kept, so a long loop's report does not grow with its items.
+            reports.extend(
+                item_reports
+                    .into_iter()
+                    .filter(|r| r.status != PipeStatus::Succeeded),
+            );
             let Some(own) = own else {
                 skipped += 1;
                 continue;

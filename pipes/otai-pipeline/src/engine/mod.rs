@@ -149,6 +149,9 @@ pub struct RunOptions {
     /// the pipeline's own templates read is kept: a `foreach` nobody reads collects nothing and
     /// an `update_ticket` nobody reads does not read the ticket back (unless their params ask).
     pub results: bool,
+    /// Keep what each write did, ticket by ticket ([`TicketReport::changes`]; default). Without
+    /// it the run counts its writes but neither describes nor keeps them.
+    pub changes: bool,
 }
 
 impl Default for RunOptions {
@@ -157,6 +160,7 @@ impl Default for RunOptions {
             dry_run: false,
             detail: false,
             results: true,
+            changes: true,
         }
     }
 }
@@ -177,6 +181,12 @@ impl RunOptions {
     /// Sets [`RunOptions::results`].
     pub fn results(mut self, results: bool) -> Self {
         self.results = results;
+        self
+    }
+
+    /// Sets [`RunOptions::changes`].
+    pub fn changes(mut self, changes: bool) -> Self {
+        self.changes = changes;
         self
     }
 }
@@ -354,7 +364,11 @@ impl Engine {
         options: RunOptions,
         progress: Option<Progress<'a>>,
     ) -> RunState<'a> {
-        let stats = Arc::<RunStats>::default();
+        let stats = Arc::new(if options.changes {
+            RunStats::default()
+        } else {
+            RunStats::without_changes()
+        });
         RunState {
             pipeline: id,
             context: jinja(context),

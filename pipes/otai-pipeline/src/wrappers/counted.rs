@@ -18,14 +18,61 @@ use super::describe;
 /// Counters of one run, shared by every [`Counted`] service of it.
 #[derive(Debug, Default)]
 pub struct RunStats {
-    /// Distinct tickets returned, by (service, ticket id).
-    seen: Mutex<HashSet<(String, String)>>,
+    /// Distinct tickets returned, by service.
+    seen: Mutex<BTreeMap<String, IdSet>>,
     /// Tickets returned without an id (each counted).
     seen_without_id: AtomicUsize,
     writes: AtomicUsize,
-    changed: Mutex<HashSet<(String, String)>>,
+    /// Distinct tickets changed, by service.
+    changed: Mutex<BTreeMap<String, IdSet>>,
     /// What each write did (or, in a dry run, would have done), by ticket id, in order.
     changes: Mutex<BTreeMap<String, Vec<String>>>,
+    /// Whether nobody reads [`RunStats::changes`]: then they are neither described nor kept.
+    no_changes: bool,
+}
+
+/// Distinct ticket ids: numbers (what every adapter's ids are) in 8 bytes each, others as text.
+#[derive(Debug, Default)]
+struct IdSet {
+    numbers: HashSet<u64>,
+    texts: HashSet<String>,
+}
+
+impl IdSet {
+    fn insert(&mut self, id: &str) {
+        match id.parse::<u64>() {
+            // `007` and `7` are different ids: only the canonical form is stored as a number.
+            Ok(number) if number.to_string().len() == id.len() => {
+                self.numbers.insert(number);
+            }
+            _ => {
+                if !self.texts.contains(id) {
+                    self.texts.insert(id.to_owned());
+                }
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.numbers.len() + self.texts.len()
+    }
+}
+
+/// Adds `id` of `service` to `sets`.
+fn insert(sets: &Mutex<BTreeMap<String, IdSet>>, service: &str, id: &str) {
+    if let Ok(mut sets) = sets.lock() {
+        match sets.get_mut(service) {
+            Some(set) => set.insert(id),
+            None => sets.entry(service.to_owned()).or_default().insert(id),
+        }
+    }
+}
+
+/// How many ids `sets` hold.
+fn count(sets: &Mutex<BTreeMap<String, IdSet>>) -> usize {
+    sets.lock()
+        .map(|s| s.values().map(IdSet::len).sum())
+        .unwrap_or_default()
 }
 
 /// The figures of a run so far.
@@ -41,12 +88,20 @@ pub struct RunTotals {
 }
 
 impl RunStats {
+    /// Counters that neither describe nor keep what each write did ([`RunStats::changes`]
+    /// stays empty): for runs whose caller does not show it.
+    pub fn without_changes() -> Self {
+        Self {
+            no_changes: true,
+            ..Self::default()
+        }
+    }
+
     /// The figures so far.
     pub fn totals(&self) -> RunTotals {
-        let named = self.seen.lock().map(|s| s.len()).unwrap_or_default();
         RunTotals {
-            seen: named + self.seen_without_id.load(Ordering::Relaxed),
-            changed: self.changed.lock().map(|s| s.len()).unwrap_or_default(),
+            seen: count(&self.seen) + self.seen_without_id.load(Ordering::Relaxed),
+            changed: count(&self.changed),
             writes: self.writes.load(Ordering::Relaxed),
         }
     }
@@ -57,15 +112,10 @@ impl RunStats {
         self.changes.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
-    fn saw<'a>(&self, service: &str, tickets: impl Iterator<Item = &'a UnifiedTicket>) {
-        let Ok(mut seen) = self.seen.lock() else {
-            return;
-        };
+    pub(crate) fn saw<'a>(&self, service: &str, tickets: impl Iterator<Item = &'a UnifiedTicket>) {
         for ticket in tickets {
             match &ticket.id {
-                Some(id) => {
-                    seen.insert((service.to_owned(), id.clone()));
-                }
+                Some(id) => insert(&self.seen, service, id),
                 None => {
                     self.seen_without_id.fetch_add(1, Ordering::Relaxed);
                 }
@@ -73,24 +123,26 @@ impl RunStats {
         }
     }
 
-    fn wrote(&self, service: &str, ticket: Option<&str>, what: String) {
+    /// Counts a write to `ticket` and notes what it did (`what` is made only when kept).
+    fn wrote(&self, service: &str, ticket: Option<&str>, what: impl FnOnce() -> String) {
         self.writes.fetch_add(1, Ordering::Relaxed);
-        if let (Some(id), Ok(mut changed)) = (ticket, self.changed.lock()) {
-            changed.insert((service.to_owned(), id.to_owned()));
-        }
         if let Some(id) = ticket {
+            insert(&self.changed, service, id);
             self.note_change(id, what);
         }
     }
 
     /// Records a write [`DryRun`](crate::DryRun) held back: a change, not counted as one.
     pub(crate) fn held(&self, ticket: &str, what: &str) {
-        self.note_change(ticket, what.to_owned());
+        self.note_change(ticket, || what.to_owned());
     }
 
-    fn note_change(&self, ticket: &str, what: String) {
+    fn note_change(&self, ticket: &str, what: impl FnOnce() -> String) {
+        if self.no_changes {
+            return;
+        }
         if let Ok(mut changes) = self.changes.lock() {
-            changes.entry(ticket.to_owned()).or_default().push(what);
+            changes.entry(ticket.to_owned()).or_default().push(what());
         }
     }
 }
@@ -167,34 +219,44 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for Counted<S> {
     }
 
     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
-        let what = format!(
-            "created: {}",
-            describe::create(&request, &describe::shortened).join(", ")
-        );
+        let what = (!self.stats.no_changes).then(|| {
+            format!(
+                "created: {}",
+                describe::create(&request, &describe::shortened).join(", ")
+            )
+        });
         let ticket = self.inner.create_ticket(request).await?;
-        self.stats.wrote(&self.name, ticket.id.as_deref(), what);
+        self.stats.wrote(&self.name, ticket.id.as_deref(), || {
+            what.unwrap_or_default()
+        });
         Ok(ticket)
     }
 
     async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
         let id = request.ticket_id.clone();
-        let what = format!(
-            "updated: {}",
-            describe::update(&request, &describe::shortened).join(", ")
-        );
+        let what = (!self.stats.no_changes).then(|| {
+            format!(
+                "updated: {}",
+                describe::update(&request, &describe::shortened).join(", ")
+            )
+        });
         let ticket = self.inner.update_ticket(request).await?;
-        self.stats.wrote(&self.name, Some(id.as_str()), what);
+        self.stats
+            .wrote(&self.name, Some(id.as_str()), || what.unwrap_or_default());
         Ok(ticket)
     }
 
     async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
         let id = request.ticket_id.clone();
-        let what = format!(
-            "added a note: {}",
-            describe::note(&request, &describe::shortened).join(", ")
-        );
+        let what = (!self.stats.no_changes).then(|| {
+            format!(
+                "added a note: {}",
+                describe::note(&request, &describe::shortened).join(", ")
+            )
+        });
         let ticket = self.inner.add_note(request).await?;
-        self.stats.wrote(&self.name, Some(id.as_str()), what);
+        self.stats
+            .wrote(&self.name, Some(id.as_str()), || what.unwrap_or_default());
         Ok(ticket)
     }
 

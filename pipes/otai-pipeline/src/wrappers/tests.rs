@@ -73,6 +73,48 @@ async fn counted_counts_tickets_seen_writes_and_distinct_tickets_changed() -> Re
 }
 
 #[tokio::test]
+async fn counted_without_changes_counts_the_same_and_keeps_no_descriptions() -> Result<()> {
+    let stats = Arc::new(RunStats::without_changes());
+    let service = Counted::new(Arc::new(Recorder::default()), "store", Arc::clone(&stats));
+    service
+        .create_ticket(UnifiedTicket::new().subject("one").into())
+        .await?;
+    service.update_ticket(update("1", "Done")?).await?;
+    assert!(service.get_ticket_by_id("1").await?.is_some());
+    let totals = stats.totals();
+    assert_eq!((totals.seen, totals.changed, totals.writes), (1, 1, 2));
+    assert!(stats.changes().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn distinct_tickets_are_told_apart_by_service_and_exact_id() -> Result<()> {
+    let stats = Arc::<RunStats>::default();
+    let ticket = |id: &str| {
+        let mut ticket = UnifiedTicket::new();
+        ticket.id = Some(id.to_owned());
+        ticket
+    };
+    for (service, id) in [
+        ("a", "7"),
+        ("a", "7"),
+        ("a", "007"),
+        ("a", "x-7"),
+        ("a", "x-7"),
+        ("b", "7"),
+        ("a", "18446744073709551616"),
+    ] {
+        stats.saw(service, std::iter::once(&ticket(id)));
+    }
+    assert_eq!(
+        stats.totals().seen,
+        5,
+        "7 once per service; 007, x-7 and a number past u64 as text"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn dry_run_sends_no_write_and_answers_with_placeholders() -> Result<()> {
     let recorder = Arc::new(Recorder::default());
     recorder
