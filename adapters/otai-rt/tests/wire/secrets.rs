@@ -111,13 +111,14 @@ async fn echoed_tokens_are_redacted_from_search_and_update_messages() -> TestRes
 #[tokio::test]
 async fn an_echoed_password_is_redacted_too() -> TestResult {
     let password = "correct-horse-battery";
+    // What an `Authorization: Basic` header of root and the password carries.
+    let basic = "cm9vdDpjb3JyZWN0LWhvcnNlLWJhdHRlcnk=";
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/REST/2.0/rt"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"message": format!("bad password {password}")})),
-        )
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"message": format!("bad password {password} (credentials {basic})")}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -125,5 +126,6 @@ async fn an_echoed_password_is_redacted_too() -> TestResult {
     config.retries = 0;
     let err = RtService::new(&config)?.healthcheck().await.err();
     assert_redacted(&err, password, "basic auth");
+    assert_redacted(&err, basic, "basic auth header");
     Ok(())
 }
