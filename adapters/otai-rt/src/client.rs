@@ -72,16 +72,32 @@ impl RtClient {
             &config.http_params(),
             config.concurrency.max(4),
         )?;
-        let redactor = Redactor::new();
-        match &auth {
-            Auth::Token(token) => redactor.hide(token.expose_secret()),
-            Auth::Basic(user, password) => redactor.hide_basic_auth(user, password.expose_secret()),
-        }
-        Ok(Self {
+        let client = Self {
             http,
             auth,
-            redactor,
-        })
+            redactor: Redactor::new(),
+        };
+        client.hide_secrets();
+        Ok(client)
+    }
+
+    /// Hides the configured token or password with `redactor` (the program's one redactor), and
+    /// redacts server text with it.
+    pub(crate) fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self.hide_secrets();
+        self
+    }
+
+    /// Hands the configured token, or the password and the Basic credentials, to the redactor.
+    fn hide_secrets(&self) {
+        match &self.auth {
+            Auth::Token(token) => self.redactor.hide(token.expose_secret()),
+            Auth::Basic(user, password) => {
+                self.redactor
+                    .hide_basic_auth(user, password.expose_secret());
+            }
+        }
     }
 
     /// Sends a request and returns the reply whatever its status; see [`RtClient::error_for`] to

@@ -1,6 +1,7 @@
 //! Server text that echoes the credentials (a proxy page, an RT message) never carries them into
 //! an error: they are replaced by `***` wherever server text is shown.
 
+use otai_core::output::Redactor;
 use otai_core::{Error, TicketSystemService, TicketSystemServiceExt};
 use otai_rt::{RtConfig, RtService};
 use serde_json::json;
@@ -127,5 +128,20 @@ async fn an_echoed_password_is_redacted_too() -> TestResult {
     let err = RtService::new(&config)?.healthcheck().await.err();
     assert_redacted(&err, password, "basic auth");
     assert_redacted(&err, basic, "basic auth header");
+    Ok(())
+}
+
+#[test]
+fn the_program_redactor_hides_the_configured_secrets() -> TestResult {
+    let shared = Redactor::new();
+    let config = RtConfig::with_token("http://127.0.0.1:9", TOKEN);
+    let _rt = RtService::new(&config)?.with_redactor(shared.clone());
+    assert_eq!(shared.redact(&format!("token {TOKEN}")), "token ***");
+    let config = RtConfig::with_basic("http://127.0.0.1:9", "root", "correct-horse-battery");
+    let _rt = RtService::new(&config)?.with_redactor(shared.clone());
+    assert_eq!(
+        shared.redact("correct-horse-battery cm9vdDpjb3JyZWN0LWhvcnNlLWJhdHRlcnk="),
+        "*** ***"
+    );
     Ok(())
 }
