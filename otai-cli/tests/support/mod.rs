@@ -2,7 +2,9 @@
 //! the repository, writing files. Each test file uses a part of it.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
 
 use assert_cmd::Command;
 
@@ -94,3 +96,32 @@ pub(crate) fn write(
 /// A config's `services:` with one local store in memory, `helpdesk`.
 pub(crate) const LOCAL_SERVICE: &str =
     "services:\n  - id: helpdesk\n    use: local\n    params: {path: ':memory:'}\n";
+
+/// Starts `otai serve -c otai.yml` in `dir` (none of [`INHERITED`]) and returns it with the URL
+/// it serves on, read from its first line; a server that does not say so is killed.
+pub(crate) fn serve(dir: &Path) -> Result<(Child, String), Box<dyn std::error::Error>> {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_otai"));
+    for name in INHERITED {
+        command.env_remove(name);
+    }
+    let mut child = command
+        .args(["serve", "-c", "otai.yml"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut line = String::new();
+    let read = match child.stdout.take() {
+        Some(stdout) => BufReader::new(stdout).read_line(&mut line).map(drop),
+        None => Ok(()),
+    };
+    match (read, line.trim().strip_prefix("serving on ")) {
+        (Ok(()), Some(url)) => Ok((child, url.to_owned())),
+        (read, _) => {
+            child.kill()?;
+            child.wait()?;
+            read?;
+            Err(format!("unexpected first line: {line}").into())
+        }
+    }
+}
