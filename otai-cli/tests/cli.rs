@@ -4,36 +4,12 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod support;
+
+use support::{TestResult, otai, repo_path, write};
 
 fn quickstart() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/otai.yml")
-}
-
-/// Runs `otai` with `args`; returns (exit code, stdout, stderr).
-fn otai(args: &[&str]) -> Result<(i32, String, String), Box<dyn std::error::Error>> {
-    let out = Command::cargo_bin("otai")?
-        .args(args)
-        .env_remove("OTAI_CONFIG")
-        .env_remove("RUST_LOG")
-        // Sessions cached by these runs stay out of the user's cache directory.
-        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .output()?;
-    Ok((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout)?,
-        String::from_utf8(out.stderr)?,
-    ))
-}
-
-fn write(
-    dir: &tempfile::TempDir,
-    name: &str,
-    text: &str,
-) -> Result<String, Box<dyn std::error::Error>> {
-    let path = dir.path().join(name);
-    std::fs::write(&path, text)?;
-    Ok(path.to_string_lossy().into_owned())
+    repo_path("examples/quickstart/otai.yml")
 }
 
 #[test]
@@ -343,8 +319,7 @@ async fn the_otobo_triage_example_runs_against_the_fake() -> TestResult {
             .create_ticket_kw(kw.as_object().cloned().unwrap_or_default())
             .await?;
     }
-    let config =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/otobo-triage/otai.yml");
+    let config = repo_path("examples/otobo-triage/otai.yml");
     let url = fake.url();
     let out = tokio::task::spawn_blocking(move || {
         Command::cargo_bin("otai")?

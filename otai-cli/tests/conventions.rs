@@ -1,42 +1,11 @@
 //! The command-line conventions users expect: a closed pipe, colours, completions and the
 //! manual page, flags in any place, usage errors, offline validation, switches and schedules.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 
-use assert_cmd::Command;
+mod support;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-/// Runs `otai` with `args` and extra environment; returns (exit code, stdout, stderr).
-fn otai_env(
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> Result<(i32, String, String), Box<dyn std::error::Error>> {
-    let out = Command::cargo_bin("otai")?
-        .args(args)
-        .env_remove("OTAI_CONFIG")
-        .env_remove("OTAI_SECRETS_FILE")
-        .env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .envs(env.iter().copied())
-        .output()?;
-    Ok((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout)?,
-        String::from_utf8(out.stderr)?,
-    ))
-}
-
-fn otai(args: &[&str]) -> Result<(i32, String, String), Box<dyn std::error::Error>> {
-    otai_env(args, &[])
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> Result<String, std::io::Error> {
-    let path = dir.path().join(name);
-    std::fs::write(&path, text)?;
-    Ok(path.to_string_lossy().into_owned())
-}
+use support::{TestResult, otai, otai_env, repo_file, write};
 
 /// A local store seeded with `tickets` tickets in queue `Raw`, and one pipeline.
 fn store(dir: &tempfile::TempDir, tickets: usize) -> Result<String, std::io::Error> {
@@ -208,16 +177,9 @@ fn log_colours_follow_the_color_flag() -> TestResult {
     Ok(())
 }
 
-fn otobo_example() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/otobo-triage/otai.yml")
-        .to_string_lossy()
-        .into_owned()
-}
-
 #[test]
 fn validate_no_secrets_checks_everything_but_the_secrets() -> TestResult {
-    let example = otobo_example();
+    let example = repo_file("examples/otobo-triage", "otai.yml");
     let (code, _, err) = otai(&["validate", "-c", &example])?;
     assert_eq!(code, 2, "without the flag an unset secret is an error");
     assert!(err.contains("secret `OTOBO_BASE_URL` is missing"), "{err}");

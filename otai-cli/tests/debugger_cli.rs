@@ -7,10 +7,12 @@ use otai_core::output::Redactor;
 use otai_state::{Communication, DebugLevel, DebuggerLog, SqliteStore};
 use serde_json::Value;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod support;
 
-const CONFIG: &str =
-    "services:\n  - id: helpdesk\n    use: local\n    params: {path: ':memory:'}\n";
+use support::TestResult;
+
+/// A local store in memory, as the service `helpdesk`.
+const CONFIG: &str = support::LOCAL_SERVICE;
 
 fn otai(
     dir: &std::path::Path,

@@ -6,9 +6,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
-use assert_cmd::Command;
+mod support;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use support::TestResult;
 
 const PASSWORD: &str = "Pw-s3cr3t 4&x";
 const USERNAME: &str = "agent-Us3r-hidden";
@@ -134,18 +134,9 @@ impl Run {
 fn otai(args: &[&str]) -> Result<Run, Box<dyn std::error::Error>> {
     // A fresh cache each run: every run logs in, and no session lands in the user's cache.
     let cache = tempfile::tempdir()?;
-    let out = Command::cargo_bin("otai")?
-        .args(args)
-        .env("XDG_CACHE_HOME", cache.path())
-        .env_remove("OTAI_CONFIG")
-        .env_remove("OTAI_SECRETS_FILE")
-        .env_remove("RUST_LOG")
-        .output()?;
-    Ok(Run {
-        code: out.status.code().unwrap_or(-1),
-        out: String::from_utf8(out.stdout)?,
-        err: String::from_utf8(out.stderr)?,
-    })
+    let cache = cache.path().to_string_lossy();
+    let (code, out, err) = support::run(support::command(args, &[("XDG_CACHE_HOME", &cache)])?)?;
+    Ok(Run { code, out, err })
 }
 
 /// Writes the secrets file and a config `services:` + `rest`; returns (config, secrets) paths.

@@ -3,10 +3,12 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod support;
 
-const SERVICE: &str =
-    "services:\n  - id: helpdesk\n    use: local\n    params: {path: ':memory:'}\n";
+use support::TestResult;
+
+/// A local store in memory, as the service `helpdesk`.
+const SERVICE: &str = support::LOCAL_SERVICE;
 
 #[test]
 fn validate_reports_problems_of_the_inbound_section_at_their_line() -> TestResult {

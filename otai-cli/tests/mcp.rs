@@ -4,7 +4,9 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod support;
+
+use support::{TestResult, otai, write};
 
 const STORE: &str = "services:
   - id: store
@@ -12,25 +14,8 @@ const STORE: &str = "services:
     params: {path: ':memory:'}
 ";
 
-fn config(dir: &tempfile::TempDir, mcp: &str) -> Result<String, Box<dyn std::error::Error>> {
-    let path = dir.path().join("otai.yml");
-    std::fs::write(&path, format!("{STORE}{mcp}"))?;
-    Ok(path.to_string_lossy().into_owned())
-}
-
-/// Runs `otai` with `args`; returns (exit code, stdout, stderr).
-fn otai(args: &[&str]) -> Result<(i32, String, String), Box<dyn std::error::Error>> {
-    let out = assert_cmd::Command::cargo_bin("otai")?
-        .args(args)
-        .env_remove("OTAI_CONFIG")
-        .env_remove("RUST_LOG")
-        .env_remove("MCP_TOKEN")
-        .output()?;
-    Ok((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout)?,
-        String::from_utf8(out.stderr)?,
-    ))
+fn config(dir: &tempfile::TempDir, mcp: &str) -> Result<String, std::io::Error> {
+    write(dir, "otai.yml", &format!("{STORE}{mcp}"))
 }
 
 #[test]

@@ -1,37 +1,12 @@
 //! `otai migrate` and `otai check-config` on the built binary, with the Open Ticket AI
 //! configurations of `tests/open-ticket-ai/`.
 
-use std::path::PathBuf;
+mod support;
 
-use assert_cmd::Command;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use support::{TestResult, otai_env as otai, repo_file};
 
 fn example(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/open-ticket-ai")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// Runs `otai` with `args` and `env`; returns (exit code, stdout, stderr).
-fn otai(
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> Result<(i32, String, String), Box<dyn std::error::Error>> {
-    let out = Command::cargo_bin("otai")?
-        .args(args)
-        .envs(env.iter().copied())
-        .env_remove("OTAI_CONFIG")
-        .env_remove("OTAI_SECRETS_FILE")
-        .env_remove("RUST_LOG")
-        .output()?;
-    Ok((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout)?,
-        String::from_utf8(out.stderr)?,
-    ))
+    repo_file("tests/open-ticket-ai", name)
 }
 
 #[test]

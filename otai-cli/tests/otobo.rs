@@ -2,30 +2,20 @@
 //! the session cache instead of piling up sessions (the Generic Interface has no logout), and
 //! tickets are named by number.
 
-use assert_cmd::Command;
 use otai_core::TicketSystemServiceExt;
 use otai_otobo_znuny::fake::FakeOtobo;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod support;
+
+use support::TestResult;
 
 /// Runs `otai args` with `cache_home` as `XDG_CACHE_HOME`; returns (exit code, stdout+stderr).
 fn otai(args: &[&str], cache_home: &std::path::Path) -> Result<(i32, String), String> {
-    let out = Command::cargo_bin("otai")
-        .map_err(|e| e.to_string())?
-        .args(args)
-        .env_remove("OTAI_CONFIG")
-        .env_remove("RUST_LOG")
-        .env("XDG_CACHE_HOME", cache_home)
-        .output()
+    let cache_home = cache_home.to_string_lossy();
+    let (code, out, err) = support::command(args, &[("XDG_CACHE_HOME", &cache_home)])
+        .and_then(support::run)
         .map_err(|e| e.to_string())?;
-    Ok((
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    ))
+    Ok((code, format!("{out}{err}")))
 }
 
 /// A config for the fake's first agent, with `extra` params.

@@ -1,36 +1,20 @@
 //! The quick start as a new user meets it: help, validate, a dry run, a run, the report, the
 //! tickets, all on a copy of `examples/quickstart`, with what each prints.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
 use serde_json::Value;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod support;
+
+use support::{TestResult, otai_in as otai, repo_path};
 
 /// A copy of the quick start in a directory of its own.
 fn quickstart() -> Result<tempfile::TempDir, Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
-    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart");
+    let example = repo_path("examples/quickstart");
     for file in ["otai.yml", "seed.yml"] {
         std::fs::copy(example.join(file), dir.path().join(file))?;
     }
     Ok(dir)
-}
-
-/// Runs `otai args` in `dir`; returns (exit code, stdout, stderr).
-fn otai(dir: &Path, args: &[&str]) -> Result<(i32, String, String), Box<dyn std::error::Error>> {
-    let out = Command::cargo_bin("otai")?
-        .args(args)
-        .current_dir(dir)
-        .env_remove("OTAI_CONFIG")
-        .env_remove("RUST_LOG")
-        .output()?;
-    Ok((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout)?,
-        String::from_utf8(out.stderr)?,
-    ))
 }
 
 const TRIAGED: [&str; 4] = [

@@ -1,13 +1,14 @@
 //! `otai serve` with only `webservices:` (no `inbound:`): the Generic Interface provider answers
 //! over real HTTP, sessions bound to the client address; `otai validate` checks the section.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod support;
+
+use support::{TestResult, serve};
 
 const CONFIG: &str = r#"services:
   - id: helpdesk
@@ -35,20 +36,8 @@ webservices:
 async fn otai_serve_serves_web_services_without_inbound() -> TestResult {
     let dir = tempfile::tempdir()?;
     std::fs::write(dir.path().join("otai.yml"), CONFIG)?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_otai"))
-        .args(["serve", "-c"])
-        .arg(dir.path().join("otai.yml"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
+    let (mut child, url) = serve(dir.path())?;
     let result = async {
-        let url = line
-            .trim()
-            .strip_prefix("serving on ")
-            .ok_or_else(|| format!("unexpected first line: {line}"))?;
         let base = format!("{url}/otobo/nph-genericinterface.pl/WebserviceID/7");
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))

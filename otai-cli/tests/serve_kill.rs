@@ -3,16 +3,16 @@
 //! id makes no second ticket.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod support;
+
+use support::{TestResult, serve};
 
 const CONFIG: &str = r#"services:
   - id: helpdesk
@@ -35,25 +35,6 @@ inbound:
 
 const POSTERS: usize = 64;
 
-/// Starts `otai serve` and returns it with its URL (read from its first line).
-fn start(dir: &Path) -> Result<(Child, String), Box<dyn std::error::Error>> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_otai"))
-        .args(["serve", "-c"])
-        .arg(dir.join("otai.yml"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let url = line
-        .trim()
-        .strip_prefix("serving on ")
-        .ok_or_else(|| format!("unexpected first line: {line}"))?
-        .to_owned();
-    Ok((child, url))
-}
-
 async fn post(client: &reqwest::Client, url: &str, event: &str) -> Option<(u16, Value)> {
     let response = client
         .post(format!("{url}/api/v1/inbound/monitoring"))
@@ -70,7 +51,7 @@ async fn post(client: &reqwest::Client, url: &str, event: &str) -> Option<(u16, 
 async fn a_server_killed_under_load_makes_each_ticket_exactly_once() -> TestResult {
     let dir = tempfile::tempdir()?;
     std::fs::write(dir.path().join("otai.yml"), CONFIG)?;
-    let (mut server, url) = start(dir.path())?;
+    let (mut server, url) = serve(dir.path())?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;
@@ -115,7 +96,7 @@ async fn a_server_killed_under_load_makes_each_ticket_exactly_once() -> TestResu
         created.len()
     );
 
-    let (mut server, url) = start(dir.path())?;
+    let (mut server, url) = serve(dir.path())?;
     for (event, answer) in &answers {
         let (status, body) = post(&client, &url, event)
             .await

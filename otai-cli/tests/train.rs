@@ -1,32 +1,13 @@
 //! `otai train` and `otai eval` on the example tickets, from a file and from a service.
 
-use std::path::PathBuf;
-
-use assert_cmd::Command;
 use serde_json::Value;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod support;
+
+use support::{TestResult, otai, repo_file};
 
 fn example(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/classify")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// Runs `otai` with `args`; returns (exit code, stdout, stderr).
-fn otai(args: &[&str]) -> Result<(i32, String, String), Box<dyn std::error::Error>> {
-    let out = Command::cargo_bin("otai")?
-        .args(args)
-        .env_remove("OTAI_CONFIG")
-        .env_remove("RUST_LOG")
-        .output()?;
-    Ok((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout)?,
-        String::from_utf8(out.stderr)?,
-    ))
+    repo_file("examples/classify", name)
 }
 
 #[test]

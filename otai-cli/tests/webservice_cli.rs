@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod support;
 
-const SERVICE: &str =
-    "services:\n  - id: helpdesk\n    use: local\n    params: {path: ':memory:'}\n";
+use support::TestResult;
+
+/// A local store in memory, as the service `helpdesk`.
+const SERVICE: &str = support::LOCAL_SERVICE;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

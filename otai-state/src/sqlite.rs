@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{
-    Connection, OpenFlags, OptionalExtension, Params, Row, TransactionBehavior, params,
-};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+
+use otai_sqlite::{exec, query_one};
 
 use crate::StateStore;
 use crate::error::StateError;
@@ -225,21 +225,6 @@ fn failed(conn: &Connection, id: i64, errors: &str) -> rusqlite::Result<()> {
         params![id, errors, now()],
     )?;
     count(conn, id, "rejected")
-}
-
-/// Runs one statement through the connection's statement cache: parsed once, not per request.
-fn exec(conn: &Connection, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
-    conn.prepare_cached(sql)?.execute(params)
-}
-
-/// The one row a cached query gives (`QueryReturnedNoRows` when none).
-fn query_one<T>(
-    conn: &Connection,
-    sql: &str,
-    params: impl Params,
-    row: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    conn.prepare_cached(sql)?.query_row(params, row)
 }
 
 fn database(location: &str, e: &rusqlite::Error) -> StateError {

@@ -14,7 +14,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use crate::error::{is_busy, sqlite_problem};
-use crate::write::exec;
+use otai_sqlite::exec;
 
 /// The most writes committed together.
 const MAX_BATCH: usize = 128;

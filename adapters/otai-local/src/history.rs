@@ -25,7 +25,7 @@ pub(crate) fn record(
         .note
         .as_deref()
         .map(|n| n.chars().take(NOTE_CHARS).collect::<String>());
-    crate::write::exec(
+    otai_sqlite::exec(
         tx,
         "INSERT INTO history (ticket_id, time, kind, field, old, new, by, note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -3,9 +3,9 @@
 use chrono::Utc;
 use otai_core::model::Timestamp;
 use otai_core::{Result, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote, UnifiedTicket};
-use rusqlite::{
-    Connection, OptionalExtension, Params, Row, Transaction, TransactionBehavior, params,
-};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use otai_sqlite::{exec, query_one};
 
 use crate::error::db_error;
 use crate::history::record;
@@ -230,19 +230,4 @@ fn touch(tx: &Connection, id: i64, now: Timestamp) -> Result<()> {
     )
     .map_err(db_error("update ticket"))?;
     Ok(())
-}
-
-/// Runs one statement through the connection's statement cache: parsed once, not per write.
-pub(crate) fn exec(conn: &Connection, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
-    conn.prepare_cached(sql)?.execute(params)
-}
-
-/// The one row a cached query gives (`QueryReturnedNoRows` when none).
-fn query_one<T>(
-    conn: &Connection,
-    sql: &str,
-    params: impl Params,
-    row: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    conn.prepare_cached(sql)?.query_row(params, row)
 }

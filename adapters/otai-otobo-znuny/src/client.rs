@@ -185,7 +185,7 @@ impl OtoboClient {
             .retries()
             .run(request, repeatable, || {
                 self.transport
-                    .send(operation, request, payload, auth, expect)
+                    .send(operation, request, payload, auth, expect, &self.redactor)
             })
             .await
     }

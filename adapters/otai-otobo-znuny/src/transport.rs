@@ -1,12 +1,13 @@
 //! Sending one operation over HTTP::REST or HTTP::SOAP and decoding the reply into JSON.
 
+use otai_core::output::Redactor;
 use otai_core::{Error, Result};
 use otai_http::{Failure, HttpClient, HttpReply};
 use serde_json::{Map, Value};
 
-use crate::redact::{Secrets, redacted};
 use crate::reply::{Answer, Expect};
 use crate::routes::{Method, Operation, RouteTable, fill_route_from};
+use crate::secrets::hide_secrets;
 
 /// How requests travel: HTTP::REST routes, or HTTP::SOAP envelopes to the web service URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +65,8 @@ impl HttpTransport {
 
     /// Sends `payload` plus the credential keys `auth` as `operation` and decodes the reply as
     /// `expect` says. Neither map is copied: the request is built from both. Every error's text
-    /// has the request's secrets redacted (worked out only when there is such a text).
+    /// is redacted by `redactor`, with the request's secrets hidden first (only when there is
+    /// such a text).
     pub(crate) async fn send<E: Expect>(
         &self,
         operation: Operation,
@@ -72,12 +74,17 @@ impl HttpTransport {
         payload: &Map<String, Value>,
         auth: &Map<String, Value>,
         expect: &E,
+        redactor: &Redactor,
     ) -> Result<Answer<E::Output>, Failure> {
-        let secrets = || Secrets::of_all(&[auth, payload]);
+        let secrets = || {
+            hide_secrets(redactor, &[auth, payload]);
+            redactor
+        };
         if tracing::enabled!(tracing::Level::TRACE) {
             let mut full = payload.clone();
             full.extend(auth.clone());
-            tracing::trace!(operation = operation.name(), request = %redacted(&full), "generic interface request body");
+            let shown = secrets().redact(&Value::Object(full).to_string());
+            tracing::trace!(operation = operation.name(), request = %shown, "generic interface request body");
         }
         let answer = match &self.protocol {
             Protocol::Rest => {
@@ -137,14 +144,14 @@ impl HttpTransport {
 
     /// One REST request over the operation's route: the route's `:Name`s from `payload`, the
     /// rest of `payload` and `auth` in the query string (GET) or the JSON body.
-    async fn send_rest<E: Expect>(
+    async fn send_rest<'r, E: Expect>(
         &self,
         operation: Operation,
         request_name: &str,
         payload: &Map<String, Value>,
         auth: &Map<String, Value>,
         expect: &E,
-        secrets: &(dyn Fn() -> Secrets + Sync),
+        secrets: &(dyn Fn() -> &'r Redactor + Sync),
     ) -> Result<Answer<E::Output>, Failure> {
         let route = self.routes.get(operation);
         let (path, in_path) = fill_route_from(&route.route, payload)?;

@@ -205,3 +205,32 @@ async fn created_and_cached_session_ids_are_hidden_by_the_redactor() -> TestResu
     assert_eq!(reader.redact(&format!("id {session}")), "id ***");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_request_hands_its_secrets_to_the_redactor_only_when_a_text_needs_them() -> TestResult {
+    let fake = FakeOtobo::start().await?;
+    let mut config = fake.config();
+    config.auth_mode = otai_otobo_znuny::AuthMode::PerRequest;
+    let password = "SdkAgent-Test-Pw1";
+    let redactor = otai_core::output::Redactor::new();
+    let otobo = OtoboService::new(&config)?.with_redactor(redactor.clone());
+    let created = otobo
+        .create_ticket_kw(
+            json!({"subject": "s", "body": "b"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        )
+        .await?;
+    let id = created.id.ok_or("the created ticket has no id")?;
+    assert!(otobo.get_ticket_by_id(&id).await?.is_some());
+    assert_eq!(
+        format!("{redactor:?}"),
+        "Redactor { forms: 0 }",
+        "successful requests do no redaction work"
+    );
+    let missing = otobo.get_ticket_by_id("999999").await;
+    assert!(matches!(missing, Ok(None)), "{missing:?}");
+    assert_eq!(redactor.redact(&format!("pw {password}")), "pw ***");
+    Ok(())
+}

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use otai_core::error::shorten;
+use otai_core::output::Redactor;
 use otai_core::{Error, Result};
 use otai_http::{Failure, HttpClient, HttpReply, Repeatable};
 use reqwest::Method;
@@ -13,7 +14,6 @@ use serde_json::Value;
 use crate::RtConfig;
 use crate::json::{Obj, Text};
 use crate::limits::{SERVER_TEXT_BYTES, SERVER_TEXT_CHARS};
-use crate::redact::redact;
 use crate::wire::{self, ErrorBody};
 
 /// How the client authenticates.
@@ -28,6 +28,8 @@ enum Auth {
 pub struct RtClient {
     http: HttpClient,
     auth: Auth,
+    /// Hides the configured token or password from server text.
+    redactor: Redactor,
 }
 
 impl std::fmt::Debug for RtClient {
@@ -70,7 +72,32 @@ impl RtClient {
             &config.http_params(),
             config.concurrency.max(4),
         )?;
-        Ok(Self { http, auth })
+        let client = Self {
+            http,
+            auth,
+            redactor: Redactor::new(),
+        };
+        client.hide_secrets();
+        Ok(client)
+    }
+
+    /// Hides the configured token or password with `redactor` (the program's one redactor), and
+    /// redacts server text with it.
+    pub(crate) fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self.hide_secrets();
+        self
+    }
+
+    /// Hands the configured token, or the password and the Basic credentials, to the redactor.
+    fn hide_secrets(&self) {
+        match &self.auth {
+            Auth::Token(token) => self.redactor.hide(token.expose_secret()),
+            Auth::Basic(user, password) => {
+                self.redactor
+                    .hide_basic_auth(user, password.expose_secret());
+            }
+        }
     }
 
     /// Sends a request and returns the reply whatever its status; see [`RtClient::error_for`] to
@@ -179,15 +206,12 @@ impl RtClient {
         }
     }
 
-    /// Server text for an error message: the configured token or password replaced by `***`
-    /// (the one place that happens), then cut to [`SERVER_TEXT_CHARS`] characters.
+    /// Server text for an error message: the first [`SERVER_TEXT_BYTES`] redacted (the
+    /// configured token or password, in every form, replaced by `***`; the one place that
+    /// happens), then cut to [`SERVER_TEXT_CHARS`] characters.
     pub(crate) fn server_text(&self, text: &[u8]) -> String {
-        let secrets: [&[u8]; 1] = [match &self.auth {
-            Auth::Token(token) => token.expose_secret().as_bytes(),
-            Auth::Basic(_, password) => password.expose_secret().as_bytes(),
-        }];
         shorten(
-            &redact(text, SERVER_TEXT_BYTES, &secrets),
+            &self.redactor.redact_start(text, SERVER_TEXT_BYTES),
             SERVER_TEXT_CHARS,
         )
     }

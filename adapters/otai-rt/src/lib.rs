@@ -36,7 +36,6 @@ pub mod mapping;
 mod native;
 mod paging;
 mod params;
-mod redact;
 mod search;
 mod service;
 pub mod sql;

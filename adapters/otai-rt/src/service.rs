@@ -114,6 +114,13 @@ impl RtService {
         })
     }
 
+    /// Hides the configured token or password with `redactor` (the program's one redactor), so
+    /// it never shows in an error or a log line, and redacts server text with it.
+    pub fn with_redactor(mut self, redactor: otai_core::output::Redactor) -> Self {
+        self.client = self.client.with_redactor(redactor);
+        self
+    }
+
     /// The ticket with its messages; `None` when RT answers 404 or `id` is no RT id.
     pub async fn ticket(&self, id: &str) -> Result<Option<UnifiedTicket>> {
         self.ticket_with(id, false).await

@@ -1,7 +1,12 @@
 //! The one redactor: every value that must not be shown, and every form a text may show it in.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use super::credentials::redact_credentials;
@@ -32,13 +37,21 @@ const CUT: char = '…';
 /// ```
 #[derive(Clone, Default)]
 pub struct Redactor {
+    hidden: Arc<RwLock<Hidden>>,
+}
+
+/// What a [`Redactor`] hides.
+#[derive(Default)]
+struct Hidden {
+    /// The values handed to [`Redactor::hide`], so hiding one again costs a look-up.
+    values: HashSet<String>,
     /// Every form of every hidden value, longest first.
-    hidden: Arc<RwLock<Vec<String>>>,
+    forms: Vec<String>,
 }
 
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let forms = self.read().len();
+        let forms = self.read().forms.len();
         f.debug_struct("Redactor").field("forms", &forms).finish()
     }
 }
@@ -51,39 +64,81 @@ impl Redactor {
 
     /// Hides `value` from now on, in every form a text may show it: as it is, escaped as JSON
     /// and as Rust strings, with control characters escaped (as output shows them), with its
-    /// whitespace folded (as shortened server texts show it), percent-encoded (as a query or
-    /// form) and HTML-escaped (as a proxy's error page echoes a request). An empty value hides
-    /// nothing.
+    /// whitespace folded (as shortened server texts show it), percent-encoded the ways queries,
+    /// forms and URLs encode it (space as `+` or `%20`), and escaped for HTML and XML (as a
+    /// proxy's error page or a SOAP fault echoes a request). An empty value hides nothing.
     pub fn hide(&self, value: &str) {
-        if value.is_empty() {
+        if value.is_empty() || self.read().values.contains(value) {
             return;
         }
         let mut hidden = self.hidden.write().unwrap_or_else(PoisonError::into_inner);
-        let before = hidden.len();
-        for form in forms(value) {
-            if !form.is_empty() && !hidden.contains(&form) {
-                hidden.push(form);
+        if !hidden.values.insert(value.to_owned()) {
+            return;
+        }
+        let forms = &mut hidden.forms;
+        let before = forms.len();
+        for form in self::forms(value) {
+            if !form.is_empty() && !forms.contains(&form) {
+                forms.push(form);
             }
         }
-        if hidden.len() != before {
-            hidden.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        if forms.len() != before {
+            forms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        }
+    }
+
+    /// Hides the credentials of HTTP basic authentication: `password`, and the Base64 of
+    /// `user:password` that an `Authorization: Basic` header carries (echoed by a proxy page).
+    pub fn hide_basic_auth(&self, user: &str, password: &str) {
+        self.hide(password);
+        if !password.is_empty() {
+            self.hide(&BASE64.encode(format!("{user}:{password}")));
         }
     }
 
     /// `text` with every hidden value (longest first), the start of one where a shortened text
     /// was cut, and every credential shown with its name replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
-        let hidden = self.read();
+        let hidden = &self.read().forms;
         let mut out = text.to_owned();
-        for form in hidden.iter() {
+        for form in hidden {
             if out.contains(form.as_str()) {
                 out = out.replace(form.as_str(), HIDDEN);
             }
         }
-        if out.contains(CUT) {
-            out = hide_cut_prefixes(&hidden, &out);
+        finish(hidden, out)
+    }
+
+    /// [`Redactor::redact`] on the first `keep` bytes of `text` (a server's reply, read as lossy
+    /// UTF-8), for an error message: a hidden value that starts within them is replaced whole,
+    /// even where it runs past them, so no start of it survives the cut. Costs
+    /// `O(keep × hidden forms)`, however long `text` is.
+    ///
+    /// ```
+    /// use otai_core::output::Redactor;
+    ///
+    /// let redactor = Redactor::new();
+    /// redactor.hide("1-14-abcdef");
+    /// assert_eq!(redactor.redact_start(b"bad token 1-14-abcdef, more", 12), "bad token ***");
+    /// ```
+    pub fn redact_start(&self, text: &[u8], keep: usize) -> String {
+        let hidden = &self.read().forms;
+        let mut out = Vec::with_capacity(keep.min(text.len()));
+        let mut at = 0;
+        while at < text.len() && at < keep {
+            let rest = &text[at..];
+            match hidden.iter().find(|form| rest.starts_with(form.as_bytes())) {
+                Some(form) => {
+                    out.extend_from_slice(HIDDEN.as_bytes());
+                    at += form.len();
+                }
+                None => {
+                    out.push(text[at]);
+                    at += 1;
+                }
+            }
         }
-        redact_credentials(&out).into_owned()
+        finish(hidden, String::from_utf8_lossy(&out).into_owned())
     }
 
     /// [`Redactor::redact`], then [`escape_controls`]: a text as it may be shown to a person.
@@ -187,45 +242,72 @@ impl Redactor {
         }
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<String>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Hidden> {
         self.hidden.read().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+/// `text`, whose hidden values are replaced, with the start of one hidden where it was cut and
+/// every credential shown with its name hidden too.
+fn finish(hidden: &[String], text: String) -> String {
+    let text = if text.contains(CUT) {
+        hide_cut_prefixes(hidden, &text)
+    } else {
+        text
+    };
+    match redact_credentials(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(redacted) => redacted,
+    }
+}
+
+/// The characters percent-encoders leave as they are besides letters and digits: none, a
+/// form's (`* - . _`, as queries and form bodies are sent), RFC 3986's unreserved (`- . _ ~`),
+/// and both.
+const PERCENT_KEPT: [&AsciiSet; 4] = [
+    NON_ALPHANUMERIC,
+    &NON_ALPHANUMERIC
+        .remove(b'*')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_'),
+    &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~'),
+    &NON_ALPHANUMERIC
+        .remove(b'*')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~'),
+];
 
 /// The forms of `value` that texts may show.
 fn forms(value: &str) -> Vec<String> {
     let inner = |quoted: String| quoted[1..quoted.len() - 1].to_owned();
     let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
-    vec![
+    let mut forms = vec![
         value.to_owned(),
         serde_json::to_string(value).map(inner).unwrap_or_default(),
         inner(format!("{value:?}")),
         escape_controls(value).into_owned(),
         folded,
-        percent_encoded(value, "+"),
-        percent_encoded(value, "%20"),
-        html_escaped(value),
-    ]
-}
-
-/// `value` as a query or form encodes it: unreserved characters as they are, `space` for a
-/// space, every other byte as `%XX`.
-fn percent_encoded(value: &str, space: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'*' => {
-                out.push(char::from(byte));
-            }
-            b' ' => out.push_str(space),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
+        markup_escaped(value, "&#39;"),
+        markup_escaped(value, "&apos;"),
+    ];
+    for kept in PERCENT_KEPT {
+        let encoded = utf8_percent_encode(value, kept).to_string();
+        // `%` itself is encoded, so every `%20` stands for a space, which forms write as `+`.
+        forms.push(encoded.replace("%20", "+"));
+        forms.push(encoded);
     }
-    out
+    forms
 }
 
-/// `value` with `& < > " '` escaped for HTML.
-fn html_escaped(value: &str) -> String {
+/// `value` with `& < > " '` escaped for HTML or XML, `'` as `apostrophe` (`&#39;` or `&apos;`).
+fn markup_escaped(value: &str, apostrophe: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
@@ -233,7 +315,7 @@ fn html_escaped(value: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
+            '\'' => out.push_str(apostrophe),
             other => out.push(other),
         }
     }
@@ -302,6 +384,95 @@ mod tests {
     }
 
     #[test]
+    fn every_encoding_a_request_sends_is_redacted() {
+        let redactor = Redactor::new();
+        redactor.hide("x~y*z-w'v u");
+        for shown in [
+            "x%7Ey%2Az%2Dw%27v%20u",
+            "x%7Ey%2Az%2Dw%27v+u",
+            "x%7Ey*z-w%27v+u",
+            "x%7Ey*z-w%27v%20u",
+            "x~y%2Az-w%27v%20u",
+            "x~y*z-w%27v+u",
+            "x~y*z-w&#39;v u",
+            "x~y*z-w&apos;v u",
+        ] {
+            assert_eq!(redactor.redact(&format!("={shown}&")), "=***&", "{shown}");
+        }
+        for other in ["x~y*z-w'v", "x%7Ey%2Az", "X~Y*Z-W'V U", "x~y*z-w&quot;v u"] {
+            assert_eq!(redactor.redact(other), other, "not the hidden value");
+        }
+    }
+
+    #[test]
+    fn an_echoed_request_shows_no_secret_in_any_form() {
+        let redactor = Redactor::new();
+        redactor.hide("a b&c<d>\"");
+        redactor.hide("S1");
+        let page = "GET /x?SessionID=S1&Password=a+b%26c%3Cd%3E%22 or a%20b%26c%3Cd%3E%22 or \
+                    a b&amp;c&lt;d&gt;&quot; or a b&c<d>\" or \"a b&c<d>\\\"\" (S1)";
+        let shown = redactor.redact(page);
+        assert_eq!(
+            shown,
+            "GET /x?SessionID=***&Password=*** or *** or *** or *** or \"***\" (***)"
+        );
+    }
+
+    #[test]
+    fn the_basic_auth_header_of_a_password_is_hidden() {
+        let redactor = Redactor::new();
+        redactor.hide_basic_auth("root", "correct horse");
+        assert_eq!(
+            redactor.redact("proxy echoed cm9vdDpjb3JyZWN0IGhvcnNl for correct+horse"),
+            "proxy echoed *** for ***"
+        );
+        assert_eq!(redactor.redact("root:correct"), "root:correct");
+    }
+
+    #[test]
+    fn an_empty_value_is_never_registered() {
+        let redactor = Redactor::new();
+        redactor.hide("");
+        redactor.hide_basic_auth("root", "");
+        assert_eq!(format!("{redactor:?}"), "Redactor { forms: 0 }");
+        assert_eq!(redactor.redact("root: a text"), "root: a text");
+    }
+
+    #[test]
+    fn a_value_inside_another_and_one_sharing_its_start_are_both_hidden() {
+        let redactor = Redactor::new();
+        redactor.hide("pass");
+        redactor.hide("my-pass-word");
+        redactor.hide("my-pa");
+        assert_eq!(
+            redactor.redact("my-pass-word, pass, my-pa, my-p"),
+            "***, ***, ***, my-p"
+        );
+    }
+
+    #[test]
+    fn the_start_of_a_reply_is_redacted_in_bytes() {
+        let token = "1-14-0123456789abcdef";
+        let redactor = Redactor::new();
+        redactor.hide(token);
+        let text = format!("<p>bad token {token}</p>token={token}&x");
+        assert_eq!(
+            redactor.redact_start(text.as_bytes(), 1_000),
+            "<p>bad token ***</p>token=***&x"
+        );
+        let text = format!("abc {token} tail");
+        assert_eq!(redactor.redact_start(text.as_bytes(), 6), "abc ***");
+        assert_eq!(redactor.redact_start(text.as_bytes(), 3), "abc");
+        assert_eq!(redactor.redact_start(b"a\xffb", 10), "a\u{fffd}b");
+        assert_eq!(redactor.redact_start(b"", 10), "");
+        assert_eq!(
+            redactor.redact_start(b"x Authorization: token abc", 100),
+            "x Authorization: token ***",
+            "credentials by name too"
+        );
+    }
+
+    #[test]
     fn longer_values_go_first_and_clones_share_what_is_hidden() {
         let redactor = Redactor::new();
         let clone = redactor.clone();
@@ -324,6 +495,11 @@ mod tests {
         assert_eq!(
             redactor.redact("ends in s3… (9 chars)"),
             "ends in s3… (9 chars)"
+        );
+        redactor.hide("4MxP6P8k1UG59OMaF3E6");
+        assert_eq!(
+            redactor.redact("echo 4MxP6P… (900 chars)"),
+            "echo ***… (900 chars)"
         );
     }
 

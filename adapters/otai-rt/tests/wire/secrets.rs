@@ -1,6 +1,7 @@
 //! Server text that echoes the credentials (a proxy page, an RT message) never carries them into
 //! an error: they are replaced by `***` wherever server text is shown.
 
+use otai_core::output::Redactor;
 use otai_core::{Error, TicketSystemService, TicketSystemServiceExt};
 use otai_rt::{RtConfig, RtService};
 use serde_json::json;
@@ -111,13 +112,14 @@ async fn echoed_tokens_are_redacted_from_search_and_update_messages() -> TestRes
 #[tokio::test]
 async fn an_echoed_password_is_redacted_too() -> TestResult {
     let password = "correct-horse-battery";
+    // What an `Authorization: Basic` header of root and the password carries.
+    let basic = "cm9vdDpjb3JyZWN0LWhvcnNlLWJhdHRlcnk=";
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/REST/2.0/rt"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"message": format!("bad password {password}")})),
-        )
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"message": format!("bad password {password} (credentials {basic})")}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -125,5 +127,21 @@ async fn an_echoed_password_is_redacted_too() -> TestResult {
     config.retries = 0;
     let err = RtService::new(&config)?.healthcheck().await.err();
     assert_redacted(&err, password, "basic auth");
+    assert_redacted(&err, basic, "basic auth header");
+    Ok(())
+}
+
+#[test]
+fn the_program_redactor_hides_the_configured_secrets() -> TestResult {
+    let shared = Redactor::new();
+    let config = RtConfig::with_token("http://127.0.0.1:9", TOKEN);
+    let _rt = RtService::new(&config)?.with_redactor(shared.clone());
+    assert_eq!(shared.redact(&format!("token {TOKEN}")), "token ***");
+    let config = RtConfig::with_basic("http://127.0.0.1:9", "root", "correct-horse-battery");
+    let _rt = RtService::new(&config)?.with_redactor(shared.clone());
+    assert_eq!(
+        shared.redact("correct-horse-battery cm9vdDpjb3JyZWN0LWhvcnNlLWJhdHRlcnk="),
+        "*** ***"
+    );
     Ok(())
 }
