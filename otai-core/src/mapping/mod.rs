@@ -15,6 +15,8 @@
 //! - values are mapped only where they are strings or numbers, by the map under the **new** key:
 //!   `exact`, then `regex` in sorted order, then `value_default` (`keep`; `ignore` drops the
 //!   pair; `map_to` replaces the value);
+//! - a key written twice (an exact map and a kept key giving the same name) keeps the later
+//!   value, with a notice, so a caller can refuse the data instead of losing a value silently;
 //! - a regex matches the **whole** key or value (OTOBO anchors with `\A … \z`) with the flags
 //!   `x` (whitespace and `#…` comments in the pattern are ignored: write `\ ` for a space), `m`
 //!   and `s`. Patterns are compiled once, with size limits.
@@ -44,6 +46,7 @@
 mod apply;
 mod compile;
 mod config;
+mod inverse;
 mod otobo;
 #[cfg(test)]
 mod tests;
@@ -51,6 +54,7 @@ mod tests;
 pub use apply::Mapped;
 pub use compile::CompiledMapping;
 pub use config::{MapDefault, SimpleMapping, ValueMap};
+pub use inverse::KeySources;
 pub use otobo::{from_otobo, to_otobo};
 
 /// The most entries one map of a mapping (`key_exact`, `key_regex`, `values`, a value map's
