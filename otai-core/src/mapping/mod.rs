@@ -1,6 +1,8 @@
 //! The one data mapping layer: key maps and value maps, exact and by regex, with defaults for
 //! what no map matched. The Generic Interface provider maps each operation's data with it
-//! (`mapping_inbound` / `mapping_outbound`), and it reads and writes OTOBO's export form.
+//! (`mapping_inbound` / `mapping_outbound`), the inbound API maps a remote system's bodies with
+//! it (`mapping:`), and it reads and writes OTOBO's export form. The adapters' value maps
+//! between unified and native values (priority, state, queue, …) are [`FieldValueMap`]s.
 //!
 //! It follows OTOBO's `Mapping::Simple` exactly:
 //!
@@ -46,6 +48,7 @@
 mod apply;
 mod compile;
 mod config;
+mod field;
 mod inverse;
 mod otobo;
 #[cfg(test)]
@@ -54,6 +57,7 @@ mod tests;
 pub use apply::Mapped;
 pub use compile::CompiledMapping;
 pub use config::{MapDefault, SimpleMapping, ValueMap};
+pub use field::FieldValueMap;
 pub use inverse::KeySources;
 pub use otobo::{from_otobo, to_otobo};
 

@@ -3,6 +3,7 @@
 mod bad_configs;
 mod conformance;
 mod docs;
+mod docs_mapping;
 mod faults;
 mod linear;
 mod live_rt;
