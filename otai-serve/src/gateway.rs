@@ -83,7 +83,7 @@ impl Integration {
             Some(mapping) => mapping.apply(payload),
             None => MappedBody {
                 payload,
-                received: BTreeMap::new(),
+                sent_keys: Vec::new(),
                 conflicts: Vec::new(),
             },
         }
@@ -294,12 +294,12 @@ impl Gateway {
                 Ok(value) => Ok(value),
             }
         };
-        let (parsed, received, conflicts) = match parsed {
+        let (parsed, sent_keys, conflicts) = match parsed {
             Ok(payload) => {
                 let mapped = integration.map(payload);
-                (Ok(mapped.payload), mapped.received, mapped.conflicts)
+                (Ok(mapped.payload), mapped.sent_keys, mapped.conflicts)
             }
-            Err(violation) => (Err(violation), BTreeMap::new(), Vec::new()),
+            Err(violation) => (Err(violation), Vec::new(), Vec::new()),
         };
         let stored = match &parsed {
             Ok(payload) => {
@@ -317,7 +317,8 @@ impl Gateway {
             payload: stored,
             received_at: stamp(now()),
         };
-        let (external_id, checked) = self.check(integration, account, parsed, &received, conflicts);
+        let (external_id, checked) =
+            self.check(integration, account, parsed, &sent_keys, conflicts);
         let verdict = match &checked {
             Ok(request) => Verdict::Send(serde_json::to_string(request).unwrap_or_default()),
             Err((_, violations)) => Verdict::Refuse(json!(violations).to_string()),
@@ -363,7 +364,7 @@ impl Gateway {
         integration: &Integration,
         account: &str,
         parsed: Result<Value, Violation>,
-        received: &BTreeMap<String, String>,
+        sent_keys: &[String],
         mut conflicts: Vec<Violation>,
     ) -> (Option<String>, Checked) {
         let payload = match parsed {
@@ -384,9 +385,10 @@ impl Gateway {
         let mut violations = integration.rules.check(&payload);
         if !violations.is_empty() {
             if let Some(mapping) = &integration.mapping {
+                let received = mapping.received_names(sent_keys);
                 violations = violations
                     .into_iter()
-                    .map(|v| mapping.as_received(v, received))
+                    .map(|v| mapping.as_received(v, &received))
                     .collect();
             }
             return (None, Err((422, violations)));

@@ -19,8 +19,8 @@ pub struct InboundMapping {
 pub struct MappedBody {
     /// The mapped body.
     pub payload: Value,
-    /// The name each mapped top-level key was received under (new → as received).
-    pub received: BTreeMap<String, String>,
+    /// The top-level keys as sent (see [`InboundMapping::received_names`]).
+    pub sent_keys: Vec<String>,
     /// Keys lost to another key of the same new name: the request is refused with these.
     pub conflicts: Vec<Violation>,
 }
@@ -36,19 +36,17 @@ impl InboundMapping {
     }
 
     /// Maps a body (a JSON object): only its top-level keys and their string or number values,
-    /// so the work is linear in its size and nothing nested is walked.
+    /// so nothing nested is walked and the work grows with the body's top-level size times the
+    /// mapping's patterns.
     pub fn apply(&self, payload: Value) -> MappedBody {
-        let received = match &payload {
-            Value::Object(map) => map
-                .keys()
-                .filter_map(|old| Some((self.compiled.map_key(old)?, old.clone())))
-                .collect(),
-            _ => BTreeMap::new(),
+        let sent_keys = match &payload {
+            Value::Object(map) => map.keys().cloned().collect(),
+            _ => Vec::new(),
         };
         match self.compiled.apply(payload) {
             Ok(mapped) => MappedBody {
                 payload: mapped.data,
-                received,
+                sent_keys,
                 conflicts: mapped
                     .notices
                     .into_iter()
@@ -58,10 +56,19 @@ impl InboundMapping {
             // An object always maps; this only guards the contract.
             Err(e) => MappedBody {
                 payload: Value::Object(serde_json::Map::new()),
-                received,
+                sent_keys,
                 conflicts: vec![Violation::new("", "mapping_conflict", e.to_string())],
             },
         }
+    }
+
+    /// The name each mapped key was sent under (new → as sent), for `sent_keys` of a body.
+    /// Only a refused request needs it, so it is worked out only then.
+    pub fn received_names(&self, sent_keys: &[String]) -> BTreeMap<String, String> {
+        sent_keys
+            .iter()
+            .filter_map(|old| Some((self.compiled.map_key(old)?, old.clone())))
+            .collect()
     }
 
     /// The input keys that become top-level key `key`.

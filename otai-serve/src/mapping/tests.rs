@@ -23,7 +23,9 @@ fn names_and_values_are_translated_at_the_top_level_only() -> TestResult {
     );
     assert!(body.conflicts.is_empty());
     assert_eq!(
-        body.received.get("priority").map(String::as_str),
+        m.received_names(&body.sent_keys)
+            .get("priority")
+            .map(String::as_str),
         Some("Prio")
     );
     assert_eq!(
