@@ -82,6 +82,11 @@ impl InboundMapping {
         self.compiled.accepts_unnamed_keys()
     }
 
+    /// Whether a text or number value no value map matches is dropped (`value_default: ignore`).
+    pub fn drops_unmapped_values(&self) -> bool {
+        self.compiled.drops_unmapped_values()
+    }
+
     /// Whether the values under top-level key `key` may be changed.
     pub fn maps_values_of(&self, key: &str) -> bool {
         self.compiled.maps_values_of(key)

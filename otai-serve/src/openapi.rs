@@ -3,7 +3,8 @@
 //! With a `mapping:`, a request schema describes what the remote system sends: each top-level
 //! field under every name that maps to it (exact key maps inverted, and the name itself where it
 //! is kept). Where the schema cannot know what is valid, it allows rather than rejects: a field
-//! whose values are mapped takes any value (the rules check the mapped value), a required field
+//! whose values are mapped takes any value (the rules check the mapped value; an object or list
+//! field also takes a text or number where `value_default: ignore` drops it), a required field
 //! with several names requires one of them, one that a `key_regex` or `key_default: map_to` may
 //! also produce is not required, and with a `key_regex` or a `key_default` other than `keep`
 //! other fields are allowed too.
@@ -287,8 +288,13 @@ fn as_sent(schema: Value, mapping: &InboundMapping) -> Value {
             field_schema.get("type").and_then(Value::as_str),
             Some("object" | "array")
         );
-        let described = if mapping.maps_values_of(&field) && !nested {
+        let described = if !mapping.maps_values_of(&field) {
+            field_schema
+        } else if !nested {
             json!({"description": format!("its values are mapped before the rules of `{field}` check them")})
+        } else if mapping.drops_unmapped_values() {
+            // A text or number here is dropped before the rules see it.
+            json!({"anyOf": [field_schema, {"type": ["string", "number"]}]})
         } else {
             field_schema
         };

@@ -640,6 +640,19 @@ inbound:
     ticket:
       subject: '{{ payload.host }}'
       queue: Raw
+  - id: dropping
+    service: helpdesk
+    accounts:
+      - { name: dropping, token: dropping-token }
+    mapping:
+      value_default: ignore
+      values: { level: { exact: { '1': low } } }
+    validate:
+      level: { enum: [low] }
+      meta:  { type: object }
+    ticket:
+      subject: s
+      queue: Raw
   - id: closed
     service: helpdesk
     accounts:
@@ -774,6 +787,20 @@ async fn with_a_mapping_the_openapi_schema_describes_what_the_remote_sends() -> 
         json!({"Host": {"type": "string", "description": "mapped to `host`"}})
     );
     assert!(strict.get("additionalProperties").is_none());
+    // With `value_default: ignore`, a text or number in an object field is dropped, not refused.
+    let dropping = &document["components"]["schemas"]["DroppingPayload"];
+    assert_eq!(
+        dropping["properties"]["meta"],
+        json!({"anyOf": [{"type": "object"}, {"type": ["string", "number"]}]})
+    );
+    assert!(dropping["properties"]["level"].get("enum").is_none());
+    let (status, body) = answer(server.post(
+        "dropping",
+        "dropping-token",
+        &json!({"meta": "text", "level": 1}),
+    ))
+    .await?;
+    assert_eq!(status, 201, "{body}");
     // Only exact key maps and `key_default: keep`: every name is known, so the schema stays
     // closed, as `unknown_fields: reject` is.
     let closed = &document["components"]["schemas"]["ClosedPayload"];

@@ -57,6 +57,12 @@ impl CompiledMapping {
     pub fn maps_values_of(&self, key: &str) -> bool {
         self.values.contains_key(key) || self.value_default != MapDefault::Keep
     }
+
+    /// Whether a text or number value no value map matches is dropped with its key
+    /// (`value_default: ignore`).
+    pub fn drops_unmapped_values(&self) -> bool {
+        self.value_default == MapDefault::Ignore
+    }
 }
 
 /// Whether filling in the groups of `replacement` (`$1`, `$name`, `${name}`; `$$` is a `$`)
@@ -148,8 +154,10 @@ mod tests {
         let m = compiled(json!({"values": {"priority": {"exact": {"1": "low"}}}}))?;
         assert!(m.maps_values_of("priority"));
         assert!(!m.maps_values_of("title"));
+        assert!(!m.drops_unmapped_values());
         let m = compiled(json!({"value_default": "ignore"}))?;
         assert!(m.maps_values_of("title"));
+        assert!(m.drops_unmapped_values());
         Ok(())
     }
 }
