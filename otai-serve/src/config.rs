@@ -60,6 +60,10 @@ pub struct InboundConfig {
     /// A template over `payload` giving the idempotency key.
     #[serde(default)]
     pub external_id: Option<String>,
+    /// Renames the body's top-level keys and maps their values before anything else reads it
+    /// (the same mapping as the Generic Interface's `mapping_inbound`).
+    #[serde(default)]
+    pub mapping: Option<otai_core::mapping::SimpleMapping>,
     /// Field (dotted path) → rules.
     #[serde(default)]
     pub validate: BTreeMap<String, RuleConfig>,

@@ -11,9 +11,10 @@ use serde_json::{Value, json};
 
 use crate::auth::{Credential, Presented, presented};
 use crate::limit::Bucket;
+use crate::mapping::{InboundMapping, MappedBody};
 use crate::metrics::Metrics;
 use crate::reply::Reply;
-use crate::rules::{MAX_DEPTH, Rules, Violation, too_deep};
+use crate::rules::{MAX_DEPTH, MAX_VIOLATIONS, Rules, Violation, too_deep};
 
 /// The longest idempotency key accepted, in bytes.
 pub const MAX_EXTERNAL_ID: usize = 255;
@@ -37,6 +38,7 @@ pub struct Integration {
     pub(crate) service_id: String,
     pub(crate) service: Option<Arc<dyn TicketSystemService>>,
     pub(crate) accounts: Vec<Account>,
+    pub(crate) mapping: Option<InboundMapping>,
     pub(crate) rules: Rules,
     pub(crate) external_id: Option<TemplateSet>,
     pub(crate) ticket: TemplateSet,
@@ -68,6 +70,23 @@ impl Integration {
     /// Its validation rules.
     pub fn rules(&self) -> &Rules {
         &self.rules
+    }
+
+    /// Its `mapping:`, when it has one.
+    pub fn mapping(&self) -> Option<&InboundMapping> {
+        self.mapping.as_ref()
+    }
+
+    /// `payload` after the mapping (as it is without one).
+    fn map(&self, payload: Value) -> MappedBody {
+        match &self.mapping {
+            Some(mapping) => mapping.apply(payload),
+            None => MappedBody {
+                payload,
+                sent_keys: Vec::new(),
+                conflicts: Vec::new(),
+            },
+        }
     }
 }
 
@@ -275,6 +294,13 @@ impl Gateway {
                 Ok(value) => Ok(value),
             }
         };
+        let (parsed, sent_keys, conflicts) = match parsed {
+            Ok(payload) => {
+                let mapped = integration.map(payload);
+                (Ok(mapped.payload), mapped.sent_keys, mapped.conflicts)
+            }
+            Err(violation) => (Err(violation), Vec::new(), Vec::new()),
+        };
         let stored = match &parsed {
             Ok(payload) => {
                 let mut kept = payload.clone();
@@ -291,7 +317,8 @@ impl Gateway {
             payload: stored,
             received_at: stamp(now()),
         };
-        let (external_id, checked) = self.check(integration, account, parsed);
+        let (external_id, checked) =
+            self.check(integration, account, parsed, &sent_keys, conflicts);
         let verdict = match &checked {
             Ok(request) => Verdict::Send(serde_json::to_string(request).unwrap_or_default()),
             Err((_, violations)) => Verdict::Refuse(json!(violations).to_string()),
@@ -337,6 +364,8 @@ impl Gateway {
         integration: &Integration,
         account: &str,
         parsed: Result<Value, Violation>,
+        sent_keys: &[String],
+        mut conflicts: Vec<Violation>,
     ) -> (Option<String>, Checked) {
         let payload = match parsed {
             Ok(payload) => payload,
@@ -349,8 +378,19 @@ impl Gateway {
                 return (None, Err((status, vec![violation])));
             }
         };
-        let violations = integration.rules.check(&payload);
+        if !conflicts.is_empty() {
+            conflicts.truncate(MAX_VIOLATIONS);
+            return (None, Err((422, conflicts)));
+        }
+        let mut violations = integration.rules.check(&payload);
         if !violations.is_empty() {
+            if let Some(mapping) = &integration.mapping {
+                let received = mapping.received_names(sent_keys);
+                violations = violations
+                    .into_iter()
+                    .map(|v| mapping.as_received(v, &received))
+                    .collect();
+            }
             return (None, Err((422, violations)));
         }
         let account_value = json!({ "name": account, "integration": integration.id });

@@ -3,7 +3,8 @@
 //!
 //! Each integration of `inbound:` is served at `/api/v1/inbound/<id>`: its accounts authenticate
 //! (bearer token or Basic, compared in constant time), each request is staged in the state store
-//! as received, checked against the integration's rules (every violation reported at once),
+//! as received (after the integration's `mapping:`, which translates a remote system's names
+//! and values), checked against the integration's rules (every violation reported at once),
 //! rendered into `create_ticket` kwargs with the pipelines' templates (payload values are data,
 //! never template source) and sent to the helpdesk. An `external_id` makes resends idempotent,
 //! enforced by the store; a helpdesk that fails for now gets the request again in the background.
@@ -17,6 +18,7 @@ mod gateway;
 mod http;
 mod limit;
 mod load;
+pub mod mapping;
 mod metrics;
 pub mod openapi;
 mod reply;

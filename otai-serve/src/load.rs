@@ -11,6 +11,7 @@ use crate::auth::Credential;
 use crate::config::{InboundConfig, ServerConfig, StateConfig};
 use crate::gateway::{Account, Gateway, Integration};
 use crate::limit::Bucket;
+use crate::mapping::InboundMapping;
 use crate::metrics::Metrics;
 use crate::rules::Rules;
 
@@ -260,6 +261,29 @@ fn integration(
             None
         }
     };
+    let mapping = match config.mapping.as_ref().map(InboundMapping::compile) {
+        Some(Ok(mapping)) => Some(mapping),
+        Some(Err((field, message))) => {
+            errors.push(sections.error("inbound", &at(&field), message));
+            None
+        }
+        None => None,
+    };
+    if let Some(mapping) = &mapping {
+        for path in config.validate.keys() {
+            let top = path.split('.').next().unwrap_or_default();
+            let sources = mapping.key_sources(top);
+            if sources.known.is_empty() && !sources.open {
+                errors.push(sections.error(
+                    "inbound",
+                    &at(&format!("validate.{path}")),
+                    format!(
+                        "no key of a request is mapped to `{top}`: name one in `mapping.key_exact`"
+                    ),
+                ));
+            }
+        }
+    }
     let raw = sections.raw("inbound").and_then(|v| v.get(index));
     let template = |field: &str| -> Option<Result<otai_pipeline::TemplateSet, ConfigErrors>> {
         let value = raw?.get(field)?;
@@ -289,6 +313,7 @@ fn integration(
         service_id: config.service,
         id: config.id,
         accounts,
+        mapping,
         rules,
         external_id,
         ticket,

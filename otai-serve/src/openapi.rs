@@ -1,9 +1,19 @@
 //! The OpenAPI 3.1 document of the configured integrations, generated from their rules.
+//!
+//! With a `mapping:`, a request schema describes what the remote system sends: each top-level
+//! field under every name that maps to it (exact key maps inverted, and the name itself where it
+//! is kept). Where the schema cannot know what is valid, it allows rather than rejects: a field
+//! whose values are mapped takes any value (the rules check the mapped value; an object or list
+//! field also takes a text or number where `value_default: ignore` drops it), a required field
+//! with several names requires one of them, one that a `key_regex` or `key_default: map_to` may
+//! also produce is not required, and with a `key_regex` or a `key_default` other than `keep`
+//! other fields are allowed too.
 
 use serde_json::{Map, Value, json};
 
 use crate::config::{Kind, UnknownFields};
 use crate::gateway::Gateway;
+use crate::mapping::InboundMapping;
 use crate::rules::{FieldRule, Rules};
 
 /// The OpenAPI 3.1 document served at `/api/v1/openapi.json`.
@@ -13,7 +23,11 @@ pub fn document(gateway: &Gateway) -> Value {
     for integration in gateway.integrations() {
         let id = integration.id();
         let name = format!("{}Payload", schema_name(id));
-        schemas.insert(name.clone(), payload_schema(integration.rules()));
+        let mut schema = payload_schema(integration.rules());
+        if let Some(mapping) = integration.mapping() {
+            schema = as_sent(schema, mapping);
+        }
+        schemas.insert(name.clone(), schema);
         paths.insert(
             format!("/api/v1/inbound/{id}"),
             json!({
@@ -247,6 +261,74 @@ fn field_schema(field: &FieldRule) -> Value {
     }
     if let Some(max) = rule.maximum {
         schema.insert("maximum".into(), json!(max));
+    }
+    Value::Object(schema)
+}
+
+/// `schema` (of the mapped payload, as [`payload_schema`] gives it) turned into the schema of
+/// what is sent before `mapping`; see [the module](self).
+fn as_sent(schema: Value, mapping: &InboundMapping) -> Value {
+    let Value::Object(mut schema) = schema else {
+        return schema;
+    };
+    let required: Vec<Value> = match schema.remove("required") {
+        Some(Value::Array(required)) => required,
+        _ => Vec::new(),
+    };
+    let properties = match schema.remove("properties") {
+        Some(Value::Object(properties)) => properties,
+        _ => Map::new(),
+    };
+    let mut sent = Map::new();
+    let mut sent_required = Vec::new();
+    let mut one_of_names = Vec::new();
+    for (field, field_schema) in properties {
+        let sources = mapping.key_sources(&field);
+        let nested = matches!(
+            field_schema.get("type").and_then(Value::as_str),
+            Some("object" | "array")
+        );
+        let described = if !mapping.maps_values_of(&field) {
+            field_schema
+        } else if !nested {
+            json!({"description": format!("its values are mapped before the rules of `{field}` check them")})
+        } else if mapping.drops_unmapped_values() {
+            // A text or number here is dropped before the rules see it.
+            json!({"anyOf": [field_schema, {"type": ["string", "number"]}]})
+        } else {
+            field_schema
+        };
+        for name in &sources.known {
+            let mut named = described.clone();
+            if *name != field
+                && let Value::Object(map) = &mut named
+            {
+                let note = format!("mapped to `{field}`");
+                let text = match map.get("description").and_then(Value::as_str) {
+                    Some(earlier) => format!("{note}; {earlier}"),
+                    None => note,
+                };
+                map.insert("description".into(), json!(text));
+            }
+            sent.insert(name.clone(), named);
+        }
+        if required.iter().any(|r| r.as_str() == Some(field.as_str())) && !sources.open {
+            match sources.known.as_slice() {
+                [] => {}
+                [only] => sent_required.push(json!(only)),
+                several => one_of_names.push(json!({
+                    "anyOf": several.iter().map(|n| json!({"required": [n]})).collect::<Vec<_>>()
+                })),
+            }
+        }
+    }
+    schema.insert("properties".into(), Value::Object(sent));
+    schema.insert("required".into(), Value::Array(sent_required));
+    if !one_of_names.is_empty() {
+        schema.insert("allOf".into(), Value::Array(one_of_names));
+    }
+    if mapping.accepts_unnamed_keys() {
+        schema.remove("additionalProperties");
     }
     Value::Object(schema)
 }

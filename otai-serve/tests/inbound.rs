@@ -602,3 +602,298 @@ fn a_certificate_without_its_key_is_refused() -> TestResult {
     assert!(shown.contains("otai.yml:7: server.cert_file"), "{shown}");
     Ok(())
 }
+
+const MAPPED: &str = r#"
+server:
+  listen: 127.0.0.1:0
+  body_limit: 2048
+inbound:
+  - id: partner
+    service: helpdesk
+    accounts:
+      - { name: partner, token: partner-token }
+    mapping:
+      key_exact: { Prio: priority, Betreff: summary }
+      key_regex: { 'X-(\w+)': 'tag_$1' }
+      values:
+        priority: { exact: { '1': low, '2': medium }, regex: { '[3-5]': high } }
+    external_id: '{{ payload.summary }}'
+    redact_fields: [secret]
+    validate:
+      priority: { required: true, enum: [low, medium, high] }
+      summary:  { required: true, type: string, min_length: 3 }
+      tag_team: { type: string }
+      secret:   { type: string }
+    ticket:
+      subject: '{{ payload.summary }}'
+      queue: Raw
+      priority: '{{ payload.priority }}'
+  - id: strict
+    service: helpdesk
+    accounts:
+      - { name: strict, token: strict-token }
+    mapping:
+      key_exact: { Host: host }
+      key_default: ignore
+    validate:
+      host: { required: true, type: string }
+    ticket:
+      subject: '{{ payload.host }}'
+      queue: Raw
+  - id: dropping
+    service: helpdesk
+    accounts:
+      - { name: dropping, token: dropping-token }
+    mapping:
+      value_default: ignore
+      values: { level: { exact: { '1': low } } }
+    validate:
+      level: { enum: [low] }
+      meta:  { type: object }
+    ticket:
+      subject: s
+      queue: Raw
+  - id: closed
+    service: helpdesk
+    accounts:
+      - { name: closed, token: closed-token }
+    mapping:
+      key_exact: { Host: host }
+    validate:
+      host: { required: true, type: string }
+      note: { type: string }
+    ticket:
+      subject: '{{ payload.host }}'
+      queue: Raw
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mapping_translates_the_remote_names_and_values_before_the_rules() -> TestResult {
+    let server = Running::start(&format!("{LOCAL}{MAPPED}")).await?;
+    let sent = json!({"Prio": 1, "Betreff": "printer on fire", "X-team": "ops", "secret": "s3"});
+    let (status, body) = answer(server.post("partner", "partner-token", &sent)).await?;
+    assert_eq!(status, 201, "{body}");
+    let staged: Value = client()?
+        .get(format!("{}/api/v1/inbound/partner/1", server.url))
+        .bearer_auth("partner-token")
+        .send()
+        .await?
+        .json()
+        .await?;
+    // Staged, validated and rendered in the mapped names; `redact_fields` names them too.
+    assert_eq!(
+        staged["payload"],
+        json!({"priority": "low", "summary": "printer on fire", "tag_team": "ops"})
+    );
+    assert_eq!(staged["external_id"], "printer on fire");
+    let (status, body) = answer(server.post(
+        "partner",
+        "partner-token",
+        &json!({"Prio": "4", "Betreff": "second"}),
+    ))
+    .await?;
+    assert_eq!(status, 201, "{body}");
+
+    // A violation names the field as sent, and what it was mapped to.
+    let (status, body) = answer(server.post(
+        "partner",
+        "partner-token",
+        &json!({"Prio": "9", "Betreff": "third"}),
+    ))
+    .await?;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["errors"],
+        json!([{"field": "Prio", "code": "enum",
+                "message": "must be one of: low, medium, high (`Prio` is mapped to `priority`)"}])
+    );
+    // Two keys that become one are refused, not silently merged.
+    let (status, body) = answer(server.post(
+        "partner",
+        "partner-token",
+        &json!({"Prio": "1", "priority": "high", "Betreff": "fourth"}),
+    ))
+    .await?;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["code"], "mapping_conflict");
+    // `key_default: ignore` drops what the mapping does not name; the rules see the rest.
+    let (status, body) = answer(server.post(
+        "strict",
+        "strict-token",
+        &json!({"Host": "db1", "colour": "red"}),
+    ))
+    .await?;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) =
+        answer(server.post("strict", "strict-token", &json!({"host": "db1"}))).await?;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "Host");
+    assert_eq!(body["errors"][0]["code"], "required");
+    // The body limit still holds before any mapping.
+    let many: serde_json::Map<String, Value> =
+        (0..400).map(|i| (format!("X-k{i}"), json!(i))).collect();
+    let (status, _) = answer(server.post("partner", "partner-token", &Value::Object(many))).await?;
+    assert_eq!(status, 413);
+    assert_eq!(server.ticket_count().await?, 3);
+    server.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_mapping_the_openapi_schema_describes_what_the_remote_sends() -> TestResult {
+    let server = Running::start(&format!("{LOCAL}{MAPPED}")).await?;
+    let document: Value = server
+        .client
+        .get(format!("{}/api/v1/openapi.json", server.url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let partner = &document["components"]["schemas"]["PartnerPayload"];
+    let names: Vec<&str> = partner["properties"]
+        .as_object()
+        .ok_or("no properties")?
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Betreff", "Prio", "priority", "secret", "summary", "tag_team"
+        ]
+    );
+    // `Prio` and `priority` both reach `priority`: one of them is required; the values are
+    // mapped, so the schema does not constrain them.
+    assert_eq!(
+        partner["allOf"],
+        json!([
+            {"anyOf": [{"required": ["Prio"]}, {"required": ["priority"]}]},
+            {"anyOf": [{"required": ["Betreff"]}, {"required": ["summary"]}]}
+        ])
+    );
+    assert_eq!(partner["required"], json!([]));
+    assert!(partner["properties"]["Prio"].get("enum").is_none());
+    assert_eq!(partner["properties"]["Betreff"]["minLength"], 3);
+    assert_eq!(
+        partner["properties"]["Betreff"]["description"],
+        "mapped to `summary`"
+    );
+    // A key_regex may produce `tag_team` from names no schema can list: it is not required
+    // and other fields are allowed.
+    assert!(partner.get("additionalProperties").is_none());
+    let strict = &document["components"]["schemas"]["StrictPayload"];
+    assert_eq!(strict["required"], json!(["Host"]));
+    assert_eq!(
+        strict["properties"],
+        json!({"Host": {"type": "string", "description": "mapped to `host`"}})
+    );
+    assert!(strict.get("additionalProperties").is_none());
+    // With `value_default: ignore`, a text or number in an object field is dropped, not refused.
+    let dropping = &document["components"]["schemas"]["DroppingPayload"];
+    assert_eq!(
+        dropping["properties"]["meta"],
+        json!({"anyOf": [{"type": "object"}, {"type": ["string", "number"]}]})
+    );
+    assert!(dropping["properties"]["level"].get("enum").is_none());
+    let (status, body) = answer(server.post(
+        "dropping",
+        "dropping-token",
+        &json!({"meta": "text", "level": 1}),
+    ))
+    .await?;
+    assert_eq!(status, 201, "{body}");
+    // Only exact key maps and `key_default: keep`: every name is known, so the schema stays
+    // closed, as `unknown_fields: reject` is.
+    let closed = &document["components"]["schemas"]["ClosedPayload"];
+    assert_eq!(closed["additionalProperties"], false);
+    assert_eq!(
+        closed["allOf"],
+        json!([{"anyOf": [{"required": ["Host"]}, {"required": ["host"]}]}])
+    );
+    assert_eq!(closed["properties"]["note"], json!({"type": "string"}));
+    server.stop().await
+}
+
+#[test]
+fn a_bad_mapping_is_refused_with_where() -> TestResult {
+    let text = format!(
+        "{LOCAL}server:\n  listen: 127.0.0.1:0\ninbound:\n  - id: a\n    service: helpdesk\n    accounts: [{{ name: a, token: t }}]\n    mapping:\n      key_regex: {{ '(': x }}\n      key_default: {{ map_to: '' }}\n      valeus: {{}}\n    ticket: {{ subject: s }}\n"
+    );
+    let Err(errors) = Settings::read(&engine(&text)?) else {
+        return Err("a bad mapping was accepted".into());
+    };
+    let shown = errors.to_string();
+    assert!(shown.contains("inbound[0].mapping.valeus"), "{shown}");
+    let fixed = text.replace("      valeus: {}\n", "");
+    let Err(errors) = Settings::read(&engine(&fixed)?) else {
+        return Err("a bad mapping was accepted".into());
+    };
+    let shown = errors.to_string();
+    assert!(shown.contains("inbound[0].mapping.key_default"), "{shown}");
+    let fixed = fixed.replace("      key_default: { map_to: '' }\n", "");
+    let Err(errors) = Settings::read(&engine(&fixed)?) else {
+        return Err("a bad mapping was accepted".into());
+    };
+    let shown = errors.to_string();
+    assert!(
+        shown.contains("otai.yml:12: inbound[0].mapping.key_regex.("),
+        "{shown}"
+    );
+    assert!(shown.contains("invalid regex"), "{shown}");
+    // A rule no key of a request can reach is refused, not left to fail every request.
+    let unreachable = format!(
+        "{LOCAL}server:\n  listen: 127.0.0.1:0\ninbound:\n  - id: a\n    service: helpdesk\n    accounts: [{{ name: a, token: t }}]\n    mapping: {{ key_default: ignore }}\n    validate:\n      host: {{ required: true }}\n    ticket: {{ subject: s }}\n"
+    );
+    let Err(errors) = Settings::read(&engine(&unreachable)?) else {
+        return Err("an unreachable rule was accepted".into());
+    };
+    let shown = errors.to_string();
+    assert!(shown.contains("inbound[0].validate.host"), "{shown}");
+    assert!(
+        shown.contains("no key of a request is mapped to `host`"),
+        "{shown}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_mapping_example_of_docs_serve_maps_what_it_says() -> TestResult {
+    let doc = include_str!("../../docs/serve.md");
+    let section = doc
+        .split("## Mapping a remote system's names and values")
+        .nth(1)
+        .ok_or("no mapping section in docs/serve.md")?;
+    let block = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .ok_or("no mapping example in docs/serve.md")?;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("secrets.yml");
+    std::fs::write(&file, SECRETS)?;
+    let mut options = LoadOptions::new(Secrets::from_file(&file)?);
+    options.validate_only = true;
+    let engine = load_str(
+        "serve.md",
+        block,
+        &BuildContext::default(),
+        &registry(),
+        &options,
+    )?;
+    let settings = Settings::read(&engine)?;
+    let gateway = settings.gateway(&engine, Arc::new(otai_state::SqliteStore::in_memory()?));
+    let mapping = gateway
+        .integrations()
+        .find(|i| i.id() == "partner")
+        .and_then(|i| i.mapping())
+        .ok_or("no mapping in the example")?;
+    let mapped = mapping.apply(json!({"Prio": 1, "Betreff": "printer on fire", "X-Team": "ops"}));
+    assert_eq!(
+        mapped.payload,
+        json!({"priority": "low", "summary": "printer on fire", "tag_Team": "ops"})
+    );
+    assert!(
+        section
+            .contains(r#"`{"priority": "low", "summary": "printer on fire", "tag_Team": "ops"}`"#)
+    );
+    Ok(())
+}

@@ -167,7 +167,9 @@ pub enum RoutesConfig {
     },
 }
 
-/// Value and field mapping between unified values and this server's names.
+/// Value and field mapping between unified values and this server's names, both ways; each map
+/// follows [`otai_core::mapping::FieldValueMap`]: unified values in any case, server names exact,
+/// and no two unified values for one server name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -178,6 +180,10 @@ pub struct MappingConfig {
     /// Unified state → OTOBO state.
     #[serde(default)]
     pub state: BTreeMap<String, String>,
+    /// OTOBO state pattern (a regex matching the whole name) → unified state, read only from
+    /// OTOBO (`closed .*: closed`); each unified state must be a key of `state` too.
+    #[serde(default)]
+    pub state_patterns: BTreeMap<String, String>,
     /// Unified queue → OTOBO queue.
     #[serde(default)]
     pub queue: BTreeMap<String, String>,
@@ -454,6 +460,7 @@ impl OtoboConfig {
         if self.max_results == 0 {
             return Err(Error::config("params.max_results", "must be at least 1"));
         }
+        crate::mapping::ValueMaps::new(&self.mapping)?;
         Ok(())
     }
 

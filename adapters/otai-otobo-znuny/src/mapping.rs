@@ -11,61 +11,44 @@ use otai_core::{
 };
 use serde_json::{Map, Value, json};
 
+use otai_core::mapping::FieldValueMap;
+
 use crate::config::MappingConfig;
 use crate::wire::{Article, Attachment, Ticket};
 
 /// The dynamic fields every OTOBO ticket carries, usually null: not shown as custom fields.
 const HIDDEN_FIELDS: [&str; 2] = ["ProcessManagementActivityID", "ProcessManagementProcessID"];
 
-/// One value map, both ways. Unified names match case-insensitively.
-#[derive(Debug, Clone, Default)]
-struct Bidi {
-    out: BTreeMap<String, String>,
-    back: BTreeMap<String, String>,
-}
-
-impl Bidi {
-    fn new(map: &BTreeMap<String, String>) -> Self {
-        Self {
-            out: map
-                .iter()
-                .map(|(u, n)| (u.to_lowercase(), n.clone()))
-                .collect(),
-            back: map.iter().map(|(u, n)| (n.clone(), u.clone())).collect(),
-        }
-    }
-
-    fn to_native<'a>(&'a self, unified: &'a str) -> &'a str {
-        self.out
-            .get(&unified.to_lowercase())
-            .map_or(unified, String::as_str)
-    }
-
-    fn to_unified(&self, native: String) -> String {
-        self.back.get(&native).cloned().unwrap_or(native)
-    }
-}
-
 /// The mapping layer: unified values ↔ this server's names, custom-field renames.
 #[derive(Debug, Clone, Default)]
 pub struct ValueMaps {
-    priority: Bidi,
-    state: Bidi,
-    queue: Bidi,
-    ticket_type: Bidi,
-    custom_fields: Bidi,
+    priority: FieldValueMap,
+    state: FieldValueMap,
+    queue: FieldValueMap,
+    ticket_type: FieldValueMap,
+    custom_fields: FieldValueMap,
 }
 
 impl ValueMaps {
-    /// Maps from the configuration.
-    pub fn new(config: &MappingConfig) -> Self {
-        Self {
-            priority: Bidi::new(&config.priority),
-            state: Bidi::new(&config.state),
-            queue: Bidi::new(&config.queue),
-            ticket_type: Bidi::new(&config.ticket_type),
-            custom_fields: Bidi::new(&config.custom_fields),
-        }
+    /// Maps from the configuration; an ambiguous map or a bad pattern is an
+    /// [`Error::Config`] naming the field and values.
+    pub fn new(config: &MappingConfig) -> Result<Self> {
+        let none = BTreeMap::new();
+        Ok(Self {
+            priority: FieldValueMap::new("params.mapping.priority", &config.priority, &none)?,
+            state: FieldValueMap::new(
+                "params.mapping.state",
+                &config.state,
+                &config.state_patterns,
+            )?,
+            queue: FieldValueMap::new("params.mapping.queue", &config.queue, &none)?,
+            ticket_type: FieldValueMap::new("params.mapping.type", &config.ticket_type, &none)?,
+            custom_fields: FieldValueMap::new(
+                "params.mapping.custom_fields",
+                &config.custom_fields,
+                &none,
+            )?,
+        })
     }
 
     /// The native state name of a unified state name.
@@ -74,7 +57,11 @@ impl ValueMaps {
     }
 }
 
-fn entity(id: Option<String>, name: Option<String>, map: Option<&Bidi>) -> Option<UnifiedEntity> {
+fn entity(
+    id: Option<String>,
+    name: Option<String>,
+    map: Option<&FieldValueMap>,
+) -> Option<UnifiedEntity> {
     let name = match map {
         Some(map) => name.map(|n| map.to_unified(n)),
         None => name,
@@ -194,7 +181,7 @@ fn put_entity(
     target: &mut Map<String, Value>,
     key: &str,
     entity: &UnifiedEntity,
-    map: Option<&Bidi>,
+    map: Option<&FieldValueMap>,
 ) {
     if let Some(name) = &entity.name {
         let native = map.map_or(name.as_str(), |m| m.to_native(name));
@@ -349,7 +336,7 @@ pub(crate) fn search_payload(
 mod tests {
     use super::*;
 
-    fn maps() -> ValueMaps {
+    fn maps() -> Result<ValueMaps> {
         let mut config = MappingConfig::default();
         config.priority.insert("high".into(), "4 high".into());
         config
@@ -364,7 +351,7 @@ mod tests {
             serde_json::from_str(include_str!("../tests/fixtures/rest/ticket-get-full.json"))?;
         let reply: crate::wire::TicketGetReply =
             serde_json::from_value(fixture["response"]["body"].clone())?;
-        let t = ticket_to_unified(&reply.tickets.0[0], &maps());
+        let t = ticket_to_unified(&reply.tickets.0[0], &maps()?);
         assert_eq!(t.id.as_deref(), Some("71"));
         assert_eq!(t.number.as_deref(), Some("2026112310000708"));
         assert_eq!(t.queue, Some(UnifiedEntity::new("2", "Raw")));
@@ -397,7 +384,7 @@ mod tests {
             serde_json::from_str(include_str!("../tests/fixtures/rest/ticket-get-full.json"))?;
         let reply: crate::wire::TicketGetReply =
             serde_json::from_value(fixture["response"]["body"].clone())?;
-        let t = ticket_to_unified(&reply.tickets.0[0], &maps());
+        let t = ticket_to_unified(&reply.tickets.0[0], &maps()?);
         let a = &t.notes[0].attachments[0];
         assert_eq!(
             (a.name.as_str(), a.content_type.as_str(), a.size),
@@ -468,7 +455,7 @@ mod tests {
             .priority(UnifiedEntity::by_name("HIGH"))
             .queue(UnifiedEntity::by_id("5"))
             .custom_field("building", 42);
-        let m = maps();
+        let m = maps()?;
         assert_eq!(
             Value::Object(ticket_fields(&ticket, &m)),
             json!({"Title": "s", "Priority": "4 high", "QueueID": "5"})
@@ -478,6 +465,40 @@ mod tests {
             vec![json!({"Name": "SDKText", "Value": "42"})]
         );
         Ok(())
+    }
+
+    #[test]
+    fn state_patterns_read_several_states_as_one_and_write_one() -> Result<()> {
+        let config: MappingConfig = serde_json::from_value(json!({
+            "state": {"closed": "closed successful"},
+            "state_patterns": {"closed\\ .*": "closed"},
+        }))
+        .map_err(|e| Error::config("mapping", e.to_string()))?;
+        let m = ValueMaps::new(&config)?;
+        let reply: crate::wire::TicketGetReply = serde_json::from_value(json!({"Ticket": [
+            {"TicketID": 1, "State": "closed unsuccessful", "StateID": 3}
+        ]}))
+        .map_err(|e| Error::config("fixture", e.to_string()))?;
+        let t = ticket_to_unified(&reply.tickets.0[0], &m);
+        assert_eq!(t.state, Some(UnifiedEntity::new("3", "closed")));
+        assert_eq!(m.state_to_native("Closed"), "closed successful");
+        Ok(())
+    }
+
+    #[test]
+    fn an_ambiguous_map_is_refused_with_the_field_and_values() {
+        let mut config = MappingConfig::default();
+        config.priority.insert("high".into(), "4 high".into());
+        config.priority.insert("urgent".into(), "4 high".into());
+        let err = ValueMaps::new(&config)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("mapping.priority"), "{err}");
+        assert!(
+            err.contains("`high` and `urgent` both map to `4 high`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -497,7 +518,7 @@ mod tests {
             .limit(10)
             .offset(5);
         assert_eq!(
-            Value::Object(search_payload(&c, &maps(), 10)?),
+            Value::Object(search_payload(&c, &maps()?, 10)?),
             json!({
                 "Queues": ["Raw"], "StateIDs": ["4"], "Priorities": ["4 high"], "OwnerIDs": ["7"],
                 "CustomerUserLogin": "alice", "Title": "*printer*", "Fulltext": "tray",
@@ -507,7 +528,7 @@ mod tests {
         );
         let err = search_payload(
             &TicketSearchCriteria::new().owner(UnifiedEntity::by_name("bob")),
-            &maps(),
+            &maps()?,
             10,
         )
         .err();

@@ -61,7 +61,7 @@ impl OtoboService {
     pub fn new(config: &OtoboConfig) -> Result<Self> {
         Ok(Self {
             client: OtoboClient::new(config)?,
-            maps: Arc::new(ValueMaps::new(&config.mapping)),
+            maps: Arc::new(ValueMaps::new(&config.mapping)?),
             defaults: Arc::new(config.defaults.clone()),
             concurrency: config.concurrency,
             max_results: config.max_results,

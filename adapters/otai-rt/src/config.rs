@@ -51,7 +51,9 @@ otai_http::config_with_http_params! {
     }
 }
 
-/// Value mapping between unified values and RT's.
+/// Value mapping between unified values and RT's, both ways; each map follows
+/// [`otai_core::mapping::FieldValueMap`]: unified values in any case, RT values exact, and no two
+/// unified values for one RT value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -62,6 +64,10 @@ pub struct RtMapping {
     /// Unified state → RT lifecycle status, e.g. `closed: resolved`.
     #[serde(default)]
     pub state: BTreeMap<String, String>,
+    /// RT status pattern (a regex matching the whole status) → unified state, read only from
+    /// RT (`resolved|rejected: closed`); each unified state must be a key of `state` too.
+    #[serde(default)]
+    pub state_patterns: BTreeMap<String, String>,
     /// Unified queue → RT queue name.
     #[serde(default)]
     pub queue: BTreeMap<String, String>,
@@ -150,6 +156,7 @@ impl RtConfig {
                 format!("must be 1 to {MAX_SEARCH_IDS}"),
             ));
         }
+        crate::mapping::Maps::new(&self.mapping)?;
         Ok(())
     }
 }
@@ -161,7 +168,9 @@ impl ServiceConfig for RtConfig {
         self.validate()
     }
 
-    fn build(self, _ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>> {
-        Ok(Arc::new(RtService::new(&self)?))
+    fn build(self, ctx: &BuildContext) -> Result<Arc<dyn TicketSystemService>> {
+        Ok(Arc::new(
+            RtService::new(&self)?.with_redactor(ctx.redactor.clone()),
+        ))
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use otai_core::mapping::FieldValueMap;
 use otai_core::model::parse_timestamp;
 use otai_core::{
     Error, Result, UnifiedAttachment, UnifiedEntity, UnifiedHistoryEntry, UnifiedNote,
@@ -13,56 +14,44 @@ use crate::RtMapping;
 use crate::json::{Obj, Text};
 use crate::wire::{Attachment, Ref, Ticket, Transaction};
 
-/// The value maps, both ways.
+/// The value maps, both ways, each a [`FieldValueMap`]. RT's priorities are numbers: they are
+/// mapped as their decimal text and parsed at the edge, so `80` and `080` from RT are one value.
 #[derive(Debug, Clone, Default)]
 pub struct Maps {
-    priority: BTreeMap<String, i64>,
-    priority_back: BTreeMap<i64, String>,
-    state: BTreeMap<String, String>,
-    state_back: BTreeMap<String, String>,
-    queue: BTreeMap<String, String>,
-    queue_back: BTreeMap<String, String>,
-}
-
-fn lower_keys<V: Clone>(map: &BTreeMap<String, V>) -> BTreeMap<String, V> {
-    map.iter()
-        .map(|(k, v)| (k.to_lowercase(), v.clone()))
-        .collect()
-}
-
-fn reversed(map: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    map.iter().map(|(u, n)| (n.clone(), u.clone())).collect()
+    priority: FieldValueMap,
+    state: FieldValueMap,
+    queue: FieldValueMap,
 }
 
 impl Maps {
-    /// Maps from the configuration.
-    pub fn new(mapping: &RtMapping) -> Self {
-        Self {
-            priority: lower_keys(&mapping.priority),
-            priority_back: mapping
-                .priority
-                .iter()
-                .map(|(u, n)| (*n, u.clone()))
-                .collect(),
-            state: lower_keys(&mapping.state),
-            state_back: reversed(&mapping.state),
-            queue: lower_keys(&mapping.queue),
-            queue_back: reversed(&mapping.queue),
-        }
+    /// Maps from the configuration; an ambiguous map or a bad pattern is an
+    /// [`Error::Config`] naming the field and values.
+    pub fn new(mapping: &RtMapping) -> Result<Self> {
+        let none = BTreeMap::new();
+        let priority: BTreeMap<String, String> = mapping
+            .priority
+            .iter()
+            .map(|(unified, number)| (unified.clone(), number.to_string()))
+            .collect();
+        Ok(Self {
+            priority: FieldValueMap::new("params.mapping.priority", &priority, &none)?,
+            state: FieldValueMap::new(
+                "params.mapping.state",
+                &mapping.state,
+                &mapping.state_patterns,
+            )?,
+            queue: FieldValueMap::new("params.mapping.queue", &mapping.queue, &none)?,
+        })
     }
 
     /// RT's status for a unified state.
     pub fn state_to_rt<'a>(&'a self, state: &'a str) -> &'a str {
-        self.state
-            .get(&state.to_lowercase())
-            .map_or(state, String::as_str)
+        self.state.to_native(state)
     }
 
     /// RT's queue name for a unified queue name.
     pub fn queue_to_rt<'a>(&'a self, queue: &'a str) -> &'a str {
-        self.queue
-            .get(&queue.to_lowercase())
-            .map_or(queue, String::as_str)
+        self.queue.to_native(queue)
     }
 
     /// RT's priority number for a unified priority: a number, or a mapped name.
@@ -71,11 +60,11 @@ impl Maps {
             if let Ok(number) = part.trim().parse::<i64>() {
                 return Ok(number);
             }
-            if let Some(number) = self.priority.get(&part.to_lowercase()) {
-                return Ok(*number);
+            if let Some(number) = self.priority.native(part).and_then(|n| n.parse().ok()) {
+                return Ok(number);
             }
         }
-        let known: Vec<&str> = self.priority.keys().map(String::as_str).collect();
+        let known: Vec<&str> = self.priority.unified_values().collect();
         Err(Error::invalid_input(
             "priority",
             format!(
@@ -95,8 +84,8 @@ impl Maps {
         let name = text
             .parse::<i64>()
             .ok()
-            .and_then(|n| self.priority_back.get(&n).cloned())
-            .unwrap_or_else(|| text.to_owned());
+            .and_then(|n| self.priority.unified(&n.to_string()))
+            .map_or_else(|| text.to_owned(), str::to_owned);
         Some(UnifiedEntity::new(text, name))
     }
 }
@@ -143,10 +132,9 @@ pub fn ticket_from_rt(
     t.number = t.id.clone();
     t.subject = text(rt.subject);
     let queue_id = rt.queue.map(|q| q.0.id.to_string());
-    let queue_name = queue_name.map(|q| maps.queue_back.get(&q).cloned().unwrap_or(q));
+    let queue_name = queue_name.map(|q| maps.queue.to_unified(q));
     t.queue = UnifiedEntity::from_parts(queue_id, queue_name);
-    t.state = text(rt.status)
-        .map(|s| UnifiedEntity::by_name(maps.state_back.get(&s).cloned().unwrap_or(s)));
+    t.state = text(rt.status).map(|s| UnifiedEntity::by_name(maps.state.to_unified(s)));
     t.priority = maps.priority_entity(text(rt.priority).as_deref());
     t.owner = ref_id(rt.owner).map(UnifiedEntity::by_name);
     t.customer = ref_id(rt.requestor.and_then(|r| r.0)).map(UnifiedEntity::by_name);
@@ -303,7 +291,7 @@ mod tests {
         let maps = Maps::new(&RtMapping {
             priority: [("high".to_owned(), 80)].into(),
             ..Default::default()
-        });
+        })?;
         let t = ticket_from_rt(rt, Some("General".into()), Vec::new(), &maps);
         assert_eq!(t.id.as_deref(), Some("1"));
         assert_eq!(t.queue, Some(UnifiedEntity::new("1", "General")));
@@ -317,6 +305,41 @@ mod tests {
         assert_eq!(t.updated, None, "1970 means unset");
         assert_eq!(t.custom_fields.get("Building"), Some(&json!("B2")));
         assert_eq!(t.custom_fields.get("Tags"), Some(&json!(["a", "b"])));
+        Ok(())
+    }
+
+    #[test]
+    fn priorities_are_numbers_mapped_as_their_text_and_states_by_pattern() -> Result<()> {
+        let maps = Maps::new(&RtMapping {
+            priority: [("High".to_owned(), 80), ("low".to_owned(), 20)].into(),
+            state: [("closed".to_owned(), "resolved".to_owned())].into(),
+            state_patterns: [("resolved|rejected".to_owned(), "closed".to_owned())].into(),
+            ..Default::default()
+        })?;
+        assert_eq!(maps.priority_to_rt(&UnifiedEntity::by_name("high"))?, 80);
+        assert_eq!(maps.priority_to_rt(&UnifiedEntity::by_name("35"))?, 35);
+        assert_eq!(
+            maps.priority_entity(Some(" 080")),
+            Some(UnifiedEntity::new("080", "High"))
+        );
+        assert_eq!(
+            maps.priority_entity(Some("50")),
+            Some(UnifiedEntity::new("50", "50"))
+        );
+        assert_eq!(maps.state_to_rt("CLOSED"), "resolved");
+        let rt = read::<Ticket>(json!({"id": 2, "Status": "rejected"}))?;
+        let t = ticket_from_rt(rt, None, Vec::new(), &maps);
+        assert_eq!(t.state, Some(UnifiedEntity::by_name("closed")));
+        let twice = Maps::new(&RtMapping {
+            priority: [("high".to_owned(), 80), ("urgent".to_owned(), 80)].into(),
+            ..Default::default()
+        });
+        let err = twice.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("mapping.priority"), "{err}");
+        assert!(
+            err.contains("`high` and `urgent` both map to `80`"),
+            "{err}"
+        );
         Ok(())
     }
 

@@ -106,7 +106,7 @@ impl RtService {
     pub fn new(config: &RtConfig) -> Result<Self> {
         Ok(Self {
             client: RtClient::new(config)?,
-            maps: Arc::new(Maps::new(&config.mapping)),
+            maps: Arc::new(Maps::new(&config.mapping)?),
             queue_names: Arc::new(Mutex::new(HashMap::new())),
             concurrency: config.concurrency,
             fulltext: config.fulltext_index,

@@ -125,7 +125,7 @@ mod tests {
         let maps = Maps::new(&crate::RtMapping {
             priority: [("high".to_owned(), 80)].into(),
             ..Default::default()
-        });
+        })?;
         let criteria = TicketSearchCriteria::new()
             .queue(UnifiedEntity::by_name("General"))
             .state(UnifiedEntity::by_name("open"))
@@ -146,8 +146,8 @@ mod tests {
     }
 
     #[test]
-    fn unknown_priorities_and_types_are_invalid_input() {
-        let maps = Maps::new(&crate::RtMapping::default());
+    fn unknown_priorities_and_types_are_invalid_input() -> Result<()> {
+        let maps = Maps::new(&crate::RtMapping::default())?;
         let err = ticket_sql(
             &TicketSearchCriteria::new().priority(UnifiedEntity::by_name("urgent")),
             None,
@@ -164,5 +164,6 @@ mod tests {
         )
         .err();
         assert!(matches!(err, Some(Error::InvalidInput { field, .. }) if field == "type"));
+        Ok(())
     }
 }

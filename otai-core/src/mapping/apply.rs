@@ -58,8 +58,10 @@ impl CompiledMapping {
             let Some(key) = self.new_key(&old, &out, notices) else {
                 continue;
             };
-            if let Some(value) = self.new_value(&key, value) {
-                out.insert(key, value);
+            if let Some(value) = self.new_value(&key, value)
+                && out.insert(key.clone(), value).is_some()
+            {
+                notices.push(format!("the data key '{key}' was overwritten"));
             }
         }
         out
@@ -72,30 +74,46 @@ impl CompiledMapping {
         out: &Map<String, Value>,
         notices: &mut Vec<String>,
     ) -> Option<String> {
-        let exact = self.key_exact.get(old).filter(|k| perl_true_str(k));
-        if let Some(key) = exact {
-            return Some(key.clone());
-        }
-        if let Some(target) = first_match(&self.key_regex, old) {
-            if out.get(&target).is_some_and(perl_true) {
+        match self.key_rule(old) {
+            KeyRule::Exact(key) => Some(key),
+            KeyRule::Regex(target) if out.get(&target).is_some_and(perl_true) => {
                 notices.push(format!("the data key '{target}' already exists"));
-                return None;
+                None
             }
-            if perl_true_str(&target) {
-                return Some(target);
-            }
-        }
-        match &self.key_default {
-            MapDefault::Keep => Some(old.to_owned()),
-            MapDefault::Ignore => None,
-            MapDefault::MapTo(to) => {
-                if out.get(to).is_some_and(perl_true) {
-                    notices.push(format!("the data key '{to}' already exists"));
-                    return None;
+            KeyRule::Regex(target) => Some(target),
+            KeyRule::Default => match &self.key_default {
+                MapDefault::Keep => Some(old.to_owned()),
+                MapDefault::Ignore => None,
+                MapDefault::MapTo(to) => {
+                    if out.get(to).is_some_and(perl_true) {
+                        notices.push(format!("the data key '{to}' already exists"));
+                        return None;
+                    }
+                    Some(to.clone())
                 }
-                Some(to.clone())
-            }
+            },
         }
+    }
+
+    /// Which map names key `old`: `key_exact`, else the first `key_regex` that matches (a
+    /// match whose target Perl takes as false falls through), else `key_default`.
+    pub(super) fn key_rule(&self, old: &str) -> KeyRule {
+        if let Some(key) = self.key_exact.get(old).filter(|k| perl_true_str(k)) {
+            return KeyRule::Exact(key.clone());
+        }
+        match first_match(&self.key_regex, old) {
+            Some(target) if perl_true_str(&target) => KeyRule::Regex(target),
+            _ => KeyRule::Default,
+        }
+    }
+
+    /// The new name of key `old` taken alone (no other key to collide with), or `None` where
+    /// it is dropped.
+    pub fn map_key(&self, old: &str) -> Option<String> {
+        if old.is_empty() {
+            return None;
+        }
+        self.new_key(old, &Map::new(), &mut Vec::new())
     }
 
     /// The new value under `key`, or `None` where the pair is dropped.
@@ -130,6 +148,16 @@ fn first_match(rules: &[Rule], text: &str) -> Option<String> {
             out
         })
     })
+}
+
+/// The map that names a key.
+pub(super) enum KeyRule {
+    /// `key_exact` gives this name.
+    Exact(String),
+    /// A `key_regex` gives this name.
+    Regex(String),
+    /// No map matched: `key_default` applies.
+    Default,
 }
 
 /// Whether Perl takes `text` as true: not empty and not `0`.

@@ -98,7 +98,7 @@ fn rules(map: &BTreeMap<String, String>, path: &str) -> Result<Vec<Rule>> {
 
 /// `pattern` compiled to match a whole text with the flags `x`, `m` and `s`, as OTOBO's
 /// `m{ \A $pattern \z }xms` does. The newline ends a `#` comment before the group closes.
-fn whole_match(pattern: &str) -> std::result::Result<Regex, String> {
+pub(super) fn whole_match(pattern: &str) -> std::result::Result<Regex, String> {
     if pattern.len() > MAX_PATTERN_LEN {
         return Err(format!(
             "the regex is {} bytes long; at most {MAX_PATTERN_LEN} are allowed",

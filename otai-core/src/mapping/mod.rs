@@ -1,6 +1,8 @@
 //! The one data mapping layer: key maps and value maps, exact and by regex, with defaults for
 //! what no map matched. The Generic Interface provider maps each operation's data with it
-//! (`mapping_inbound` / `mapping_outbound`), and it reads and writes OTOBO's export form.
+//! (`mapping_inbound` / `mapping_outbound`), the inbound API maps a remote system's bodies with
+//! it (`mapping:`), and it reads and writes OTOBO's export form. The adapters' value maps
+//! between unified and native values (priority, state, queue, …) are [`FieldValueMap`]s.
 //!
 //! It follows OTOBO's `Mapping::Simple` exactly:
 //!
@@ -15,6 +17,8 @@
 //! - values are mapped only where they are strings or numbers, by the map under the **new** key:
 //!   `exact`, then `regex` in sorted order, then `value_default` (`keep`; `ignore` drops the
 //!   pair; `map_to` replaces the value);
+//! - a key written twice (an exact map and a kept key giving the same name) keeps the later
+//!   value, with a notice, so a caller can refuse the data instead of losing a value silently;
 //! - a regex matches the **whole** key or value (OTOBO anchors with `\A … \z`) with the flags
 //!   `x` (whitespace and `#…` comments in the pattern are ignored: write `\ ` for a space), `m`
 //!   and `s`. Patterns are compiled once, with size limits.
@@ -44,6 +48,8 @@
 mod apply;
 mod compile;
 mod config;
+mod field;
+mod inverse;
 mod otobo;
 #[cfg(test)]
 mod tests;
@@ -51,6 +57,8 @@ mod tests;
 pub use apply::Mapped;
 pub use compile::CompiledMapping;
 pub use config::{MapDefault, SimpleMapping, ValueMap};
+pub use field::FieldValueMap;
+pub use inverse::KeySources;
 pub use otobo::{from_otobo, to_otobo};
 
 /// The most entries one map of a mapping (`key_exact`, `key_regex`, `values`, a value map's

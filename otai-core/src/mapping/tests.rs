@@ -302,3 +302,14 @@ fn a_group_in_a_replacement_cannot_be_exported() -> R {
     }
     Ok(())
 }
+
+#[test]
+fn a_key_written_twice_keeps_the_later_value_with_a_notice() -> R {
+    let m = compiled(json!({"key_exact": {"Prio": "priority"}}))?;
+    let mapped = m.apply(json!({"Prio": "1", "priority": "high"}))?;
+    assert_eq!(mapped.data, json!({"priority": "high"}));
+    assert_eq!(mapped.notices, ["the data key 'priority' was overwritten"]);
+    assert_eq!(m.map_key("Prio").as_deref(), Some("priority"));
+    assert_eq!(m.map_key("").as_deref(), None);
+    Ok(())
+}

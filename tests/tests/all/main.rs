@@ -4,6 +4,7 @@ mod bad_configs;
 mod conformance;
 mod docs;
 mod docs_gi_migration;
+mod docs_mapping;
 mod faults;
 mod gi_rt;
 mod linear;
