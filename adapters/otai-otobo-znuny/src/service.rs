@@ -120,8 +120,9 @@ impl OtoboService {
     /// TicketGet for `ids` (at most [`MAX_TICKETS_PER_GET`]) with articles, their attachments
     /// (with content when `content` is set) and dynamic fields, plus `options`: exactly the
     /// tickets asked for, in the order asked.
-    /// The IDs a search finds (one TicketSearch), after `offset`, at most the limit, each once.
-    async fn search_ids(&self, request: SearchRequest) -> Result<Vec<String>> {
+    /// The IDs a search finds (one TicketSearch), after `offset`, at most the limit, each once;
+    /// kept as numbers (8 bytes each) until a TicketGet names them.
+    async fn search_ids(&self, request: SearchRequest) -> Result<Vec<WireTicketId>> {
         let limit = request.limit_or(self.max_results);
         let criteria = request.criteria;
         let offset = criteria.offset.unwrap_or(0);
@@ -147,12 +148,7 @@ impl OtoboService {
             ));
         }
         drop(sorted);
-        Ok(found
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .map(|id| id.to_string())
-            .collect())
+        Ok(found.into_iter().skip(offset).take(limit).collect())
     }
 
     async fn get_many(
@@ -360,6 +356,11 @@ fn with_charset(content_type: &str) -> String {
     }
 }
 
+/// Ticket IDs as TicketGet names them.
+fn id_texts(ids: &[WireTicketId]) -> Vec<String> {
+    ids.iter().map(ToString::to_string).collect()
+}
+
 #[async_trait]
 impl TicketSystemService for OtoboService {
     fn kind(&self) -> &'static str {
@@ -374,7 +375,7 @@ impl TicketSystemService for OtoboService {
         let ids = self.search_ids(request).await?;
         let options = Map::new();
         // At most ⌈limit / 20⌉ TicketGets; batches are appended as they arrive.
-        futures::stream::iter(ids.chunks(MAX_TICKETS_PER_GET).map(<[String]>::to_vec))
+        futures::stream::iter(ids.chunks(MAX_TICKETS_PER_GET).map(id_texts))
             .map(|batch| self.get_many(batch, false, &options))
             .buffered(self.concurrency)
             .try_fold(Vec::with_capacity(ids.len()), |mut all, batch| {
@@ -393,15 +394,16 @@ impl TicketSystemService for OtoboService {
         Box::pin(async move {
             let ids = self.search_ids(request).await?;
             let total = ids.len();
-            let batches: Vec<Vec<String>> = ids
+            let batches: Vec<Vec<WireTicketId>> = ids
                 .chunks(MAX_TICKETS_PER_GET)
-                .map(<[String]>::to_vec)
+                .map(<[WireTicketId]>::to_vec)
                 .collect();
+            drop(ids);
             let concurrency = self.concurrency;
             let tickets = futures::stream::iter(batches)
                 .map(move |batch| {
                     let service = Arc::clone(&self);
-                    async move { service.get_many(batch, false, &Map::new()).await }
+                    async move { service.get_many(id_texts(&batch), false, &Map::new()).await }
                 })
                 .buffered(concurrency)
                 .flat_map(|batch| match batch {
