@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use roaring::RoaringTreemap;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 
@@ -31,10 +32,11 @@ pub struct RunStats {
     no_changes: bool,
 }
 
-/// Distinct ticket ids: numbers (what every adapter's ids are) in 8 bytes each, others as text.
+/// Distinct ticket ids: numbers (what every adapter's ids are) in a compressed bitmap (a few
+/// bytes per id, less for runs of ids), others as text.
 #[derive(Debug, Default)]
 struct IdSet {
-    numbers: HashSet<u64>,
+    numbers: RoaringTreemap,
     texts: HashSet<String>,
 }
 
@@ -54,7 +56,7 @@ impl IdSet {
     }
 
     fn len(&self) -> usize {
-        self.numbers.len() + self.texts.len()
+        usize::try_from(self.numbers.len()).unwrap_or(usize::MAX) + self.texts.len()
     }
 }
 
