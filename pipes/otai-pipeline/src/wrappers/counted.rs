@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use roaring::RoaringTreemap;
 use futures::StreamExt;
 use futures::future::BoxFuture;
+use roaring::RoaringTreemap;
 
 use otai_core::request::{
     CreateRequest, GetRequest, NativeKeys, NoteRequest, SearchRequest, UpdateRequest,
