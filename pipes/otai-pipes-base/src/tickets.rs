@@ -232,9 +232,25 @@ impl<'de> Deserialize<'de> for TicketParams {
     }
 }
 
-/// The kwargs with the wrappers merged in, and for each key the param it came from
-/// (`ticket_search_criteria.queue`, or the key itself).
+/// The kwargs with the wrappers merged in, and for each key that came from a wrapper the param
+/// it came from (`ticket_search_criteria.queue`); any other key came from itself.
 type Unwrapped = (Kwargs, BTreeMap<String, String>);
+
+/// The param kwarg `key` came from.
+fn origin_of<'a>(origin: &'a BTreeMap<String, String>, key: &'a str) -> &'a str {
+    origin.get(key).map_or(key, String::as_str)
+}
+
+/// Whether `reread` is given, at the top or inside a wrapper (read without copying the kwargs).
+fn gives_reread(op: Op, params: &Kwargs) -> bool {
+    params.iter().any(|(key, value)| {
+        key == REREAD_KEY
+            || (op.is_wrapper(key)
+                && value
+                    .as_object()
+                    .is_some_and(|m| m.contains_key(REREAD_KEY)))
+    })
+}
 
 fn unwrap(op: Op, params: &Kwargs) -> std::result::Result<Unwrapped, Vec<ParamError>> {
     let mut kwargs = Kwargs::new();
@@ -243,7 +259,6 @@ fn unwrap(op: Op, params: &Kwargs) -> std::result::Result<Unwrapped, Vec<ParamEr
     for (key, value) in params {
         if !op.is_wrapper(key) {
             kwargs.insert(key.clone(), value.clone());
-            origin.insert(key.clone(), key.clone());
         }
     }
     for (wrapper, value) in params.iter().filter(|(k, _)| op.is_wrapper(k)) {
@@ -282,16 +297,21 @@ impl TicketPipe {
         service: (&str, &NativeKeys),
     ) -> Vec<ParamError> {
         let (adapter, native) = service;
-        match Request::parse(self.0, kwargs.clone(), adapter, native) {
+        match Request::parse(self.0, kwargs, adapter, native) {
             Ok(request) => {
                 let _ = params.request.set(request);
                 Vec::new()
             }
-            // Only on failure: every problem, one by one.
-            Err(_) => check_kwargs(self.0.operation(), kwargs, BTreeSet::new(), adapter, native)
-                .into_iter()
-                .map(ParamError::from)
-                .collect(),
+            // Only on failure: every problem, one by one, from the kwargs read again.
+            Err(_) => match unwrap(self.0, &params.kwargs) {
+                Ok((kwargs, _)) => {
+                    check_kwargs(self.0.operation(), kwargs, BTreeSet::new(), adapter, native)
+                        .into_iter()
+                        .map(ParamError::from)
+                        .collect()
+                }
+                Err(errors) => errors,
+            },
         }
     }
 }
@@ -342,7 +362,7 @@ impl Pipe for TicketPipe {
         let (kwargs, origin) = unwrap(self.0, &params.kwargs)?;
         let (deferred, known): (Kwargs, Kwargs) = kwargs
             .into_iter()
-            .partition(|(k, _)| origin.get(k).is_some_and(|from| ctx.is_templated(from)));
+            .partition(|(k, _)| ctx.is_templated(origin_of(&origin, k)));
         let errors = if deferred.is_empty() {
             self.parse(params, known, service)
         } else {
@@ -402,10 +422,7 @@ impl Pipe for TicketPipe {
             })
         };
         let (Parsed(mut request, number), reread_given) = match params.request.get() {
-            Some(parsed) => {
-                let given = !ctx.result_read && unwrapped()?.0.contains_key(REREAD_KEY);
-                (parsed.clone(), given)
-            }
+            Some(parsed) => (parsed.clone(), gives_reread(self.0, &params.kwargs)),
             None => {
                 let (kwargs, _) = unwrapped()?;
                 let given = kwargs.contains_key(REREAD_KEY);
@@ -563,7 +580,20 @@ mod tests {
             origin.get("queue").map(String::as_str),
             Some("ticket_search_criteria.queue")
         );
-        assert_eq!(origin.get("limit").map(String::as_str), Some("limit"));
+        assert_eq!(
+            origin_of(&origin, "limit"),
+            "limit",
+            "a key at the top is its own origin"
+        );
+        assert!(gives_reread(Op::Update, &kw(json!({"reread": false}))));
+        assert!(gives_reread(
+            Op::Note,
+            &kw(json!({"note": {"reread": true}}))
+        ));
+        assert!(!gives_reread(
+            Op::Update,
+            &kw(json!({"note": {"reread": true}}))
+        ));
         let note = kw(json!({"note": {"subject": "s", "body": "b"}, "ticket_id": 1}));
         assert_eq!(
             Value::Object(unwrap(Op::Note, &note)?.0),

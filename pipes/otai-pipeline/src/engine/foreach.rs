@@ -119,6 +119,10 @@ impl Engine {
         results: &Results,
         reports: &[PipeReport],
     ) {
+        let failed = reports.iter().any(|r| r.error.is_some());
+        if !failed && !state.detail {
+            return; // nothing to note: spare reading the ticket id
+        }
         let Some(ticket) = super::item_ticket(item) else {
             return;
         };
