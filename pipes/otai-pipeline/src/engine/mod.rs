@@ -697,6 +697,24 @@ impl Engine {
         ctx
     }
 
+    /// The params pipe `pipe` runs with: parsed at load, or rendered against `jinja` now.
+    fn input<'p>(
+        &self,
+        pipe: &'p CompiledPipe,
+        prepared: Option<&'p Prepared>,
+        jinja: &Jinja,
+        item: Option<(&Jinja, usize)>,
+    ) -> Result<Input<'p>> {
+        Ok(match prepared {
+            Some(prepared) => Input::Prepared(prepared),
+            None => Input::Filled(
+                pipe.plan
+                    .fill(&self.templates, jinja, &[])
+                    .map_err(|e| at_item(e, item))?,
+            ),
+        })
+    }
+
     /// Starts pipe `pipe`'s stream of items for the `foreach` after it (it has no `if:`);
     /// `None` when the pipe does not stream.
     async fn start_stream(
@@ -716,10 +734,7 @@ impl Engine {
             return Ok(None);
         };
         let jinja = scope(&state.context, results, item);
-        let input = match prepared {
-            Some(prepared) => Input::Prepared(prepared),
-            None => Input::Filled(pipe.plan.fill(&self.templates, &jinja, &[])?),
-        };
+        let input = self.input(pipe, prepared.as_ref(), &jinja, item)?;
         let ctx = self.pipe_context(pipe, state);
         let started = Instant::now();
         let stream = runner
@@ -749,16 +764,9 @@ impl Engine {
         feed: Option<ItemStream>,
     ) -> Result<Option<Jinja>> {
         let jinja = scope(&state.context, results, item);
-        // A template error inside `foreach` names the item (and its ticket) too.
-        let at_item = |e: Error| match e {
-            Error::Template { name, message } => Error::Template {
-                name,
-                message: format!("{message}{}", item_label(item)),
-            },
-            other => other,
-        };
         if let Some(condition) = &pipe.condition {
-            if !self.templates.truthy(condition, &jinja).map_err(at_item)? {
+            let truthy = self.templates.truthy(condition, &jinja);
+            if !truthy.map_err(|e| at_item(e, item))? {
                 tracing::info!(pipeline = %state.pipeline, pipe = %name, "pipe skipped: its `if:` is false");
                 return Ok(None);
             }
@@ -769,14 +777,7 @@ impl Engine {
                 pipe: runner,
                 prepared,
             } => {
-                let input = match prepared {
-                    Some(prepared) => Input::Prepared(prepared),
-                    None => Input::Filled(
-                        pipe.plan
-                            .fill(&self.templates, &jinja, &[])
-                            .map_err(at_item)?,
-                    ),
-                };
+                let input = self.input(pipe, prepared.as_ref(), &jinja, item)?;
                 let ctx = self.pipe_context(pipe, state);
                 let started = Instant::now();
                 let data = runner
@@ -798,6 +799,17 @@ impl Engine {
             }
             Step::Invalid => Err(Error::config(name, "invalid pipe")),
         }
+    }
+}
+
+/// A template error inside `foreach` names the item (and its ticket) too.
+fn at_item(error: Error, item: Option<(&Jinja, usize)>) -> Error {
+    match error {
+        Error::Template { name, message } => Error::Template {
+            name,
+            message: format!("{message}{}", item_label(item)),
+        },
+        other => other,
     }
 }
 
