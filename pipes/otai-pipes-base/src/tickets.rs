@@ -289,6 +289,19 @@ fn unwrap(op: Op, params: &Kwargs) -> std::result::Result<Unwrapped, Vec<ParamEr
 struct TicketPipe(Op);
 
 impl TicketPipe {
+    /// The request of a run: the one the check parsed, or parsed now.
+    fn parsed(&self, params: &TicketParams, service: &dyn TicketSystemService) -> Result<Parsed> {
+        if let Some(parsed) = params.request.get() {
+            return Ok(parsed.clone());
+        }
+        let (kwargs, _) = unwrap(self.0, &params.kwargs).map_err(|errors| {
+            let first = errors.into_iter().next();
+            let (field, message) = first.map(|e| (e.field, e.message)).unwrap_or_default();
+            Error::invalid_input(field, message)
+        })?;
+        Request::parse(self.0, kwargs, service.kind(), service.native_keys())
+    }
+
     /// Checks kwargs whose values are all known, keeping the request for the run.
     fn parse(
         &self,
@@ -391,18 +404,10 @@ impl Pipe for TicketPipe {
             return None;
         }
         let service = Arc::clone(ctx.service.as_ref()?);
-        let request = match params.request.get() {
-            Some(Parsed(request, _)) => request.clone(),
-            None => {
-                let kwargs = unwrap(self.0, &params.kwargs).ok()?.0;
-                match Request::parse(self.0, kwargs, service.kind(), service.native_keys()) {
-                    Ok(Parsed(request, _)) => request,
-                    Err(e) => return Some(Box::pin(futures::future::ready(Err(e)))),
-                }
-            }
-        };
-        let Request::Search(request) = request else {
-            return None;
+        let request = match self.parsed(params, service.as_ref()) {
+            Ok(Parsed(Request::Search(request), _)) => request,
+            Ok(_) => return None,
+            Err(e) => return Some(Box::pin(futures::future::ready(Err(e)))),
         };
         Some(Box::pin(async move {
             let stream = service.stream_tickets(request).await?;
@@ -414,25 +419,10 @@ impl Pipe for TicketPipe {
     /// Tickets are handed to later pipes as typed values: a fetched list is never copied.
     async fn run(&self, ctx: &PipeContext, params: &TicketParams) -> Result<TemplateValue> {
         let service = ctx.service()?;
-        let unwrapped = || {
-            unwrap(self.0, &params.kwargs).map_err(|errors| {
-                let first = errors.into_iter().next();
-                let (field, message) = first.map(|e| (e.field, e.message)).unwrap_or_default();
-                Error::invalid_input(field, message)
-            })
-        };
-        let (Parsed(mut request, number), reread_given) = match params.request.get() {
-            Some(parsed) => (parsed.clone(), gives_reread(self.0, &params.kwargs)),
-            None => {
-                let (kwargs, _) = unwrapped()?;
-                let given = kwargs.contains_key(REREAD_KEY);
-                let parsed = Request::parse(self.0, kwargs, service.kind(), service.native_keys())?;
-                (parsed, given)
-            }
-        };
+        let Parsed(mut request, number) = self.parsed(params, service.as_ref())?;
         // Nothing reads the ticket a change returns: reading it back would be a request for
         // nobody, unless `reread:` asks for it.
-        if !ctx.result_read && !reread_given {
+        if !ctx.result_read && !gives_reread(self.0, &params.kwargs) {
             request.skip_reread();
         }
         match request.with_id_of(number, service.as_ref()).await? {

@@ -125,26 +125,33 @@ impl RunStats {
         }
     }
 
-    /// Counts a write to `ticket` and notes what it did (`what` is made only when kept).
-    fn wrote(&self, service: &str, ticket: Option<&str>, what: impl FnOnce() -> String) {
+    /// Whether what each write did is kept (else nobody needs it described).
+    fn keeps_changes(&self) -> bool {
+        !self.no_changes
+    }
+
+    /// Counts a write to `ticket` and notes what it did (`None` when not kept).
+    fn wrote(&self, service: &str, ticket: Option<&str>, what: Option<String>) {
         self.writes.fetch_add(1, Ordering::Relaxed);
         if let Some(id) = ticket {
             insert(&self.changed, service, id);
-            self.note_change(id, what);
+            if let Some(what) = what {
+                self.note_change(id, what);
+            }
         }
     }
 
     /// Records a write [`DryRun`](crate::DryRun) held back: a change, not counted as one.
     pub(crate) fn held(&self, ticket: &str, what: &str) {
-        self.note_change(ticket, || what.to_owned());
+        self.note_change(ticket, what.to_owned());
     }
 
-    fn note_change(&self, ticket: &str, what: impl FnOnce() -> String) {
+    fn note_change(&self, ticket: &str, what: String) {
         if self.no_changes {
             return;
         }
         if let Ok(mut changes) = self.changes.lock() {
-            changes.entry(ticket.to_owned()).or_default().push(what());
+            changes.entry(ticket.to_owned()).or_default().push(what);
         }
     }
 }
@@ -221,44 +228,40 @@ impl<S: TicketSystemService + ?Sized> TicketSystemService for Counted<S> {
     }
 
     async fn create_ticket(&self, request: CreateRequest) -> Result<UnifiedTicket> {
-        let what = (!self.stats.no_changes).then(|| {
+        let what = self.stats.keeps_changes().then(|| {
             format!(
                 "created: {}",
                 describe::create(&request, &describe::shortened).join(", ")
             )
         });
         let ticket = self.inner.create_ticket(request).await?;
-        self.stats.wrote(&self.name, ticket.id.as_deref(), || {
-            what.unwrap_or_default()
-        });
+        self.stats.wrote(&self.name, ticket.id.as_deref(), what);
         Ok(ticket)
     }
 
     async fn update_ticket(&self, request: UpdateRequest) -> Result<UnifiedTicket> {
         let id = request.ticket_id.clone();
-        let what = (!self.stats.no_changes).then(|| {
+        let what = self.stats.keeps_changes().then(|| {
             format!(
                 "updated: {}",
                 describe::update(&request, &describe::shortened).join(", ")
             )
         });
         let ticket = self.inner.update_ticket(request).await?;
-        self.stats
-            .wrote(&self.name, Some(id.as_str()), || what.unwrap_or_default());
+        self.stats.wrote(&self.name, Some(id.as_str()), what);
         Ok(ticket)
     }
 
     async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
         let id = request.ticket_id.clone();
-        let what = (!self.stats.no_changes).then(|| {
+        let what = self.stats.keeps_changes().then(|| {
             format!(
                 "added a note: {}",
                 describe::note(&request, &describe::shortened).join(", ")
             )
         });
         let ticket = self.inner.add_note(request).await?;
-        self.stats
-            .wrote(&self.name, Some(id.as_str()), || what.unwrap_or_default());
+        self.stats.wrote(&self.name, Some(id.as_str()), what);
         Ok(ticket)
     }
 
