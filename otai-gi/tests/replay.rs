@@ -225,16 +225,8 @@ async fn recorded_requests_get_answers_of_the_recorded_structure() -> TestResult
             Some(json) => request.json(&json),
             None => request,
         };
-        let response = request.send().await?;
+        let (status, content_type, text) = support::answer(request.send().await?).await?;
         let recorded = &fixture["response"];
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let text = response.text().await?;
         replayed += 1;
         if Some(u64::from(status)) != recorded["status"].as_u64() {
             problems.push(format!(

@@ -248,14 +248,7 @@ async fn post(
         .body(body)
         .send()
         .await?;
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    Ok((status, content_type, response.text().await?))
+    Ok(support::answer(response).await?)
 }
 
 #[tokio::test]

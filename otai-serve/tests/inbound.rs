@@ -63,18 +63,43 @@ fn registry() -> Registry {
     registry
 }
 
-fn engine(text: &str) -> Result<Engine, Box<dyn std::error::Error>> {
+/// [`SECRETS`], read as a secrets file is.
+fn secrets() -> Result<Secrets, Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("secrets.yml");
     std::fs::write(&file, SECRETS)?;
-    let secrets = Secrets::from_file(&file)?;
+    Ok(Secrets::from_file(&file)?)
+}
+
+fn engine(text: &str) -> Result<Engine, Box<dyn std::error::Error>> {
+    let options = LoadOptions::new(secrets()?);
     Ok(load_str(
         "otai.yml",
         text,
         &BuildContext::default(),
         &registry(),
-        &LoadOptions::new(secrets),
+        &options,
     )?)
+}
+
+/// `text` (from the file `name`) loaded as `otai validate` loads it: checked, nothing built.
+fn checked(name: &str, text: &str) -> Result<Engine, Box<dyn std::error::Error>> {
+    let mut options = LoadOptions::new(secrets()?);
+    options.validate_only = true;
+    Ok(load_str(
+        name,
+        text,
+        &BuildContext::default(),
+        &registry(),
+        &options,
+    )?)
+}
+
+/// The first YAML block of a page's `text`.
+fn yaml_block(text: &str) -> Option<&str> {
+    text.split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
 }
 
 struct Running {
@@ -484,23 +509,8 @@ fn bad_inbound_sections_are_refused_with_every_problem_at_its_line() -> TestResu
 #[test]
 fn the_example_of_docs_serve_is_read_without_problems() -> TestResult {
     let doc = include_str!("../../docs/serve.md");
-    let block = doc
-        .split("```yaml\n")
-        .nth(1)
-        .and_then(|b| b.split("```").next())
-        .ok_or("no example in docs/serve.md")?;
-    let dir = tempfile::tempdir()?;
-    let file = dir.path().join("secrets.yml");
-    std::fs::write(&file, SECRETS)?;
-    let mut options = LoadOptions::new(Secrets::from_file(&file)?);
-    options.validate_only = true;
-    let engine = load_str(
-        "serve.md",
-        block,
-        &BuildContext::default(),
-        &registry(),
-        &options,
-    )?;
+    let block = yaml_block(doc).ok_or("no example in docs/serve.md")?;
+    let engine = checked("serve.md", block)?;
     let settings = Settings::read(&engine)?;
     assert_eq!(
         settings.server.map(|s| s.listen).as_deref(),
@@ -513,18 +523,7 @@ fn the_example_of_docs_serve_is_read_without_problems() -> TestResult {
 #[test]
 fn the_inbound_example_is_read_without_problems() -> TestResult {
     let text = include_str!("../../examples/inbound/otai.yml");
-    let dir = tempfile::tempdir()?;
-    let file = dir.path().join("secrets.yml");
-    std::fs::write(&file, SECRETS)?;
-    let mut options = LoadOptions::new(Secrets::from_file(&file)?);
-    options.validate_only = true;
-    let engine = load_str(
-        "otai.yml",
-        text,
-        &BuildContext::default(),
-        &registry(),
-        &options,
-    )?;
+    let engine = checked("otai.yml", text)?;
     let settings = Settings::read(&engine)?;
     assert_eq!(
         settings.server.map(|s| s.listen).as_deref(),
@@ -862,23 +861,8 @@ fn the_mapping_example_of_docs_serve_maps_what_it_says() -> TestResult {
         .split("## Mapping a remote system's names and values")
         .nth(1)
         .ok_or("no mapping section in docs/serve.md")?;
-    let block = section
-        .split("```yaml\n")
-        .nth(1)
-        .and_then(|b| b.split("```").next())
-        .ok_or("no mapping example in docs/serve.md")?;
-    let dir = tempfile::tempdir()?;
-    let file = dir.path().join("secrets.yml");
-    std::fs::write(&file, SECRETS)?;
-    let mut options = LoadOptions::new(Secrets::from_file(&file)?);
-    options.validate_only = true;
-    let engine = load_str(
-        "serve.md",
-        block,
-        &BuildContext::default(),
-        &registry(),
-        &options,
-    )?;
+    let block = yaml_block(section).ok_or("no mapping example in docs/serve.md")?;
+    let engine = checked("serve.md", block)?;
     let settings = Settings::read(&engine)?;
     let gateway = settings.gateway(&engine, Arc::new(otai_state::SqliteStore::in_memory()?));
     let mapping = gateway

@@ -164,32 +164,29 @@ mod tests {
         Ok(())
     }
 
+    /// Why `FieldValueMap::new("mapping.state", values, patterns)` refuses (empty if it does not).
+    fn refusal(values: &[(&str, &str)], patterns: &[(&str, &str)]) -> String {
+        FieldValueMap::new("mapping.state", &map(values), &map(patterns))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
     #[test]
     fn two_values_for_one_native_value_are_refused_with_the_field_and_values() {
-        let err = FieldValueMap::new(
-            "mapping.state",
-            &map(&[
+        let err = refusal(
+            &[
                 ("closed", "closed successful"),
                 ("done", "closed successful"),
-            ]),
-            &map(&[]),
-        )
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+            ],
+            &[],
+        );
         assert!(err.contains("mapping.state"), "{err}");
         assert!(
             err.contains("`closed` and `done` both map to `closed successful`"),
             "{err}"
         );
-        let err = FieldValueMap::new(
-            "mapping.state",
-            &map(&[("Open", "open"), ("open", "new")]),
-            &map(&[]),
-        )
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+        let err = refusal(&[("Open", "open"), ("open", "new")], &[]);
         assert!(
             err.contains(
                 "`Open` and `open` are one value (case is ignored) but map to `open` and `new`"
@@ -218,19 +215,13 @@ mod tests {
 
     #[test]
     fn a_pattern_must_name_a_mapped_value_and_compile() {
-        let err = FieldValueMap::new("mapping.state", &map(&[]), &map(&[("closed.*", "closed")]))
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = refusal(&[], &[("closed.*", "closed")]);
         assert!(err.contains("mapping.state_patterns.closed.*"), "{err}");
         assert!(
             err.contains("`closed` is not a key of `mapping.state`"),
             "{err}"
         );
-        let err = FieldValueMap::new("mapping.state", &map(&[("a", "b")]), &map(&[("(", "a")]))
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = refusal(&[("a", "b")], &[("(", "a")]);
         assert!(err.contains("invalid regex"), "{err}");
     }
 }

@@ -134,6 +134,18 @@ pub fn yaml_to_json(yaml: &str) -> Result<serde_json::Value, Box<dyn std::error:
     Ok(serde_yaml::from_str(yaml)?)
 }
 
+/// A reply's status, content type and text, as the replays compare them.
+pub async fn answer(response: reqwest::Response) -> Result<(u16, String, String), reqwest::Error> {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    Ok((status, content_type, response.text().await?))
+}
+
 pub fn client() -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(30))

@@ -43,7 +43,7 @@ pipelines:
     )
 }
 
-fn engine(text: &str) -> Result<Engine, String> {
+pub(crate) fn engine(text: &str) -> Result<Engine, String> {
     let mut registry = Registry::new();
     otai_otobo_znuny::register(registry.services_mut());
     otai_pipes_base::register(&mut registry);
@@ -61,7 +61,11 @@ fn kw(value: Value) -> otai_core::Kwargs {
     value.as_object().cloned().unwrap_or_default()
 }
 
-async fn seed(fake: &FakeOtobo, n: usize) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+/// `n` tickets in Raw; their ids.
+pub(crate) async fn seed(
+    fake: &FakeOtobo,
+    n: usize,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
     let otobo = OtoboService::new(&fake.config())?;
     let mut ids = Vec::new();
     for i in 0..n {
@@ -97,6 +101,16 @@ async fn assert_done_once(fake: &FakeOtobo, ids: &[String]) -> TestResult {
         assert_eq!(notes, 1, "ticket {id} has {notes} triage notes");
     }
     Ok(())
+}
+
+/// Why pipe `id` failed (empty when it did not).
+pub(crate) fn pipe_error(report: &RunReport, id: &str) -> String {
+    report
+        .pipes
+        .iter()
+        .find(|p| p.id == id)
+        .and_then(|p| p.error.clone())
+        .unwrap_or_default()
 }
 
 fn first_error(report: &RunReport) -> String {
@@ -193,12 +207,7 @@ async fn a_helpdesk_dying_mid_run_fails_the_items_in_flight_and_the_next_run_fin
     );
     let report = report?;
     assert!(!report.succeeded);
-    let each = report
-        .pipes
-        .iter()
-        .find(|p| p.id == "each")
-        .and_then(|p| p.error.clone())
-        .unwrap_or_default();
+    let each = pipe_error(&report, "each");
     assert!(
         each.starts_with("pipe `each` failed: ") && each.contains(" of 30 items failed (items "),
         "{each}"

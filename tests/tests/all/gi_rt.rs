@@ -6,7 +6,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use otai_core::UnifiedEntity;
 use otai_core::registry::BuildContext;
 use otai_core::testkit::{ConformanceProfile, run_conformance};
 use otai_gi::{Communication, CommunicationHook};
@@ -84,25 +83,11 @@ impl CommunicationHook for Counted {
     }
 }
 
-/// What RT has, named as the OTOBO adapter sends it on: RT's queues, lifecycle states and the
-/// mapped priorities. Left out: ticket types (RT has none) and custom fields (RT's must be
-/// created first), as in the RT adapter's own conformance test; and the owner: the OTOBO
-/// adapter searches owners by `OwnerIDs` only, while RT's users reach the unified model by login
-/// alone, so TicketGet gives them no owner ID to search by.
+/// What RT has, named as the OTOBO adapter sends it on: the RT adapter's own conformance
+/// profile, without the owner: the OTOBO adapter searches owners by `OwnerIDs` only, while RT's
+/// users reach the unified model by login alone, so TicketGet gives them no owner ID to search by.
 fn profile() -> ConformanceProfile {
-    ConformanceProfile::new(
-        UnifiedEntity::by_name("General"),
-        UnifiedEntity::by_name("Hardware"),
-    )
-    .states(
-        UnifiedEntity::by_name("open"),
-        UnifiedEntity::by_name("resolved"),
-    )
-    .priorities(
-        UnifiedEntity::by_name("low"),
-        UnifiedEntity::by_name("high"),
-    )
-    .customer(UnifiedEntity::by_name("alice@example.com"))
+    crate::live_rt::rt_profile()
 }
 
 /// The provider served in process, as `otai serve` builds it.

@@ -2,11 +2,11 @@
 //! report reads does not read the ticket back, and a `foreach` nobody reads collects nothing,
 //! unless their params ask. Counted at the helpdesk (the fake's calls).
 
-use otai_core::TicketSystemServiceExt;
-use otai_otobo_znuny::OtoboService;
 use otai_otobo_znuny::fake::FakeOtobo;
-use otai_pipeline::{Engine, LoadOptions, Registry, RunOptions, load_str};
+use otai_pipeline::RunOptions;
 use serde_json::json;
+
+use crate::faults::{engine, pipe_error, seed};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -32,31 +32,10 @@ pipes:
     )
 }
 
-fn engine(text: &str) -> Result<Engine, String> {
-    let mut registry = Registry::new();
-    otai_otobo_znuny::register(registry.services_mut());
-    otai_pipes_base::register(&mut registry);
-    let context = otai_core::registry::BuildContext::default();
-    load_str(
-        "otai.yml",
-        text,
-        &context,
-        &registry,
-        &LoadOptions::default(),
-    )
-    .map_err(|e| e.to_string())
-}
-
 /// A fake with three tickets in Raw.
 async fn seeded() -> Result<FakeOtobo, Box<dyn std::error::Error>> {
     let fake = FakeOtobo::start().await?;
-    let otobo = OtoboService::new(&fake.config())?;
-    for i in 0..3 {
-        let ticket = json!({"subject": format!("t{i}"), "body": "b", "queue": "Raw"});
-        otobo
-            .create_ticket_kw(ticket.as_object().cloned().unwrap_or_default())
-            .await?;
-    }
+    seed(&fake, 3).await?;
     fake.reset_calls();
     Ok(fake)
 }
@@ -179,13 +158,7 @@ async fn a_stream_that_breaks_fails_the_loop_naming_where_and_why() -> TestResul
     latency.get = std::time::Duration::from_millis(150);
     let options = otai_otobo_znuny::fake::FakeOptions::default().latency(latency);
     let mut fake = FakeOtobo::start_with(options).await?;
-    let otobo = OtoboService::new(&fake.config())?;
-    for i in 0..60 {
-        let ticket = json!({"subject": format!("t{i}"), "body": "b", "queue": "Raw"});
-        otobo
-            .create_ticket_kw(ticket.as_object().cloned().unwrap_or_default())
-            .await?;
-    }
+    seed(&fake, 60).await?;
     let text = triage(&fake.url(), "", "").replace(
         "password: SdkAgent-Test-Pw1}",
         "password: SdkAgent-Test-Pw1, concurrency: 1, retries: 0}",
@@ -202,12 +175,7 @@ async fn a_stream_that_breaks_fails_the_loop_naming_where_and_why() -> TestResul
     });
     let report = report?;
     assert!(!report.succeeded);
-    let each = report
-        .pipes
-        .iter()
-        .find(|p| p.id == "each")
-        .and_then(|p| p.error.clone())
-        .unwrap_or_default();
+    let each = pipe_error(&report, "each");
     assert!(
         each.starts_with("pipe `each` failed: reading its items stopped after "),
         "{each}"
