@@ -50,13 +50,13 @@ impl std::fmt::Debug for HttpClient {
 
 impl HttpClient {
     /// A client for the service at `base` (a checked URL without a trailing slash, see
-    /// [`check_base_url`](crate::check_base_url)), keeping up to `idle_per_host` idle
-    /// connections. Reads `ca_file`; contacts nobody.
-    pub fn new(base: &str, params: &HttpParams, idle_per_host: usize) -> Result<Self> {
+    /// [`check_base_url`](crate::check_base_url)) that makes about `concurrency` calls at once
+    /// (its pool keeps [`idle_per_host`] of that). Reads `ca_file`; contacts nobody.
+    pub fn new(base: &str, params: &HttpParams, concurrency: usize) -> Result<Self> {
         params.validate()?;
         let timeout = params.timeout_duration()?;
         let connect_timeout = params.connect_timeout_duration()?;
-        let client = build_client(params, timeout, connect_timeout, idle_per_host)?;
+        let client = build_client(params, timeout, connect_timeout, idle_per_host(concurrency))?;
         Ok(Self {
             client,
             base: base.to_owned(),
@@ -220,6 +220,14 @@ impl HttpClient {
             connect_timeout: self.connect_timeout,
         }
     }
+}
+
+/// The idle connections the pool keeps for a service of `concurrency`: its own calls at once
+/// plus as many again from a pipeline's loop beside them, with room to spare. A pool smaller
+/// than the calls in flight closes connections after a burst and opens new ones for the next
+/// (each a TCP handshake on both sides); idle ones close after reqwest's idle timeout anyway.
+pub fn idle_per_host(concurrency: usize) -> usize {
+    concurrency.saturating_mul(4).max(32)
 }
 
 /// The reqwest client: rustls with the platform's roots plus `ca_file`, timeouts, proxy, and no

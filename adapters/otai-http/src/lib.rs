@@ -41,7 +41,7 @@ mod redirect;
 mod retry;
 
 pub use base_url::{check_base_url, server_label};
-pub use client::{HttpClient, HttpReply};
+pub use client::{HttpClient, HttpReply, idle_per_host};
 pub use failure::Failure;
 pub use params::{HttpParams, positive_seconds};
 pub use redirect::MAX_REDIRECTS;

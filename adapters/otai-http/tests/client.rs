@@ -165,6 +165,67 @@ async fn plain_http(at_once: bool) -> Result<String, std::io::Error> {
     Ok(format!("https://127.0.0.1:{port}"))
 }
 
+/// A keep-alive server on 127.0.0.1 that answers every request after `delay` and counts the
+/// connections it accepted.
+async fn counting_server(
+    delay: Duration,
+) -> Result<(String, std::sync::Arc<std::sync::atomic::AtomicUsize>), std::io::Error> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = socket.read(&mut buf).await {
+                    seen.extend_from_slice(&buf[..n]);
+                    while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                        seen.drain(..end + 4);
+                        tokio::time::sleep(delay).await;
+                        let reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                        if socket.write_all(reply.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    Ok((format!("http://127.0.0.1:{port}"), accepted))
+}
+
+#[tokio::test]
+async fn a_burst_wider_than_the_concurrency_reuses_its_connections() -> TestResult {
+    let (url, accepted) = counting_server(Duration::from_millis(100)).await?;
+    let http = client(&url)?;
+    let width = 24;
+    for burst in 0..2 {
+        let mut calls = tokio::task::JoinSet::new();
+        for _ in 0..width {
+            let http = http.clone();
+            calls.spawn(async move {
+                let builder = http.request(Method::GET, "/ping");
+                http.send("GET /ping", builder).await.map(|r| r.status)
+            });
+        }
+        while let Some(status) = calls.join_next().await {
+            assert_eq!(status?.map_err(|f| f.error)?, 200, "burst {burst}");
+        }
+    }
+    // The first burst opens one connection per call; the second finds them all in the pool.
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        width,
+        "a burst of {width} calls on a client of concurrency 1 (pool of {})",
+        otai_http::idle_per_host(1)
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn https_to_a_plain_http_server_says_it_does_not_speak_tls() -> TestResult {
     let url = plain_http(true).await?;
