@@ -74,19 +74,19 @@ fn time(text: Option<&str>) -> Option<otai_core::model::Timestamp> {
     text.and_then(parse_timestamp)
 }
 
-/// An article as a unified note.
-pub fn article_to_note(article: &Article) -> UnifiedNote {
+/// An article as a unified note (its texts moved, not copied).
+pub fn article_to_note(article: Article) -> UnifiedNote {
     let mut note = UnifiedNote::default().internal(article.is_visible_for_customer == Some(false));
-    note.id = article.article_id.clone();
-    note.subject = article.subject.clone();
-    note.body = article.body.clone();
-    note.content_type = article.mime_type.clone().or_else(|| {
+    note.id = article.article_id;
+    note.subject = article.subject;
+    note.body = article.body;
+    note.content_type = article.mime_type.or_else(|| {
         article
             .content_type
             .as_deref()
             .map(|c| c.split(';').next().unwrap_or(c).trim().to_owned())
     });
-    note.author = article.from.clone();
+    note.author = article.from;
     note.created = time(article.create_time.as_deref());
     note.attachments = article.attachment.0.iter().map(attachment).collect();
     note
@@ -163,7 +163,7 @@ pub fn ticket_into_unified(t: Ticket, maps: &ValueMaps) -> UnifiedTicket {
     unified.customer = entity(None, t.customer_user_id, None);
     unified.created = time(t.created.as_deref());
     unified.updated = time(t.changed.as_deref());
-    unified.notes = t.article.0.iter().map(article_to_note).collect();
+    unified.notes = t.article.0.into_iter().map(article_to_note).collect();
     unified.body = unified.notes.first().and_then(|n| n.body.clone());
     for field in t.dynamic_field.0 {
         if HIDDEN_FIELDS.contains(&field.name.as_str()) {
@@ -398,7 +398,7 @@ mod tests {
         serde_json::from_value::<crate::wire::TicketGetReply>(
             json!({"Ticket": [{"TicketID": 1, "Article": [{"ArticleID": 2, "Attachment": attachment}]}]}),
         )
-        .map(|reply| article_to_note(&reply.tickets.0[0].article.0[0]))
+        .map(|reply| article_to_note(reply.tickets.0[0].article.0[0].clone()))
         .map_err(|e| e.to_string())
     }
 

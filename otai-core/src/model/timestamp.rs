@@ -1,9 +1,25 @@
 //! Lenient timestamp parsing for values people type into YAML and helpdesks put on the wire.
 
+use chrono::format::{self, Item, Numeric, Pad, Parsed};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
 use super::Timestamp;
+
+/// `%Y-%m-%d %H:%M:%S`, the servers' own form, as chrono's items.
+const SERVER_TIME: [Item<'static>; 11] = [
+    Item::Numeric(Numeric::Year, Pad::Zero),
+    Item::Literal("-"),
+    Item::Numeric(Numeric::Month, Pad::Zero),
+    Item::Literal("-"),
+    Item::Numeric(Numeric::Day, Pad::Zero),
+    Item::Space(" "),
+    Item::Numeric(Numeric::Hour, Pad::Zero),
+    Item::Literal(":"),
+    Item::Numeric(Numeric::Minute, Pad::Zero),
+    Item::Literal(":"),
+    Item::Numeric(Numeric::Second, Pad::Zero),
+];
 
 /// Parses RFC 3339 (`2025-03-14T09:12:01Z`), `YYYY-MM-DD HH:MM:SS` (taken as UTC) or a bare date
 /// `YYYY-MM-DD` (midnight UTC).
@@ -17,6 +33,13 @@ use super::Timestamp;
 /// ```
 pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     let text = text.trim();
+    // What OTOBO, Znuny and RT send, read without parsing a format string first.
+    let mut parsed = Parsed::new();
+    if format::parse(&mut parsed, text, SERVER_TIME.iter()).is_ok() {
+        if let Ok(t) = parsed.to_naive_datetime_with_offset(0) {
+            return Some(t.and_utc());
+        }
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
@@ -42,5 +65,46 @@ pub(crate) fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timesta
                  `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD`"
             ))
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Option<String> {
+        parse_timestamp(text).map(|t| t.to_rfc3339())
+    }
+
+    #[test]
+    fn every_accepted_form_reads_the_same_instant() {
+        let expected = Some("2025-03-14T09:12:01+00:00".to_owned());
+        for text in [
+            "2025-03-14 09:12:01",
+            " 2025-03-14 09:12:01 ",
+            "2025-03-14T09:12:01",
+            "2025-03-14T09:12:01Z",
+            "2025-03-14T10:12:01+01:00",
+        ] {
+            assert_eq!(at(text), expected, "{text}");
+        }
+        assert_eq!(
+            at("2025-03-14 09:12"),
+            Some("2025-03-14T09:12:00+00:00".into())
+        );
+        assert_eq!(at("2025-03-14"), Some("2025-03-14T00:00:00+00:00".into()));
+    }
+
+    #[test]
+    fn impossible_or_other_forms_are_refused() {
+        for text in [
+            "2025-02-30 09:12:01",
+            "2025-03-14 25:12:01",
+            "2025-03-14 09:12:01 trailing",
+            "14.03.2025",
+            "",
+        ] {
+            assert_eq!(at(text), None, "{text}");
+        }
     }
 }

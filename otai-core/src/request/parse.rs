@@ -222,10 +222,13 @@ impl Reader {
 
     /// Reads the remaining unified keys into `T`, reporting every key that does not fit.
     fn typed<T: DeserializeOwned>(&mut self, prefix: &str) -> Option<T> {
-        let map = std::mem::take(&mut self.unified);
-        if let Ok(value) = T::deserialize(&Value::Object(map.clone())) {
+        let whole = Value::Object(std::mem::take(&mut self.unified));
+        if let Ok(value) = T::deserialize(&whole) {
             return Some(value);
         }
+        let Value::Object(map) = whole else {
+            return None;
+        };
         // Slow path, only on failure: each key alone, so every bad key is named.
         let mut any = false;
         for (key, value) in &map {

@@ -269,6 +269,23 @@ impl PipeContext {
         }
     }
 
+    /// The engine's context for a run of `pipe_id`, sharing the run's redactor and usage.
+    pub(crate) fn for_run(
+        pipe_id: String,
+        service: Option<Arc<dyn TicketSystemService>>,
+        redactor: Redactor,
+        usage: Arc<RunUsage>,
+    ) -> Self {
+        Self {
+            pipe_id,
+            service,
+            dry_run: false,
+            redactor,
+            result_read: true,
+            usage,
+        }
+    }
+
     /// This context, adding its usage figures to `usage` (the engine's run; tests' own).
     pub fn with_usage(mut self, usage: Arc<RunUsage>) -> Self {
         self.usage = usage;

@@ -686,13 +686,13 @@ impl Engine {
     /// The context pipe `pipe` runs with.
     fn pipe_context(&self, pipe: &CompiledPipe, state: &RunState<'_>) -> PipeContext {
         let service = pipe.service.as_ref();
-        let mut ctx = PipeContext::new(
+        let mut ctx = PipeContext::for_run(
             pipe.id.clone(),
             service.and_then(|id| state.services.get(id)).cloned(),
-        )
-        .with_usage(Arc::clone(&state.usage));
+            self.secrets.redactor().clone(),
+            Arc::clone(&state.usage),
+        );
         ctx.dry_run = state.dry_run;
-        ctx.redactor = self.secrets.redactor().clone();
         ctx.result_read = state.reads(pipe.readers);
         ctx
     }

@@ -91,9 +91,17 @@ pub(crate) fn deserialize<T: DeserializeOwned>(
 ) -> Result<T, DeError> {
     T::deserialize(NodeDe {
         src: Src::of(filled),
-        path: Vec::new(),
+        path: None,
         sink,
     })
+}
+
+/// The path of a node: its last step and the path above it, on the stack of the nodes being
+/// read (the whole path is put together only for an error or an unknown key).
+#[derive(Debug, Clone, Copy)]
+struct Link<'a, 'p> {
+    step: Step<'a>,
+    up: Option<&'p Link<'a, 'p>>,
 }
 
 /// One step of a path while deserializing (keys borrowed from the tree).
@@ -143,31 +151,45 @@ impl<'a> Src<'a> {
     }
 }
 
-struct NodeDe<'a> {
+struct NodeDe<'a, 'p> {
     src: Src<'a>,
-    path: Vec<Step<'a>>,
+    path: Option<&'p Link<'a, 'p>>,
     sink: &'a Sink,
 }
 
-impl<'a> NodeDe<'a> {
-    fn child(&self, step: Step<'a>, src: Src<'a>) -> NodeDe<'a> {
-        let mut path = self.path.clone();
-        path.push(step);
+impl<'a, 'p> NodeDe<'a, 'p> {
+    /// The node at `link` (a step below this node), reading `src`.
+    fn child<'q>(&self, link: &'q Link<'a, 'q>, src: Src<'a>) -> NodeDe<'a, 'q>
+    where
+        'p: 'q,
+    {
         NodeDe {
             src,
-            path,
+            path: Some(link),
             sink: self.sink,
         }
     }
 
+    /// The link of `step` below this node.
+    fn link(&self, step: Step<'a>) -> Link<'a, 'p> {
+        Link {
+            step,
+            up: self.path,
+        }
+    }
+
     fn segs(&self) -> Vec<Seg> {
-        self.path
-            .iter()
-            .map(|step| match step {
-                Step::Key(k) => Seg::Key((*k).to_owned()),
-                Step::Index(i) => Seg::Index(*i),
-            })
-            .collect()
+        let mut segs = Vec::new();
+        let mut at = self.path;
+        while let Some(link) = at {
+            segs.push(match link.step {
+                Step::Key(k) => Seg::Key(k.to_owned()),
+                Step::Index(i) => Seg::Index(i),
+            });
+            at = link.up;
+        }
+        segs.reverse();
+        segs
     }
 
     /// Gives an error without a place this node's path.
@@ -180,11 +202,11 @@ impl<'a> NodeDe<'a> {
         })
     }
 
-    fn map_access(&self, entries: Vec<(&'a str, Src<'a>)>) -> Entries<'a> {
+    fn map_access(&self, entries: Vec<(&'a str, Src<'a>)>) -> Entries<'a, 'p> {
         Entries {
             node: NodeDe {
                 src: self.src,
-                path: self.path.clone(),
+                path: self.path,
                 sink: self.sink,
             },
             entries: entries.into_iter(),
@@ -248,7 +270,7 @@ macro_rules! hinted {
     )*};
 }
 
-impl<'de> de::Deserializer<'de> for NodeDe<'_> {
+impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -294,26 +316,26 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         if self.is_placeholder() {
             return self.at(Placeholder.deserialize_struct(name, fields, visitor));
         }
-        let Some(entries) = self.src.entries() else {
+        let Some(mut entries) = self.src.entries() else {
             let error = DeError {
                 problem: Problem::NotAMap(self.src.describe()),
                 path: None,
             };
             return self.at(Err(error));
         };
-        let (known, unknown): (Vec<_>, Vec<_>) =
-            entries.into_iter().partition(|(k, _)| fields.contains(k));
-        if let Ok(mut sink) = self.sink.try_borrow_mut() {
-            for (key, _) in unknown {
+        entries.retain(|(key, _)| {
+            let known = fields.contains(key);
+            if let (false, Ok(mut sink)) = (known, self.sink.try_borrow_mut()) {
                 let mut path = self.segs();
-                path.push(Seg::Key(key.to_owned()));
+                path.push(Seg::Key((*key).to_owned()));
                 sink.push(Unknown {
                     path,
                     expected: fields,
                 });
             }
-        }
-        let result = visitor.visit_map(self.map_access(known));
+            known
+        });
+        let result = visitor.visit_map(self.map_access(entries));
         self.at(result)
     }
 
@@ -386,13 +408,13 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
 }
 
 /// The entries of a map node.
-struct Entries<'a> {
-    node: NodeDe<'a>,
+struct Entries<'a, 'p> {
+    node: NodeDe<'a, 'p>,
     entries: std::vec::IntoIter<(&'a str, Src<'a>)>,
     value: Option<(&'a str, Src<'a>)>,
 }
 
-impl<'de> de::MapAccess<'de> for Entries<'_> {
+impl<'de> de::MapAccess<'de> for Entries<'_, '_> {
     type Error = DeError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -409,9 +431,9 @@ impl<'de> de::MapAccess<'de> for Entries<'_> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         match self.value.take() {
             Some((key, src)) => {
-                let child = self.node.child(Step::Key(key), src);
+                let link = self.node.link(Step::Key(key));
                 // Errors raised by the value's own type after reading it get the value's path.
-                seed.deserialize(child).map_err(|e| {
+                seed.deserialize(self.node.child(&link, src)).map_err(|e| {
                     e.at(|| {
                         let mut path = self.node.segs();
                         path.push(Seg::Key(key.to_owned()));
@@ -429,18 +451,18 @@ impl<'de> de::MapAccess<'de> for Entries<'_> {
 }
 
 /// The items of a list node.
-struct Items<'a> {
-    node: NodeDe<'a>,
+struct Items<'a, 'p> {
+    node: NodeDe<'a, 'p>,
     items: std::vec::IntoIter<Src<'a>>,
     index: usize,
 }
 
-impl<'a> Items<'a> {
-    fn new(node: &NodeDe<'a>, items: Vec<Src<'a>>) -> Self {
+impl<'a, 'p> Items<'a, 'p> {
+    fn new(node: &NodeDe<'a, 'p>, items: Vec<Src<'a>>) -> Self {
         Self {
             node: NodeDe {
                 src: node.src,
-                path: node.path.clone(),
+                path: node.path,
                 sink: node.sink,
             },
             items: items.into_iter(),
@@ -449,7 +471,7 @@ impl<'a> Items<'a> {
     }
 }
 
-impl<'de> de::SeqAccess<'de> for Items<'_> {
+impl<'de> de::SeqAccess<'de> for Items<'_, '_> {
     type Error = DeError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -461,14 +483,16 @@ impl<'de> de::SeqAccess<'de> for Items<'_> {
         };
         let index = self.index;
         self.index += 1;
-        let child = self.node.child(Step::Index(index), src);
-        seed.deserialize(child).map(Some).map_err(|e| {
-            e.at(|| {
-                let mut path = self.node.segs();
-                path.push(Seg::Index(index));
-                path
+        let link = self.node.link(Step::Index(index));
+        seed.deserialize(self.node.child(&link, src))
+            .map(Some)
+            .map_err(|e| {
+                e.at(|| {
+                    let mut path = self.node.segs();
+                    path.push(Seg::Index(index));
+                    path
+                })
             })
-        })
     }
 
     fn size_hint(&self) -> Option<usize> {

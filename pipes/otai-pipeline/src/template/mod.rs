@@ -1,8 +1,9 @@
 //! Pipe params as minijinja templates, compiled at load time and rendered right before a pipe runs.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use minijinja::value::Value as Jinja;
+use minijinja::value::{Enumerator, Value as Jinja};
 use minijinja::{AutoEscape, Environment, State, UndefinedBehavior};
 use serde_json::Value;
 
@@ -545,19 +546,70 @@ pub(crate) fn jinja(value: &Value) -> Jinja {
 }
 
 /// The scope templates see: `context`, `pipes`, and in loops `item` and `index`. Every part is
-/// already a template value, so building a scope copies no data.
+/// already a template value, so building a scope copies no data: it is two small objects that
+/// share the parts.
 pub(crate) fn scope(
     context: &Jinja,
     pipes: &BTreeMap<String, Jinja>,
     item: Option<(&Jinja, usize)>,
 ) -> Jinja {
-    let pipes = Jinja::from_pairs(pipes.iter().map(|(k, v)| (k.as_str(), v.clone())));
-    let mut root = vec![("context", context.clone()), ("pipes", pipes)];
-    if let Some((item, index)) = item {
-        root.push(("item", item.clone()));
-        root.push(("index", Jinja::from(index)));
+    let pipes = PipesScope(
+        pipes
+            .iter()
+            .map(|(id, result)| (Jinja::from(id.as_str()), result.clone()))
+            .collect(),
+    );
+    Jinja::from_object(Scope {
+        context: context.clone(),
+        pipes: Jinja::from_object(pipes),
+        item: item.map(|(item, index)| (item.clone(), index)),
+    })
+}
+
+/// The root of a template's scope (see [`scope`]).
+#[derive(Debug)]
+struct Scope {
+    context: Jinja,
+    pipes: Jinja,
+    item: Option<(Jinja, usize)>,
+}
+
+impl minijinja::value::Object for Scope {
+    fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
+        match key.as_str()? {
+            "context" => Some(self.context.clone()),
+            "pipes" => Some(self.pipes.clone()),
+            "item" => self.item.as_ref().map(|(item, _)| item.clone()),
+            "index" => self.item.as_ref().map(|(_, index)| Jinja::from(*index)),
+            _ => None,
+        }
     }
-    Jinja::from_pairs(root)
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        match self.item {
+            Some(_) => Enumerator::Str(&["context", "pipes", "item", "index"]),
+            None => Enumerator::Str(&["context", "pipes"]),
+        }
+    }
+}
+
+/// The results of the pipes run so far, by pipe id, in id order.
+#[derive(Debug)]
+struct PipesScope(Vec<(Jinja, Jinja)>);
+
+impl minijinja::value::Object for PipesScope {
+    fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
+        let key = key.as_str()?;
+        self.0
+            .iter()
+            .find(|(id, _)| id.as_str() == Some(key))
+            .map(|(_, result)| result.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let ids: Vec<Jinja> = self.0.iter().map(|(id, _)| id.clone()).collect();
+        Enumerator::Iter(Box::new(ids.into_iter()))
+    }
 }
 
 #[cfg(test)]
