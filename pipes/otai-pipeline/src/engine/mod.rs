@@ -631,35 +631,41 @@ impl Engine {
             // The items a pipe streams to the `foreach` after it.
             let mut feed = None;
             for pipe in pipes {
-                let name = format!("{prefix}{}", pipe.id);
+                let name = PipeName {
+                    prefix,
+                    id: &pipe.id,
+                };
                 let outcome = if pipe.feeds_next && !(pipe.readers.caller && state.results) {
-                    match self.start_stream(pipe, state, results, item, &name).await {
+                    match self.start_stream(pipe, state, results, item, name).await {
                         Ok(Some(stream)) => {
                             let count = stream.total.map_or(Jinja::UNDEFINED, Jinja::from);
                             feed = Some(stream);
                             Ok(Some(Jinja::from_pairs(vec![("count", count)])))
                         }
                         Ok(None) => {
-                            self.run_pipe(pipe, state, results, item, &name, reports, None)
+                            self.run_pipe(pipe, state, results, item, name, reports, None)
                                 .await
                         }
                         Err(e) => Err(e),
                     }
                 } else {
-                    self.run_pipe(pipe, state, results, item, &name, reports, feed.take())
+                    self.run_pipe(pipe, state, results, item, name, reports, feed.take())
                         .await
                 };
                 match outcome {
                     Ok(Some(data)) => {
                         results.insert(pipe.id.clone(), data);
-                        reports.push(PipeReport {
-                            id: name,
-                            status: PipeStatus::Succeeded,
-                            error: None,
-                        });
+                        // An item's pipes that succeed are counted by the loop, not reported.
+                        if item.is_none() {
+                            reports.push(PipeReport {
+                                id: name.to_string(),
+                                status: PipeStatus::Succeeded,
+                                error: None,
+                            });
+                        }
                     }
                     Ok(None) => reports.push(PipeReport {
-                        id: name,
+                        id: name.to_string(),
                         status: PipeStatus::Skipped,
                         error: None,
                     }),
@@ -668,7 +674,7 @@ impl Engine {
                         let message = self.secrets.redact(&otai_core::error::report(&e));
                         tracing::warn!(pipe = %name, error = %message, "pipe failed");
                         reports.push(PipeReport {
-                            id: name,
+                            id: name.to_string(),
                             status: PipeStatus::Failed,
                             error: Some(message),
                         });
@@ -723,7 +729,7 @@ impl Engine {
         state: &RunState<'_>,
         results: &Results,
         item: Option<(&Jinja, usize)>,
-        name: &str,
+        name: PipeName<'_>,
     ) -> Result<Option<ItemStream>> {
         let Step::Pipe {
             name: use_name,
@@ -759,7 +765,7 @@ impl Engine {
         state: &RunState<'_>,
         results: &Results,
         item: Option<(&Jinja, usize)>,
-        name: &str,
+        name: PipeName<'_>,
         reports: &mut Vec<PipeReport>,
         feed: Option<ItemStream>,
     ) -> Result<Option<Jinja>> {
@@ -789,15 +795,16 @@ impl Engine {
             }
             Step::Foreach(children) => {
                 let started = Instant::now();
+                let name = name.to_string();
                 let data = self
                     .run_foreach(
-                        pipe, children, state, results, item, name, reports, &jinja, feed,
+                        pipe, children, state, results, item, &name, reports, &jinja, feed,
                     )
                     .await?;
                 succeeded(state.pipeline, name, started);
                 Ok(Some(data))
             }
-            Step::Invalid => Err(Error::config(name, "invalid pipe")),
+            Step::Invalid => Err(Error::config(name.to_string(), "invalid pipe")),
         }
     }
 }
@@ -818,13 +825,13 @@ fn run_error(
     error: RunError,
     pipeline: &str,
     pipe_id: &str,
-    name: &str,
+    name: impl std::fmt::Display,
     item: Option<(&Jinja, usize)>,
 ) -> Error {
     match error {
         RunError::Params(errors) => params_error(pipeline, pipe_id, item, errors),
         RunError::Failed(e) => Error::Pipeline {
-            pipe: name.to_owned(),
+            pipe: name.to_string(),
             message: String::new(),
             source: Some(Box::new(e)),
         },
@@ -860,7 +867,7 @@ fn params_error(
 }
 
 /// The `-v` line of a pipe that succeeded: one per pipe (and per `foreach` item's pipe).
-fn succeeded(pipeline: &str, pipe: &str, started: Instant) {
+fn succeeded(pipeline: &str, pipe: impl std::fmt::Display, started: Instant) {
     // Not even the text of the time when nobody reads the line (`-q`, or not `-v`).
     if !tracing::enabled!(tracing::Level::INFO) {
         return;
@@ -868,6 +875,21 @@ fn succeeded(pipeline: &str, pipe: &str, started: Instant) {
     let micros = started.elapsed().as_micros();
     let elapsed = format!("{}.{:03} ms", micros / 1000, micros % 1000);
     tracing::info!(pipeline = %pipeline, pipe = %pipe, elapsed = %elapsed, "pipe succeeded");
+}
+
+/// A pipe's name in reports and logs, `<prefix><id>` (`each[3].move`): written out only when
+/// something shows it.
+#[derive(Debug, Clone, Copy)]
+struct PipeName<'a> {
+    prefix: &'a str,
+    id: &'a str,
+}
+
+impl std::fmt::Display for PipeName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.prefix)?;
+        f.write_str(self.id)
+    }
 }
 
 /// The ticket id of a `foreach` item, when the item has one that is a valid id.
