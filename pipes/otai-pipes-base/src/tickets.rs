@@ -2,7 +2,7 @@
 //! wrapper keys), parsed once into the typed request against the service's native keys.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -219,8 +219,10 @@ impl Request {
 #[derive(Debug)]
 struct TicketParams {
     kwargs: Kwargs,
-    /// Parsed by the check (at load when all static, else after rendering), used by the run.
+    /// Parsed by the check at load when all static: every run uses a copy.
     request: OnceLock<Parsed>,
+    /// Parsed by the check after rendering: the one run of these params takes it.
+    rendered: Mutex<Option<Parsed>>,
 }
 
 impl<'de> Deserialize<'de> for TicketParams {
@@ -228,6 +230,7 @@ impl<'de> Deserialize<'de> for TicketParams {
         Ok(Self {
             kwargs: Kwargs::deserialize(d)?,
             request: OnceLock::new(),
+            rendered: Mutex::new(None),
         })
     }
 }
@@ -291,6 +294,9 @@ struct TicketPipe(Op);
 impl TicketPipe {
     /// The request of a run: the one the check parsed, or parsed now.
     fn parsed(&self, params: &TicketParams, service: &dyn TicketSystemService) -> Result<Parsed> {
+        if let Some(parsed) = params.rendered.lock().ok().and_then(|mut r| r.take()) {
+            return Ok(parsed);
+        }
         if let Some(parsed) = params.request.get() {
             return Ok(parsed.clone());
         }
@@ -307,12 +313,19 @@ impl TicketPipe {
         &self,
         params: &TicketParams,
         kwargs: Kwargs,
+        ctx: &CheckContext<'_>,
         service: (&str, &NativeKeys),
     ) -> Vec<ParamError> {
         let (adapter, native) = service;
         match Request::parse(self.0, kwargs, adapter, native) {
-            Ok(request) => {
+            Ok(request) if ctx.is_load() => {
                 let _ = params.request.set(request);
+                Vec::new()
+            }
+            Ok(request) => {
+                if let Ok(mut rendered) = params.rendered.lock() {
+                    *rendered = Some(request);
+                }
                 Vec::new()
             }
             // Only on failure: every problem, one by one, from the kwargs read again.
@@ -377,7 +390,7 @@ impl Pipe for TicketPipe {
             .into_iter()
             .partition(|(k, _)| ctx.is_templated(origin_of(&origin, k)));
         let errors = if deferred.is_empty() {
-            self.parse(params, known, service)
+            self.parse(params, known, ctx, service)
         } else {
             let (adapter, native) = service;
             let deferred: BTreeSet<String> = deferred.into_iter().map(|(k, _)| k).collect();
