@@ -195,10 +195,13 @@ impl HttpClient {
                 source: None,
             })
         };
-        if response.content_length().is_some_and(|n| n > limit as u64) {
+        let announced = response.content_length();
+        if announced.is_some_and(|n| n > limit as u64) {
             return Err(too_large());
         }
-        let mut body = Vec::new();
+        // A reply that says its length is read into one buffer of that size (checked against
+        // the limit above; the limit still holds if more arrives), not one per doubling.
+        let mut body = Vec::with_capacity(announced.map_or(0, |n| n as usize));
         while let Some(chunk) = response
             .chunk()
             .await
