@@ -748,8 +748,11 @@ async fn bare_loop(url: &str, n: usize, c: usize, spawn: bool) -> BoxResult<usiz
         let (http, base, sid) = (http.clone(), base.clone(), sid.clone());
         move |ids: String| {
             let request = http.get(format!("{base}/Ticket/{ids}")).query(&[
+                // What otai asks for too: the same request, so the same reply to decode.
                 ("AllArticles", "1"),
                 ("DynamicFields", "1"),
+                ("Attachments", "1"),
+                ("GetAttachmentContents", "0"),
                 ("SessionID", &sid),
             ]);
             async move {

@@ -439,7 +439,7 @@ impl Pipe for TicketPipe {
             request.skip_reread();
         }
         match request.with_id_of(number, service.as_ref()).await? {
-            Some(request) => call(service.as_ref(), self.0, request).await,
+            Some(request) => call(service.as_ref(), self.0, request, ctx.result_read).await,
             None => Ok(TemplateValue::from_pairs(vec![
                 ("found", false.into()),
                 ("ticket", optional_ticket_value(None)),
@@ -448,13 +448,22 @@ impl Pipe for TicketPipe {
     }
 }
 
-/// Calls the service and shapes the result for templates.
+/// Calls the service and shapes the result for templates; a write whose result nobody reads
+/// (`read` false) gives none.
 async fn call(
     service: &dyn TicketSystemService,
     op: Op,
     request: Request,
+    read: bool,
 ) -> Result<TemplateValue> {
     let result = |pairs: Vec<(&str, TemplateValue)>| TemplateValue::from_pairs(pairs);
+    let written = |ticket: otai_core::UnifiedTicket| {
+        if read {
+            result(vec![("ticket", ticket_value(ticket))])
+        } else {
+            TemplateValue::from(())
+        }
+    };
     Ok(match request {
         Request::Search(request) if op == Op::FindFirst => {
             let ticket = service.find_first_ticket(request).await?;
@@ -477,18 +486,9 @@ async fn call(
                 ("ticket", optional_ticket_value(ticket)),
             ])
         }
-        Request::Create(request) => result(vec![(
-            "ticket",
-            ticket_value(service.create_ticket(request).await?),
-        )]),
-        Request::Update(request) => result(vec![(
-            "ticket",
-            ticket_value(service.update_ticket(request).await?),
-        )]),
-        Request::Note(request) => result(vec![(
-            "ticket",
-            ticket_value(service.add_note(request).await?),
-        )]),
+        Request::Create(request) => written(service.create_ticket(request).await?),
+        Request::Update(request) => written(service.update_ticket(request).await?),
+        Request::Note(request) => written(service.add_note(request).await?),
     })
 }
 
