@@ -12,6 +12,9 @@ use otai_core::{Error, Result};
 
 mod bounds;
 mod set;
+mod splice;
+
+use splice::Slot;
 
 pub use set::TemplateSet;
 
@@ -31,8 +34,9 @@ const SECRETS: &str = "__otai_secrets";
 pub(crate) enum Param {
     /// A value without templates.
     Static(Value),
-    /// A template yielding a string (mixed text), by name, with the secrets its markers name.
-    Text(String, Vec<String>),
+    /// A template yielding a string (mixed text), by name, with the secrets its markers name,
+    /// and its slots when it is only text and plain paths (filled without the engine).
+    Text(String, Vec<String>, Option<Vec<Slot>>),
     /// A string that is exactly one `${{ secrets.NAME }}`: the secret's value, by name.
     Secret(String),
     /// Text and secrets without template syntax, joined as they are: name and parts.
@@ -182,7 +186,7 @@ impl Templates {
                     };
                 }
                 match self.env.add_template_owned(prefix.to_owned(), text.clone()) {
-                    Ok(()) => Param::Text(prefix.to_owned(), Vec::new()),
+                    Ok(()) => Param::Text(prefix.to_owned(), Vec::new(), splice::slots(text)),
                     Err(e) => {
                         errors.push(Error::Template {
                             name: prefix.to_owned(),
@@ -264,7 +268,7 @@ impl Templates {
             })
             .collect();
         match self.env.add_template_owned(prefix.to_owned(), source) {
-            Ok(()) => Param::Text(prefix.to_owned(), names),
+            Ok(()) => Param::Text(prefix.to_owned(), names, None),
             Err(e) => {
                 errors.push(Error::Template {
                     name: prefix.to_owned(),
@@ -299,7 +303,9 @@ impl Templates {
     pub(crate) fn render(&self, param: &Param, scope: &Jinja) -> Result<Value> {
         Ok(match param {
             Param::Static(v) => v.clone(),
-            Param::Text(name, secrets) => Value::String(self.render_text(name, secrets, scope)?),
+            Param::Text(name, secrets, slots) => {
+                Value::String(self.text(name, secrets, slots.as_deref(), scope)?)
+            }
             Param::Secret(secret) => Value::String(self.secret(secret, secret)?),
             Param::Joined(name, parts) => Value::String(self.joined(name, parts)?),
             Param::Native(name, expr) => {
@@ -329,7 +335,9 @@ impl Templates {
     pub(crate) fn eval(&self, param: &Param, scope: &Jinja) -> Result<Jinja> {
         Ok(match param {
             Param::Static(v) => jinja(v),
-            Param::Text(name, secrets) => Jinja::from(self.render_text(name, secrets, scope)?),
+            Param::Text(name, secrets, slots) => {
+                Jinja::from(self.text(name, secrets, slots.as_deref(), scope)?)
+            }
             Param::Secret(secret) => Jinja::from(self.secret(secret, secret)?),
             Param::Joined(name, parts) => Jinja::from(self.joined(name, parts)?),
             Param::Native(name, expr) => self.eval_native(name, expr, scope)?,
@@ -355,6 +363,9 @@ impl Templates {
         if let Some(value) = simple_path(expr).and_then(|path| lookup(scope, path)) {
             return Ok(value);
         }
+        if let Some(value) = splice::path_or_text(expr, scope) {
+            return Ok(value);
+        }
         let failed = |e: minijinja::Error| self.render_error(name, expr, scope, describe(&e));
         let value = match self.env.get_template(name) {
             Ok(template) => template
@@ -377,6 +388,20 @@ impl Templates {
         bounds::check_size(&value)
             .map_err(|message| self.render_error(name, expr, scope, message))?;
         Ok(value)
+    }
+
+    /// A text param: filled from its slots when they show it exactly, else rendered.
+    fn text(
+        &self,
+        name: &str,
+        secrets: &[String],
+        slots: Option<&[Slot]>,
+        scope: &Jinja,
+    ) -> Result<String> {
+        match slots.and_then(|slots| splice::fill(slots, scope)) {
+            Some(text) if text.len() <= MAX_OUTPUT => Ok(text),
+            _ => self.render_text(name, secrets, scope),
+        }
     }
 
     fn render_text(&self, name: &str, secrets: &[String], scope: &Jinja) -> Result<String> {
