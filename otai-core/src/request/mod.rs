@@ -45,7 +45,7 @@ mod tests;
 pub use id::{MAX_TICKET_ID_LEN, TicketId};
 pub use native::{NativeKey, NativeKeys, NativeKind, Operation};
 
-pub use parse::{RequestErrors, check_kwargs, number_stands_in_for_id};
+pub use parse::{NUMBER_KEY, RequestErrors, check_kwargs, number_stands_in_for_id};
 
 use crate::kwargs::Kwargs;
 use crate::{TicketSearchCriteria, UnifiedNote, UnifiedTicket};
@@ -286,7 +286,16 @@ macro_rules! request_from_kwargs {
             /// Parses kwargs for an adapter that declares `native` keys (`adapter` names it in
             /// errors); every problem is reported, in one error.
             pub fn from_kwargs(kwargs: Kwargs, adapter: &str, native: &NativeKeys) -> crate::Result<Self> {
-                parse::$parse(kwargs, adapter, native).map_err(Into::into)
+                Self::read_kwargs(kwargs, adapter, native).map_err(Into::into)
+            }
+
+            /// Parses kwargs like [`Self::from_kwargs`], every problem an error of its own.
+            pub fn read_kwargs(
+                kwargs: Kwargs,
+                adapter: &str,
+                native: &NativeKeys,
+            ) -> Result<Self, RequestErrors> {
+                parse::$parse(kwargs, adapter, native)
             }
         }
     )*};

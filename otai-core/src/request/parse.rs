@@ -44,7 +44,7 @@ const NOT_FILTERS: &[&str] = &["limit", "offset", ALL_KEY];
 /// The alias of `ticket_id`.
 const ID_KEYS: &[&str] = &["ticket_id", "id"];
 /// The key that names a ticket by its number instead of its ID.
-pub(crate) const NUMBER_KEY: &str = "ticket_number";
+pub const NUMBER_KEY: &str = "ticket_number";
 /// The problem when a ticket is named both ways.
 const ID_OR_NUMBER: &str = "give either `ticket_id` or `ticket_number`, not both";
 use super::REREAD_KEY;

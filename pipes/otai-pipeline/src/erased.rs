@@ -97,11 +97,13 @@ impl<P: Pipe> Typed<P> {
                     ))
                 }),
             Input::Filled(filled) => {
-                let params: P::Params = parse(&filled, name).map_err(RunError::Params)?;
+                let mut params: P::Params = parse(&filled, name).map_err(RunError::Params)?;
                 drop(filled);
                 let service = ctx.service.as_ref().map(|s| (s.kind(), s.native_keys()));
                 let check = CheckContext::at_run(&ctx.pipe_id, service);
-                self.0.check(&params, &check).map_err(RunError::Params)?;
+                self.0
+                    .check_rendered(&mut params, &check)
+                    .map_err(RunError::Params)?;
                 Ok(Params::Parsed(params))
             }
         }

@@ -72,6 +72,16 @@ pub trait Pipe: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Checks params rendered for one run, which then gets these same params: a pipe may keep
+    /// what it parsed for the run instead of parsing again. [`Pipe::check`] unless overridden.
+    fn check_rendered(
+        &self,
+        params: &mut Self::Params,
+        ctx: &CheckContext<'_>,
+    ) -> Result<(), Vec<ParamError>> {
+        self.check(params, ctx)
+    }
+
     /// Runs the pipe. Errors are the pipe's own; bad params never reach here.
     async fn run(&self, ctx: &PipeContext, params: &Self::Params) -> Result<crate::TemplateValue>;
 

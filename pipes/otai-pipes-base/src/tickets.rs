@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use otai_core::request::{
-    CreateRequest, GetRequest, NativeKeys, NoteRequest, Operation, REREAD_KEY, SearchRequest,
-    TicketId, UpdateRequest, check_kwargs, number_stands_in_for_id,
+    CreateRequest, GetRequest, NUMBER_KEY, NativeKeys, NoteRequest, Operation, REREAD_KEY,
+    RequestErrors, SearchRequest, TicketId, UpdateRequest, check_kwargs, number_stands_in_for_id,
 };
 use otai_core::{Error, Kwargs, Result, TicketSystemService};
 use otai_pipeline::{
@@ -158,16 +158,25 @@ impl Request {
             Op::Get | Op::Update | Op::Note => number_stands_in_for_id(&mut kwargs)?,
             Op::Fetch | Op::FindFirst | Op::Create => None,
         };
-        let request = match op {
+        Ok(Parsed(Self::read(op, kwargs, adapter, native)?, number))
+    }
+
+    /// Reads kwargs that name no ticket by its number; every problem an error of its own.
+    fn read(
+        op: Op,
+        kwargs: Kwargs,
+        adapter: &str,
+        native: &NativeKeys,
+    ) -> std::result::Result<Self, RequestErrors> {
+        Ok(match op {
             Op::Fetch | Op::FindFirst => {
-                Request::Search(SearchRequest::from_kwargs(kwargs, adapter, native)?)
+                Request::Search(SearchRequest::read_kwargs(kwargs, adapter, native)?)
             }
-            Op::Get => Request::Get(GetRequest::from_kwargs(kwargs, adapter, native)?),
-            Op::Create => Request::Create(CreateRequest::from_kwargs(kwargs, adapter, native)?),
-            Op::Update => Request::Update(UpdateRequest::from_kwargs(kwargs, adapter, native)?),
-            Op::Note => Request::Note(NoteRequest::from_kwargs(kwargs, adapter, native)?),
-        };
-        Ok(Parsed(request, number))
+            Op::Get => Request::Get(GetRequest::read_kwargs(kwargs, adapter, native)?),
+            Op::Create => Request::Create(CreateRequest::read_kwargs(kwargs, adapter, native)?),
+            Op::Update => Request::Update(UpdateRequest::read_kwargs(kwargs, adapter, native)?),
+            Op::Note => Request::Note(NoteRequest::read_kwargs(kwargs, adapter, native)?),
+        })
     }
 
     /// Turns off the re-read after a change (other requests have none).
@@ -223,6 +232,8 @@ struct TicketParams {
     request: OnceLock<Parsed>,
     /// Parsed by the check after rendering: the one run of these params takes it.
     rendered: Mutex<Option<Parsed>>,
+    /// Whether the kwargs give `reread` (kept when the check after rendering took them).
+    gives_reread: bool,
 }
 
 impl<'de> Deserialize<'de> for TicketParams {
@@ -231,6 +242,7 @@ impl<'de> Deserialize<'de> for TicketParams {
             kwargs: Kwargs::deserialize(d)?,
             request: OnceLock::new(),
             rendered: Mutex::new(None),
+            gives_reread: false,
         })
     }
 }
@@ -407,6 +419,37 @@ impl Pipe for TicketPipe {
         }
     }
 
+    /// After rendering, kwargs without wrappers or a ticket number (the usual case) are moved
+    /// into the request for the run, not copied; the others are checked as at load.
+    fn check_rendered(
+        &self,
+        params: &mut TicketParams,
+        ctx: &CheckContext<'_>,
+    ) -> std::result::Result<(), Vec<ParamError>> {
+        let Some((adapter, native)) = ctx.service else {
+            return Ok(());
+        };
+        let plain = params
+            .kwargs
+            .keys()
+            .all(|k| !self.0.is_wrapper(k) && k != NUMBER_KEY);
+        if !plain {
+            return self.check(params, ctx);
+        }
+        params.gives_reread = gives_reread(self.0, &params.kwargs);
+        let kwargs = std::mem::take(&mut params.kwargs);
+        match Request::read(self.0, kwargs, adapter, native) {
+            Ok(request) => {
+                if let Ok(rendered) = params.rendered.get_mut() {
+                    *rendered = Some(Parsed(request, None));
+                }
+                Ok(())
+            }
+            // The same problems the check lists: the same reader, on the same kwargs.
+            Err(errors) => Err(errors.0.into_iter().map(ParamError::from).collect()),
+        }
+    }
+
     /// `fetch_tickets` hands its tickets to the `foreach` after it as they arrive.
     fn stream(
         &self,
@@ -435,7 +478,7 @@ impl Pipe for TicketPipe {
         let Parsed(mut request, number) = self.parsed(params, service.as_ref())?;
         // Nothing reads the ticket a change returns: reading it back would be a request for
         // nobody, unless `reread:` asks for it.
-        if !ctx.result_read && !gives_reread(self.0, &params.kwargs) {
+        if !ctx.result_read && !params.gives_reread && !gives_reread(self.0, &params.kwargs) {
             request.skip_reread();
         }
         match request.with_id_of(number, service.as_ref()).await? {

@@ -191,3 +191,22 @@ async fn a_stream_that_breaks_fails_the_loop_naming_where_and_why() -> TestResul
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn kwargs_rendered_into_the_request_report_every_problem_and_change_nothing() -> TestResult {
+    let fake = seeded().await?;
+    // Both values are known only after rendering, and both are wrong.
+    let extra = ", reread: '{{ \"yes\" }}', subject: '{{ [1, 2] }}'";
+    let engine = engine(&triage(&fake.url(), extra, ""))?;
+    let report = engine
+        .run_with("default", &json!({}), RunOptions::default(), None)
+        .await?;
+    assert!(!report.succeeded);
+    let error = pipe_error(&report, "each[0].move");
+    for expected in ["reread", "expected true or false", "subject"] {
+        assert!(error.contains(expected), "{expected} in: {error}");
+    }
+    assert_eq!(fake.tickets_in_queue("Raw"), 3, "no ticket was changed");
+    assert_eq!(fake.calls().get("TicketUpdate"), None);
+    Ok(())
+}
