@@ -199,9 +199,11 @@ impl HttpClient {
         if announced.is_some_and(|n| n > limit as u64) {
             return Err(too_large());
         }
-        // A reply that says its length is read into one buffer of that size (checked against
-        // the limit above; the limit still holds if more arrives), not one per doubling.
-        let mut body = Vec::with_capacity(announced.map_or(0, |n| n as usize));
+        // A reply that says its length is read into one buffer of that size, not one per
+        // doubling; a length only claimed reserves at most PREALLOCATED_REPLY (the limit holds
+        // for what arrives either way).
+        let reserve = announced.map_or(0, |n| n.min(PREALLOCATED_REPLY as u64) as usize);
+        let mut body = Vec::with_capacity(reserve);
         while let Some(chunk) = response
             .chunk()
             .await
@@ -224,6 +226,9 @@ impl HttpClient {
         }
     }
 }
+
+/// The most a reply's announced length reserves before its bytes arrive.
+const PREALLOCATED_REPLY: usize = 1 << 20;
 
 /// The idle connections the pool keeps for a service of `concurrency`: its own calls at once
 /// plus as many again from a pipeline's loop beside them, with room to spare. A pool smaller
