@@ -42,6 +42,16 @@ fn with_credentials(mut body: Value) -> Value {
     body
 }
 
+/// Sends `body` with the agent's credentials and reads the JSON answer.
+async fn call(request: reqwest::RequestBuilder, body: Value) -> Result<Value, reqwest::Error> {
+    request
+        .json(&with_credentials(body))
+        .send()
+        .await?
+        .json()
+        .await
+}
+
 /// An ID as text, whether it came as a string or a number.
 fn id_text(value: &Value) -> String {
     value
@@ -51,7 +61,7 @@ fn id_text(value: &Value) -> String {
 }
 
 fn create_body() -> Value {
-    with_credentials(json!({
+    json!({
         "Ticket": {"Title": "Printer jam", "Queue": "Raw", "State": "new",
                    "Priority": "3 normal", "CustomerUser": "jdoe@example.com"},
         "Article": {"Subject": "Printer jam", "Body": "Tray 2 is stuck.",
@@ -59,7 +69,7 @@ fn create_body() -> Value {
         "DynamicField": [{"Name": "Building", "Value": "B2"}],
         "Attachment": [{"Content": "SGVsbG8gd29ybGQ=", "ContentType": "text/plain",
                         "Filename": "note.txt"}],
-    }))
+    })
 }
 
 #[tokio::test]
@@ -67,13 +77,7 @@ async fn create_and_update_answer_with_the_ticket_over_rest() -> TestResult {
     let served = Served::start(&including()).await?;
     let base = served.webservice("Including");
     let client = client()?;
-    let created: Value = client
-        .post(format!("{base}/Ticket"))
-        .json(&create_body())
-        .send()
-        .await?
-        .json()
-        .await?;
+    let created = call(client.post(format!("{base}/Ticket")), create_body()).await?;
     let ticket = &created["Ticket"];
     assert!(ticket.is_object(), "one object, not a list: {created}");
     assert_eq!(id_text(&ticket["TicketID"]), id_text(&created["TicketID"]));
@@ -101,17 +105,12 @@ async fn create_and_update_answer_with_the_ticket_over_rest() -> TestResult {
         .as_str()
         .ok_or("no ticket id")?
         .to_owned();
-    let updated: Value = client
-        .patch(format!("{base}/Ticket/{id}"))
-        .json(&with_credentials(json!({
-            "Ticket": {"Priority": "4 high"},
-            "Article": {"Subject": "Update", "Body": "Technician scheduled.",
-                        "ContentType": "text/plain; charset=utf-8"},
-        })))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let update = json!({
+        "Ticket": {"Priority": "4 high"},
+        "Article": {"Subject": "Update", "Body": "Technician scheduled.",
+                    "ContentType": "text/plain; charset=utf-8"},
+    });
+    let updated = call(client.patch(format!("{base}/Ticket/{id}")), update).await?;
     assert_eq!(updated["Ticket"]["Priority"], "4 high", "{updated}");
     assert_eq!(updated["Ticket"]["Article"]["Subject"], "Update");
     assert_eq!(
@@ -123,13 +122,8 @@ async fn create_and_update_answer_with_the_ticket_over_rest() -> TestResult {
         "no attachment sent, none listed"
     );
 
-    let fields_only: Value = client
-        .patch(format!("{base}/Ticket/{id}"))
-        .json(&with_credentials(json!({"Ticket": {"State": "open"}})))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let open = json!({"Ticket": {"State": "open"}});
+    let fields_only = call(client.patch(format!("{base}/Ticket/{id}")), open.clone()).await?;
     assert!(fields_only.get("ArticleID").is_none(), "{fields_only}");
     assert_eq!(fields_only["Ticket"]["State"], "open");
     assert_eq!(
@@ -137,13 +131,7 @@ async fn create_and_update_answer_with_the_ticket_over_rest() -> TestResult {
         "without a new article, the ticket's last one"
     );
 
-    let failed: Value = client
-        .patch(format!("{base}/Ticket/999999"))
-        .json(&with_credentials(json!({"Ticket": {"State": "open"}})))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let failed = call(client.patch(format!("{base}/Ticket/999999")), open).await?;
     assert_eq!(failed["Error"]["ErrorCode"], "TicketUpdate.AccessDenied");
     assert!(failed.get("Ticket").is_none());
     Ok(())
@@ -153,13 +141,7 @@ async fn create_and_update_answer_with_the_ticket_over_rest() -> TestResult {
 async fn without_the_option_the_answers_carry_no_ticket() -> TestResult {
     let served = Served::start(&webservices("")).await?;
     let base = served.webservice("GenericTicketConnectorREST");
-    let created: Value = client()?
-        .post(format!("{base}/Ticket"))
-        .json(&create_body())
-        .send()
-        .await?
-        .json()
-        .await?;
+    let created = call(client()?.post(format!("{base}/Ticket")), create_body()).await?;
     assert!(created["TicketID"].is_string(), "{created}");
     assert!(created.get("Ticket").is_none(), "{created}");
     Ok(())
