@@ -1,10 +1,13 @@
 //! Sessions, errors and history against the in-process fake, through the real wire format (the
 //! conformance kit runs over this adapter in `tests/`).
 
+mod support;
+
 use otai_core::{Error, TicketSystemService, TicketSystemServiceExt};
 use otai_otobo_znuny::fake::FakeOtobo;
 use otai_otobo_znuny::{OtoboConfig, OtoboService, SessionCacheSetting};
 use serde_json::json;
+use support::kw;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -13,12 +16,7 @@ async fn sessions_expiring_mid_run_are_renewed() -> TestResult {
     let fake = FakeOtobo::start().await?;
     let otobo = OtoboService::new(&fake.config())?;
     let created = otobo
-        .create_ticket_kw(
-            json!({"subject": "s", "body": "b"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        )
+        .create_ticket_kw(kw(json!({"subject": "s", "body": "b"})))
         .await?;
     fake.expire_sessions();
     let id = created.id.ok_or("the created ticket has no id")?;
@@ -31,12 +29,7 @@ async fn unknown_values_are_invalid_input_from_the_server() -> TestResult {
     let fake = FakeOtobo::start().await?;
     let otobo = OtoboService::new(&fake.config())?;
     let err = otobo
-        .create_ticket_kw(
-            json!({"subject": "s", "body": "b", "queue": "Nope"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        )
+        .create_ticket_kw(kw(json!({"subject": "s", "body": "b", "queue": "Nope"})))
         .await
         .err();
     assert!(
@@ -54,12 +47,7 @@ async fn ticket_history_is_read_over_soap() -> TestResult {
         .transport(otai_otobo_znuny::TransportKind::Soap);
     let otobo = OtoboService::new(&config)?;
     let created = otobo
-        .create_ticket_kw(
-            json!({"subject": "s", "body": "b", "queue": "Raw"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        )
+        .create_ticket_kw(kw(json!({"subject": "s", "body": "b", "queue": "Raw"})))
         .await?;
     let id = created.id.ok_or("the created ticket has no id")?;
     let history = otobo.raw_ticket_history(&id.parse()?).await?;
@@ -80,12 +68,7 @@ async fn soap_errors_map_to_the_same_typed_errors() -> TestResult {
         "AccessDenied is None, as over REST"
     );
     let err = otobo
-        .create_ticket_kw(
-            json!({"subject": "s", "body": "b", "queue": "Nope"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        )
+        .create_ticket_kw(kw(json!({"subject": "s", "body": "b", "queue": "Nope"})))
         .await
         .err();
     assert!(
@@ -215,12 +198,7 @@ async fn a_request_hands_its_secrets_to_the_redactor_only_when_a_text_needs_them
     let redactor = otai_core::output::Redactor::new();
     let otobo = OtoboService::new(&config)?.with_redactor(redactor.clone());
     let created = otobo
-        .create_ticket_kw(
-            json!({"subject": "s", "body": "b"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        )
+        .create_ticket_kw(kw(json!({"subject": "s", "body": "b"})))
         .await?;
     let id = created.id.ok_or("the created ticket has no id")?;
     assert!(otobo.get_ticket_by_id(&id).await?.is_some());

@@ -1,11 +1,14 @@
 //! Replies from a hostile server or a broken proxy: each is a typed error naming the request,
 //! never a panic, a wrong ticket, an empty success or a secret in a message.
 
+mod support;
+
 use otai_core::request::{GetRequest, SearchRequest, TicketId};
 use otai_core::{Error, TicketSearchCriteria, TicketSystemService, TicketSystemServiceExt};
 use otai_otobo_znuny::{AuthMode, Operation, OtoboConfig, OtoboService, TransportKind};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
+use support::kw;
 use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -36,10 +39,6 @@ async fn server() -> MockServer {
 
 fn raw(body: impl Into<Vec<u8>>) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.into(), "application/json")
-}
-
-fn kw(value: Value) -> Map<String, Value> {
-    value.as_object().cloned().unwrap_or_default()
 }
 
 /// A TicketGet that answers with the tickets named in the path, in that order.

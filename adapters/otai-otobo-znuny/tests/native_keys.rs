@@ -1,17 +1,16 @@
 //! Native keys against the in-process fake: misspelt keys are refused before any request
 //! (not even SessionCreate), declared keys and the `native:` escape hatch reach the server.
 
+mod support;
+
 use otai_core::request::{SearchRequest, UpdateRequest};
 use otai_core::{Error, Kwargs, TicketSystemService, TicketSystemServiceExt, UnifiedTicket};
 use otai_otobo_znuny::OtoboService;
 use otai_otobo_znuny::fake::FakeOtobo;
 use serde_json::{Value, json};
+use support::kw;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn kw(value: Value) -> Kwargs {
-    value.as_object().cloned().unwrap_or_default()
-}
 
 fn message(err: Option<Error>) -> String {
     err.map(|e| e.to_string()).unwrap_or_default()

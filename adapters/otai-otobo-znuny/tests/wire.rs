@@ -1,5 +1,7 @@
 //! The adapter against a mock GenericTicketConnector, answering with recorded OTOBO 11 replies.
 
+mod support;
+
 use std::sync::Arc;
 
 use otai_core::request::SearchRequest;
@@ -9,6 +11,7 @@ use otai_core::{
 use otai_otobo_znuny::config::MappingConfig;
 use otai_otobo_znuny::{AuthMode, Operation, OtoboConfig, OtoboService, RoutePreset};
 use serde_json::{Map, Value, json};
+use support::kw;
 use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -83,10 +86,6 @@ async fn session_ok(server: &MockServer, times: u64) {
         .expect(times)
         .mount(server)
         .await;
-}
-
-fn kw(value: Value) -> Map<String, Value> {
-    value.as_object().cloned().unwrap_or_default()
 }
 
 #[tokio::test]
