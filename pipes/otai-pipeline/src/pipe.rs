@@ -269,14 +269,7 @@ impl std::fmt::Debug for PipeContext {
 impl PipeContext {
     /// A context for `pipe_id` (mostly for tests of pipes).
     pub fn new(pipe_id: impl Into<String>, service: Option<Arc<dyn TicketSystemService>>) -> Self {
-        Self {
-            pipe_id: pipe_id.into(),
-            service,
-            dry_run: false,
-            redactor: Redactor::default(),
-            result_read: true,
-            usage: Arc::default(),
-        }
+        Self::for_run(pipe_id.into(), service, Redactor::default(), Arc::default())
     }
 
     /// The engine's context for a run of `pipe_id`, sharing the run's redactor and usage.
