@@ -119,7 +119,6 @@ impl HttpClient {
         let mut followed = 0;
         let response = loop {
             let method = next.method().clone();
-            let from = next.url().clone();
             // Only GET and HEAD are ever repeated at a new URL; they have no body to copy.
             let copy = matches!(method, Method::GET | Method::HEAD)
                 .then(|| next.try_clone())
@@ -137,7 +136,9 @@ impl HttpClient {
                 .headers()
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok());
-            let message = match (redirect::judge(&method, &from, location, followed), copy) {
+            // Redirects are never followed by reqwest itself: the reply's URL is the request's.
+            let from = response.url();
+            let message = match (redirect::judge(&method, from, location, followed), copy) {
                 (Verdict::Follow(to), Some(mut copy)) => {
                     tracing::debug!(request, to = %redirect::shown(&to), "following a redirect");
                     *copy.url_mut() = to;

@@ -12,6 +12,7 @@ use tokio::sync::Mutex;
 
 use crate::config::{AuthMode, OtoboConfig, SessionCacheSetting, TransportKind};
 use crate::errors::map_business_error;
+use crate::payload::Payload;
 use crate::reply::{Answer, Expect, Raw, Typed};
 use crate::routes::Operation;
 use crate::session_cache::SessionCache;
@@ -31,10 +32,24 @@ struct Credentials {
     password: SecretString,
 }
 
-/// A session and when it was created.
+/// A session, when it was created, and the credential keys every request sends with it.
 struct Session {
     id: SecretString,
     created: Instant,
+    /// `{"SessionID": id}`, built once: requests share it instead of building their own.
+    fields: Arc<Map<String, Value>>,
+}
+
+impl Session {
+    fn new(id: SecretString, created: Instant) -> Self {
+        let mut fields = Map::new();
+        fields.insert("SessionID".into(), id.expose_secret().into());
+        Self {
+            id,
+            created,
+            fields: Arc::new(fields),
+        }
+    }
 }
 
 /// A GenericTicketConnector client. Cheap to clone; clones share the connection pool and session.
@@ -138,9 +153,10 @@ impl OtoboClient {
     pub(crate) async fn request<E: Expect>(
         &self,
         operation: Operation,
-        payload: Map<String, Value>,
+        payload: impl Into<Payload>,
         expect: &E,
     ) -> Result<E::Output> {
+        let payload = payload.into();
         let request = self.transport.name(operation);
         let mut renewed_session = false;
         loop {
@@ -151,13 +167,14 @@ impl OtoboClient {
             {
                 Answer::Done(output) => return Ok(output),
                 Answer::Failed(error)
-                    if error.is_auth_failure() && session_used.is_some() && !renewed_session =>
+                    if error.is_auth_failure() && session_used && !renewed_session =>
                 {
                     tracing::debug!(
                         operation = operation.name(),
                         "session rejected, creating a new one"
                     );
-                    self.forget_session(session_used.as_deref()).await;
+                    let used = auth.get("SessionID").and_then(Value::as_str);
+                    self.forget_session(used).await;
                     renewed_session = true;
                 }
                 Answer::Failed(error) => return Err(map_business_error(request, error)),
@@ -171,7 +188,7 @@ impl OtoboClient {
         &self,
         operation: Operation,
         request: &str,
-        payload: &Map<String, Value>,
+        payload: &Payload,
         auth: &Map<String, Value>,
         expect: &E,
     ) -> Result<Answer<E::Output>> {
@@ -199,19 +216,17 @@ impl OtoboClient {
             if let Some(cache) = &self.cache {
                 cache.store(&id);
             }
-            *self.session.lock().await = Some(Session {
-                id,
-                created: Instant::now(),
-            });
+            *self.session.lock().await = Some(Session::new(id, Instant::now()));
         }
         Ok(())
     }
 
-    /// The credential keys for one request, and the session ID used (to forget it if rejected).
-    async fn auth_fields(&self) -> Result<(Map<String, Value>, Option<String>)> {
-        let mut fields = Map::new();
+    /// The credential keys for one request, and whether they name a session (to forget it if
+    /// rejected).
+    async fn auth_fields(&self) -> Result<(Arc<Map<String, Value>>, bool)> {
         match self.mode {
             AuthMode::PerRequest => {
+                let mut fields = Map::new();
                 fields.insert(
                     self.credentials.login_key.into(),
                     self.credentials.login.clone().into(),
@@ -220,7 +235,7 @@ impl OtoboClient {
                     "Password".into(),
                     self.credentials.password.expose_secret().into(),
                 );
-                Ok((fields, None))
+                Ok((Arc::new(fields), false))
             }
             AuthMode::Session => {
                 let mut slot = self.session.lock().await;
@@ -235,20 +250,12 @@ impl OtoboClient {
                             if let Some(cache) = &self.cache {
                                 cache.store(&id);
                             }
-                            Session {
-                                id,
-                                created: Instant::now(),
-                            }
+                            Session::new(id, Instant::now())
                         }
                     });
                 }
-                let id = slot
-                    .as_ref()
-                    .map(|s| s.id.expose_secret().to_owned())
-                    .unwrap_or_default();
-                drop(slot);
-                fields.insert("SessionID".into(), id.clone().into());
-                Ok((fields, Some(id)))
+                let fields = slot.as_ref().map(|s| s.fields.clone()).unwrap_or_default();
+                Ok((fields, true))
             }
         }
     }
@@ -258,10 +265,7 @@ impl OtoboClient {
         let cached = self.cache.as_ref()?.load(MAX_SESSION_ID_LEN)?;
         self.redactor.hide(cached.id.expose_secret());
         let created = Instant::now().checked_sub(cached.age)?;
-        (cached.age < self.session_max_age).then_some(Session {
-            id: cached.id,
-            created,
-        })
+        (cached.age < self.session_max_age).then(|| Session::new(cached.id, created))
     }
 
     async fn forget_session(&self, used: Option<&str>) {
@@ -278,12 +282,12 @@ impl OtoboClient {
     async fn create_session(&self) -> Result<SecretString> {
         let request = self.transport.describe(Operation::SessionCreate);
         let no_auth = Map::new();
-        let mut payload = Map::new();
-        payload.insert(
+        let mut payload = Payload::default();
+        payload.fields.insert(
             self.credentials.login_key.into(),
             self.credentials.login.clone().into(),
         );
-        payload.insert(
+        payload.fields.insert(
             "Password".into(),
             self.credentials.password.expose_secret().into(),
         );
