@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use otai_core::model::{DEFAULT_ATTACHMENT_TYPE, parse_timestamp};
+use otai_core::model::DEFAULT_ATTACHMENT_TYPE;
 use otai_core::{
     Error, Result, TicketSearchCriteria, UnifiedAttachment, UnifiedEntity, UnifiedNote,
     UnifiedTicket,
@@ -69,11 +69,6 @@ fn entity(
     UnifiedEntity::from_parts(id, name)
 }
 
-/// OTOBO time (`YYYY-MM-DD HH:MM:SS`, server time, normally UTC) to a unified timestamp.
-fn time(text: Option<&str>) -> Option<otai_core::model::Timestamp> {
-    text.and_then(parse_timestamp)
-}
-
 /// An article as a unified note (its texts moved, not copied).
 pub fn article_to_note(article: Article) -> UnifiedNote {
     let mut note = UnifiedNote::default().internal(article.is_visible_for_customer == Some(false));
@@ -87,7 +82,7 @@ pub fn article_to_note(article: Article) -> UnifiedNote {
             .map(|c| c.split(';').next().unwrap_or(c).trim().to_owned())
     });
     note.author = article.from;
-    note.created = time(article.create_time.as_deref());
+    note.created = article.create_time;
     note.attachments = article.attachment.0.iter().map(attachment).collect();
     note
 }
@@ -161,8 +156,8 @@ pub fn ticket_into_unified(t: Ticket, maps: &ValueMaps) -> UnifiedTicket {
     unified.ticket_type = entity(t.type_id, t.r#type, Some(&maps.ticket_type));
     unified.owner = entity(t.owner_id, t.owner, None);
     unified.customer = entity(None, t.customer_user_id, None);
-    unified.created = time(t.created.as_deref());
-    unified.updated = time(t.changed.as_deref());
+    unified.created = t.created;
+    unified.updated = t.changed;
     unified.notes = t.article.0.into_iter().map(article_to_note).collect();
     unified.body = unified.notes.first().and_then(|n| n.body.clone());
     for field in t.dynamic_field.0 {
@@ -335,6 +330,7 @@ pub(crate) fn search_payload(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use otai_core::model::parse_timestamp;
 
     fn maps() -> Result<ValueMaps> {
         let mut config = MappingConfig::default();

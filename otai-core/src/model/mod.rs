@@ -21,7 +21,7 @@ pub use entity::UnifiedEntity;
 pub use history::UnifiedHistoryEntry;
 pub use note::UnifiedNote;
 pub use ticket::UnifiedTicket;
-pub use timestamp::parse_timestamp;
+pub use timestamp::{lenient_timestamp, parse_timestamp};
 
 /// A timestamp in the unified model: UTC, serialized as RFC 3339.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -69,9 +69,78 @@ pub(crate) fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timesta
     }
 }
 
+/// Serde helper for times a server sends: a string in any form [`parse_timestamp`] accepts,
+/// read where it lies (no copy). A time that does not parse, `""`, a number or null is
+/// absent, as a helpdesk's odd value must not fail the whole reply; a list or a map is an
+/// error.
+///
+/// Use with `#[serde(default, deserialize_with = "otai_core::model::lenient_timestamp")]`.
+pub fn lenient_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    d.deserialize_any(ServerTime)
+}
+
+/// Reads [`lenient_timestamp`].
+struct ServerTime;
+
+impl<'de> serde::de::Visitor<'de> for ServerTime {
+    type Value = Option<Timestamp>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a time (`YYYY-MM-DD HH:MM:SS`)")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(parse_timestamp(v))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_times_are_read_leniently_and_shapes_refused() {
+        let read = |json: &str| {
+            let mut de = serde_json::Deserializer::from_str(json);
+            lenient_timestamp(&mut de).map(|t| t.map(|t| t.to_rfc3339()))
+        };
+        let expected = Some("2025-03-14T09:12:01+00:00".to_owned());
+        assert_eq!(
+            read(r#""2025-03-14 09:12:01""#).ok(),
+            Some(expected.clone())
+        );
+        assert_eq!(read(r#""2025-03-14 09:12:\u00301""#).ok(), Some(expected));
+        for absent in [r#""""#, r#""14.03.2025""#, "null", "0", "-1", "1.5"] {
+            assert_eq!(read(absent).ok(), Some(None), "{absent}");
+        }
+        for refused in ["[]", r#"{"a": 1}"#, "true"] {
+            assert!(read(refused).is_err(), "{refused}");
+        }
+    }
 
     fn at(text: &str) -> Option<String> {
         parse_timestamp(text).map(|t| t.to_rfc3339())

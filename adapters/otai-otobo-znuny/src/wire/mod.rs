@@ -6,7 +6,7 @@ pub mod budget;
 mod list;
 mod value;
 
-use otai_core::model::lenient_id;
+use otai_core::model::{Timestamp, lenient_id, lenient_timestamp};
 use serde::Deserialize;
 use serde::Serialize;
 use serde::de::{self, Deserializer, Visitor};
@@ -135,9 +135,10 @@ pub struct Article {
     /// Sender.
     #[serde(default, deserialize_with = "lenient_id::optional")]
     pub from: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS`, server time.
-    #[serde(default, deserialize_with = "lenient_id::optional")]
-    pub create_time: Option<String>,
+    /// When it was written: `YYYY-MM-DD HH:MM:SS` server time, read as UTC (absent when it
+    /// does not parse).
+    #[serde(default, deserialize_with = "lenient_timestamp")]
+    pub create_time: Option<Timestamp>,
     /// Attachments (with `Attachments=1`).
     #[serde(default)]
     pub attachment: OneOrMany<Attachment, MAX_ATTACHMENTS>,
@@ -244,12 +245,12 @@ pub struct Ticket {
         deserialize_with = "lenient_id::optional"
     )]
     pub customer_id: Option<String>,
-    /// Creation time, server time.
-    #[serde(default, deserialize_with = "lenient_id::optional")]
-    pub created: Option<String>,
-    /// Last change, server time.
-    #[serde(default, deserialize_with = "lenient_id::optional")]
-    pub changed: Option<String>,
+    /// Creation time (server time, read as UTC; absent when it does not parse).
+    #[serde(default, deserialize_with = "lenient_timestamp")]
+    pub created: Option<Timestamp>,
+    /// Last change (server time, read as UTC; absent when it does not parse).
+    #[serde(default, deserialize_with = "lenient_timestamp")]
+    pub changed: Option<Timestamp>,
     /// Dynamic fields (with `DynamicFields=1`).
     #[serde(default)]
     pub dynamic_field: OneOrMany<DynamicField, MAX_DYNAMIC_FIELDS>,
