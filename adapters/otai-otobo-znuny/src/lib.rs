@@ -42,6 +42,7 @@ mod history;
 pub mod input;
 pub mod mapping;
 mod native;
+mod payload;
 mod reply;
 pub mod routes;
 mod secrets;

@@ -21,6 +21,7 @@ use crate::mapping::{
     ValueMaps, attachment_items, dynamic_fields, search_payload, ticket_fields, ticket_into_unified,
 };
 use crate::native::NATIVE_KEYS;
+use crate::payload::{ArticleBody, Payload};
 use crate::reply::{SearchIds, Typed};
 use crate::routes::Operation;
 use crate::wire::{MAX_TICKETS_PER_GET, Ticket, TicketGetReply, TicketWriteReply, WireTicketId};
@@ -41,20 +42,18 @@ pub struct OtoboService {
 
 impl OtoboService {
     /// A note as a TicketUpdate `Article`: internal unless asked, in the default content type.
-    fn article(&self, note: &otai_core::UnifiedNote) -> Value {
-        let content_type = with_charset(
-            note.content_type
-                .as_deref()
-                .unwrap_or(&self.defaults.content_type),
-        );
-        json!({
-            "Subject": note.subject.clone().unwrap_or_else(|| "Note".into()),
-            "Body": note.body.clone().unwrap_or_default(),
-            "ContentType": content_type,
-            "CommunicationChannel": "Internal",
-            "SenderType": "agent",
-            "IsVisibleForCustomer": if note.internal { 0 } else { 1 },
-        })
+    fn article(&self, note: &otai_core::UnifiedNote) -> ArticleBody {
+        ArticleBody {
+            subject: note.subject.clone().unwrap_or_else(|| "Note".into()),
+            body: note.body.clone().unwrap_or_default(),
+            content_type: with_charset(
+                note.content_type
+                    .as_deref()
+                    .unwrap_or(&self.defaults.content_type),
+            ),
+            visible_for_customer: !note.internal,
+            extra: Map::new(),
+        }
     }
 
     /// Builds the service; contacts nobody until the first call.
@@ -117,9 +116,6 @@ impl OtoboService {
         Ok(items)
     }
 
-    /// TicketGet for `ids` (at most [`MAX_TICKETS_PER_GET`]) with articles, their attachments
-    /// (with content when `content` is set) and dynamic fields, plus `options`: exactly the
-    /// tickets asked for, in the order asked.
     /// The IDs a search finds (one TicketSearch), after `offset`, at most the limit, each once;
     /// kept as numbers (8 bytes each) until a TicketGet names them.
     async fn search_ids(&self, request: SearchRequest) -> Result<Vec<WireTicketId>> {
@@ -127,7 +123,7 @@ impl OtoboService {
         let criteria = request.criteria;
         let offset = criteria.offset.unwrap_or(0);
         let asked = limit.saturating_add(offset);
-        let mut payload = search_payload(&criteria, &self.maps, limit)?;
+        let mut payload = Payload::from(search_payload(&criteria, &self.maps, limit)?);
         merge_native(&mut payload, request.native)?;
         let found = self
             .client
@@ -151,6 +147,9 @@ impl OtoboService {
         Ok(found.into_iter().skip(offset).take(limit).collect())
     }
 
+    /// TicketGet for `ids` (at most [`MAX_TICKETS_PER_GET`]) with articles, their attachments
+    /// (with content when `content` is set) and dynamic fields, plus `options`: exactly the
+    /// tickets asked for, in the order asked.
     async fn get_many(
         &self,
         ids: Vec<String>,
@@ -192,7 +191,7 @@ impl OtoboService {
     }
 
     /// TicketUpdate with `payload` for ticket `id`; the reply must name that ticket.
-    async fn update(&self, id: &TicketId, payload: Map<String, Value>) -> Result<()> {
+    async fn update(&self, id: &TicketId, payload: Payload) -> Result<()> {
         let written: TicketWriteReply = self
             .client
             .request(Operation::TicketUpdate, payload, &Typed::new())
@@ -293,10 +292,12 @@ fn in_asked_order(request: &str, asked: &[String], tickets: Vec<Ticket>) -> Resu
 /// Puts already-checked native arguments into the operation's input: `Ticket`/`Article` maps
 /// merge into those objects, `PendingTime` goes into `Ticket`, `DynamicField` and `Attachment`
 /// items are appended, anything else (declared, or given verbatim under `native:`) is a top-level key.
-fn merge_native(payload: &mut Map<String, Value>, native: Kwargs) -> Result<()> {
+fn merge_native(payload: &mut Payload, native: Kwargs) -> Result<()> {
     for (key, value) in native {
-        match (key.as_str(), value) {
-            ("Ticket" | "Article", Value::Object(extra)) => {
+        match (key.as_str(), value, &mut payload.article) {
+            ("Article", Value::Object(extra), Some(article)) => article.extra.extend(extra),
+            ("Ticket" | "Article", Value::Object(extra), _) => {
+                let payload = &mut payload.fields;
                 let target = payload
                     .entry(key.clone())
                     .or_insert_with(|| Value::Object(Map::new()));
@@ -305,22 +306,24 @@ fn merge_native(payload: &mut Map<String, Value>, native: Kwargs) -> Result<()> 
                 }
             }
             // Only reachable through `native:`, which is not checked against the declared kinds.
-            ("Ticket" | "Article", other) => {
+            ("Ticket" | "Article", other, _) => {
                 return Err(Error::invalid_input(
                     key,
                     format!("expected a map, got {}", kwargs::describe(&other)),
                 ));
             }
-            ("PendingTime", value) => {
+            ("PendingTime", value, _) => {
                 let ticket = payload
+                    .fields
                     .entry("Ticket")
                     .or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(ticket) = ticket {
                     ticket.insert("PendingTime".into(), value);
                 }
             }
-            ("DynamicField" | "Attachment", value) => {
+            ("DynamicField" | "Attachment", value, _) => {
                 let list = payload
+                    .fields
                     .entry(key.clone())
                     .or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(list) = list {
@@ -330,8 +333,8 @@ fn merge_native(payload: &mut Map<String, Value>, native: Kwargs) -> Result<()> 
                     }
                 }
             }
-            (_, value) => {
-                payload.insert(key, value);
+            (_, value, _) => {
+                payload.fields.insert(key, value);
             }
         }
     }
@@ -463,8 +466,9 @@ impl TicketSystemService for OtoboService {
         if !fields.is_empty() {
             payload.insert("DynamicField".into(), Value::Array(fields));
         }
+        let mut payload = Payload::from(payload);
         merge_native(&mut payload, request.native)?;
-        let ticket = payload.get("Ticket").cloned().unwrap_or_default();
+        let ticket = payload.fields.get("Ticket").cloned().unwrap_or_default();
         if ticket.get("Queue").is_none() && ticket.get("QueueID").is_none() {
             return Err(Error::invalid_input(
                 "queue",
@@ -494,23 +498,29 @@ impl TicketSystemService for OtoboService {
         let id = request.ticket_id;
         let mut changes = request.changes;
         changes.notes.extend(request.note);
-        let mut payload = Map::new();
+        let mut payload = Payload::default();
         let fields = ticket_fields(&changes, &self.maps);
         if !fields.is_empty() {
-            payload.insert("Ticket".into(), Value::Object(fields));
+            payload
+                .fields
+                .insert("Ticket".into(), Value::Object(fields));
         }
         let dynamic = dynamic_fields(&changes.custom_fields, &self.maps)?;
         if !dynamic.is_empty() {
-            payload.insert("DynamicField".into(), Value::Array(dynamic));
+            payload
+                .fields
+                .insert("DynamicField".into(), Value::Array(dynamic));
         }
         // A note goes into the same TicketUpdate: the change and the note land together or not.
         match changes.notes.as_slice() {
             [] => {}
             [note] => {
-                payload.insert("Article".into(), self.article(note));
+                payload.article = Some(self.article(note));
                 let attachments = attachment_items(note, "note.")?;
                 if !attachments.is_empty() {
-                    payload.insert("Attachment".into(), Value::Array(attachments));
+                    payload
+                        .fields
+                        .insert("Attachment".into(), Value::Array(attachments));
                 }
             }
             _ => {
@@ -521,7 +531,7 @@ impl TicketSystemService for OtoboService {
             }
         }
         merge_native(&mut payload, request.native)?;
-        let ticket = payload.get("Ticket");
+        let ticket = payload.fields.get("Ticket");
         let state = ticket
             .and_then(|t| t.get("State"))
             .and_then(Value::as_str)
@@ -536,7 +546,7 @@ impl TicketSystemService for OtoboService {
                 ),
             ));
         }
-        payload.insert("TicketID".into(), id.as_str().into());
+        payload.fields.insert("TicketID".into(), id.as_str().into());
         self.update(&id, payload).await?;
         if request.reread {
             self.reread(id.as_str()).await
@@ -552,15 +562,18 @@ impl TicketSystemService for OtoboService {
 
     async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
         let (id, note) = (request.ticket_id, request.note);
-        let mut payload = Map::new();
-        payload.insert("TicketID".into(), id.as_str().into());
-        payload.insert("Article".into(), self.article(&note));
+        let mut payload = Payload {
+            fields: Map::new(),
+            article: Some(self.article(&note)),
+        };
         let attachments = attachment_items(&note, "")?;
         if !attachments.is_empty() {
-            payload.insert("Attachment".into(), Value::Array(attachments));
+            payload
+                .fields
+                .insert("Attachment".into(), Value::Array(attachments));
         }
         merge_native(&mut payload, request.native)?;
-        payload.insert("TicketID".into(), id.as_str().into());
+        payload.fields.insert("TicketID".into(), id.as_str().into());
         self.update(&id, payload).await?;
         if request.reread {
             self.reread(id.as_str()).await

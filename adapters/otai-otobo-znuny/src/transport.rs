@@ -5,6 +5,7 @@ use otai_core::{Error, Result};
 use otai_http::{Failure, HttpClient, HttpReply};
 use serde_json::{Map, Value};
 
+use crate::payload::{ArticleBody, Payload};
 use crate::reply::{Answer, Expect};
 use crate::routes::{Method, Operation, RouteTable, fill_route_from};
 use crate::secrets::hide_secrets;
@@ -71,17 +72,17 @@ impl HttpTransport {
         &self,
         operation: Operation,
         request: &str,
-        payload: &Map<String, Value>,
+        payload: &Payload,
         auth: &Map<String, Value>,
         expect: &E,
         redactor: &Redactor,
     ) -> Result<Answer<E::Output>, Failure> {
         let secrets = || {
-            hide_secrets(redactor, &[auth, payload]);
+            hide_secrets(redactor, &[auth, &payload.fields]);
             redactor
         };
         if tracing::enabled!(tracing::Level::TRACE) {
-            let mut full = payload.clone();
+            let mut full = payload.to_map();
             full.extend(auth.clone());
             let shown = secrets().redact(&Value::Object(full).to_string());
             tracing::trace!(operation = operation.name(), request = %shown, "generic interface request body");
@@ -92,7 +93,7 @@ impl HttpTransport {
                     .await
             }
             Protocol::Soap { namespace } => {
-                let mut full = payload.clone();
+                let mut full = payload.to_map();
                 full.extend(auth.clone());
                 self.send_soap(operation, &full, namespace, expect).await
             }
@@ -148,15 +149,17 @@ impl HttpTransport {
         &self,
         operation: Operation,
         request_name: &str,
-        payload: &Map<String, Value>,
+        payload: &Payload,
         auth: &Map<String, Value>,
         expect: &E,
         secrets: &(dyn Fn() -> &'r Redactor + Sync),
     ) -> Result<Answer<E::Output>, Failure> {
         let route = self.routes.get(operation);
-        let (path, in_path) = fill_route_from(&route.route, payload)?;
+        let (path, in_path) = fill_route_from(&route.route, &payload.fields)?;
+        let article = payload.article.as_ref();
         let rest = || {
             payload
+                .fields
                 .iter()
                 // The credentials win over a payload key of the same name, as when merged.
                 .filter(|(key, _)| !in_path.contains(&key.as_str()) && !auth.contains_key(*key))
@@ -164,12 +167,16 @@ impl HttpTransport {
         };
         let builder = self.http.request(route.method.http(), &path);
         let builder = match route.method {
+            Method::Get if article.is_some() => {
+                return Err(Failure::unsent(nested_in_query("Article", request_name)));
+            }
             Method::Get => builder.query(&query_pairs(request_name, rest())?),
-            _ if rest().next().is_none() => builder, // never `{}`: the server rejects an empty object
+            // never `{}`: the server rejects an empty object
+            _ if rest().next().is_none() && article.is_none() => builder,
             _ => {
                 // Room for a typical request up front: one buffer instead of one per doubling.
                 let mut body = Vec::with_capacity(BODY_CAPACITY);
-                serde_json::to_writer(&mut body, &JoinedMap(rest))
+                serde_json::to_writer(&mut body, &JoinedMap(rest, article))
                     .map_err(|e| Error::invalid_input("payload", e.to_string()))?;
                 builder
                     .header(
@@ -198,16 +205,25 @@ impl HttpTransport {
 /// credentials is about 400).
 const BODY_CAPACITY: usize = 1024;
 
-/// Map entries written as one JSON object, without copying them into a map first.
-struct JoinedMap<F>(F);
+/// Map entries, and the article if there is one, written as one JSON object without copying
+/// them into a map first.
+struct JoinedMap<'a, F>(F, Option<&'a ArticleBody>);
 
-impl<'a, F, I> serde::Serialize for JoinedMap<F>
+impl<'a, F, I> serde::Serialize for JoinedMap<'a, F>
 where
     F: Fn() -> I,
     I: Iterator<Item = (&'a String, &'a Value)>,
 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map((self.0)())
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in (self.0)() {
+            map.serialize_entry(key, value)?;
+        }
+        if let Some(article) = self.1 {
+            map.serialize_entry("Article", article)?;
+        }
+        map.end()
     }
 }
 
@@ -253,13 +269,18 @@ fn scalar(request: &str, key: &str, value: &Value) -> Result<String> {
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(if *b { "1" } else { "0" }.to_owned()),
         Value::Null => Ok(String::new()),
-        _ => Err(Error::invalid_input(
-            key,
-            format!(
-                "`{request}` sends everything in the query string, which cannot carry nested values; configure a POST route for this operation"
-            ),
-        )),
+        _ => Err(nested_in_query(key, request)),
     }
+}
+
+/// A nested value for `key` in a request that sends everything in the query string.
+fn nested_in_query(key: &str, request: &str) -> Error {
+    Error::invalid_input(
+        key,
+        format!(
+            "`{request}` sends everything in the query string, which cannot carry nested values; configure a POST route for this operation"
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -459,6 +459,68 @@ async fn notes_are_internal_by_default_and_visible_when_asked() -> TestResult {
 }
 
 #[tokio::test]
+async fn native_article_keys_join_the_note_and_win_over_its_own() -> TestResult {
+    let server = MockServer::start().await;
+    session_ok(&server, 1).await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{WS}/Ticket/71")))
+        .and(body_partial_json(json!({"Article": {
+            "SenderType": "customer", "TimeUnit": 3, "Subject": "s", "Body": "b",
+        }})))
+        .respond_with(recorded("ticket-update-note"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let otobo = OtoboService::new(&config(&server))?;
+    otobo
+        .add_note_kw(kw(
+            json!({"ticket_id": 71, "subject": "s", "body": "b", "reread": false,
+            "native": {"Article": {"SenderType": "customer", "TimeUnit": 3}}}),
+        ))
+        .await?;
+    let requests = server.received_requests().await.unwrap_or_default();
+    let sent = requests
+        .iter()
+        .find(|r| r.method.as_str() == "PATCH")
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .unwrap_or_default();
+    assert_eq!(sent.matches("SenderType").count(), 1, "{sent}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_note_cannot_travel_in_a_query_string() -> TestResult {
+    let server = MockServer::start().await;
+    session_ok(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{WS}/Ticket/71")))
+        .respond_with(recorded("ticket-update-note"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let routed = config(&server).route(
+        Operation::TicketUpdate,
+        otai_otobo_znuny::routes::Route::new(
+            otai_otobo_znuny::routes::Method::Get,
+            "/Ticket/:TicketID",
+        ),
+    );
+    let otobo = OtoboService::new(&routed)?;
+    let err = otobo
+        .add_note_kw(kw(json!({"ticket_id": 71, "body": "b", "reread": false})))
+        .await
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "invalid input `Article`: `GET /Ticket/:TicketID` sends everything in the query string, which cannot carry nested values; configure a POST route for this operation"
+        )
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn server_failures_keep_the_server_text_and_the_request() -> TestResult {
     let server = MockServer::start().await;
     session_ok(&server, 1).await;
