@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::path::Seg;
 use super::placeholder::Placeholder;
-use super::plan::{Filled, Memo};
+use super::plan::{Filled, Handed, Memo};
 use super::shared;
 use otai_core::kwargs::describe;
 
@@ -115,6 +115,8 @@ enum Step<'a> {
 #[derive(Debug, Clone, Copy)]
 enum Src<'a> {
     Value(&'a Value, Option<&'a Arc<Memo>>),
+    /// A rendered text, taken when read.
+    Text(&'a Handed),
     Node(&'a Filled<'a>),
 }
 
@@ -123,6 +125,7 @@ impl<'a> Src<'a> {
         match filled {
             Filled::Static(value, memo) => Src::Value(value, *memo),
             Filled::Owned(value) => Src::Value(value, None),
+            Filled::Text(text) => Src::Text(text),
             other => Src::Node(other),
         }
     }
@@ -145,6 +148,7 @@ impl<'a> Src<'a> {
     fn describe(self) -> &'static str {
         match self {
             Src::Value(value, _) => describe(value),
+            Src::Text(_) => "a string",
             Src::Node(Filled::List(_)) => "a list",
             Src::Node(_) => "a map",
         }
@@ -238,6 +242,7 @@ impl<'a, 'p> NodeDe<'a, 'p> {
                     visitor.visit_map(self.map_access(entries))
                 }
             },
+            Src::Text(text) => visitor.visit_string(text.take()),
             Src::Node(Filled::List(items)) => {
                 let items = items.iter().map(Src::of).collect();
                 visitor.visit_seq(Items::new(&self, items))
@@ -349,6 +354,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
             Src::Value(Value::String(s), _) => {
                 visitor.visit_enum(StrDeserializer::<DeError>::new(s.as_str()))
             }
+            Src::Text(text) => visitor.visit_enum(text.take().into_deserializer()),
             Src::Node(Filled::Placeholder) => Placeholder.deserialize_enum(name, variants, visitor),
             src => match src.entries() {
                 Some(entries) if entries.len() == 1 => {

@@ -3,7 +3,7 @@
 
 use std::any::Any;
 use std::collections::HashSet;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use minijinja::Value as Jinja;
 use serde_json::Value;
@@ -151,7 +151,10 @@ impl Plan {
                     .map(|p| p.fill(templates, scope, &[]))
                     .collect::<Result<_>>()?,
             )),
-            Plan::Template(param) => Ok(Filled::Owned(templates.render(param, scope)?)),
+            Plan::Template(param) => Ok(match templates.render(param, scope)? {
+                Value::String(text) => Filled::Text(Handed::new(text)),
+                other => Filled::Owned(other),
+            }),
         }
     }
 }
@@ -163,12 +166,29 @@ pub(crate) enum Filled<'p> {
     Static(&'p Value, Option<&'p Arc<Memo>>),
     /// A rendered template.
     Owned(Value),
+    /// A rendered text, moved (not copied) into the params that read it.
+    Text(Handed),
     /// A map with templates inside.
     Map(Vec<(&'p str, Filled<'p>)>),
     /// A list with templates inside.
     List(Vec<Filled<'p>>),
     /// A value known only at run time: it takes whatever type is asked for.
     Placeholder,
+}
+
+/// A text the one deserialization of its params takes over; read again, it is empty.
+#[derive(Debug, Default)]
+pub(crate) struct Handed(Mutex<String>);
+
+impl Handed {
+    pub(crate) fn new(text: String) -> Self {
+        Self(Mutex::new(text))
+    }
+
+    /// The text, leaving an empty one.
+    pub(crate) fn take(&self) -> String {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 impl<'p> Filled<'p> {

@@ -203,6 +203,51 @@ fn static_valid_params_are_parsed_once_at_load() {
     assert!(!parsed);
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Texts {
+    name: String,
+    maybe: Option<String>,
+    kind: Kind,
+    any: Value,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Fast,
+    Slow,
+}
+
+#[test]
+fn rendered_texts_are_handed_to_every_kind_of_field() -> Result<(), String> {
+    let (templates, plan) = plan(json!({
+        "name": "a {{ context.x }}", "maybe": "{{ context.x }}", "kind": "{{ context.k }}",
+        "any": "{{ context.x }}!"
+    }));
+    let render = |context: Value| -> Result<Result<Texts, Vec<ParamError>>, String> {
+        let scope = scope(&jinja(&context), &BTreeMap::new(), None);
+        let filled = plan
+            .fill(&templates, &scope, &[])
+            .map_err(|e| e.to_string())?;
+        Ok(parse::<Texts>(&filled, "texts"))
+    };
+    let good = render(json!({"x": "hi", "k": "slow"}))?.map_err(|e| format!("{e:?}"))?;
+    assert_eq!(good.name, "a hi");
+    assert_eq!(good.maybe.as_deref(), Some("hi"));
+    assert_eq!(good.kind, Kind::Slow);
+    assert_eq!(good.any, json!("hi!"));
+    let bad = render(json!({"x": "hi", "k": "quick"}))?.err();
+    assert_eq!(
+        bad,
+        Some(vec![ParamError::new(
+            "kind",
+            "unknown variant `quick`, expected `fast` or `slow`"
+        )])
+    );
+    Ok(())
+}
+
 #[test]
 fn rendered_params_are_parsed_by_the_same_struct() -> Result<(), String> {
     let (templates, plan) = plan(json!({
