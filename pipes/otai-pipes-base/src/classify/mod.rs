@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use model::{AlsoModels, LoadedLlm, LoadedModel, ModelOptions};
 pub use rules::{Classification, Classifier, Rule, RuleClassifier};
-use rules::{DefaultLabel, RESULT_KEYS, Rules};
+use rules::{DefaultLabel, Hit, RESULT_KEYS, Rules};
 
 /// The most alternatives a result lists.
 const MAX_TOP_K: usize = 50;
@@ -169,12 +169,7 @@ impl Pipe for Classify {
 
     /// The classification goes to templates as it is, without a JSON tree in between.
     async fn run(&self, ctx: &PipeContext, p: &ClassifyParams) -> Result<TemplateValue> {
-        let text = [&p.text, &p.subject, &p.body]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = joined([&p.text, &p.subject, &p.body]);
         let default = &p.default.0;
         let found = if let Some(llm) = &p.llm {
             let answer = llm.0.classify(&text, p.api_key.as_ref()).await?;
@@ -191,12 +186,30 @@ impl Pipe for Classify {
                 },
             )
         } else if let Some(rules) = &p.rules {
-            rules.classify(&text, default)
+            // A sure hit, or the default, is written out from where it lies: nothing copied.
+            let hit = rules.best(&text).unwrap_or_else(|| Hit::of(default));
+            if !unsure(hit.confidence, hit.label, default, p.min_confidence) {
+                return Ok(template_value(&hit));
+            }
+            hit.to_classification()
         } else {
             default.clone()
         };
         Ok(template_value(&route(found, default, p.min_confidence)))
     }
+}
+
+/// The texts given, one per line, in one allocation.
+fn joined(texts: [&Option<String>; 3]) -> String {
+    let texts = texts.into_iter().flatten();
+    let mut out = String::with_capacity(texts.clone().map(|t| t.len() + 1).sum());
+    for (i, text) in texts.enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(text);
+    }
+    out
 }
 
 /// `found`, or the `default` when it is less sure than `min_confidence`.
@@ -205,20 +218,29 @@ fn route(
     default: &Classification,
     min_confidence: Option<f64>,
 ) -> Classification {
-    match min_confidence {
-        Some(min) if found.confidence < min && found.label != default.label => {
-            let mut routed = default.clone();
-            routed.confidence = found.confidence;
-            routed
-                .extra
-                .insert("predicted".into(), Value::String(found.label));
-            for (key, value) in found.extra {
-                routed.extra.entry(key).or_insert(value);
-            }
-            routed
-        }
-        _ => found,
+    if !unsure(found.confidence, &found.label, default, min_confidence) {
+        return found;
     }
+    let mut routed = default.clone();
+    routed.confidence = found.confidence;
+    routed
+        .extra
+        .insert("predicted".into(), Value::String(found.label));
+    for (key, value) in found.extra {
+        routed.extra.entry(key).or_insert(value);
+    }
+    routed
+}
+
+/// Whether a result with `label` is less sure than `min_confidence` (and so becomes the
+/// default), unless it is the default already.
+fn unsure(
+    confidence: f64,
+    label: &str,
+    default: &Classification,
+    min_confidence: Option<f64>,
+) -> bool {
+    min_confidence.is_some_and(|min| confidence < min && label != default.label)
 }
 
 pub(crate) fn register(registry: &mut otai_pipeline::Registry) {

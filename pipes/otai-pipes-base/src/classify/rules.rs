@@ -155,9 +155,48 @@ impl TryFrom<Vec<CompiledRule>> for Rules {
     }
 }
 
+/// A classification that borrows its label and extra values from the rule (or default) that
+/// gave them; it is written out exactly as the [`Classification`] it stands for.
+#[derive(Debug, Serialize)]
+pub(crate) struct Hit<'a> {
+    pub(crate) label: &'a str,
+    pub(crate) confidence: f64,
+    matched: Vec<String>,
+    #[serde(flatten)]
+    extra: &'a Map<String, Value>,
+}
+
+impl<'a> Hit<'a> {
+    /// `classification` as a hit.
+    pub(crate) fn of(classification: &'a Classification) -> Self {
+        Self {
+            label: &classification.label,
+            confidence: classification.confidence,
+            matched: classification.matched.clone(),
+            extra: &classification.extra,
+        }
+    }
+
+    /// The classification this hit stands for.
+    pub(crate) fn to_classification(&self) -> Classification {
+        Classification {
+            label: self.label.to_owned(),
+            confidence: self.confidence,
+            matched: self.matched.clone(),
+            extra: self.extra.clone(),
+        }
+    }
+}
+
 impl Rules {
     /// The rule with the most hits (the first on a tie), else `default`.
     pub(crate) fn classify(&self, text: &str, default: &Classification) -> Classification {
+        self.best(text)
+            .map_or_else(|| default.clone(), |hit| hit.to_classification())
+    }
+
+    /// The rule with the most hits (the first on a tie), if any rule matches.
+    pub(crate) fn best(&self, text: &str) -> Option<Hit<'_>> {
         let lower = text.to_lowercase();
         let mut best: Option<(&CompiledRule, Vec<String>)> = None;
         for rule in &self.0 {
@@ -181,15 +220,12 @@ impl Rules {
                 best = Some((rule, matched));
             }
         }
-        match best {
-            None => default.clone(),
-            Some((rule, matched)) => Classification {
-                label: rule.label.clone(),
-                confidence: 1.0 - 0.5f64.powi(i32::try_from(matched.len()).unwrap_or(i32::MAX)),
-                matched,
-                extra: rule.extra.clone(),
-            },
-        }
+        best.map(|(rule, matched)| Hit {
+            label: &rule.label,
+            confidence: 1.0 - 0.5f64.powi(i32::try_from(matched.len()).unwrap_or(i32::MAX)),
+            matched,
+            extra: &rule.extra,
+        })
     }
 }
 

@@ -247,6 +247,14 @@ async fn below_min_confidence_the_result_is_the_default() -> Result<(), String> 
         (out["label"].clone(), out["predicted"].clone()),
         (json!("Servicedesk"), json!("hardware"))
     );
+    let sure_rules = params(json!({
+        "text": "printer", "rules": [{"label": "hardware", "keywords": ["printer"], "queue": "HW"}],
+        "min_confidence": 0.5, "default": "Servicedesk"
+    }))?;
+    assert_eq!(
+        run(&sure_rules).await?,
+        json!({"label": "hardware", "confidence": 0.5, "matched": ["printer"], "queue": "HW"})
+    );
     Ok(())
 }
 
@@ -463,4 +471,20 @@ async fn with_a_cache_file_two_loads_of_a_pipeline_ask_the_llm_once() -> Result<
         );
     }
     Ok(())
+}
+
+#[test]
+fn texts_are_joined_one_per_line_as_given() {
+    let (a, empty, b) = (
+        Some("a".to_owned()),
+        Some(String::new()),
+        Some("b".to_owned()),
+    );
+    assert_eq!(joined([&a, &None, &b]), "a\nb");
+    assert_eq!(
+        joined([&None, &empty, &b]),
+        "\nb",
+        "an empty text keeps its line"
+    );
+    assert_eq!(joined([&None, &None, &None]), "");
 }
