@@ -427,7 +427,7 @@ impl Loader<'_> {
             .and_then(|id| services.get(id))
             .and_then(|(_, use_name)| self.registry.services().native_keys(use_name));
         let mut compiled = CompiledPipe {
-            id: def.id.clone(),
+            id: def.id.as_str().into(),
             on_error: def.on_error,
             plan: Plan::new(&params, &broken),
             params,

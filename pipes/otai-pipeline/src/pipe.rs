@@ -237,7 +237,7 @@ impl<'a> CheckContext<'a> {
 #[non_exhaustive]
 pub struct PipeContext {
     /// The pipe's id.
-    pub pipe_id: String,
+    pub pipe_id: Arc<str>,
     /// The ticket system the pipe uses, when the config has one. The engine hands over a wrapped
     /// service: its calls are counted for the run report and, under `--dry-run`, its writes are
     /// logged and answered with placeholders instead of being sent.
@@ -268,13 +268,16 @@ impl std::fmt::Debug for PipeContext {
 
 impl PipeContext {
     /// A context for `pipe_id` (mostly for tests of pipes).
-    pub fn new(pipe_id: impl Into<String>, service: Option<Arc<dyn TicketSystemService>>) -> Self {
+    pub fn new(
+        pipe_id: impl Into<Arc<str>>,
+        service: Option<Arc<dyn TicketSystemService>>,
+    ) -> Self {
         Self::for_run(pipe_id.into(), service, Redactor::default(), Arc::default())
     }
 
     /// The engine's context for a run of `pipe_id`, sharing the run's redactor and usage.
     pub(crate) fn for_run(
-        pipe_id: String,
+        pipe_id: Arc<str>,
         service: Option<Arc<dyn TicketSystemService>>,
         redactor: Redactor,
         usage: Arc<RunUsage>,

@@ -89,7 +89,7 @@ pub struct RunReport {
     pub usage: BTreeMap<String, u64>,
     /// The last result of every top-level pipe, as templates saw it.
     #[serde(skip)]
-    pub(crate) results: BTreeMap<String, Jinja>,
+    pub(crate) results: BTreeMap<std::sync::Arc<str>, Jinja>,
 }
 
 /// A duration as milliseconds, with microsecond precision.
@@ -108,7 +108,7 @@ impl RunReport {
 
     /// The ids of the top-level pipes that returned a result.
     pub fn result_ids(&self) -> impl Iterator<Item = &str> {
-        self.results.keys().map(String::as_str)
+        self.results.keys().map(|id| &**id)
     }
 
     /// The failures, one line each.

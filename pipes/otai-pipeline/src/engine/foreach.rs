@@ -149,7 +149,7 @@ impl Engine {
             .filter_map(|c| {
                 let mut value = serde_json::to_value(results.get(&c.id)?).ok()?;
                 self.secrets.redact_value(&mut value);
-                Some((c.id.clone(), value))
+                Some((c.id.to_string(), value))
             })
             .collect();
         if let Ok(mut details) = state.details.lock() {
@@ -274,7 +274,7 @@ impl Engine {
                 }
                 let _working = super::Working::start(&self.busy.items);
                 let mut item_results = results.clone();
-                let prefix = format!("{name}[{index}].");
+                let prefix = ItemPrefix { name, index };
                 let ok = self
                     .run_pipes(
                         children,
@@ -290,9 +290,11 @@ impl Engine {
                 }
                 self.note_item(state, &item, children, &item_results, &item_reports);
                 let own = collect.then(|| {
-                    Jinja::from_pairs(children.iter().filter_map(|c| {
-                        item_results.get(&c.id).map(|v| (c.id.as_str(), v.clone()))
-                    }))
+                    Jinja::from_pairs(
+                        children
+                            .iter()
+                            .filter_map(|c| item_results.get(&c.id).map(|v| (&*c.id, v.clone()))),
+                    )
                 });
                 (index, ok, Some(own), item_reports)
             });
@@ -354,5 +356,17 @@ impl Engine {
             output.push(("items", outputs.into_iter().collect()));
         }
         Ok(Jinja::from_pairs(output))
+    }
+}
+
+/// The prefix of the names of an item's pipes: `each[3].`.
+struct ItemPrefix<'a> {
+    name: &'a str,
+    index: usize,
+}
+
+impl std::fmt::Display for ItemPrefix<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}].", self.name, self.index)
     }
 }

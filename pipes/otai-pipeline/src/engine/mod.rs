@@ -39,7 +39,8 @@ pub(crate) enum Step {
 
 /// A pipe ready to run.
 pub(crate) struct CompiledPipe {
-    pub(crate) id: String,
+    /// Its id, shared with the results it gives (a key per item costs no copy).
+    pub(crate) id: Arc<str>,
     pub(crate) on_error: OnError,
     /// The compiled params, for `foreach` items and `otai render`.
     pub(crate) params: Param,
@@ -131,7 +132,7 @@ impl std::fmt::Debug for Engine {
 
 /// Results of the pipes run so far, as template values. Values share their data, so cloning is
 /// cheap and every foreach item can have its own.
-type Results = BTreeMap<String, Jinja>;
+type Results = BTreeMap<Arc<str>, Jinja>;
 
 /// Called as `foreach` items finish: (foreach pipe, items done, items in all).
 pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
@@ -325,7 +326,7 @@ impl Engine {
                 &state,
                 &mut results,
                 None,
-                "",
+                &"",
                 &mut reports,
             )
             .await;
@@ -555,7 +556,7 @@ impl Engine {
                 &state,
                 &mut results,
                 Some((item, 0)),
-                "",
+                &"",
                 &mut reports,
             )
             .await;
@@ -624,7 +625,7 @@ impl Engine {
         state: &'a RunState<'a>,
         results: &'a mut Results,
         item: Option<(&'a Jinja, usize)>,
-        prefix: &'a str,
+        prefix: &'a Prefix<'a>,
         reports: &'a mut Vec<PipeReport>,
     ) -> futures::future::BoxFuture<'a, bool> {
         Box::pin(async move {
@@ -877,17 +878,21 @@ fn succeeded(pipeline: &str, pipe: impl std::fmt::Display, started: Instant) {
     tracing::info!(pipeline = %pipeline, pipe = %pipe, elapsed = %elapsed, "pipe succeeded");
 }
 
+/// What goes before the names of a run's pipes: nothing at the top level, `each[3].` for an
+/// item's (written out only when shown).
+pub(crate) type Prefix<'a> = dyn std::fmt::Display + Sync + 'a;
+
 /// A pipe's name in reports and logs, `<prefix><id>` (`each[3].move`): written out only when
 /// something shows it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 struct PipeName<'a> {
-    prefix: &'a str,
+    prefix: &'a Prefix<'a>,
     id: &'a str,
 }
 
 impl std::fmt::Display for PipeName<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.prefix)?;
+        self.prefix.fmt(f)?;
         f.write_str(self.id)
     }
 }
@@ -914,7 +919,7 @@ fn in_loop<'a>(pipes: &'a [CompiledPipe], id: &str) -> Option<(&'a [CompiledPipe
     pipes.iter().find_map(|p| match &p.step {
         Step::Foreach(children) => children
             .iter()
-            .position(|c| c.id == id)
+            .position(|c| &*c.id == id)
             .map(|at| (children.as_slice(), at))
             .or_else(|| in_loop(children, id)),
         _ => None,
@@ -923,7 +928,7 @@ fn in_loop<'a>(pipes: &'a [CompiledPipe], id: &str) -> Option<(&'a [CompiledPipe
 
 fn find_pipe<'a>(pipes: &'a [CompiledPipe], id: &str) -> Option<&'a CompiledPipe> {
     pipes.iter().find_map(|p| {
-        if p.id == id {
+        if &*p.id == id {
             return Some(p);
         }
         match &p.step {

@@ -102,7 +102,7 @@ impl TemplateReads {
     fn feeds(&self, source: &CompiledPipe, each: &CompiledPipe) -> bool {
         matches!(source.step, Step::Pipe { .. })
             && matches!(each.step, Step::Foreach(_))
-            && each.items_from.as_deref() == Some(source.id.as_str())
+            && each.items_from.as_deref() == Some(&*source.id)
             && source.condition.is_none()
             && each.condition.is_none()
             && self.read_once(&source.id)

@@ -575,13 +575,13 @@ pub(crate) fn jinja(value: &Value) -> Jinja {
 /// share the parts.
 pub(crate) fn scope(
     context: &Jinja,
-    pipes: &BTreeMap<String, Jinja>,
+    pipes: &BTreeMap<Arc<str>, Jinja>,
     item: Option<(&Jinja, usize)>,
 ) -> Jinja {
     let pipes = PipesScope(
         pipes
             .iter()
-            .map(|(id, result)| (Jinja::from(id.as_str()), result.clone()))
+            .map(|(id, result)| (Arc::clone(id), result.clone()))
             .collect(),
     );
     Jinja::from_object(Scope {
@@ -620,19 +620,23 @@ impl minijinja::value::Object for Scope {
 
 /// The results of the pipes run so far, by pipe id, in id order.
 #[derive(Debug)]
-struct PipesScope(Vec<(Jinja, Jinja)>);
+struct PipesScope(Vec<(Arc<str>, Jinja)>);
 
 impl minijinja::value::Object for PipesScope {
     fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
         let key = key.as_str()?;
         self.0
             .iter()
-            .find(|(id, _)| id.as_str() == Some(key))
+            .find(|(id, _)| &**id == key)
             .map(|(_, result)| result.clone())
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let ids: Vec<Jinja> = self.0.iter().map(|(id, _)| id.clone()).collect();
+        let ids: Vec<Jinja> = self
+            .0
+            .iter()
+            .map(|(id, _)| Jinja::from(id.clone()))
+            .collect();
         Enumerator::Iter(Box::new(ids.into_iter()))
     }
 }
