@@ -104,9 +104,17 @@ impl FieldValueMap {
 
     /// The native value of `unified` (any case), when it is mapped.
     pub fn native(&self, unified: &str) -> Option<&str> {
-        self.to_native
-            .get(&unified.to_lowercase())
-            .map(String::as_str)
+        if self.to_native.is_empty() {
+            return None;
+        }
+        // Keys are kept in lower case: a value that lower case leaves as it is is looked up
+        // without a copy.
+        let found = if unified.chars().all(|c| c.to_lowercase().eq([c])) {
+            self.to_native.get(unified)
+        } else {
+            self.to_native.get(&unified.to_lowercase())
+        };
+        found.map(String::as_str)
     }
 
     /// The native value of `unified`, or `unified` itself when it is not mapped.
@@ -158,6 +166,13 @@ mod tests {
         assert_eq!(m.to_native("high"), "4 high");
         assert_eq!(m.to_native("HIGH"), "4 high");
         assert_eq!(m.to_native("low"), "low");
+        let titled = FieldValueMap::new("mapping.queue", &map(&[("ǅesk", "Desk")]), &map(&[]))?;
+        assert_eq!(titled.to_native("ǆesk"), "Desk");
+        assert_eq!(
+            titled.to_native("ǅESK"),
+            "Desk",
+            "a title-case letter is lowered too"
+        );
         assert_eq!(m.to_unified("4 high".into()), "High");
         assert_eq!(m.to_unified("4 HIGH".into()), "4 HIGH");
         assert_eq!(m.unified_values().collect::<Vec<_>>(), ["high"]);
