@@ -44,7 +44,7 @@ impl IdSet {
     fn insert(&mut self, id: &str) {
         match id.parse::<u64>() {
             // `007` and `7` are different ids: only the canonical form is stored as a number.
-            Ok(number) if number.to_string().len() == id.len() => {
+            Ok(number) if canonical(id) => {
                 self.numbers.insert(number);
             }
             _ => {
@@ -58,6 +58,11 @@ impl IdSet {
     fn len(&self) -> usize {
         usize::try_from(self.numbers.len()).unwrap_or(usize::MAX) + self.texts.len()
     }
+}
+
+/// Whether `id`, a whole number, is written as numbers print (`7`, not `007` or `+7`).
+fn canonical(id: &str) -> bool {
+    id.bytes().all(|b| b.is_ascii_digit()) && (id.len() == 1 || !id.starts_with('0'))
 }
 
 /// Adds `id` of `service` to `sets`.

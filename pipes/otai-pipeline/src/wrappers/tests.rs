@@ -103,13 +103,16 @@ async fn distinct_tickets_are_told_apart_by_service_and_exact_id() -> Result<()>
         ("a", "x-7"),
         ("b", "7"),
         ("a", "18446744073709551616"),
+        ("a", "+7"),
+        ("a", "0"),
+        ("a", "0"),
     ] {
         stats.saw(service, std::iter::once(&ticket(id)));
     }
     assert_eq!(
         stats.totals().seen,
-        5,
-        "7 once per service; 007, x-7 and a number past u64 as text"
+        7,
+        "7 once per service; 007, x-7, +7 and a number past u64 as text; 0 once"
     );
     Ok(())
 }
