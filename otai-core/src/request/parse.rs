@@ -9,7 +9,7 @@ use super::{
     ATTACHMENT_CONTENT_KEY, CreateRequest, GetRequest, NATIVE_KEY, NOTE_KEYS, NativeKeys,
     NoteRequest, Operation, SearchRequest, TICKET_KEYS, TicketId, UpdateRequest,
 };
-use crate::kwargs::{Kwargs, describe, from_value};
+use crate::kwargs::{Kwargs, TakeFailed, describe, from_value, take_map};
 use crate::registry::{closest_names, quote_list};
 use crate::{Error, TicketSearchCriteria, UnifiedNote, UnifiedTicket};
 
@@ -222,28 +222,23 @@ impl Reader {
 
     /// Reads the remaining unified keys into `T`, reporting every key that does not fit.
     fn typed<T: DeserializeOwned>(&mut self, prefix: &str) -> Option<T> {
-        let whole = Value::Object(std::mem::take(&mut self.unified));
-        if let Ok(value) = T::deserialize(&whole) {
-            return Some(value);
-        }
-        let Value::Object(map) = whole else {
-            return None;
+        // The values move into `T`; the keys read before a failure were good.
+        let TakeFailed { error, rest } = match take_map::<T>(std::mem::take(&mut self.unified)) {
+            Ok(value) => return Some(value),
+            Err(failed) => failed,
         };
-        // Slow path, only on failure: each key alone, so every bad key is named.
-        let mut any = false;
-        for (key, value) in &map {
-            let mut one = Kwargs::new();
-            one.insert(key.clone(), value.clone());
-            if let Err(Error::InvalidInput { field, message }) = from_value::<T>(Value::Object(one))
-            {
-                any = true;
+        let mut report = |error: Error| {
+            if let Error::InvalidInput { field, message } = error {
                 self.problem(&format!("{prefix}{field}"), message);
             }
-        }
-        if !any {
-            if let Err(Error::InvalidInput { field, message }) = from_value::<T>(Value::Object(map))
-            {
-                self.problem(&format!("{prefix}{field}"), message);
+        };
+        report(error);
+        // The keys after the failing one, each alone, so every bad key is named.
+        for (key, value) in rest {
+            let mut one = Kwargs::new();
+            one.insert(key, value);
+            if let Err(error) = from_value::<T>(Value::Object(one)) {
+                report(error);
             }
         }
         None
