@@ -240,11 +240,19 @@ pub(crate) fn fill_route_from<'t>(
                 let text = match value {
                     Value::String(s) => s.clone(),
                     Value::Number(n) => n.to_string(),
-                    Value::Array(items) => items
-                        .iter()
-                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    Value::Array(items) => {
+                        let mut joined = String::with_capacity(items.len() * 8);
+                        for (i, item) in items.iter().enumerate() {
+                            if i > 0 {
+                                joined.push(',');
+                            }
+                            match item.as_str() {
+                                Some(text) => joined.push_str(text),
+                                None => joined.push_str(&item.to_string()),
+                            }
+                        }
+                        joined
+                    }
                     other => {
                         return Err(Error::invalid_input(
                             name,

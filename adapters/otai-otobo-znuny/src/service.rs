@@ -261,25 +261,30 @@ fn in_asked_order(request: &str, asked: &[String], tickets: Vec<Ticket>) -> Resu
     }
     let mut slots: Vec<Option<Ticket>> = asked.iter().map(|_| None).collect();
     for ticket in tickets {
-        let id = ticket.ticket_id.clone().unwrap_or_default();
+        let id = ticket.ticket_id.as_deref().unwrap_or_default();
         let slot = asked
             .iter()
-            .position(|a| same_ticket(a, &id))
+            .position(|a| same_ticket(a, id))
             .and_then(|at| slots.get_mut(at));
-        let id = crate::errors::server_text(&id, 40);
+        let shown_id = || crate::errors::server_text(id, 40);
         match slot {
             Some(slot @ None) => *slot = Some(ticket),
             Some(Some(_)) => {
                 return Err(mismatch(
                     request.to_owned(),
-                    format!("the reply holds ticket {id} twice (asked for {})", shown()),
+                    format!(
+                        "the reply holds ticket {} twice (asked for {})",
+                        shown_id(),
+                        shown()
+                    ),
                 ));
             }
             None => {
                 return Err(mismatch(
                     request.to_owned(),
                     format!(
-                        "the reply holds ticket `{id}`, which was not asked for (asked for {})",
+                        "the reply holds ticket `{}`, which was not asked for (asked for {})",
+                        shown_id(),
                         shown()
                     ),
                 ));
