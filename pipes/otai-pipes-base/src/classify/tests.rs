@@ -488,3 +488,24 @@ fn texts_are_joined_one_per_line_as_given() {
     );
     assert_eq!(joined([&None, &None, &None]), "");
 }
+
+#[test]
+fn a_hit_is_written_out_exactly_as_its_classification() -> Result<(), String> {
+    let c = RuleClassifier::new(rules(), "other", Map::new()).map_err(|e| e.to_string())?;
+    for text in ["VPN password rejected, and my mouse", "coffee"] {
+        let classification = c.classify(text);
+        let hit = Hit::of(&classification);
+        assert_eq!(
+            serde_json::to_value(&hit).ok(),
+            serde_json::to_value(&classification).ok(),
+            "{text}"
+        );
+        assert_eq!(hit.to_classification(), classification, "{text}");
+        assert_eq!(
+            template_value(&hit).to_string(),
+            template_value(&classification).to_string(),
+            "{text}: templates see the same value, in the same order"
+        );
+    }
+    Ok(())
+}
