@@ -32,24 +32,30 @@ struct Credentials {
     password: SecretString,
 }
 
-/// A session, when it was created, and the credential keys every request sends with it.
+/// A session: when it was created, and the credential keys every request sends with it.
 struct Session {
-    id: SecretString,
     created: Instant,
     /// `{"SessionID": id}`, built once: requests share it instead of building their own.
     fields: Arc<Map<String, Value>>,
 }
 
 impl Session {
-    fn new(id: SecretString, created: Instant) -> Self {
+    fn new(id: &SecretString, created: Instant) -> Self {
         let mut fields = Map::new();
-        fields.insert("SessionID".into(), id.expose_secret().into());
+        fields.insert(SESSION_KEY.into(), id.expose_secret().into());
         Self {
-            id,
             created,
             fields: Arc::new(fields),
         }
     }
+}
+
+/// The credential key that names a session.
+const SESSION_KEY: &str = "SessionID";
+
+/// The session that credential keys name, if they name one.
+fn session_id(fields: &Map<String, Value>) -> Option<&str> {
+    fields.get(SESSION_KEY).and_then(Value::as_str)
 }
 
 /// A GenericTicketConnector client. Cheap to clone; clones share the connection pool and session.
@@ -160,21 +166,22 @@ impl OtoboClient {
         let request = self.transport.name(operation);
         let mut renewed_session = false;
         loop {
-            let (auth, session_used) = self.auth_fields().await?;
+            let auth = self.auth_fields().await?;
             match self
                 .send_with_retries(operation, request, &payload, &auth, expect)
                 .await?
             {
                 Answer::Done(output) => return Ok(output),
                 Answer::Failed(error)
-                    if error.is_auth_failure() && session_used && !renewed_session =>
+                    if error.is_auth_failure()
+                        && session_id(&auth).is_some()
+                        && !renewed_session =>
                 {
                     tracing::debug!(
                         operation = operation.name(),
                         "session rejected, creating a new one"
                     );
-                    let used = auth.get("SessionID").and_then(Value::as_str);
-                    self.forget_session(used).await;
+                    self.forget_session(session_id(&auth)).await;
                     renewed_session = true;
                 }
                 Answer::Failed(error) => return Err(map_business_error(request, error)),
@@ -216,14 +223,13 @@ impl OtoboClient {
             if let Some(cache) = &self.cache {
                 cache.store(&id);
             }
-            *self.session.lock().await = Some(Session::new(id, Instant::now()));
+            *self.session.lock().await = Some(Session::new(&id, Instant::now()));
         }
         Ok(())
     }
 
-    /// The credential keys for one request, and whether they name a session (to forget it if
-    /// rejected).
-    async fn auth_fields(&self) -> Result<(Arc<Map<String, Value>>, bool)> {
+    /// The credential keys for one request (a session's, to forget if rejected, or the login's).
+    async fn auth_fields(&self) -> Result<Arc<Map<String, Value>>> {
         match self.mode {
             AuthMode::PerRequest => {
                 let mut fields = Map::new();
@@ -235,7 +241,7 @@ impl OtoboClient {
                     "Password".into(),
                     self.credentials.password.expose_secret().into(),
                 );
-                Ok((Arc::new(fields), false))
+                Ok(Arc::new(fields))
             }
             AuthMode::Session => {
                 let mut slot = self.session.lock().await;
@@ -250,12 +256,11 @@ impl OtoboClient {
                             if let Some(cache) = &self.cache {
                                 cache.store(&id);
                             }
-                            Session::new(id, Instant::now())
+                            Session::new(&id, Instant::now())
                         }
                     });
                 }
-                let fields = slot.as_ref().map(|s| s.fields.clone()).unwrap_or_default();
-                Ok((fields, true))
+                Ok(slot.as_ref().map(|s| s.fields.clone()).unwrap_or_default())
             }
         }
     }
@@ -265,12 +270,12 @@ impl OtoboClient {
         let cached = self.cache.as_ref()?.load(MAX_SESSION_ID_LEN)?;
         self.redactor.hide(cached.id.expose_secret());
         let created = Instant::now().checked_sub(cached.age)?;
-        (cached.age < self.session_max_age).then(|| Session::new(cached.id, created))
+        (cached.age < self.session_max_age).then(|| Session::new(&cached.id, created))
     }
 
     async fn forget_session(&self, used: Option<&str>) {
         let mut slot = self.session.lock().await;
-        if slot.as_ref().map(|s| s.id.expose_secret()) == used {
+        if slot.as_ref().and_then(|s| session_id(&s.fields)) == used {
             *slot = None;
         }
         if let (Some(cache), Some(used)) = (&self.cache, used) {
