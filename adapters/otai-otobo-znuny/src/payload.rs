@@ -23,12 +23,14 @@ impl From<Map<String, Value>> for Payload {
 }
 
 impl Payload {
-    /// Everything as one JSON map (for SOAP envelopes and trace lines).
-    pub(crate) fn to_map(&self) -> Map<String, Value> {
+    /// Everything, with the credential keys `auth`, as one JSON map (for SOAP envelopes and
+    /// trace lines); the credentials win over a key of the same name.
+    pub(crate) fn with_auth(&self, auth: &Map<String, Value>) -> Map<String, Value> {
         let mut map = self.fields.clone();
         if let Some(article) = &self.article {
             map.insert("Article".into(), article.to_value());
         }
+        map.extend(auth.clone());
         map
     }
 }
@@ -159,7 +161,12 @@ mod tests {
             fields: Map::new(),
             article: Some(article),
         };
-        assert_eq!(payload.to_map()["Article"], written);
+        let auth = Map::from_iter([("SessionID".to_owned(), Value::from("s"))]);
+        let full = payload.with_auth(&auth);
+        assert_eq!(
+            (&full["Article"], &full["SessionID"]),
+            (&written, &json!("s"))
+        );
         Ok(())
     }
 }

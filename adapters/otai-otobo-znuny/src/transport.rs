@@ -82,9 +82,8 @@ impl HttpTransport {
             redactor
         };
         if tracing::enabled!(tracing::Level::TRACE) {
-            let mut full = payload.to_map();
-            full.extend(auth.clone());
-            let shown = secrets().redact(&Value::Object(full).to_string());
+            let full = Value::Object(payload.with_auth(auth));
+            let shown = secrets().redact(&full.to_string());
             tracing::trace!(operation = operation.name(), request = %shown, "generic interface request body");
         }
         let answer = match &self.protocol {
@@ -93,8 +92,7 @@ impl HttpTransport {
                     .await
             }
             Protocol::Soap { namespace } => {
-                let mut full = payload.to_map();
-                full.extend(auth.clone());
+                let full = payload.with_auth(auth);
                 self.send_soap(operation, &full, namespace, expect).await
             }
         };
