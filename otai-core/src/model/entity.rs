@@ -119,6 +119,11 @@ impl<'de> Visitor<'de> for EntityVisitor {
         Ok(UnifiedEntity::by_name(v))
     }
 
+    /// An owned name is kept, not copied.
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(UnifiedEntity::by_name(v))
+    }
+
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
         Ok(UnifiedEntity::by_id(v.to_string()))
     }
@@ -153,6 +158,16 @@ mod tests {
 
     fn parse(v: serde_json::Value) -> Result<UnifiedEntity, serde_json::Error> {
         serde_json::from_value(v)
+    }
+
+    #[test]
+    fn an_owned_name_is_moved_not_copied() -> Result<(), serde_json::Error> {
+        let name = String::from("Misc");
+        let at = name.as_ptr();
+        let entity = parse(serde_json::Value::String(name))?;
+        assert_eq!(entity, UnifiedEntity::by_name("Misc"));
+        assert_eq!(entity.name.map(|n| n.as_ptr()), Some(at));
+        Ok(())
     }
 
     #[test]

@@ -32,6 +32,18 @@ impl TicketId {
         self.0
     }
 
+    /// [`TicketId::from_value`], taking the value: a string without surrounding spaces becomes
+    /// the ID without a copy.
+    pub fn from_owned_value(value: Value) -> Result<Self, String> {
+        match value {
+            Value::String(s) if s.trim().len() == s.len() => {
+                valid(&s)?;
+                Ok(Self(s))
+            }
+            other => Self::from_value(&other),
+        }
+    }
+
     /// Reads a ticket ID from a kwargs value (string or whole number).
     pub fn from_value(value: &Value) -> Result<Self, String> {
         match value {
@@ -46,6 +58,12 @@ impl TicketId {
 }
 
 fn check(text: &str) -> Result<TicketId, String> {
+    valid(text)?;
+    Ok(TicketId(text.to_owned()))
+}
+
+/// Whether `text` is a ticket ID; the problem when not.
+fn valid(text: &str) -> Result<(), String> {
     if text.is_empty() {
         return Err("expected a ticket ID (string or number), got an empty string".into());
     }
@@ -61,7 +79,7 @@ fn check(text: &str) -> Result<TicketId, String> {
             "not a ticket ID: use letters, digits and . _ - : only (and not dots alone)".into(),
         );
     }
-    Ok(TicketId(text.to_owned()))
+    Ok(())
 }
 
 impl std::str::FromStr for TicketId {
@@ -125,5 +143,26 @@ mod tests {
             "#7  |",
             "width is honoured"
         );
+    }
+
+    #[test]
+    fn taking_a_value_reads_it_as_borrowing_does() {
+        for value in [
+            json!("71"),
+            json!(" 7 "),
+            json!(71),
+            json!(""),
+            json!(".."),
+            json!("a/b"),
+            json!(1.5),
+            json!(null),
+            json!("9".repeat(129)),
+        ] {
+            assert_eq!(
+                TicketId::from_owned_value(value.clone()),
+                TicketId::from_value(&value),
+                "{value}"
+            );
+        }
     }
 }

@@ -51,29 +51,36 @@ use super::REREAD_KEY;
 /// The note added with an update.
 const UPDATE_NOTE_KEY: &str = "note";
 
-/// The unified keys of `operation`.
-fn unified_keys(operation: Operation) -> Vec<&'static str> {
-    let mut keys: Vec<&'static str> = match operation {
-        Operation::Search => TicketSearchCriteria::KEYS.to_vec(),
-        Operation::Get => Vec::new(),
-        Operation::Create => TICKET_KEYS.to_vec(),
-        Operation::Update => TICKET_KEYS.to_vec(),
-        Operation::Note => NOTE_KEYS.to_vec(),
-    };
+/// The unified keys of `operation`: those of its model, and its own.
+fn unified_key_lists(operation: Operation) -> [&'static [&'static str]; 2] {
+    const GET: &[&str] = &[ID_KEYS[0], ID_KEYS[1], NUMBER_KEY, ATTACHMENT_CONTENT_KEY];
+    const UPDATE: &[&str] = &[
+        ID_KEYS[0],
+        ID_KEYS[1],
+        NUMBER_KEY,
+        REREAD_KEY,
+        UPDATE_NOTE_KEY,
+    ];
+    const NOTE: &[&str] = &[ID_KEYS[0], ID_KEYS[1], NUMBER_KEY, REREAD_KEY];
     match operation {
-        Operation::Search => keys.push(ALL_KEY),
-        Operation::Create => {}
-        Operation::Get => keys.extend(ID_KEYS.iter().chain(&[NUMBER_KEY, ATTACHMENT_CONTENT_KEY])),
-        Operation::Update => {
-            keys.extend(
-                ID_KEYS
-                    .iter()
-                    .chain(&[NUMBER_KEY, REREAD_KEY, UPDATE_NOTE_KEY]),
-            )
-        }
-        Operation::Note => keys.extend(ID_KEYS.iter().chain(&[NUMBER_KEY, REREAD_KEY])),
+        Operation::Search => [TicketSearchCriteria::KEYS, &[ALL_KEY]],
+        Operation::Get => [&[], GET],
+        Operation::Create => [TICKET_KEYS, &[]],
+        Operation::Update => [TICKET_KEYS, UPDATE],
+        Operation::Note => [NOTE_KEYS, NOTE],
     }
-    keys
+}
+
+/// Whether `key` is a unified key of `operation`.
+fn is_unified(operation: Operation, key: &str) -> bool {
+    unified_key_lists(operation)
+        .iter()
+        .any(|list| list.contains(&key))
+}
+
+/// The unified keys of `operation`, in order (for messages).
+fn unified_keys(operation: Operation) -> Vec<&'static str> {
+    unified_key_lists(operation).concat()
 }
 
 /// One call's kwargs, sorted into unified and native, with every problem collected.
@@ -93,16 +100,21 @@ impl Reader {
         adapter: &str,
         declared: &NativeKeys,
     ) -> Self {
-        let unified_names = unified_keys(operation);
         let mut reader = Reader {
             unified: Kwargs::new(),
             native: Kwargs::new(),
             deferred: BTreeSet::new(),
             problems: Vec::new(),
         };
-        let mut keys: Vec<(String, Option<Value>)> =
-            kwargs.into_iter().map(|(k, v)| (k, Some(v))).collect();
-        keys.extend(deferred.into_iter().map(|k| (k, None)));
+        if deferred.is_empty() && kwargs.keys().all(|k| is_unified(operation, k)) {
+            // The usual call: every key unified, and the map kept as it is.
+            reader.unified = kwargs;
+            return reader;
+        }
+        let keys = kwargs
+            .into_iter()
+            .map(|(k, v)| (k, Some(v)))
+            .chain(deferred.into_iter().map(|k| (k, None)));
         for (key, value) in keys {
             if key == NATIVE_KEY {
                 match value {
@@ -119,7 +131,7 @@ impl Reader {
                         ),
                     ),
                 }
-            } else if unified_names.contains(&key.as_str()) {
+            } else if is_unified(operation, &key) {
                 match value {
                     Some(value) => {
                         reader.unified.insert(key, value);
@@ -141,7 +153,8 @@ impl Reader {
                     }
                 }
             } else {
-                let message = unknown_key(&key, operation, &unified_names, adapter, declared);
+                let unified = unified_keys(operation);
+                let message = unknown_key(&key, operation, &unified, adapter, declared);
                 reader.problem(&key, message);
             }
         }
@@ -158,14 +171,15 @@ impl Reader {
 
     /// Removes and reads the ticket ID (`ticket_id` or `id`).
     fn ticket_id(&mut self) -> Option<TicketId> {
-        let given: Vec<&str> = ID_KEYS.iter().copied().filter(|k| self.has(k)).collect();
-        if given.len() > 1 {
+        let mut given = ID_KEYS.iter().copied().filter(|k| self.has(k));
+        let first = given.next();
+        if given.next().is_some() {
             self.problem("ticket_id", "give either `ticket_id` or `id`, not both");
             return None;
         }
         if self.has(NUMBER_KEY) {
             // Load-time checking only: parsing refuses a number first (`refuse_number`).
-            if !given.is_empty() {
+            if first.is_some() {
                 self.problem(NUMBER_KEY, ID_OR_NUMBER);
             } else if let Some(value) = self.unified.remove(NUMBER_KEY) {
                 if let Err(message) = ticket_number(&value) {
@@ -174,7 +188,7 @@ impl Reader {
             }
             return None;
         }
-        let key = given.first().copied().unwrap_or("ticket_id");
+        let key = first.unwrap_or(ID_KEYS[0]);
         if self.deferred.contains(key) {
             return None;
         }
@@ -183,7 +197,7 @@ impl Reader {
                 self.problem("ticket_id", "missing: which ticket?");
                 None
             }
-            Some(value) => match TicketId::from_value(&value) {
+            Some(value) => match TicketId::from_owned_value(value) {
                 Ok(id) => Some(id),
                 Err(message) => {
                     self.problem("ticket_id", message);
