@@ -130,17 +130,11 @@ impl<'a> Src<'a> {
         }
     }
 
-    /// The entries when this is a map.
-    fn entries(self) -> Option<Vec<(&'a str, Src<'a>)>> {
+    /// The entries when this is a map, read where they are.
+    fn entries(self) -> Option<EntryIter<'a>> {
         match self {
-            Src::Value(Value::Object(map), _) => Some(
-                map.iter()
-                    .map(|(k, v)| (k.as_str(), Src::Value(v, None)))
-                    .collect(),
-            ),
-            Src::Node(Filled::Map(entries)) => {
-                Some(entries.iter().map(|(k, f)| (*k, Src::of(f))).collect())
-            }
+            Src::Value(Value::Object(map), _) => Some(EntryIter::Value(map.iter())),
+            Src::Node(Filled::Map(entries)) => Some(EntryIter::Node(entries.iter())),
             _ => None,
         }
     }
@@ -206,14 +200,20 @@ impl<'a, 'p> NodeDe<'a, 'p> {
         })
     }
 
-    fn map_access(&self, entries: Vec<(&'a str, Src<'a>)>) -> Entries<'a, 'p> {
+    /// The entries of this map node; with `known`, only the keys it names.
+    fn map_access(
+        &self,
+        entries: EntryIter<'a>,
+        known: Option<&'static [&'static str]>,
+    ) -> Entries<'a, 'p> {
         Entries {
             node: NodeDe {
                 src: self.src,
                 path: self.path,
                 sink: self.sink,
             },
-            entries: entries.into_iter(),
+            entries,
+            known,
             value: None,
         }
     }
@@ -239,7 +239,7 @@ impl<'a, 'p> NodeDe<'a, 'p> {
                 }
                 Value::Object(_) => {
                     let entries = self.src.entries().unwrap_or_default();
-                    visitor.visit_map(self.map_access(entries))
+                    visitor.visit_map(self.map_access(entries, None))
                 }
             },
             Src::Text(text) => visitor.visit_string(text.take()),
@@ -252,7 +252,7 @@ impl<'a, 'p> NodeDe<'a, 'p> {
             }
             Src::Node(_) => {
                 let entries = self.src.entries().unwrap_or_default();
-                visitor.visit_map(self.map_access(entries))
+                visitor.visit_map(self.map_access(entries, None))
             }
         };
         self.at(result)
@@ -321,26 +321,25 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
         if self.is_placeholder() {
             return self.at(Placeholder.deserialize_struct(name, fields, visitor));
         }
-        let Some(mut entries) = self.src.entries() else {
+        let Some(entries) = self.src.entries() else {
             let error = DeError {
                 problem: Problem::NotAMap(self.src.describe()),
                 path: None,
             };
             return self.at(Err(error));
         };
-        entries.retain(|(key, _)| {
-            let known = fields.contains(key);
-            if let (false, Ok(mut sink)) = (known, self.sink.try_borrow_mut()) {
+        // Every unknown key is reported before any value is read; the visitor sees the rest.
+        for (key, _) in entries.clone() {
+            if let (false, Ok(mut sink)) = (fields.contains(&key), self.sink.try_borrow_mut()) {
                 let mut path = self.segs();
-                path.push(Seg::Key((*key).to_owned()));
+                path.push(Seg::Key(key.to_owned()));
                 sink.push(Unknown {
                     path,
                     expected: fields,
                 });
             }
-            known
-        });
-        let result = visitor.visit_map(self.map_access(entries));
+        }
+        let result = visitor.visit_map(self.map_access(entries, Some(fields)));
         self.at(result)
     }
 
@@ -358,7 +357,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
             Src::Node(Filled::Placeholder) => Placeholder.deserialize_enum(name, variants, visitor),
             src => match src.entries() {
                 Some(entries) if entries.len() == 1 => {
-                    visitor.visit_enum(MapAccessDeserializer::new(self.map_access(entries)))
+                    visitor.visit_enum(MapAccessDeserializer::new(self.map_access(entries, None)))
                 }
                 _ => Err(de::Error::custom(format!(
                     "expected one of {}, got {}",
@@ -413,10 +412,45 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
     }
 }
 
+/// The entries of a map node where they lie: a JSON map's or a filled map's.
+#[derive(Debug, Clone)]
+enum EntryIter<'a> {
+    Value(serde_json::map::Iter<'a>),
+    Node(std::slice::Iter<'a, (&'a str, Filled<'a>)>),
+}
+
+impl Default for EntryIter<'_> {
+    fn default() -> Self {
+        EntryIter::Node([].iter())
+    }
+}
+
+impl<'a> Iterator for EntryIter<'a> {
+    type Item = (&'a str, Src<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            EntryIter::Value(map) => map.next().map(|(k, v)| (k.as_str(), Src::Value(v, None))),
+            EntryIter::Node(entries) => entries.next().map(|(k, f)| (*k, Src::of(f))),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            EntryIter::Value(map) => map.size_hint(),
+            EntryIter::Node(entries) => entries.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for EntryIter<'_> {}
+
 /// The entries of a map node.
 struct Entries<'a, 'p> {
     node: NodeDe<'a, 'p>,
-    entries: std::vec::IntoIter<(&'a str, Src<'a>)>,
+    entries: EntryIter<'a>,
+    /// The keys a struct takes: the others were reported as unknown and are skipped.
+    known: Option<&'static [&'static str]>,
     value: Option<(&'a str, Src<'a>)>,
 }
 
@@ -427,7 +461,11 @@ impl<'de> de::MapAccess<'de> for Entries<'_, '_> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
-        let Some((key, src)) = self.entries.next() else {
+        let known = self.known;
+        let Some((key, src)) = self
+            .entries
+            .find(|(key, _)| known.is_none_or(|known| known.contains(key)))
+        else {
             return Ok(None);
         };
         self.value = Some((key, src));
@@ -452,7 +490,15 @@ impl<'de> de::MapAccess<'de> for Entries<'_, '_> {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.entries.len())
+        match self.known {
+            None => Some(self.entries.len()),
+            Some(known) => Some(
+                self.entries
+                    .clone()
+                    .filter(|(key, _)| known.contains(key))
+                    .count(),
+            ),
+        }
     }
 }
 
