@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use minijinja::Value as Jinja;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -89,7 +88,7 @@ pub struct RunReport {
     pub usage: BTreeMap<String, u64>,
     /// The last result of every top-level pipe, as templates saw it.
     #[serde(skip)]
-    pub(crate) results: BTreeMap<std::sync::Arc<str>, Jinja>,
+    pub(crate) results: crate::template::Results,
 }
 
 /// A duration as milliseconds, with microsecond precision.

@@ -16,7 +16,7 @@ use crate::pipe::{ItemStream, ParamError, PipeContext};
 use crate::report::{PipeReport, PipeStatus, RunReport, TicketReport};
 use crate::secrets::Secrets;
 use crate::sections::Sections;
-use crate::template::{Param, Templates, jinja, scope};
+use crate::template::{Param, Results, Templates, jinja, scope};
 use crate::trigger::Trigger;
 use crate::usage::RunUsage;
 use crate::wrappers::{Counted, DryRun, RunStats};
@@ -129,10 +129,6 @@ impl std::fmt::Debug for Engine {
             .finish_non_exhaustive()
     }
 }
-
-/// Results of the pipes run so far, as template values. Values share their data, so cloning is
-/// cheap and every foreach item can have its own.
-type Results = BTreeMap<Arc<str>, Jinja>;
 
 /// Called as `foreach` items finish: (foreach pipe, items done, items in all).
 pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
@@ -505,7 +501,7 @@ impl Engine {
             .iter()
             .find_map(|p| find_pipe(&p.pipes, pipe_id))
             .ok_or_else(|| Error::config("--pipe", format!("no pipe `{pipe_id}`")))?;
-        let scope = scope(&jinja(context), &BTreeMap::new(), None);
+        let scope = scope(&jinja(context), &Results::default(), None);
         let in_a_loop = self
             .pipelines
             .iter()

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::template::{Templates, jinja, scope};
+use crate::template::{Results, Templates, jinja, scope};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -226,7 +226,7 @@ fn rendered_texts_are_handed_to_every_kind_of_field() -> Result<(), String> {
         "any": "{{ context.x }}!"
     }));
     let render = |context: Value| -> Result<Result<Texts, Vec<ParamError>>, String> {
-        let scope = scope(&jinja(&context), &BTreeMap::new(), None);
+        let scope = scope(&jinja(&context), &Results::default(), None);
         let filled = plan
             .fill(&templates, &scope, &[])
             .map_err(|e| e.to_string())?;
@@ -254,7 +254,7 @@ fn rendered_params_are_parsed_by_the_same_struct() -> Result<(), String> {
         "items": "{{ context.items }}", "concurrency": "{{ context.n }}", "rules": [{"label": "a"}]
     }));
     let render = |context: Value| -> Result<Result<LoopParams, Vec<ParamError>>, String> {
-        let scope = scope(&jinja(&context), &BTreeMap::new(), None);
+        let scope = scope(&jinja(&context), &Results::default(), None);
         let filled = plan
             .fill(&templates, &scope, &[])
             .map_err(|e| e.to_string())?;
@@ -273,7 +273,7 @@ fn rendered_params_are_parsed_by_the_same_struct() -> Result<(), String> {
     let skipped = plan
         .fill(
             &templates,
-            &scope(&jinja(&json!({"n": 1})), &BTreeMap::new(), None),
+            &scope(&jinja(&json!({"n": 1})), &Results::default(), None),
             &["items"],
         )
         .map_err(|e| e.to_string())?;
@@ -287,7 +287,7 @@ fn unknown_keys_in_rendered_maps_are_errors_at_run() -> Result<(), String> {
     let (templates, plan) = plan(json!({"items": [], "rules": "{{ context.rules }}"}));
     let scope = scope(
         &jinja(&json!({"rules": [{"label": "a", "lable": "b"}]})),
-        &BTreeMap::new(),
+        &Results::default(),
         None,
     );
     let filled = plan

@@ -1,6 +1,5 @@
 //! Pipe params as minijinja templates, compiled at load time and rendered right before a pipe runs.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use minijinja::value::{Enumerator, Value as Jinja};
@@ -11,11 +10,13 @@ use crate::secrets::{Piece, Secrets, pieces};
 use otai_core::{Error, Result};
 
 mod bounds;
+mod results;
 mod set;
 mod splice;
 
 use splice::Slot;
 
+pub(crate) use results::Results;
 pub use set::TemplateSet;
 
 /// The most output one template may produce, in bytes.
@@ -571,22 +572,12 @@ pub(crate) fn jinja(value: &Value) -> Jinja {
 }
 
 /// The scope templates see: `context`, `pipes`, and in loops `item` and `index`. Every part is
-/// already a template value, so building a scope copies no data: it is two small objects that
-/// share the parts.
-pub(crate) fn scope(
-    context: &Jinja,
-    pipes: &BTreeMap<Arc<str>, Jinja>,
-    item: Option<(&Jinja, usize)>,
-) -> Jinja {
-    let pipes = PipesScope(
-        pipes
-            .iter()
-            .map(|(id, result)| (Arc::clone(id), result.clone()))
-            .collect(),
-    );
+/// already a template value, so building a scope copies no data: it is one small object that
+/// shares the parts.
+pub(crate) fn scope(context: &Jinja, pipes: &Results, item: Option<(&Jinja, usize)>) -> Jinja {
     Jinja::from_object(Scope {
         context: context.clone(),
-        pipes: Jinja::from_object(pipes),
+        pipes: pipes.value(),
         item: item.map(|(item, index)| (item.clone(), index)),
     })
 }
@@ -615,29 +606,6 @@ impl minijinja::value::Object for Scope {
             Some(_) => Enumerator::Str(&["context", "pipes", "item", "index"]),
             None => Enumerator::Str(&["context", "pipes"]),
         }
-    }
-}
-
-/// The results of the pipes run so far, by pipe id, in id order.
-#[derive(Debug)]
-struct PipesScope(Vec<(Arc<str>, Jinja)>);
-
-impl minijinja::value::Object for PipesScope {
-    fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
-        let key = key.as_str()?;
-        self.0
-            .iter()
-            .find(|(id, _)| &**id == key)
-            .map(|(_, result)| result.clone())
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let ids: Vec<Jinja> = self
-            .0
-            .iter()
-            .map(|(id, _)| Jinja::from(id.clone()))
-            .collect();
-        Enumerator::Iter(Box::new(ids.into_iter()))
     }
 }
 

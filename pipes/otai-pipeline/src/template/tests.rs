@@ -10,7 +10,7 @@ fn render(params: Value, context: Value) -> Result<Value> {
     if let Some(e) = errors.pop() {
         return Err(e);
     }
-    t.render(&param, &scope(&jinja(&context), &BTreeMap::new(), None))
+    t.render(&param, &scope(&jinja(&context), &Results::default(), None))
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn an_unknown_ticket_field_names_the_expression_and_the_closest_fields() {
     let absent = t.compile("p.a", &json!("{{ item.body }}"), &mut errors);
     assert!(errors.is_empty());
     let ticket = crate::ticket_value(otai_core::UnifiedTicket::new().id("7"));
-    let scope = scope(&jinja(&json!({})), &BTreeMap::new(), Some((&ticket, 0)));
+    let scope = scope(&jinja(&json!({})), &Results::default(), Some((&ticket, 0)));
     let err = |p: &Param| t.render(p, &scope).err().map(|e| e.to_string());
     assert_eq!(
         err(&native).as_deref(),
@@ -131,7 +131,7 @@ fn env_is_limited_to_allowed_names() {
     let mut errors = Vec::new();
     let p = t.compile("p", &json!("{{ env('PATH') }}"), &mut errors);
     let err = t
-        .render(&p, &scope(&jinja(&json!({})), &BTreeMap::new(), None))
+        .render(&p, &scope(&jinja(&json!({})), &Results::default(), None))
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
@@ -143,7 +143,7 @@ fn render_secrets(params: Value, context: Value) -> (Result<Value>, Vec<Error>) 
     let mut t = Templates::new(None, crate::secrets::tricky());
     let mut errors = Vec::new();
     let param = t.compile("p", &params, &mut errors);
-    let scope = scope(&jinja(&context), &BTreeMap::new(), None);
+    let scope = scope(&jinja(&context), &Results::default(), None);
     let rendered = t.render(&param, &scope);
     let evaluated = t
         .eval(&param, &scope)
