@@ -55,6 +55,11 @@ impl<T> Shared<T> {
     pub fn new(value: T) -> Self {
         Self(Arc::new(value))
     }
+
+    /// The shared value itself, for a result that keeps part of it without a copy.
+    pub fn to_arc(&self) -> Arc<T> {
+        Arc::clone(&self.0)
+    }
 }
 
 /// A `Shared<T>` is written as a `T`.

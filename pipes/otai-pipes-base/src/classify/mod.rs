@@ -1,6 +1,7 @@
 //! `classify`: labels ticket text with keyword rules or a trained model, behind a
 //! [`Classifier`] interface; below `min_confidence` the result is the `default`.
 
+mod hit;
 mod model;
 mod rules;
 
@@ -12,9 +13,10 @@ use otai_pipeline::{
 use serde::Deserialize;
 use serde_json::Value;
 
+use hit::HitValue;
 use model::{AlsoModels, LoadedLlm, LoadedModel, ModelOptions};
 pub use rules::{Classification, Classifier, Rule, RuleClassifier};
-use rules::{DefaultLabel, Hit, RESULT_KEYS, Rules};
+use rules::{DefaultLabel, RESULT_KEYS, Rules};
 
 /// The most alternatives a result lists.
 const MAX_TOP_K: usize = 50;
@@ -186,10 +188,13 @@ impl Pipe for Classify {
                 },
             )
         } else if let Some(rules) = &p.rules {
-            // A sure hit, or the default, is written out from where it lies: nothing copied.
-            let hit = rules.best(&text).unwrap_or_else(|| Hit::of(default));
-            if !unsure(hit.confidence, hit.label, default, p.min_confidence) {
-                return Ok(template_value(&hit));
+            // A sure hit, or the default, is read from where it lies: nothing copied.
+            let hit = match rules.best(&text) {
+                Some(best) => HitValue::Rule(rules.to_arc(), best),
+                None => HitValue::Default(p.default.to_arc()),
+            };
+            if !unsure(hit.confidence(), hit.label(), default, p.min_confidence) {
+                return Ok(TemplateValue::from_object(hit));
             }
             hit.to_classification()
         } else {

@@ -155,77 +155,97 @@ impl TryFrom<Vec<CompiledRule>> for Rules {
     }
 }
 
-/// A classification that borrows its label and extra values from the rule (or default) that
-/// gave them; it is written out exactly as the [`Classification`] it stands for.
-#[derive(Debug, Serialize)]
-pub(crate) struct Hit<'a> {
-    pub(crate) label: &'a str,
+/// The rule that matched best: its index, how sure, and what matched (indices into its
+/// keywords, then its patterns).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Best {
+    pub(crate) rule: usize,
     pub(crate) confidence: f64,
-    matched: Vec<String>,
-    #[serde(flatten)]
-    extra: &'a Map<String, Value>,
-}
-
-impl<'a> Hit<'a> {
-    /// `classification` as a hit.
-    pub(crate) fn of(classification: &'a Classification) -> Self {
-        Self {
-            label: &classification.label,
-            confidence: classification.confidence,
-            matched: classification.matched.clone(),
-            extra: &classification.extra,
-        }
-    }
-
-    /// The classification this hit stands for.
-    pub(crate) fn to_classification(&self) -> Classification {
-        Classification {
-            label: self.label.to_owned(),
-            confidence: self.confidence,
-            matched: self.matched.clone(),
-            extra: self.extra.clone(),
-        }
-    }
+    pub(crate) matched: Vec<usize>,
 }
 
 impl Rules {
     /// The rule with the most hits (the first on a tie), else `default`.
     pub(crate) fn classify(&self, text: &str, default: &Classification) -> Classification {
         self.best(text)
-            .map_or_else(|| default.clone(), |hit| hit.to_classification())
+            .map_or_else(|| default.clone(), |best| self.classification(&best))
     }
 
     /// The rule with the most hits (the first on a tie), if any rule matches.
-    pub(crate) fn best(&self, text: &str) -> Option<Hit<'_>> {
+    pub(crate) fn best(&self, text: &str) -> Option<Best> {
         let lower = text.to_lowercase();
-        let mut best: Option<(&CompiledRule, Vec<String>)> = None;
-        for rule in &self.0 {
-            let mut matched: Vec<String> = rule
-                .keywords
+        let mut best: Option<(usize, Vec<usize>)> = None;
+        for (index, rule) in self.0.iter().enumerate() {
+            let keywords = rule.lower_keywords.len();
+            let mut matched: Vec<usize> = rule
+                .lower_keywords
                 .iter()
-                .zip(&rule.lower_keywords)
-                .filter(|(_, lower_keyword)| lower.contains(lower_keyword.as_str()))
-                .map(|(keyword, _)| keyword.clone())
+                .enumerate()
+                .filter(|(_, keyword)| lower.contains(keyword.as_str()))
+                .map(|(k, _)| k)
                 .collect();
             matched.extend(
                 rule.patterns
                     .iter()
-                    .filter(|p| p.0.is_match(text))
-                    .map(|p| p.0.as_str().to_owned()),
+                    .enumerate()
+                    .filter(|(_, p)| p.0.is_match(text))
+                    .map(|(p, _)| keywords + p),
             );
             let better = best
                 .as_ref()
                 .is_none_or(|(_, hits)| matched.len() > hits.len());
             if !matched.is_empty() && better {
-                best = Some((rule, matched));
+                best = Some((index, matched));
             }
         }
-        best.map(|(rule, matched)| Hit {
-            label: &rule.label,
+        best.map(|(rule, matched)| Best {
+            rule,
             confidence: 1.0 - 0.5f64.powi(i32::try_from(matched.len()).unwrap_or(i32::MAX)),
             matched,
-            extra: &rule.extra,
         })
+    }
+
+    /// The classification `best` stands for.
+    pub(crate) fn classification(&self, best: &Best) -> Classification {
+        let rule = self.rule(best.rule);
+        Classification {
+            label: rule.label.clone(),
+            confidence: best.confidence,
+            matched: best
+                .matched
+                .iter()
+                .map(|m| rule.matched_text(*m).to_owned())
+                .collect(),
+            extra: rule.extra.clone(),
+        }
+    }
+
+    /// Rule `index` (an index [`Rules::best`] gave for this table).
+    pub(crate) fn rule(&self, index: usize) -> &CompiledRule {
+        &self.0[index]
+    }
+}
+
+impl CompiledRule {
+    /// The label it gives.
+    pub(crate) fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The extra values it gives.
+    pub(crate) fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+
+    /// Keyword `index` as written, or, past the keywords, the pattern's source.
+    pub(crate) fn matched_text(&self, index: usize) -> &str {
+        match self.keywords.get(index) {
+            Some(keyword) => keyword,
+            None => self
+                .patterns
+                .get(index - self.keywords.len())
+                .map_or("", |p| p.0.as_str()),
+        }
     }
 }
 

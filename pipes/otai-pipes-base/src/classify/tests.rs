@@ -1,5 +1,7 @@
 //! Rules, their checks and the classification.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 
 use super::*;
@@ -491,21 +493,48 @@ fn texts_are_joined_one_per_line_as_given() {
 
 #[test]
 fn a_hit_is_written_out_exactly_as_its_classification() -> Result<(), String> {
-    let c = RuleClassifier::new(rules(), "other", Map::new()).map_err(|e| e.to_string())?;
-    for text in ["VPN password rejected, and my mouse", "coffee"] {
-        let classification = c.classify(text);
-        let hit = Hit::of(&classification);
+    let compiled: Rules = serde_json::from_value(json!([
+        {"label": "access", "keywords": ["VPN", "password"], "patterns": ["log ?in"], "queue": "Misc", "priority": "4 high"},
+        {"label": "hardware", "keywords": ["mouse"], "queue": "Misc", "team": {"name": "ops", "size": 3}},
+    ]))
+    .map_err(|e| e.to_string())?;
+    let rules = Arc::new(compiled);
+    let default = Arc::new(DefaultLabel(Classification {
+        label: "other".into(),
+        confidence: 0.0,
+        matched: Vec::new(),
+        extra: Map::from_iter([("queue".to_owned(), json!("Raw"))]),
+    }));
+    for text in [
+        "VPN password rejected, cannot log in, and my mouse",
+        "my mouse",
+        "coffee",
+    ] {
+        let classification = rules.classify(text, &default.0);
+        let hit = match rules.best(text) {
+            Some(best) => HitValue::Rule(Arc::clone(&rules), best),
+            None => HitValue::Default(Arc::clone(&default)),
+        };
+        assert_eq!(hit.to_classification(), classification, "{text}");
+        assert_eq!(hit.label(), classification.label, "{text}");
+        let value = TemplateValue::from_object(hit);
         assert_eq!(
-            serde_json::to_value(&hit).ok(),
+            serde_json::to_value(&value).ok(),
             serde_json::to_value(&classification).ok(),
             "{text}"
         );
-        assert_eq!(hit.to_classification(), classification, "{text}");
         assert_eq!(
-            template_value(&hit).to_string(),
+            value.to_string(),
             template_value(&classification).to_string(),
             "{text}: templates see the same value, in the same order"
         );
+        for key in ["label", "confidence", "matched", "queue", "team", "nope"] {
+            assert_eq!(
+                value.get_attr(key).ok(),
+                template_value(&classification).get_attr(key).ok(),
+                "{text}: {key}"
+            );
+        }
     }
     Ok(())
 }
