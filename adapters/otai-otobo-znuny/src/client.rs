@@ -159,7 +159,7 @@ impl OtoboClient {
     pub(crate) async fn request<E: Expect>(
         &self,
         operation: Operation,
-        payload: impl Into<Payload>,
+        payload: impl Into<Payload<'_>>,
         expect: &E,
     ) -> Result<E::Output> {
         let payload = payload.into();
@@ -195,7 +195,7 @@ impl OtoboClient {
         &self,
         operation: Operation,
         request: &str,
-        payload: &Payload,
+        payload: &Payload<'_>,
         auth: &Map<String, Value>,
         expect: &E,
     ) -> Result<Answer<E::Output>> {

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use otai_core::mapping::FieldValueMap;
 
 use crate::config::MappingConfig;
+use crate::payload::{Named, TicketBody};
 use crate::wire::{Article, Attachment, Ticket};
 
 /// The dynamic fields every OTOBO ticket carries, usually null: not shown as custom fields.
@@ -171,43 +172,33 @@ pub fn ticket_into_unified(t: Ticket, maps: &ValueMaps) -> UnifiedTicket {
     unified
 }
 
-/// Puts `entity` into `target` as `<Key>` (by name, mapped) or `<Key>ID` (by ID).
-fn put_entity(
-    target: &mut Map<String, Value>,
-    key: &str,
-    entity: &UnifiedEntity,
-    map: Option<&FieldValueMap>,
-) {
+/// `entity` as a `Ticket` key names it: by name (mapped through `map`) or by ID.
+fn named<'a>(entity: &'a UnifiedEntity, map: Option<&'a FieldValueMap>) -> Option<Named<'a>> {
     if let Some(name) = &entity.name {
-        let native = map.map_or(name.as_str(), |m| m.to_native(name));
-        target.insert(key.to_owned(), native.into());
-    } else if let Some(id) = &entity.id {
-        target.insert(format!("{key}ID"), id.clone().into());
+        Some(Named::Name(
+            map.map_or(name.as_str(), |m| m.to_native(name)),
+        ))
+    } else {
+        entity.id.as_deref().map(Named::Id)
     }
 }
 
-/// The `Ticket` object of TicketCreate/TicketUpdate for the fields set in `ticket`.
-pub(crate) fn ticket_fields(ticket: &UnifiedTicket, maps: &ValueMaps) -> Map<String, Value> {
-    let mut fields = Map::new();
-    if let Some(subject) = &ticket.subject {
-        fields.insert("Title".into(), subject.clone().into());
+/// The `Ticket` object of TicketCreate/TicketUpdate for the fields set in `ticket`, borrowing
+/// its texts (and the mapped names from `maps`).
+pub(crate) fn ticket_fields<'a>(ticket: &'a UnifiedTicket, maps: &'a ValueMaps) -> TicketBody<'a> {
+    let entity = |value: &'a Option<UnifiedEntity>, map: Option<&'a FieldValueMap>| {
+        value.as_ref().and_then(|value| named(value, map))
+    };
+    TicketBody {
+        title: ticket.subject.as_deref(),
+        queue: entity(&ticket.queue, Some(&maps.queue)),
+        state: entity(&ticket.state, Some(&maps.state)),
+        priority: entity(&ticket.priority, Some(&maps.priority)),
+        ticket_type: entity(&ticket.ticket_type, Some(&maps.ticket_type)),
+        owner: entity(&ticket.owner, None),
+        customer_user: ticket.customer.as_ref().and_then(UnifiedEntity::label),
+        extra: Map::new(),
     }
-    let entities = [
-        ("Queue", &ticket.queue, Some(&maps.queue)),
-        ("State", &ticket.state, Some(&maps.state)),
-        ("Priority", &ticket.priority, Some(&maps.priority)),
-        ("Type", &ticket.ticket_type, Some(&maps.ticket_type)),
-        ("Owner", &ticket.owner, None),
-    ];
-    for (key, value, map) in entities {
-        if let Some(value) = value {
-            put_entity(&mut fields, key, value, map);
-        }
-    }
-    if let Some(customer) = ticket.customer.as_ref().and_then(UnifiedEntity::label) {
-        fields.insert("CustomerUser".into(), customer.into());
-    }
-    fields
 }
 
 /// The `DynamicField` list for unified custom fields. Values are strings or lists of strings;
@@ -452,9 +443,14 @@ mod tests {
             .queue(UnifiedEntity::by_id("5"))
             .custom_field("building", 42);
         let m = maps()?;
+        let fields = ticket_fields(&ticket, &m);
         assert_eq!(
-            Value::Object(ticket_fields(&ticket, &m)),
+            fields.to_value(),
             json!({"Title": "s", "Priority": "4 high", "QueueID": "5"})
+        );
+        assert_eq!(
+            serde_json::to_value(&fields).map_err(|e| Error::invalid_input("x", e.to_string()))?,
+            fields.to_value()
         );
         assert_eq!(
             dynamic_fields(&ticket.custom_fields, &m)?,

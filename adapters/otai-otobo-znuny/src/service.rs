@@ -1,5 +1,6 @@
 //! The TicketSystemService on top of the client, plus OTOBO-only extras.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -21,7 +22,7 @@ use crate::mapping::{
     ValueMaps, attachment_items, dynamic_fields, search_payload, ticket_fields, ticket_into_unified,
 };
 use crate::native::NATIVE_KEYS;
-use crate::payload::{ArticleBody, Payload};
+use crate::payload::{ArticleBody, Named, Part, Payload, TicketBody};
 use crate::reply::{SearchIds, Typed};
 use crate::routes::Operation;
 use crate::wire::{MAX_TICKETS_PER_GET, Ticket, TicketGetReply, TicketWriteReply, WireTicketId};
@@ -38,19 +39,25 @@ pub struct OtoboService {
     defaults: Arc<CreateDefaults>,
     concurrency: usize,
     max_results: usize,
+    /// `defaults.content_type` with its charset, worked out once: a note's content type.
+    note_content_type: Arc<str>,
 }
 
 impl OtoboService {
-    /// A note as a TicketUpdate `Article`: internal unless asked, in the default content type.
-    fn article(&self, note: &otai_core::UnifiedNote) -> ArticleBody {
+    /// A note as a TicketUpdate `Article`: internal unless asked, in the default content type;
+    /// its texts borrowed.
+    fn article<'a>(&'a self, note: &'a otai_core::UnifiedNote) -> ArticleBody<'a> {
+        let content_type = match note.content_type.as_deref() {
+            None => Cow::Borrowed(&*self.note_content_type),
+            Some(given) if given == self.defaults.content_type => {
+                Cow::Borrowed(&*self.note_content_type)
+            }
+            Some(given) => with_charset(given),
+        };
         ArticleBody {
-            subject: note.subject.clone().unwrap_or_else(|| "Note".into()),
-            body: note.body.clone().unwrap_or_default(),
-            content_type: with_charset(
-                note.content_type
-                    .as_deref()
-                    .unwrap_or(&self.defaults.content_type),
-            ),
+            subject: note.subject.as_deref().unwrap_or("Note"),
+            body: note.body.as_deref().unwrap_or_default(),
+            content_type,
             visible_for_customer: !note.internal,
             extra: Map::new(),
         }
@@ -64,6 +71,7 @@ impl OtoboService {
             defaults: Arc::new(config.defaults.clone()),
             concurrency: config.concurrency,
             max_results: config.max_results,
+            note_content_type: Arc::from(with_charset(&config.defaults.content_type)),
         })
     }
 
@@ -191,7 +199,7 @@ impl OtoboService {
     }
 
     /// TicketUpdate with `payload` for ticket `id`; the reply must name that ticket.
-    async fn update(&self, id: &TicketId, payload: Payload) -> Result<()> {
+    async fn update(&self, id: &TicketId, payload: Payload<'_>) -> Result<()> {
         let written: TicketWriteReply = self
             .client
             .request(Operation::TicketUpdate, payload, &Typed::new())
@@ -295,41 +303,46 @@ fn in_asked_order(request: &str, asked: &[String], tickets: Vec<Ticket>) -> Resu
 }
 
 /// Puts already-checked native arguments into the operation's input: `Ticket`/`Article` maps
-/// merge into those objects, `PendingTime` goes into `Ticket`, `DynamicField` and `Attachment`
-/// items are appended, anything else (declared, or given verbatim under `native:`) is a top-level key.
-fn merge_native(payload: &mut Payload, native: Kwargs) -> Result<()> {
+/// merge into those objects (the typed ones when the payload has them, where they win over the
+/// typed keys), `PendingTime` goes into `Ticket`, `DynamicField` and `Attachment` items are
+/// appended, anything else (declared, or given verbatim under `native:`) is a top-level key. A
+/// native `TicketID` never replaces the typed ID of the ticket written.
+fn merge_native(payload: &mut Payload<'_>, native: Kwargs) -> Result<()> {
     for (key, value) in native {
-        match (key.as_str(), value, &mut payload.article) {
-            ("Article", Value::Object(extra), Some(article)) => article.extra.extend(extra),
-            ("Ticket" | "Article", Value::Object(extra), _) => {
-                let payload = &mut payload.fields;
-                let target = payload
-                    .entry(key.clone())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(target) = target {
-                    target.extend(extra);
+        match (key.as_str(), value) {
+            ("Ticket", Value::Object(extra)) => {
+                if let Some(ticket) = ticket_extra(payload) {
+                    ticket.extend(extra);
                 }
             }
+            ("Article", Value::Object(extra)) => match &mut payload.article {
+                Some(article) => article.extra.extend(extra),
+                None => {
+                    let target = payload
+                        .fields
+                        .entry(key)
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Value::Object(target) = target {
+                        target.extend(extra);
+                    }
+                }
+            },
             // Only reachable through `native:`, which is not checked against the declared kinds.
-            ("Ticket" | "Article", other, _) => {
+            ("Ticket" | "Article", other) => {
                 return Err(Error::invalid_input(
                     key,
                     format!("expected a map, got {}", kwargs::describe(&other)),
                 ));
             }
-            ("PendingTime", value, _) => {
-                let ticket = payload
-                    .fields
-                    .entry("Ticket")
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(ticket) = ticket {
-                    ticket.insert("PendingTime".into(), value);
+            ("PendingTime", value) => {
+                if let Some(ticket) = ticket_extra(payload) {
+                    ticket.insert(key, value);
                 }
             }
-            ("DynamicField" | "Attachment", value, _) => {
+            ("DynamicField" | "Attachment", value) => {
                 let list = payload
                     .fields
-                    .entry(key.clone())
+                    .entry(key)
                     .or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(list) = list {
                     match value {
@@ -338,12 +351,28 @@ fn merge_native(payload: &mut Payload, native: Kwargs) -> Result<()> {
                     }
                 }
             }
-            (_, value, _) => {
+            (_, value) => {
                 payload.fields.insert(key, value);
             }
         }
     }
     Ok(())
+}
+
+/// Where native `Ticket` keys go: the typed ticket's `extra` (a typed ticket is started when
+/// the payload has no `Ticket` yet), or a `Ticket` map already among the fields; `None` when
+/// that `Ticket` is not a map.
+fn ticket_extra<'p>(payload: &'p mut Payload<'_>) -> Option<&'p mut Map<String, Value>> {
+    if payload.ticket.is_none() && !payload.fields.contains_key("Ticket") {
+        payload.ticket = Some(TicketBody::default());
+    }
+    match &mut payload.ticket {
+        Some(ticket) => Some(&mut ticket.extra),
+        None => payload
+            .fields
+            .get_mut("Ticket")
+            .and_then(Value::as_object_mut),
+    }
 }
 
 fn not_found(id: &TicketId) -> impl FnOnce(Error) -> Error + '_ {
@@ -355,13 +384,23 @@ fn not_found(id: &TicketId) -> impl FnOnce(Error) -> Error + '_ {
     }
 }
 
-/// `text/html` → `text/html; charset=utf-8`; a given charset is kept.
-fn with_charset(content_type: &str) -> String {
+/// `text/html` → `text/html; charset=utf-8`; a given charset is kept (and not copied).
+fn with_charset(content_type: &str) -> Cow<'_, str> {
     if content_type.contains("charset") {
-        content_type.to_owned()
+        Cow::Borrowed(content_type)
     } else {
-        format!("{content_type}; charset=utf-8")
+        Cow::Owned(format!("{content_type}; charset=utf-8"))
     }
+}
+
+/// Whether `state` names a pending state (`pending reminder`, `Pending auto close+`, ...): it
+/// starts with `pending` in any case. No other character lower-cases into these ASCII letters,
+/// so this is `state.to_lowercase().starts_with("pending")` without the copy.
+fn is_pending(state: &str) -> bool {
+    state
+        .as_bytes()
+        .get(..7)
+        .is_some_and(|start| start.eq_ignore_ascii_case(b"pending"))
 }
 
 /// Ticket IDs as TicketGet names them.
@@ -443,23 +482,23 @@ impl TicketSystemService for OtoboService {
                 Error::invalid_input("body", "OTOBO needs a body for the first article")
             })?;
         let mut ticket = ticket_fields(&t, &self.maps);
+        // The defaults, where the ticket names neither `<Key>` nor `<Key>ID`.
         let fallbacks = [
-            ("Queue", d.queue.clone()),
-            ("State", Some(d.state.clone())),
-            ("Priority", Some(d.priority.clone())),
-            ("Type", d.ticket_type.clone()),
-            ("CustomerUser", d.customer_user.clone()),
+            (&mut ticket.queue, d.queue.as_deref()),
+            (&mut ticket.state, Some(d.state.as_str())),
+            (&mut ticket.priority, Some(d.priority.as_str())),
+            (&mut ticket.ticket_type, d.ticket_type.as_deref()),
         ];
-        for (key, fallback) in fallbacks {
-            if !ticket.contains_key(key) && !ticket.contains_key(&format!("{key}ID")) {
-                if let Some(value) = fallback {
-                    ticket.insert(key.into(), value.into());
-                }
+        for (slot, fallback) in fallbacks {
+            if slot.is_none() {
+                *slot = fallback.map(Named::Name);
             }
         }
-        let mut payload = Map::new();
-        payload.insert("Ticket".into(), Value::Object(ticket));
-        payload.insert(
+        if ticket.customer_user.is_none() {
+            ticket.customer_user = d.customer_user.as_deref();
+        }
+        let mut fields = Map::new();
+        fields.insert(
             "Article".into(),
             json!({
                 "Subject": subject, "Body": body,
@@ -467,20 +506,29 @@ impl TicketSystemService for OtoboService {
                 "SenderType": d.sender_type, "IsVisibleForCustomer": 1,
             }),
         );
-        let fields = dynamic_fields(&t.custom_fields, &self.maps)?;
-        if !fields.is_empty() {
-            payload.insert("DynamicField".into(), Value::Array(fields));
+        let dynamic = dynamic_fields(&t.custom_fields, &self.maps)?;
+        if !dynamic.is_empty() {
+            fields.insert("DynamicField".into(), Value::Array(dynamic));
         }
-        let mut payload = Payload::from(payload);
+        let mut payload = Payload {
+            fields,
+            ticket: Some(ticket),
+            ..Payload::default()
+        };
         merge_native(&mut payload, request.native)?;
-        let ticket = payload.fields.get("Ticket").cloned().unwrap_or_default();
-        if ticket.get("Queue").is_none() && ticket.get("QueueID").is_none() {
+        let has = |key| {
+            payload
+                .ticket
+                .as_ref()
+                .is_some_and(|ticket| ticket.get(key).is_some())
+        };
+        if !has("Queue") && !has("QueueID") {
             return Err(Error::invalid_input(
                 "queue",
                 "OTOBO needs a queue: set `queue` or `defaults.queue`",
             ));
         }
-        if ticket.get("CustomerUser").is_none() {
+        if !has("CustomerUser") {
             return Err(Error::invalid_input(
                 "customer",
                 "OTOBO needs a customer user: set `customer` or `defaults.customer_user`",
@@ -503,13 +551,12 @@ impl TicketSystemService for OtoboService {
         let id = request.ticket_id;
         let mut changes = request.changes;
         changes.notes.extend(request.note);
-        let mut payload = Payload::default();
-        let fields = ticket_fields(&changes, &self.maps);
-        if !fields.is_empty() {
-            payload
-                .fields
-                .insert("Ticket".into(), Value::Object(fields));
-        }
+        let ticket = ticket_fields(&changes, &self.maps);
+        let mut payload = Payload {
+            ticket_id: Some(id.as_str()),
+            ticket: (!ticket.is_empty()).then_some(ticket),
+            ..Payload::default()
+        };
         let dynamic = dynamic_fields(&changes.custom_fields, &self.maps)?;
         if !dynamic.is_empty() {
             payload
@@ -536,14 +583,12 @@ impl TicketSystemService for OtoboService {
             }
         }
         merge_native(&mut payload, request.native)?;
-        let ticket = payload.fields.get("Ticket");
+        let ticket = payload.ticket.as_ref();
         let state = ticket
             .and_then(|t| t.get("State"))
-            .and_then(Value::as_str)
+            .and_then(Part::as_str)
             .unwrap_or_default();
-        if state.to_lowercase().starts_with("pending")
-            && ticket.and_then(|t| t.get("PendingTime")).is_none()
-        {
+        if is_pending(state) && ticket.and_then(|t| t.get("PendingTime")).is_none() {
             return Err(Error::invalid_input(
                 "PendingTime",
                 format!(
@@ -551,7 +596,6 @@ impl TicketSystemService for OtoboService {
                 ),
             ));
         }
-        payload.fields.insert("TicketID".into(), id.as_str().into());
         self.update(&id, payload).await?;
         if request.reread {
             self.reread(id.as_str()).await
@@ -568,8 +612,9 @@ impl TicketSystemService for OtoboService {
     async fn add_note(&self, request: NoteRequest) -> Result<UnifiedTicket> {
         let (id, note) = (request.ticket_id, request.note);
         let mut payload = Payload {
-            fields: Map::new(),
+            ticket_id: Some(id.as_str()),
             article: Some(self.article(&note)),
+            ..Payload::default()
         };
         let attachments = attachment_items(&note, "")?;
         if !attachments.is_empty() {
@@ -578,7 +623,6 @@ impl TicketSystemService for OtoboService {
                 .insert("Attachment".into(), Value::Array(attachments));
         }
         merge_native(&mut payload, request.native)?;
-        payload.fields.insert("TicketID".into(), id.as_str().into());
         self.update(&id, payload).await?;
         if request.reread {
             self.reread(id.as_str()).await
@@ -658,5 +702,141 @@ impl ServiceConfig for OtoboConfig {
         Ok(Arc::new(
             OtoboService::new(&self)?.with_redactor(ctx.redactor.clone()),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kwargs(value: Value) -> Kwargs {
+        match value {
+            Value::Object(map) => map,
+            _ => Kwargs::new(),
+        }
+    }
+
+    #[test]
+    fn native_keys_join_the_typed_parts_and_never_replace_the_id() -> Result<()> {
+        let mut payload = Payload {
+            ticket_id: Some("71"),
+            ticket: Some(TicketBody {
+                queue: Some(Named::Name("Misc")),
+                ..TicketBody::default()
+            }),
+            ..Payload::default()
+        };
+        let note = otai_core::UnifiedNote::new("s", "b");
+        payload.article = Some(ArticleBody {
+            subject: note.subject.as_deref().unwrap_or_default(),
+            body: note.body.as_deref().unwrap_or_default(),
+            content_type: Cow::Borrowed("text/plain; charset=utf-8"),
+            visible_for_customer: false,
+            extra: Map::new(),
+        });
+        merge_native(
+            &mut payload,
+            kwargs(json!({
+                "Ticket": {"Queue": "Native"}, "PendingTime": {"Diff": 5}, "TicketID": "99",
+                "Article": {"TimeUnit": 2}, "DynamicField": {"Name": "x", "Value": "y"},
+            })),
+        )?;
+        let ticket = payload.ticket.as_ref();
+        assert_eq!(
+            ticket.and_then(|t| t.get("Queue")).and_then(Part::as_str),
+            Some("Native")
+        );
+        assert!(ticket.and_then(|t| t.get("PendingTime")).is_some());
+        assert!(!payload.fields.contains_key("Ticket"));
+        assert!(!payload.fields.contains_key("PendingTime"));
+        let full = payload.with_auth(&Map::new());
+        assert_eq!(full["TicketID"], "71", "the ID updated wins: {full:?}");
+        assert_eq!(full["Article"]["TimeUnit"], 2);
+        assert_eq!(full["DynamicField"], json!([{"Name": "x", "Value": "y"}]));
+        assert_eq!(
+            full["Ticket"],
+            json!({"Queue": "Native", "PendingTime": {"Diff": 5}})
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn native_ticket_keys_without_typed_ones_are_sent_as_before() -> Result<()> {
+        // No typed ticket: one is started, written as the map of the native keys.
+        let mut payload = Payload::default();
+        merge_native(&mut payload, kwargs(json!({"PendingTime": {"Diff": 5}})))?;
+        assert!(payload.ticket.is_some());
+        assert_eq!(
+            Value::Object(payload.with_auth(&Map::new())),
+            json!({"Ticket": {"PendingTime": {"Diff": 5}}})
+        );
+        // A raw `Ticket` map among the fields is extended; an article without a typed note
+        // stays a field.
+        let mut payload = Payload::from(kwargs(json!({"Ticket": {"Title": "t"}})));
+        merge_native(
+            &mut payload,
+            kwargs(json!({"Ticket": {"Lock": "lock"}, "Article": {"Body": "b"}})),
+        )?;
+        assert!(payload.ticket.is_none() && payload.article.is_none());
+        assert_eq!(
+            Value::Object(payload.fields),
+            json!({"Ticket": {"Title": "t", "Lock": "lock"}, "Article": {"Body": "b"}})
+        );
+        let err = merge_native(&mut Payload::default(), kwargs(json!({"Ticket": 1}))).err();
+        assert!(
+            matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "Ticket"),
+            "{err:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn pending_states_are_told_in_any_case() {
+        let pending = [
+            "pending reminder",
+            "Pending auto close+",
+            "PENDING",
+            "pendingx",
+        ];
+        let other = [
+            "",
+            "pendin",
+            "open",
+            " pending",
+            "ṗending",
+            "\u{212a}pending",
+            "äpending",
+        ];
+        for (states, expected) in [(&pending[..], true), (&other[..], false)] {
+            for state in states {
+                assert_eq!(is_pending(state), expected, "{state}");
+                assert_eq!(
+                    expected,
+                    state.to_lowercase().starts_with("pending"),
+                    "{state}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_note_borrows_its_texts_and_the_default_content_type() -> Result<()> {
+        let service = OtoboService::new(&OtoboConfig::new("http://h.example").agent("a", "p"))?;
+        let note = otai_core::UnifiedNote::new("s", "b");
+        let article = service.article(&note);
+        assert_eq!((article.subject, article.body), ("s", "b"));
+        assert!(matches!(article.content_type, Cow::Borrowed(_)));
+        assert_eq!(
+            article.content_type,
+            with_charset(&service.defaults.content_type)
+        );
+        let mut html = otai_core::UnifiedNote::default();
+        html.content_type = Some("text/html".into());
+        let article = service.article(&html);
+        assert_eq!(
+            (article.subject, article.body, &*article.content_type),
+            ("Note", "", "text/html; charset=utf-8")
+        );
+        Ok(())
     }
 }

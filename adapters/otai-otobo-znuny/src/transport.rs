@@ -5,9 +5,9 @@ use otai_core::{Error, Result};
 use otai_http::{Failure, HttpClient, HttpReply};
 use serde_json::{Map, Value};
 
-use crate::payload::{ArticleBody, Payload};
+use crate::payload::{JoinedMap, Part, Payload};
 use crate::reply::{Answer, Expect};
-use crate::routes::{Method, Operation, RouteTable, fill_route_from};
+use crate::routes::{Method, Operation, RouteTable, fill_route_from, is_route_name};
 use crate::secrets::hide_secrets;
 
 /// How requests travel: HTTP::REST routes, or HTTP::SOAP envelopes to the web service URL.
@@ -72,7 +72,7 @@ impl HttpTransport {
         &self,
         operation: Operation,
         request: &str,
-        payload: &Payload,
+        payload: &Payload<'_>,
         auth: &Map<String, Value>,
         expect: &E,
         redactor: &Redactor,
@@ -147,22 +147,15 @@ impl HttpTransport {
         &self,
         operation: Operation,
         request_name: &str,
-        payload: &Payload,
+        payload: &Payload<'_>,
         auth: &Map<String, Value>,
         expect: &E,
         secrets: &(dyn Fn() -> &'r Redactor + Sync),
     ) -> Result<Answer<E::Output>, Failure> {
         let route = self.routes.get(operation);
-        let (path, in_path) = fill_route_from(&route.route, &payload.fields)?;
+        let path = fill_route_from(&route.route, |name| payload.path_value(name))?;
         let article = payload.article.as_ref();
-        let rest = || {
-            payload
-                .fields
-                .iter()
-                // The credentials win over a payload key of the same name, as when merged.
-                .filter(|(key, _)| !in_path.contains(&key.as_str()) && !auth.contains_key(*key))
-                .chain(auth.iter())
-        };
+        let rest = || payload.sent(auth, |key| is_route_name(&route.route, key));
         let builder = self.http.request(route.method.http(), &path);
         let builder = match route.method {
             Method::Get if article.is_some() => {
@@ -170,11 +163,11 @@ impl HttpTransport {
             }
             Method::Get => builder.query(&query_pairs(request_name, rest())?),
             // never `{}`: the server rejects an empty object
-            _ if rest().next().is_none() && article.is_none() => builder,
+            _ if rest().next().is_none() => builder,
             _ => {
                 // Room for a typical request up front: one buffer instead of one per doubling.
                 let mut body = Vec::with_capacity(BODY_CAPACITY);
-                serde_json::to_writer(&mut body, &JoinedMap(rest, article))
+                serde_json::to_writer(&mut body, &JoinedMap(rest))
                     .map_err(|e| Error::invalid_input("payload", e.to_string()))?;
                 builder
                     .header(
@@ -203,28 +196,6 @@ impl HttpTransport {
 /// credentials is about 400).
 const BODY_CAPACITY: usize = 1024;
 
-/// Map entries, and the article if there is one, written as one JSON object without copying
-/// them into a map first.
-struct JoinedMap<'a, F>(F, Option<&'a ArticleBody>);
-
-impl<'a, F, I> serde::Serialize for JoinedMap<'a, F>
-where
-    F: Fn() -> I,
-    I: Iterator<Item = (&'a String, &'a Value)>,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        for (key, value) in (self.0)() {
-            map.serialize_entry(key, value)?;
-        }
-        if let Some(article) = self.1 {
-            map.serialize_entry("Article", article)?;
-        }
-        map.end()
-    }
-}
-
 /// An error read from a reply: the request reached the server, and the server's `Retry-After`
 /// goes with it.
 fn reply_failure(mut error: Error, reply: &HttpReply) -> Failure {
@@ -245,17 +216,20 @@ pub(crate) fn soap_operation(operation: Operation) -> &'static str {
 /// Scalars and lists of scalars as query pairs; nested maps cannot travel in a query string.
 fn query_pairs<'a>(
     request: &str,
-    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+    entries: impl Iterator<Item = (&'a str, Part<'a>)>,
 ) -> Result<Vec<(&'a str, String)>> {
     let mut pairs = Vec::with_capacity(entries.size_hint().0);
     for (key, value) in entries {
         match value {
-            Value::Array(items) => {
+            Part::Value(Value::Array(items)) => {
                 for item in items {
-                    pairs.push((key.as_str(), scalar(request, key, item)?));
+                    pairs.push((key, scalar(request, key, item)?));
                 }
             }
-            other => pairs.push((key.as_str(), scalar(request, key, other)?)),
+            Part::Value(other) => pairs.push((key, scalar(request, key, other)?)),
+            Part::Text(text) => pairs.push((key, text.to_owned())),
+            Part::Flag(flag) => pairs.push((key, u8::from(flag).to_string())),
+            Part::Ticket(_) | Part::Article(_) => return Err(nested_in_query(key, request)),
         }
     }
     Ok(pairs)
@@ -294,7 +268,8 @@ mod tests {
             payload
                 .as_object()
                 .ok_or_else(|| Error::invalid_input("x", "x"))?
-                .iter(),
+                .iter()
+                .map(|(key, value)| (key.as_str(), Part::Value(value))),
         )?;
         assert_eq!(
             pairs,
@@ -311,11 +286,32 @@ mod tests {
             nested
                 .as_object()
                 .ok_or_else(|| Error::invalid_input("x", "x"))?
-                .iter(),
+                .iter()
+                .map(|(key, value)| (key.as_str(), Part::Value(value))),
         )
         .err();
         assert!(
             matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "DynamicField"),
+            "{err:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn typed_parts_travel_in_a_query_string_as_their_json_would() -> Result<()> {
+        let typed = [("TicketID", Part::Text("7")), ("Flag", Part::Flag(true))];
+        assert_eq!(
+            query_pairs("GET /Ticket", typed.into_iter())?,
+            vec![("TicketID", "7".to_owned()), ("Flag", "1".to_owned())]
+        );
+        let ticket = crate::payload::TicketBody::default();
+        let err = query_pairs(
+            "GET /Ticket",
+            [("Ticket", Part::Ticket(&ticket))].into_iter(),
+        )
+        .err();
+        assert!(
+            matches!(&err, Some(Error::InvalidInput { field, .. }) if field == "Ticket"),
             "{err:?}"
         );
         Ok(())
