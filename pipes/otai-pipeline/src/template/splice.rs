@@ -45,10 +45,21 @@ pub(crate) fn slots(source: &str) -> Option<Vec<Slot>> {
     Some(slots)
 }
 
+/// The room a filled text starts with for each slot's value, in bytes.
+const PATH_ROOM: usize = 24;
+
 /// The text of `slots` against `scope`; `None` (the engine decides) when a path is undefined
 /// or its value is not a string.
 pub(crate) fn fill(slots: &[Slot], scope: &Jinja) -> Option<String> {
-    let mut out = String::new();
+    let written: usize = slots
+        .iter()
+        .map(|slot| match slot {
+            Slot::Text(text) => text.len(),
+            Slot::Path(_) => 0,
+        })
+        .sum();
+    // One buffer for the usual short values, not one per doubling.
+    let mut out = String::with_capacity(written + PATH_ROOM * slots.len());
     for slot in slots {
         match slot {
             Slot::Text(text) => out.push_str(text),
