@@ -492,7 +492,14 @@ fn update_note(r: &mut Reader, value: Value) -> Option<UnifiedNote> {
                 deferred: BTreeSet::new(),
                 problems: Vec::new(),
             };
-            for (key, value) in map {
+            let entries = if map.keys().all(|k| NOTE_KEYS.contains(&k.as_str())) {
+                // The usual note: every key known, the map kept as it is.
+                inner.unified = map;
+                Kwargs::new()
+            } else {
+                map
+            };
+            for (key, value) in entries {
                 if NOTE_KEYS.contains(&key.as_str()) {
                     inner.unified.insert(key, value);
                 } else {
