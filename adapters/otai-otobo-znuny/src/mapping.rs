@@ -15,10 +15,7 @@ use otai_core::mapping::FieldValueMap;
 
 use crate::config::MappingConfig;
 use crate::payload::{Named, TicketBody};
-use crate::wire::{Article, Attachment, Ticket};
-
-/// The dynamic fields every OTOBO ticket carries, usually null: not shown as custom fields.
-const HIDDEN_FIELDS: [&str; 2] = ["ProcessManagementActivityID", "ProcessManagementProcessID"];
+use crate::wire::{Article, Attachment, HIDDEN_DYNAMIC_FIELDS, Ticket};
 
 /// The mapping layer: unified values ↔ this server's names, custom-field renames.
 #[derive(Debug, Clone, Default)]
@@ -162,7 +159,7 @@ pub fn ticket_into_unified(t: Ticket, maps: &ValueMaps) -> UnifiedTicket {
     unified.notes = t.article.0.into_iter().map(article_to_note).collect();
     unified.body = unified.notes.first().and_then(|n| n.body.clone());
     for field in t.dynamic_field.0 {
-        if HIDDEN_FIELDS.contains(&field.name.as_str()) {
+        if HIDDEN_DYNAMIC_FIELDS.contains(&field.name.as_str()) {
             continue;
         }
         unified

@@ -3,6 +3,7 @@
 //! lists capped, and every list item charged to the decoding [`budget`].
 
 pub mod budget;
+mod fields;
 mod list;
 mod value;
 
@@ -10,12 +11,13 @@ use otai_core::model::{Timestamp, lenient_id, lenient_timestamp};
 use serde::Deserialize;
 use serde::Serialize;
 use serde::de::{self, Deserializer, Visitor};
-use serde_json::Value;
 
+pub use fields::DynamicField;
+pub(crate) use fields::HIDDEN_DYNAMIC_FIELDS;
 pub(crate) use list::ListVisitor;
 pub use list::OneOrMany;
 pub use value::BoundedValue;
-use value::{bounded, flag};
+use value::flag;
 
 /// The most tickets one TicketGet asks for, and so the most a reply may hold.
 pub const MAX_TICKETS_PER_GET: usize = 20;
@@ -90,18 +92,6 @@ impl Visitor<'_> for WireIdVisitor {
     }
 }
 
-/// A dynamic field as TicketGet returns it.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
-#[non_exhaustive]
-pub struct DynamicField {
-    /// The field's name.
-    pub name: String,
-    /// Its value: string, list, list of lists, or null when unset.
-    #[serde(default, deserialize_with = "bounded")]
-    pub value: Value,
-}
-
 /// An article as TicketGet returns it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -129,9 +119,6 @@ pub struct Article {
     /// Whether the customer sees it.
     #[serde(default, deserialize_with = "flag")]
     pub is_visible_for_customer: Option<bool>,
-    /// `agent`, `system` or `customer`.
-    #[serde(default, deserialize_with = "lenient_id::optional")]
-    pub sender_type: Option<String>,
     /// Sender.
     #[serde(default, deserialize_with = "lenient_id::optional")]
     pub from: Option<String>,
@@ -206,9 +193,6 @@ pub struct Ticket {
     /// StateID.
     #[serde(default, rename = "StateID", deserialize_with = "lenient_id::optional")]
     pub state_id: Option<String>,
-    /// State type (`new`, `open`, `closed`, `pending reminder`, …).
-    #[serde(default, deserialize_with = "lenient_id::optional")]
-    pub state_type: Option<String>,
     /// Priority name.
     #[serde(default, deserialize_with = "lenient_id::optional")]
     pub priority: Option<String>,
@@ -238,21 +222,15 @@ pub struct Ticket {
         deserialize_with = "lenient_id::optional"
     )]
     pub customer_user_id: Option<String>,
-    /// Customer company.
-    #[serde(
-        default,
-        rename = "CustomerID",
-        deserialize_with = "lenient_id::optional"
-    )]
-    pub customer_id: Option<String>,
     /// Creation time (server time, read as UTC; absent when it does not parse).
     #[serde(default, deserialize_with = "lenient_timestamp")]
     pub created: Option<Timestamp>,
     /// Last change (server time, read as UTC; absent when it does not parse).
     #[serde(default, deserialize_with = "lenient_timestamp")]
     pub changed: Option<Timestamp>,
-    /// Dynamic fields (with `DynamicFields=1`).
-    #[serde(default)]
+    /// Dynamic fields (with `DynamicFields=1`), without the process-management fields every
+    /// ticket carries.
+    #[serde(default, deserialize_with = "fields::shown_fields")]
     pub dynamic_field: OneOrMany<DynamicField, MAX_DYNAMIC_FIELDS>,
     /// Articles (with `AllArticles=1`).
     #[serde(default)]
@@ -347,7 +325,7 @@ pub struct TicketWriteReply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn reads_mixed_id_types_single_items_and_flags() -> Result<(), serde_json::Error> {
