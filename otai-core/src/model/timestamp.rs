@@ -33,6 +33,9 @@ const SERVER_TIME: [Item<'static>; 11] = [
 /// ```
 pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     let text = text.trim();
+    if let Some(t) = server_time(text) {
+        return Some(t);
+    }
     // What OTOBO, Znuny and RT send, read without parsing a format string first.
     let mut parsed = Parsed::new();
     if format::parse(&mut parsed, text, SERVER_TIME.iter()).is_ok() {
@@ -53,6 +56,25 @@ pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc())
+}
+
+/// Exactly `YYYY-MM-DD HH:MM:SS`, digit by digit: the form servers send on every ticket.
+/// `None` for anything else (the general parser then decides) and for impossible dates.
+fn server_time(text: &str) -> Option<Timestamp> {
+    let b = text.as_bytes();
+    let separators = [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')];
+    if b.len() != 19 || separators.iter().any(|&(at, c)| b[at] != c) {
+        return None;
+    }
+    let number = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0, 4)?).ok()?;
+    let date = NaiveDate::from_ymd_opt(year, number(5, 7)?, number(8, 10)?)?;
+    let time = date.and_hms_opt(number(11, 13)?, number(14, 16)?, number(17, 19)?)?;
+    Some(time.and_utc())
 }
 
 /// Serde helper: an optional timestamp in any form [`parse_timestamp`] accepts; `""` is absent.
@@ -163,6 +185,42 @@ mod tests {
             Some("2025-03-14T09:12:00+00:00".into())
         );
         assert_eq!(at("2025-03-14"), Some("2025-03-14T00:00:00+00:00".into()));
+    }
+
+    #[test]
+    fn the_server_form_reads_as_the_general_parser_reads_it() {
+        for text in [
+            "2025-03-14 09:12:01",
+            "1999-12-31 23:59:59",
+            "2024-02-29 00:00:00",
+            "2025-02-29 00:00:00",
+            "2025-03-14 24:00:00",
+            "2025-03-14 09:60:00",
+            "2025-13-01 00:00:00",
+            "2025-03-14 09:12:0x",
+            "2025-03-14T09:12:01",
+            "+025-03-14 09:12:01",
+        ] {
+            let mut parsed = Parsed::new();
+            let general = format::parse(&mut parsed, text, SERVER_TIME.iter())
+                .ok()
+                .and_then(|()| parsed.to_naive_datetime_with_offset(0).ok())
+                .map(|t| t.and_utc());
+            let fast = server_time(text);
+            // Where the fast path answers, it answers as the general parser; else that decides.
+            assert!(fast.is_none() || fast == general, "{text}");
+            assert_eq!(
+                parse_timestamp(text).is_some(),
+                general.is_some() || text.contains('T')
+            );
+        }
+        for read in [
+            "2025-03-14 09:12:01",
+            "1999-12-31 23:59:59",
+            "2024-02-29 00:00:00",
+        ] {
+            assert!(server_time(read).is_some(), "{read}");
+        }
     }
 
     #[test]
