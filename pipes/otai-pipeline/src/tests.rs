@@ -134,6 +134,30 @@ impl Pipe for Fixed {
     }
 }
 
+/// `wait`: waits `ms` milliseconds, then gives `ms`, or fails when `fail` is set.
+struct Wait;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaitParams {
+    ms: u64,
+    #[serde(default)]
+    fail: bool,
+}
+
+#[async_trait]
+impl Pipe for Wait {
+    type Params = WaitParams;
+
+    async fn run(&self, _ctx: &PipeContext, p: &WaitParams) -> Result<TemplateValue> {
+        tokio::time::sleep(std::time::Duration::from_millis(p.ms)).await;
+        if p.fail {
+            return Err(otai_core::Error::invalid_input("fail", "asked to fail"));
+        }
+        Ok(TemplateValue::from(p.ms))
+    }
+}
+
 fn registry(recorder: &Arc<Recorder>) -> Registry {
     let mut registry = Registry::new();
     registry.services_mut().register_service_factory(
@@ -148,6 +172,7 @@ fn registry(recorder: &Arc<Recorder>) -> Registry {
     );
     registry.register_pipe(&["lookup"], PipeSpec::new("look text up", Lookup));
     registry.register_pipe(&["fixed"], PipeSpec::new("static params", Fixed));
+    registry.register_pipe(&["wait"], PipeSpec::new("wait, then answer", Wait));
     registry
 }
 
@@ -332,6 +357,69 @@ async fn static_params_are_parsed_once_not_per_item_or_run() -> TestResult {
         ),
         (1, 1),
         "8 items later, nothing parsed again"
+    );
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn items_finish_in_any_order_and_are_reported_in_item_order() -> TestResult {
+    let text = "pipes:
+  - id: each
+    use: foreach
+    params: {items: '{{ context.items }}', concurrency: 4}
+    pipes:
+      - id: wait
+        use: wait
+        params: {ms: '{{ item.ms }}', fail: '{{ item.fail }}'}
+";
+    let engine = load(text, &Arc::default())?;
+    // Item 0 takes longest: with ordered buffering it would hold up the other three.
+    let items = json!([
+        {"ms": 40, "fail": false}, {"ms": 0, "fail": false},
+        {"ms": 20, "fail": false}, {"ms": 5, "fail": false},
+    ]);
+    let report = engine
+        .run("default", &json!({"items": items}), false)
+        .await?;
+    assert!(report.succeeded, "{report:?}");
+    let each = report.result("each").unwrap_or_default();
+    let waited: Vec<serde_json::Value> = each["items"]
+        .as_array()
+        .map(|items| items.iter().map(|i| i["wait"].clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(waited, [json!(40), json!(0), json!(20), json!(5)]);
+
+    // Two at a time, the slow first item beside four quick ones: the quick ones pass it by
+    // (40 ms in all; waiting for the first to finish before starting more takes 42).
+    let items = json!([
+        {"ms": 40, "fail": false}, {"ms": 1, "fail": false}, {"ms": 1, "fail": false},
+        {"ms": 1, "fail": false}, {"ms": 1, "fail": false},
+    ]);
+    let text = text.replace("concurrency: 4", "concurrency: 2");
+    let engine2 = load(&text, &Arc::default())?;
+    let started = tokio::time::Instant::now();
+    let report = engine2
+        .run("default", &json!({"items": items}), false)
+        .await?;
+    assert!(report.succeeded, "{report:?}");
+    assert_eq!(started.elapsed(), std::time::Duration::from_millis(40));
+
+    let items = json!([
+        {"ms": 40, "fail": true}, {"ms": 0, "fail": false},
+        {"ms": 20, "fail": true}, {"ms": 5, "fail": true},
+    ]);
+    let report = engine
+        .run("default", &json!({"items": items}), false)
+        .await?;
+    let failed: Vec<String> = report.failures().map(|f| f.id.clone()).collect();
+    assert_eq!(
+        failed,
+        ["each[0].wait", "each[2].wait", "each[3].wait", "each"]
+    );
+    let message = report.failures().last().and_then(|f| f.error.clone());
+    assert_eq!(
+        message.as_deref(),
+        Some("pipe `each` failed: 3 of 4 items failed (items 0, 2, 3)")
     );
     Ok(())
 }

@@ -251,8 +251,9 @@ impl Engine {
         let broken: std::sync::Mutex<Option<Error>> = std::sync::Mutex::new(None);
         let total = items.total;
         // Items start lazily, `concurrency` at a time, as they arrive; each clones the (cheap,
-        // shared) results when it starts and hands back only its own pipes' results, and
-        // outcomes are folded in as they finish (in order), so nothing per item outlives it.
+        // shared) results when it starts and hands back only its own pipes' results. Outcomes
+        // are folded in as they finish, in any order (a slow item holds up no other), and put
+        // back in item order at the end; nothing per item outlives it but what is kept.
         let (stop, broken_ref) = (&stop, &broken);
         let arrived = items.items.scan((), move |(), next| {
             let next = match next {
@@ -300,8 +301,8 @@ impl Engine {
             });
             run
         });
-        let mut runs = starts.buffered(concurrency);
-        let mut outputs = Vec::new();
+        let mut runs = starts.buffer_unordered(concurrency);
+        let (mut outputs, mut kept_reports) = (Vec::new(), Vec::new());
         let (mut failed, mut skipped, mut finished) = (Vec::new(), 0, 0);
         while let Some((index, ok, own, item_reports)) = runs.next().await {
             finished += 1;
@@ -310,10 +311,11 @@ impl Engine {
             }
             // An item's pipes that succeeded are counted in the figures; only what went
             // otherwise is kept, so a long loop's report does not grow with its items.
-            reports.extend(
+            kept_reports.extend(
                 item_reports
                     .into_iter()
-                    .filter(|r| r.status != PipeStatus::Succeeded),
+                    .filter(|r| r.status != PipeStatus::Succeeded)
+                    .map(|r| (index, r)),
             );
             let Some(own) = own else {
                 skipped += 1;
@@ -322,9 +324,14 @@ impl Engine {
             if !ok {
                 failed.push(index);
             }
-            outputs.extend(own);
+            outputs.extend(own.map(|own| (index, own)));
         }
         drop(runs);
+        // Item order, as the items came (each item's own reports keep their order).
+        kept_reports.sort_by_key(|(index, _)| *index);
+        reports.extend(kept_reports.into_iter().map(|(_, report)| report));
+        outputs.sort_unstable_by_key(|(index, _)| *index);
+        failed.sort_unstable();
         if let Some(error) = broken.into_inner().ok().flatten() {
             return Err(Error::Pipeline {
                 pipe: name.to_owned(),
@@ -353,7 +360,7 @@ impl Engine {
         }
         let mut output = vec![("count", Jinja::from(finished))];
         if collect {
-            output.push(("items", outputs.into_iter().collect()));
+            output.push(("items", outputs.into_iter().map(|(_, own)| own).collect()));
         }
         Ok(Jinja::from_pairs(output))
     }
