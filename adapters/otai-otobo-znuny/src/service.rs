@@ -439,18 +439,17 @@ impl TicketSystemService for OtoboService {
         request: SearchRequest,
     ) -> BoxFuture<'static, Result<TicketStream>> {
         Box::pin(async move {
-            let ids = self.search_ids(request).await?;
+            // The IDs are shared by the pages, each reading its own slice: no list per page.
+            let ids = Arc::new(self.search_ids(request).await?);
             let total = ids.len();
-            let batches: Vec<Vec<WireTicketId>> = ids
-                .chunks(MAX_TICKETS_PER_GET)
-                .map(<[WireTicketId]>::to_vec)
-                .collect();
-            drop(ids);
             let concurrency = self.concurrency;
-            let tickets = futures::stream::iter(batches)
-                .map(move |batch| {
+            let starts = (0..total).step_by(MAX_TICKETS_PER_GET);
+            let tickets = futures::stream::iter(starts)
+                .map(move |start| {
                     let service = Arc::clone(&self);
-                    async move { service.get_many(id_texts(&batch), false, &Map::new()).await }
+                    let page = &ids[start..total.min(start + MAX_TICKETS_PER_GET)];
+                    let texts = id_texts(page);
+                    async move { service.get_many(texts, false, &Map::new()).await }
                 })
                 .buffered(concurrency)
                 .flat_map(|batch| match batch {

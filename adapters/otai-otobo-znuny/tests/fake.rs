@@ -212,3 +212,52 @@ async fn a_request_hands_its_secrets_to_the_redactor_only_when_a_text_needs_them
     assert_eq!(redactor.redact(&format!("pw {password}")), "pw ***");
     Ok(())
 }
+
+#[tokio::test]
+async fn streamed_tickets_come_in_pages_of_twenty_in_search_order() -> TestResult {
+    use futures::StreamExt;
+    use otai_core::{SearchRequest, TicketSearchCriteria, UnifiedEntity};
+    use std::sync::Arc;
+
+    let fake = FakeOtobo::start().await?;
+    let otobo = Arc::new(OtoboService::new(&fake.config())?);
+    let mut created = Vec::new();
+    for n in 0..45 {
+        let ticket = otobo
+            .create_ticket_kw(kw(
+                json!({"subject": format!("t{n}"), "body": "b", "queue": "Raw"}),
+            ))
+            .await?;
+        created.push(ticket.id.ok_or("a created ticket has no id")?);
+    }
+    let search =
+        || SearchRequest::new(TicketSearchCriteria::new().queue(UnifiedEntity::by_name("Raw")));
+    let searched: Vec<String> = otobo
+        .find_tickets(search())
+        .await?
+        .into_iter()
+        .filter_map(|t| t.id)
+        .collect();
+    fake.reset_calls();
+    let stream = Arc::clone(&otobo).stream_tickets(search()).await?;
+    assert_eq!(stream.total, Some(45));
+    let streamed: Vec<String> = stream
+        .tickets
+        .map(|t| t.map(|t| t.id.unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    assert_eq!(streamed, searched, "the search's order");
+    created.sort();
+    let mut seen = streamed.clone();
+    seen.sort();
+    assert_eq!(seen, created, "every ticket once");
+    let calls = fake.calls();
+    assert_eq!(
+        (calls.get("TicketGet"), calls.get("TicketGet IDs")),
+        (Some(&3), Some(&45)),
+        "{calls:?}"
+    );
+    Ok(())
+}
