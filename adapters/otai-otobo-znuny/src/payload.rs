@@ -222,21 +222,13 @@ impl TicketBody<'_> {
 
     /// The ticket as a JSON value.
     pub(crate) fn to_value(&self) -> Value {
-        Value::Object(
-            self.entries()
-                .map(|(key, value)| (key.to_owned(), value.to_value()))
-                .collect(),
-        )
+        object(self.entries())
     }
 }
 
 impl Serialize for TicketBody<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        for (key, value) in self.entries() {
-            map.serialize_entry(key, &value)?;
-        }
-        map.end()
+        JoinedMap(|| self.entries()).serialize(serializer)
     }
 }
 
@@ -258,11 +250,7 @@ pub(crate) struct ArticleBody<'a> {
 impl ArticleBody<'_> {
     /// The article as a JSON value.
     pub(crate) fn to_value(&self) -> Value {
-        Value::Object(
-            self.entries()
-                .map(|(key, value)| (key.to_owned(), value.to_value()))
-                .collect(),
-        )
+        object(self.entries())
     }
 
     /// Every key, each once: the typed keys that `extra` does not replace, then `extra`.
@@ -291,12 +279,17 @@ impl ArticleBody<'_> {
 
 impl Serialize for ArticleBody<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        for (key, value) in self.entries() {
-            map.serialize_entry(key, &value)?;
-        }
-        map.end()
+        JoinedMap(|| self.entries()).serialize(serializer)
     }
+}
+
+/// Entries as one JSON object.
+fn object<'p>(entries: impl Iterator<Item = (&'p str, Part<'p>)>) -> Value {
+    Value::Object(
+        entries
+            .map(|(key, value)| (key.to_owned(), value.to_value()))
+            .collect(),
+    )
 }
 
 /// One value of a payload, typed or JSON.
