@@ -8,7 +8,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Value as Jinja};
 use otai_pipeline::template_value;
 use serde_json::{Map, Value};
 
-use super::rules::{Best, Classification, DefaultLabel, Rules};
+use super::rules::{Best, Classification, DefaultLabel, RESULT_KEYS, Rules};
 
 /// What `classify` with rules gives, shared with its rule table.
 #[derive(Debug)]
@@ -47,10 +47,7 @@ impl HitValue {
     /// What matched, as written.
     fn matched(&self) -> Vec<&str> {
         match self {
-            HitValue::Rule(rules, best) => {
-                let rule = rules.rule(best.rule);
-                best.matched.iter().map(|m| rule.matched_text(*m)).collect()
-            }
+            HitValue::Rule(rules, best) => rules.matched(best).collect(),
             HitValue::Default(default) => default.0.matched.iter().map(String::as_str).collect(),
         }
     }
@@ -63,9 +60,6 @@ impl HitValue {
         }
     }
 }
-
-/// The keys a result has besides its extra values.
-const KEYS: [&str; 3] = ["label", "confidence", "matched"];
 
 impl Object for HitValue {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -83,7 +77,7 @@ impl Object for HitValue {
 
     /// The keys in order, as a template map of the classification has them.
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let mut keys: Vec<&str> = KEYS
+        let mut keys: Vec<&str> = RESULT_KEYS
             .into_iter()
             .chain(self.extra().keys().map(String::as_str))
             .collect();

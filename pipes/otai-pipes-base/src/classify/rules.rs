@@ -211,13 +211,15 @@ impl Rules {
         Classification {
             label: rule.label.clone(),
             confidence: best.confidence,
-            matched: best
-                .matched
-                .iter()
-                .map(|m| rule.matched_text(*m).to_owned())
-                .collect(),
+            matched: self.matched(best).map(str::to_owned).collect(),
             extra: rule.extra.clone(),
         }
+    }
+
+    /// What matched for `best`, as written (keywords, then pattern sources).
+    pub(crate) fn matched<'a>(&'a self, best: &'a Best) -> impl Iterator<Item = &'a str> {
+        let rule = self.rule(best.rule);
+        best.matched.iter().map(|m| rule.matched_text(*m))
     }
 
     /// Rule `index` (an index [`Rules::best`] gave for this table).
@@ -238,7 +240,7 @@ impl CompiledRule {
     }
 
     /// Keyword `index` as written, or, past the keywords, the pattern's source.
-    pub(crate) fn matched_text(&self, index: usize) -> &str {
+    fn matched_text(&self, index: usize) -> &str {
         match self.keywords.get(index) {
             Some(keyword) => keyword,
             None => self
