@@ -15,7 +15,7 @@ use otai_core::mapping::FieldValueMap;
 
 use crate::config::MappingConfig;
 use crate::payload::{Named, TicketBody};
-use crate::wire::{Article, Attachment, HIDDEN_DYNAMIC_FIELDS, Ticket};
+use crate::wire::{Article, Attachment, Ticket};
 
 /// The mapping layer: unified values ↔ this server's names, custom-field renames.
 #[derive(Debug, Clone, Default)]
@@ -158,10 +158,8 @@ pub fn ticket_into_unified(t: Ticket, maps: &ValueMaps) -> UnifiedTicket {
     unified.updated = t.changed;
     unified.notes = t.article.0.into_iter().map(article_to_note).collect();
     unified.body = unified.notes.first().and_then(|n| n.body.clone());
+    // The process-management fields every ticket carries were skipped when read.
     for field in t.dynamic_field.0 {
-        if HIDDEN_DYNAMIC_FIELDS.contains(&field.name.as_str()) {
-            continue;
-        }
         unified
             .custom_fields
             .insert(maps.custom_fields.to_unified(field.name), field.value);

@@ -7,11 +7,11 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::value::bounded;
+use super::value::{BoundedValue, bounded};
 use super::{MAX_DYNAMIC_FIELDS, OneOrMany};
 
 /// The dynamic fields every OTOBO ticket carries: skipped when read, never custom fields.
-pub(crate) const HIDDEN_DYNAMIC_FIELDS: [&str; 2] =
+const HIDDEN_DYNAMIC_FIELDS: [&str; 2] =
     ["ProcessManagementActivityID", "ProcessManagementProcessID"];
 
 /// A dynamic field as TicketGet returns it.
@@ -73,7 +73,7 @@ impl<'de> Visitor<'de> for ShownVisitor {
                         map.next_value::<IgnoredAny>()?;
                         Value::Null
                     } else {
-                        map.next_value::<Bounded>()?.0
+                        map.next_value::<BoundedValue>()?.0
                     });
                 }
                 Key::Other => {
@@ -93,44 +93,14 @@ impl<'de> Visitor<'de> for ShownVisitor {
     }
 }
 
-/// A value read as [`DynamicField::value`] is.
-struct Bounded(Value);
-
-impl<'de> Deserialize<'de> for Bounded {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        bounded(d).map(Bounded)
-    }
-}
-
 /// A key of a dynamic field.
+#[derive(Deserialize)]
+#[serde(field_identifier)]
 enum Key {
     Name,
     Value,
+    #[serde(other)]
     Other,
-}
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-
-        impl Visitor<'_> for KeyVisitor {
-            type Value = Key;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-                Ok(match key {
-                    "Name" => Key::Name,
-                    "Value" => Key::Value,
-                    _ => Key::Other,
-                })
-            }
-        }
-
-        d.deserialize_identifier(KeyVisitor)
-    }
 }
 
 /// A field's name: built only when the field is shown.

@@ -13,7 +13,6 @@ use serde::Serialize;
 use serde::de::{self, Deserializer, Visitor};
 
 pub use fields::DynamicField;
-pub(crate) use fields::HIDDEN_DYNAMIC_FIELDS;
 pub(crate) use list::ListVisitor;
 pub use list::OneOrMany;
 pub use value::BoundedValue;
