@@ -109,9 +109,7 @@ impl Payload<'_> {
     /// Everything, with the credential keys `auth`, as one JSON map (for SOAP envelopes and
     /// trace lines): the keys and values of [`Payload::sent`].
     pub(crate) fn with_auth(&self, auth: &Map<String, Value>) -> Map<String, Value> {
-        self.sent(auth, |_| false)
-            .map(|(key, part)| (key.to_owned(), part.to_value()))
-            .collect()
+        json_map(self.sent(auth, |_| false))
     }
 }
 
@@ -222,7 +220,7 @@ impl TicketBody<'_> {
 
     /// The ticket as a JSON value.
     pub(crate) fn to_value(&self) -> Value {
-        object(self.entries())
+        Value::Object(json_map(self.entries()))
     }
 }
 
@@ -250,7 +248,7 @@ pub(crate) struct ArticleBody<'a> {
 impl ArticleBody<'_> {
     /// The article as a JSON value.
     pub(crate) fn to_value(&self) -> Value {
-        object(self.entries())
+        Value::Object(json_map(self.entries()))
     }
 
     /// Every key, each once: the typed keys that `extra` does not replace, then `extra`.
@@ -283,13 +281,11 @@ impl Serialize for ArticleBody<'_> {
     }
 }
 
-/// Entries as one JSON object.
-fn object<'p>(entries: impl Iterator<Item = (&'p str, Part<'p>)>) -> Value {
-    Value::Object(
-        entries
-            .map(|(key, value)| (key.to_owned(), value.to_value()))
-            .collect(),
-    )
+/// Entries as one JSON map.
+fn json_map<'p>(entries: impl Iterator<Item = (&'p str, Part<'p>)>) -> Map<String, Value> {
+    entries
+        .map(|(key, value)| (key.to_owned(), value.to_value()))
+        .collect()
 }
 
 /// One value of a payload, typed or JSON.

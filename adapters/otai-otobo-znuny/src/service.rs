@@ -63,6 +63,24 @@ impl OtoboService {
         }
     }
 
+    /// Puts `note` into `payload` as its `Article`, with its attachments; an attachment's
+    /// problem names it under `prefix`.
+    fn add_article<'a>(
+        &'a self,
+        payload: &mut Payload<'a>,
+        note: &'a otai_core::UnifiedNote,
+        prefix: &str,
+    ) -> Result<()> {
+        payload.article = Some(self.article(note));
+        let attachments = attachment_items(note, prefix)?;
+        if !attachments.is_empty() {
+            payload
+                .fields
+                .insert("Attachment".into(), Value::Array(attachments));
+        }
+        Ok(())
+    }
+
     /// Builds the service; contacts nobody until the first call.
     pub fn new(config: &OtoboConfig) -> Result<Self> {
         Ok(Self {
@@ -565,15 +583,7 @@ impl TicketSystemService for OtoboService {
         // A note goes into the same TicketUpdate: the change and the note land together or not.
         match changes.notes.as_slice() {
             [] => {}
-            [note] => {
-                payload.article = Some(self.article(note));
-                let attachments = attachment_items(note, "note.")?;
-                if !attachments.is_empty() {
-                    payload
-                        .fields
-                        .insert("Attachment".into(), Value::Array(attachments));
-                }
-            }
+            [note] => self.add_article(&mut payload, note, "note.")?,
             _ => {
                 return Err(Error::invalid_input(
                     "notes",
@@ -612,15 +622,9 @@ impl TicketSystemService for OtoboService {
         let (id, note) = (request.ticket_id, request.note);
         let mut payload = Payload {
             ticket_id: Some(id.as_str()),
-            article: Some(self.article(&note)),
             ..Payload::default()
         };
-        let attachments = attachment_items(&note, "")?;
-        if !attachments.is_empty() {
-            payload
-                .fields
-                .insert("Attachment".into(), Value::Array(attachments));
-        }
+        self.add_article(&mut payload, &note, "")?;
         merge_native(&mut payload, request.native)?;
         self.update(&id, payload).await?;
         if request.reread {
