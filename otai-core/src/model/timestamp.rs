@@ -1,25 +1,12 @@
 //! Lenient timestamp parsing for values people type into YAML and helpdesks put on the wire.
 
-use chrono::format::{self, Item, Numeric, Pad, Parsed};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
 use super::Timestamp;
 
-/// `%Y-%m-%d %H:%M:%S`, the servers' own form, as chrono's items.
-const SERVER_TIME: [Item<'static>; 11] = [
-    Item::Numeric(Numeric::Year, Pad::Zero),
-    Item::Literal("-"),
-    Item::Numeric(Numeric::Month, Pad::Zero),
-    Item::Literal("-"),
-    Item::Numeric(Numeric::Day, Pad::Zero),
-    Item::Space(" "),
-    Item::Numeric(Numeric::Hour, Pad::Zero),
-    Item::Literal(":"),
-    Item::Numeric(Numeric::Minute, Pad::Zero),
-    Item::Literal(":"),
-    Item::Numeric(Numeric::Second, Pad::Zero),
-];
+/// The servers' own form (OTOBO, Znuny and RT send it), read as UTC.
+const SERVER_TIME: &str = "%Y-%m-%d %H:%M:%S";
 
 /// Parses RFC 3339 (`2025-03-14T09:12:01Z`), `YYYY-MM-DD HH:MM:SS` (taken as UTC) or a bare date
 /// `YYYY-MM-DD` (midnight UTC).
@@ -33,20 +20,17 @@ const SERVER_TIME: [Item<'static>; 11] = [
 /// ```
 pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     let text = text.trim();
+    // The servers' form digit by digit; its other spellings (fewer digits, a leap second) by
+    // chrono.
     if let Some(t) = server_time(text) {
         return Some(t);
     }
-    // What OTOBO, Znuny and RT send, read without parsing a format string first.
-    let mut parsed = Parsed::new();
-    if format::parse(&mut parsed, text, SERVER_TIME.iter()).is_ok() {
-        if let Ok(t) = parsed.to_naive_datetime_with_offset(0) {
-            return Some(t.and_utc());
-        }
+    if let Ok(t) = NaiveDateTime::parse_from_str(text, SERVER_TIME) {
+        return Some(t.and_utc());
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
-    // `%Y-%m-%d %H:%M:%S` is SERVER_TIME above.
     for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             return Some(t.and_utc());
@@ -201,10 +185,8 @@ mod tests {
             "2025-03-14T09:12:01",
             "+025-03-14 09:12:01",
         ] {
-            let mut parsed = Parsed::new();
-            let general = format::parse(&mut parsed, text, SERVER_TIME.iter())
+            let general = NaiveDateTime::parse_from_str(text, SERVER_TIME)
                 .ok()
-                .and_then(|()| parsed.to_naive_datetime_with_offset(0).ok())
                 .map(|t| t.and_utc());
             let fast = server_time(text);
             // Where the fast path answers, it answers as the general parser; else that decides.
