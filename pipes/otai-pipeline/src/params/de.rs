@@ -489,16 +489,9 @@ impl<'de> de::MapAccess<'de> for Entries<'_, '_> {
         }
     }
 
+    /// The entries left of a map; none is promised of a struct (its unknown keys are skipped).
     fn size_hint(&self) -> Option<usize> {
-        match self.known {
-            None => Some(self.entries.len()),
-            Some(known) => Some(
-                self.entries
-                    .clone()
-                    .filter(|(key, _)| known.contains(key))
-                    .count(),
-            ),
-        }
+        self.known.is_none().then(|| self.entries.len())
     }
 }
 

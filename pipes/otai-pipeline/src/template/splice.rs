@@ -51,15 +51,15 @@ const PATH_ROOM: usize = 24;
 /// The text of `slots` against `scope`; `None` (the engine decides) when a path is undefined
 /// or its value is not a string.
 pub(crate) fn fill(slots: &[Slot], scope: &Jinja) -> Option<String> {
-    let written: usize = slots
+    // One buffer for the usual short values, not one per doubling.
+    let room = slots
         .iter()
         .map(|slot| match slot {
             Slot::Text(text) => text.len(),
-            Slot::Path(_) => 0,
+            Slot::Path(_) => PATH_ROOM,
         })
         .sum();
-    // One buffer for the usual short values, not one per doubling.
-    let mut out = String::with_capacity(written + PATH_ROOM * slots.len());
+    let mut out = String::with_capacity(room);
     for slot in slots {
         match slot {
             Slot::Text(text) => out.push_str(text),
